@@ -1,0 +1,85 @@
+package eager
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"sync/atomic"
+)
+
+// anomalyEnabled is set while any goroutine runs inside DetectAnomaly.
+var (
+	anomalyEnabled atomic.Bool
+	anomalyDepth   atomic.Int32
+)
+
+// DetectAnomaly runs fn with anomaly detection on: every recorded op remembers the user's
+// file:line that created it, and the first op that produces a NaN or Inf, in the forward
+// pass or in backward, panics with a report naming the op, that line, the input shapes and
+// which inputs already held NaN or Inf. It slows every op down (each output is scanned), so
+// it is for debugging. The setting is process-wide while any DetectAnomaly call is running.
+func DetectAnomaly(fn func()) {
+	if anomalyDepth.Add(1) == 1 {
+		anomalyEnabled.Store(true)
+		slowPath.Add(1)
+	}
+	defer func() {
+		if anomalyDepth.Add(-1) == 0 {
+			anomalyEnabled.Store(false)
+			slowPath.Add(-1)
+		}
+	}()
+	fn()
+}
+
+// hasNonFinite reports whether a float tensor holds a NaN or an Inf.
+func hasNonFinite(t *Tensor) bool {
+	if t == nil || !t.dtype.IsFloat() {
+		return false
+	}
+	c := t.contig()
+	if t.dtype == Float32 {
+		for _, v := range c.f32() {
+			if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, v := range c.f64() {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return true
+		}
+	}
+	return false
+}
+
+func checkAnomalyForward(op *OpInfo, out *Tensor, inputs []*Tensor) {
+	if !hasNonFinite(out) {
+		return
+	}
+	var b strings.Builder
+	for i, in := range inputs {
+		if in == nil {
+			continue
+		}
+		bad := ""
+		if hasNonFinite(in) {
+			bad = " (already held NaN/Inf)"
+		}
+		fmt.Fprintf(&b, "; input %d: shape %v %v%s", i, in.shape, in.dtype, bad)
+	}
+	panic(&Error{Op: op.Name, Msg: "anomaly: forward produced NaN or Inf in output of shape " + fmt.Sprint(out.shape) + b.String(), Where: CallerLocation()})
+}
+
+func checkAnomalyBackward(n *node, grads []*Tensor) {
+	for i, g := range grads {
+		if hasNonFinite(g) {
+			where := n.where
+			if where == "" {
+				where = "unknown location"
+			}
+			panic(&Error{Op: n.name(), Msg: fmt.Sprintf("anomaly: backward produced NaN or Inf in the gradient of input %d (shape %v) of the op created at %s (output shape %v)", i, g.shape, where, n.shape), Where: where})
+		}
+	}
+}

@@ -1,0 +1,444 @@
+package eager
+
+import (
+	"fmt"
+	"sort"
+	"sync/atomic"
+)
+
+// backwardFn maps the gradient of an op's output to the gradients of its inputs (nil for an
+// input that gets none). It is written with tensor ops, so it is itself differentiable when
+// the backward pass runs with CreateGraph.
+type backwardFn func(g *Tensor) []*Tensor
+
+// edge points from a node to where one input's gradient goes: the node that produced the input,
+// or the input itself when it is a leaf that requires grad. Both nil: no gradient needed.
+type edge struct {
+	node *node
+	leaf *Tensor
+}
+
+type savedRef struct {
+	t       *Tensor
+	version uint64
+}
+
+// node is one recorded op on the autograd tape.
+type node struct {
+	op       *OpInfo
+	seq      uint64 // creation order: inputs' nodes always have smaller seq
+	next     []edge
+	nextBuf  [2]edge
+	bw       backwardFn
+	saved    []savedRef
+	shape    []int
+	shapeBuf [4]int
+	dtype    DType
+	hooks    []func(*Tensor) *Tensor
+	retained *Tensor // the output tensor, when RetainGrad was called on it
+	where    string  // user's file:line, recorded in anomaly mode
+	freed    bool
+
+	grad *Tensor // gradient accumulated during one backward pass
+}
+
+var nodeSeq atomic.Uint64
+
+// needsGrad reports whether an op on these inputs must be recorded.
+func needsGrad(a, b *Tensor) bool {
+	return (a.requiresGrad || (b != nil && b.requiresGrad)) && IsGradEnabled()
+}
+
+// needsGradN is needsGrad for any number of inputs.
+func needsGradN(ins ...*Tensor) bool {
+	for _, t := range ins {
+		if t != nil && t.requiresGrad {
+			return IsGradEnabled()
+		}
+	}
+	return false
+}
+
+// record attaches a new node for op to out, with one edge per input.
+func record(op *OpInfo, out *Tensor, bw backwardFn, inputs ...*Tensor) *node {
+	n := &node{op: op, bw: bw, seq: nodeSeq.Add(1), dtype: out.dtype}
+	if len(out.shape) <= len(n.shapeBuf) {
+		n.shape = n.shapeBuf[:len(out.shape)]
+	} else {
+		n.shape = make([]int, len(out.shape))
+	}
+	copy(n.shape, out.shape)
+	if len(inputs) <= len(n.nextBuf) {
+		n.next = n.nextBuf[:len(inputs)]
+	} else {
+		n.next = make([]edge, len(inputs))
+	}
+	for i, in := range inputs {
+		if in != nil && in.requiresGrad {
+			if in.node != nil {
+				n.next[i].node = in.node
+			} else {
+				n.next[i].leaf = in
+			}
+		}
+	}
+	out.node = n
+	out.requiresGrad = true
+	if anomalyEnabled.Load() {
+		n.where = CallerLocation()
+	}
+	return n
+}
+
+// save records tensors the backward function reads, with their current versions, so that an
+// in-place change made before backward is reported instead of silently giving wrong gradients.
+func (n *node) save(ts ...*Tensor) {
+	for _, t := range ts {
+		n.saved = append(n.saved, savedRef{t, t.st.version.Load()})
+	}
+}
+
+func (n *node) name() string { return n.op.Name + "Backward" }
+
+// GradFn returns the name of the op that produced x ("MulBackward"), or "" for a leaf.
+func (x *Tensor) GradFn() string {
+	if x.node == nil {
+		return ""
+	}
+	return x.node.name()
+}
+
+// SetRequiresGrad marks a leaf tensor as needing gradients and returns it, for chaining:
+//
+//	w := eager.Randn(3, 4).SetRequiresGrad(true)
+//
+// Only floating-point tensors can require grad, and only leaves can be changed.
+func (x *Tensor) SetRequiresGrad(on bool) *Tensor {
+	if on && !x.dtype.IsFloat() {
+		failf("SetRequiresGrad", "only floating-point tensors can require grad, got %v", x.dtype)
+	}
+	if x.node != nil {
+		failf("SetRequiresGrad", "tensor of shape %v is not a leaf (it was produced by %s); use Detach() to get a leaf", x.shape, x.node.name())
+	}
+	x.requiresGrad = on
+	return x
+}
+
+// Grad returns the gradient accumulated into x by Backward, or nil when there is none.
+// Leaves that require grad get one; non-leaves only after RetainGrad.
+func (x *Tensor) Grad() *Tensor {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.grad
+}
+
+// SetGrad replaces x's accumulated gradient (nil clears it).
+func (x *Tensor) SetGrad(g *Tensor) {
+	if g != nil && !sameShape(g.shape, x.shape) {
+		failf("SetGrad", "gradient of shape %v does not match tensor of shape %v", g.shape, x.shape)
+	}
+	x.mu.Lock()
+	x.grad = g
+	x.mu.Unlock()
+}
+
+// ZeroGrad clears x's gradient (sets it to nil, as PyTorch's set_to_none default does).
+func (x *Tensor) ZeroGrad() { x.SetGrad(nil) }
+
+// RetainGrad asks Backward to fill x.Grad() even though x is not a leaf.
+func (x *Tensor) RetainGrad() *Tensor {
+	if !x.requiresGrad {
+		failf("RetainGrad", "tensor of shape %v does not require grad", x.shape)
+	}
+	if x.node == nil {
+		return x // leaves keep their grad anyway
+	}
+	x.retainGrad = true
+	x.node.retained = x
+	return x
+}
+
+// RegisterHook registers fn to be called with x's gradient during backward. If fn returns a
+// non-nil tensor, it replaces the gradient (as in PyTorch's Tensor.register_hook).
+func (x *Tensor) RegisterHook(fn func(grad *Tensor) *Tensor) {
+	if !x.requiresGrad {
+		failf("RegisterHook", "cannot register a hook on a tensor of shape %v that does not require grad", x.shape)
+	}
+	if x.node != nil {
+		x.node.hooks = append(x.node.hooks, fn)
+		return
+	}
+	x.mu.Lock()
+	x.hooks = append(x.hooks, fn)
+	x.mu.Unlock()
+}
+
+// Detach returns a tensor sharing x's storage with no autograd history and no grad requirement.
+func (x *Tensor) Detach() *Tensor {
+	return newView(x, x.offset, x.shape, x.strides)
+}
+
+// BackwardOptions configures BackwardWith.
+type BackwardOptions struct {
+	// Grad is the gradient of the output; nil means 1 and needs a one-element output.
+	Grad *Tensor
+	// RetainGraph keeps the graph so that Backward can run through it again.
+	RetainGraph bool
+	// CreateGraph records the backward pass itself, so that gradients can be differentiated
+	// again (higher-order gradients). It implies RetainGraph.
+	CreateGraph bool
+}
+
+// Backward computes the gradient of the one-element tensor x with respect to every leaf that
+// requires grad and accumulates it into their Grad(). The graph is freed afterwards.
+func (x *Tensor) Backward() { x.BackwardWith(BackwardOptions{}) }
+
+// BackwardWith is Backward with an explicit output gradient and graph options.
+func (x *Tensor) BackwardWith(opts BackwardOptions) {
+	g := opts.Grad
+	if g == nil {
+		g = implicitGrad("Backward", x)
+	}
+	runBackward("Backward", []*Tensor{x}, []*Tensor{g}, opts.RetainGraph || opts.CreateGraph, opts.CreateGraph, nil, false)
+}
+
+func implicitGrad(op string, x *Tensor) *Tensor {
+	if x.Numel() != 1 {
+		failf(op, "grad can be created implicitly only for one-element outputs, but the output has shape %v; pass the output gradient explicitly (BackwardOptions.Grad), or reduce the output first (e.g. Sum or Mean)", x.shape)
+	}
+	return OnesLike(x)
+}
+
+// GradOptions configures Grad.
+type GradOptions struct {
+	GradOutputs []*Tensor // one per output; nil entries (or a nil slice) mean 1 for one-element outputs
+	RetainGraph bool      // keep the graph for another backward pass
+	CreateGraph bool      // record the gradient computation for higher-order gradients; implies RetainGraph
+	AllowUnused bool      // return nil for an input the outputs do not depend on, instead of panicking
+}
+
+// Grad computes and returns the gradients of outputs with respect to inputs without touching
+// any tensor's Grad() (PyTorch's torch.autograd.grad). With CreateGraph the returned gradients
+// are themselves differentiable, for gradient penalties and Hessian-vector products.
+func Grad(outputs, inputs []*Tensor, opts GradOptions) []*Tensor {
+	grads := make([]*Tensor, len(outputs))
+	for i, o := range outputs {
+		if i < len(opts.GradOutputs) && opts.GradOutputs[i] != nil {
+			grads[i] = opts.GradOutputs[i]
+		} else {
+			grads[i] = implicitGrad("Grad", o)
+		}
+	}
+	for _, in := range inputs {
+		if !in.requiresGrad {
+			failf("Grad", "input of shape %v does not require grad", in.shape)
+		}
+	}
+	return runBackward("Grad", outputs, grads, opts.RetainGraph || opts.CreateGraph, opts.CreateGraph, inputs, opts.AllowUnused)
+}
+
+// runBackward is the autograd engine: a reverse sweep over the nodes reachable from roots in
+// decreasing creation order (a valid reverse topological order). With capture non-nil it
+// returns the gradients of those tensors instead of accumulating into leaves.
+func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, capture []*Tensor, allowUnused bool) []*Tensor {
+	for i, r := range roots {
+		if !r.requiresGrad {
+			failf(op, "output of shape %v does not require grad and has no grad_fn: no input it was computed from requires grad (call SetRequiresGrad(true) on the parameters, and do not compute the output inside NoGrad)", r.shape)
+		}
+		if g := rootGrads[i]; !sameShape(g.shape, r.shape) {
+			failf(op, "output gradient of shape %v does not match output of shape %v", g.shape, r.shape)
+		}
+	}
+	if !create {
+		defer setGradMode(false)()
+	} else {
+		defer setGradMode(true)()
+	}
+
+	// Collect reachable nodes.
+	var nodes []*node
+	seen := make(map[*node]bool)
+	var stack []*node
+	for _, r := range roots {
+		if r.node != nil && !seen[r.node] {
+			seen[r.node] = true
+			stack = append(stack, r.node)
+		}
+	}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		nodes = append(nodes, n)
+		for _, e := range n.next {
+			if e.node != nil && !seen[e.node] {
+				seen[e.node] = true
+				stack = append(stack, e.node)
+			}
+		}
+	}
+	sort.Slice(nodes, func(i, j int) bool { return nodes[i].seq > nodes[j].seq })
+
+	// Targets for Grad: non-leaf inputs by node, leaf inputs by tensor.
+	var captured []*Tensor
+	var captureNode map[*node]int
+	captureLeaf := map[*Tensor]int{}
+	if capture != nil {
+		captured = make([]*Tensor, len(capture))
+		captureNode = map[*node]int{}
+		for i, t := range capture {
+			if t.node != nil {
+				captureNode[t.node] = i
+			} else {
+				captureLeaf[t] = i
+			}
+		}
+	}
+
+	leafGrads := map[*Tensor]*Tensor{}
+	var leafOrder []*Tensor
+	addLeaf := func(l, g *Tensor) {
+		if old, ok := leafGrads[l]; ok {
+			leafGrads[l] = old.Add(g)
+			return
+		}
+		leafGrads[l] = g
+		leafOrder = append(leafOrder, l)
+	}
+	for i, r := range roots {
+		g := rootGrads[i]
+		if g.dtype != r.dtype {
+			g = g.To(r.dtype)
+		}
+		if r.node == nil {
+			addLeaf(r, g)
+		} else if r.node.grad == nil {
+			r.node.grad = g
+		} else {
+			r.node.grad = r.node.grad.Add(g)
+		}
+	}
+
+	defer func() { // leave no gradient buffers behind if a hook or check panics
+		for _, n := range nodes {
+			n.grad = nil
+		}
+	}()
+	for _, n := range nodes {
+		g := n.grad
+		n.grad = nil
+		if g == nil {
+			continue
+		}
+		for _, h := range n.hooks {
+			if r := h(g); r != nil {
+				g = r
+			}
+		}
+		if capture != nil {
+			if i, ok := captureNode[n]; ok {
+				captured[i] = g
+			}
+		} else if n.retained != nil {
+			n.retained.mu.Lock()
+			if n.retained.grad == nil {
+				n.retained.grad = detachIf(g, !create)
+			} else {
+				n.retained.grad = n.retained.grad.Add(g)
+			}
+			n.retained.mu.Unlock()
+		}
+		if n.freed {
+			failf(op, "trying to backward through the graph a second time (through %s of shape %v): its saved values were freed by the previous Backward or Grad call; pass RetainGraph: true to the first call if you need to backward twice", n.name(), n.shape)
+		}
+		for _, s := range n.saved {
+			if v := s.t.st.version.Load(); v != s.version {
+				failf(op, "a tensor of shape %v needed by %s to compute gradients was modified by an in-place operation: it is at version %d, expected version %d; make a copy (Clone) before modifying it, or modify it after Backward%s", s.t.shape, n.name(), v, s.version, anomalyHint(n))
+			}
+		}
+		ig := n.bw(g)
+		if !retain {
+			n.bw = nil
+			n.saved = nil
+			n.freed = true
+		}
+		for i, e := range n.next {
+			if i >= len(ig) || ig[i] == nil {
+				continue
+			}
+			gi := ig[i]
+			switch {
+			case e.node != nil:
+				if e.node.grad == nil {
+					e.node.grad = gi
+				} else {
+					e.node.grad = e.node.grad.Add(gi)
+				}
+			case e.leaf != nil:
+				addLeaf(e.leaf, gi)
+			}
+		}
+		if anomalyEnabled.Load() {
+			checkAnomalyBackward(n, ig)
+		}
+	}
+
+	for _, l := range leafOrder {
+		g := leafGrads[l]
+		l.mu.Lock()
+		hooks := l.hooks
+		l.mu.Unlock()
+		for _, h := range hooks {
+			if r := h(g); r != nil {
+				g = r
+			}
+		}
+		if capture != nil {
+			if i, ok := captureLeaf[l]; ok {
+				captured[i] = g
+			}
+			continue
+		}
+		accumulateLeaf(l, g, create)
+	}
+	if capture != nil && !allowUnused {
+		for i, c := range captured {
+			if c == nil {
+				failf(op, "input %d (shape %v) was not used to compute the outputs; pass AllowUnused: true to get nil for it", i, capture[i].shape)
+			}
+		}
+	}
+	return captured
+}
+
+func detachIf(g *Tensor, detach bool) *Tensor {
+	if detach {
+		return g.Detach()
+	}
+	return g
+}
+
+// accumulateLeaf adds g into l.Grad(), in place when no graph is being created.
+func accumulateLeaf(l, g *Tensor, create bool) {
+	if g.dtype != l.dtype {
+		g = g.To(l.dtype)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case l.grad == nil && create:
+		l.grad = g
+	case l.grad == nil:
+		l.grad = copyContiguous(g) // a private, contiguous copy: g may be shared
+	case create || l.grad.requiresGrad:
+		l.grad = l.grad.Add(g)
+	default:
+		addInto(l.grad, g)
+	}
+}
+
+func anomalyHint(n *node) string {
+	if n.where != "" {
+		return fmt.Sprintf("; the op was created at %s", n.where)
+	}
+	return "; run under DetectAnomaly to see where the op was created"
+}

@@ -1,0 +1,256 @@
+package eager
+
+import "math"
+
+func checkShape(op string, shape []int) {
+	for _, s := range shape {
+		if s < 0 {
+			failf(op, "negative dimension in shape %v", shape)
+		}
+	}
+}
+
+// FromSlice returns a tensor holding a copy of data with the given shape; with no shape it is
+// 1-D. The dtype follows T: float32, float64, int64 or bool.
+func FromSlice[T float32 | float64 | int64 | bool](data []T, shape ...int) *Tensor {
+	if len(shape) == 0 {
+		shape = []int{len(data)}
+	}
+	checkShape("FromSlice", shape)
+	if numel(shape) != len(data) {
+		failf("FromSlice", "%d values do not fill shape %v (%d elements)", len(data), shape, numel(shape))
+	}
+	t := &Tensor{}
+	t.setContiguousShape(shape)
+	st := &storage{}
+	switch d := any(data).(type) {
+	case []float32:
+		t.dtype, st.f32 = Float32, append([]float32(nil), d...)
+	case []float64:
+		t.dtype, st.f64 = Float64, append([]float64(nil), d...)
+	case []int64:
+		t.dtype, st.i64 = Int64, append([]int64(nil), d...)
+	case []bool:
+		t.dtype, st.b = Bool, append([]bool(nil), d...)
+	}
+	t.st = st
+	return t
+}
+
+// Scalar returns a 0-dimensional float32 tensor holding v.
+func Scalar(v float64) *Tensor { return FullOf(Float32, v) }
+
+// ScalarOf returns a 0-dimensional tensor of dtype dt holding v.
+func ScalarOf(dt DType, v float64) *Tensor { return FullOf(dt, v) }
+
+// Zeros returns a float32 tensor of zeros.
+func Zeros(shape ...int) *Tensor { return ZerosOf(Float32, shape...) }
+
+// ZerosOf returns a tensor of zeros of dtype dt.
+func ZerosOf(dt DType, shape ...int) *Tensor {
+	checkShape("Zeros", shape)
+	return newTensor(dt, shape)
+}
+
+// Ones returns a float32 tensor of ones.
+func Ones(shape ...int) *Tensor { return FullOf(Float32, 1, shape...) }
+
+// OnesOf returns a tensor of ones of dtype dt.
+func OnesOf(dt DType, shape ...int) *Tensor { return FullOf(dt, 1, shape...) }
+
+// Full returns a float32 tensor filled with value.
+func Full(value float64, shape ...int) *Tensor { return FullOf(Float32, value, shape...) }
+
+// FullOf returns a tensor of dtype dt filled with value.
+func FullOf(dt DType, value float64, shape ...int) *Tensor {
+	checkShape("Full", shape)
+	t := newTensor(dt, shape)
+	t.fill(value)
+	return t
+}
+
+// fill sets every element of the contiguous tensor t to v.
+func (t *Tensor) fill(v float64) {
+	switch t.dtype {
+	case Float32:
+		f := float32(v)
+		for i := range t.st.f32 {
+			t.st.f32[i] = f
+		}
+	case Float64:
+		for i := range t.st.f64 {
+			t.st.f64[i] = v
+		}
+	case Int64:
+		iv := int64(v)
+		for i := range t.st.i64 {
+			t.st.i64[i] = iv
+		}
+	case Bool:
+		b := v != 0
+		for i := range t.st.b {
+			t.st.b[i] = b
+		}
+	}
+}
+
+// ZerosLike returns zeros with x's shape and dtype.
+func ZerosLike(x *Tensor) *Tensor { return newTensor(x.dtype, x.shape) }
+
+// OnesLike returns ones with x's shape and dtype.
+func OnesLike(x *Tensor) *Tensor { return FullOf(x.dtype, 1, x.shape...) }
+
+// FullLike returns a tensor of x's shape and dtype filled with value.
+func FullLike(x *Tensor, value float64) *Tensor { return FullOf(x.dtype, value, x.shape...) }
+
+// Arange returns the float32 values start, start+step, ... below end (above it for a
+// negative step), as torch.arange does.
+func Arange(start, end, step float64) *Tensor { return ArangeOf(Float32, start, end, step) }
+
+// ArangeOf is Arange with a dtype (Int64 for index ranges).
+func ArangeOf(dt DType, start, end, step float64) *Tensor {
+	if step == 0 || math.IsNaN(step) || math.IsInf(start, 0) || math.IsInf(end, 0) {
+		failf("Arange", "invalid range start=%v end=%v step=%v", start, end, step)
+	}
+	n := int(math.Ceil((end - start) / step))
+	if n < 0 {
+		n = 0
+	}
+	t := newTensor(dt, []int{n})
+	for i := 0; i < n; i++ {
+		t.set(i, start+float64(i)*step)
+	}
+	return t
+}
+
+// Linspace returns steps float32 values evenly spaced from start to end inclusive.
+func Linspace(start, end float64, steps int) *Tensor {
+	if steps < 0 {
+		failf("Linspace", "number of steps %d is negative", steps)
+	}
+	t := newTensor(Float32, []int{steps})
+	if steps == 1 {
+		t.set(0, start)
+		return t
+	}
+	step := (end - start) / float64(steps-1)
+	// As PyTorch does: fill the first half from start and the second half from end, so both
+	// ends are exact.
+	half := steps / 2
+	for i := 0; i < steps; i++ {
+		if i < half {
+			t.set(i, start+step*float64(i))
+		} else {
+			t.set(i, end-step*float64(steps-1-i))
+		}
+	}
+	return t
+}
+
+// Eye returns the n×n float32 identity matrix.
+func Eye(n int) *Tensor {
+	t := Zeros(n, n)
+	for i := 0; i < n; i++ {
+		t.st.f32[i*n+i] = 1
+	}
+	return t
+}
+
+// set stores v (converted) at storage index i.
+func (t *Tensor) set(i int, v float64) {
+	switch t.dtype {
+	case Float32:
+		t.st.f32[i] = float32(v)
+	case Float64:
+		t.st.f64[i] = v
+	case Int64:
+		t.st.i64[i] = int64(v)
+	case Bool:
+		t.st.b[i] = v != 0
+	}
+}
+
+// To returns x converted to dtype dt (x itself when it already has that dtype). Conversion
+// between float dtypes is differentiable.
+func (x *Tensor) To(dt DType) *Tensor {
+	if x.dtype == dt {
+		return x
+	}
+	out := convert(x, dt)
+	if dt.IsFloat() && x.dtype.IsFloat() && needsGrad(x, nil) {
+		src := x.dtype
+		record(opTo, out, func(g *Tensor) []*Tensor { return []*Tensor{g.To(src)} }, x)
+	}
+	if slowPath.Load() != 0 {
+		notify(opTo, out, []Attr{{"dtype", dt}}, x)
+	}
+	return out
+}
+
+var opTo = defOp("To", true)
+
+func convert(x *Tensor, dt DType) *Tensor {
+	c := x.contig()
+	out := newTensor(dt, x.shape)
+	n := out.Numel()
+	switch x.dtype {
+	case Float32:
+		convertFrom(out, c.f32(), n)
+	case Float64:
+		convertFrom(out, c.f64(), n)
+	case Int64:
+		convertFrom(out, c.i64(), n)
+	case Bool:
+		src := c.bools()
+		for i, b := range src {
+			if b {
+				out.set(i, 1)
+			}
+		}
+	}
+	return out
+}
+
+func convertFrom[T float32 | float64 | int64](out *Tensor, src []T, n int) {
+	switch out.dtype {
+	case Float32:
+		for i, v := range src {
+			out.st.f32[i] = float32(v)
+		}
+	case Float64:
+		for i, v := range src {
+			out.st.f64[i] = float64(v)
+		}
+	case Int64:
+		for i, v := range src {
+			out.st.i64[i] = int64(v)
+		}
+	case Bool:
+		for i, v := range src {
+			out.st.b[i] = v != 0
+		}
+	}
+}
+
+// Clone returns a contiguous copy of x; the copy is differentiable (gradients flow back to x).
+func (x *Tensor) Clone() *Tensor {
+	out := copyContiguous(x)
+	if needsGrad(x, nil) {
+		record(opClone, out, func(g *Tensor) []*Tensor { return []*Tensor{g} }, x)
+	}
+	if slowPath.Load() != 0 {
+		notify(opClone, out, nil, x)
+	}
+	return out
+}
+
+var opClone = defOp("Clone", true)
+
+// Contiguous returns x if its elements are already row-major without gaps, else a
+// differentiable contiguous copy.
+func (x *Tensor) Contiguous() *Tensor {
+	if x.IsContiguous() {
+		return x
+	}
+	return x.Clone()
+}

@@ -1,0 +1,3 @@
+module github.com/eagerml/eager
+
+go 1.24

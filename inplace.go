@@ -1,0 +1,172 @@
+package eager
+
+import "github.com/eagerml/eager/internal/kernels"
+
+// In-place ops modify a tensor's storage and bump its version counter, so that a tensor
+// saved for backward and changed afterwards is reported at Backward. They are meant for
+// optimizers and initialisation, inside NoGrad: on a tensor that requires grad while grad
+// mode is on they panic, as PyTorch does for leaves.
+
+func (x *Tensor) checkInPlace(op string) {
+	if x.requiresGrad && IsGradEnabled() {
+		failf(op, "a tensor of shape %v that requires grad is being modified in place; do it inside NoGrad (as optimizers do) or on a Detach()ed copy", x.shape)
+	}
+}
+
+// inPlaceBinary writes op(x, y) into x; y must broadcast to x's shape.
+func (x *Tensor) inPlaceBinary(op *OpInfo, k *binaryKernels, y *Tensor) *Tensor {
+	x.checkInPlace(op.Name + "InPlace")
+	shape := broadcastShapes(op.Name+"InPlace", x.shape, y.shape)
+	if !sameShape(shape, x.shape) {
+		failf(op.Name+"InPlace", "cannot broadcast shape %v into the shape %v of the tensor being modified", y.shape, x.shape)
+	}
+	yc := y.Detach().To(x.dtype)
+	if x.IsContiguous() {
+		switch x.dtype {
+		case Float32:
+			runBinary(x, x, yc, k.f32, k.vv32)
+		case Float64:
+			runBinary(x, x, yc, k.f64, k.vv64)
+		case Int64:
+			if k.i64 == nil {
+				failf(op.Name+"InPlace", "not supported for dtype %v", x.dtype)
+			}
+			runBinary[int64, int64](x, x, yc, k.i64, nil)
+		default:
+			failf(op.Name+"InPlace", "not supported for dtype %v", x.dtype)
+		}
+	} else {
+		var r *Tensor
+		NoGrad(func() { _, _, r = binaryForward(op, k, x.Detach(), yc, false) })
+		x.copyFromContiguous(r.To(x.dtype))
+	}
+	x.st.bump()
+	return x
+}
+
+// copyFromContiguous writes the row-major elements of src (same dtype, same numel) into x.
+func (x *Tensor) copyFromContiguous(src *Tensor) {
+	c := src.contig()
+	switch x.dtype {
+	case Float32:
+		scatterStrided(x.st.f32, x.offset, x.shape, x.strides, c.f32())
+	case Float64:
+		scatterStrided(x.st.f64, x.offset, x.shape, x.strides, c.f64())
+	case Int64:
+		scatterStrided(x.st.i64, x.offset, x.shape, x.strides, c.i64())
+	case Bool:
+		scatterStrided(x.st.b, x.offset, x.shape, x.strides, c.bools())
+	}
+}
+
+// AddInPlace adds y (broadcast to x's shape) into x and returns x.
+func (x *Tensor) AddInPlace(y *Tensor) *Tensor { return x.inPlaceBinary(opAdd, &addK, y) }
+
+// SubInPlace subtracts y from x in place and returns x.
+func (x *Tensor) SubInPlace(y *Tensor) *Tensor { return x.inPlaceBinary(opSub, &subK, y) }
+
+// MulInPlace multiplies x by y in place and returns x.
+func (x *Tensor) MulInPlace(y *Tensor) *Tensor { return x.inPlaceBinary(opMul, &mulK, y) }
+
+// DivInPlace divides x by y in place and returns x (x must be floating-point).
+func (x *Tensor) DivInPlace(y *Tensor) *Tensor {
+	if !x.dtype.IsFloat() {
+		failf("DivInPlace", "needs a floating-point tensor, got %v", x.dtype)
+	}
+	return x.inPlaceBinary(opDiv, &divK, y)
+}
+
+// AddScalarInPlace adds s to every element of x and returns x.
+func (x *Tensor) AddScalarInPlace(s float64) *Tensor {
+	return x.inPlaceBinary(opAdd, &addK, FullOf(x.dtype, s))
+}
+
+// MulScalarInPlace multiplies every element of x by s and returns x.
+func (x *Tensor) MulScalarInPlace(s float64) *Tensor {
+	return x.inPlaceBinary(opMul, &mulK, FullOf(x.dtype, s))
+}
+
+// AddScaledInPlace computes x += alpha*y (PyTorch's x.add_(y, alpha=alpha)) and returns x.
+func (x *Tensor) AddScaledInPlace(y *Tensor, alpha float64) *Tensor {
+	if x.IsContiguous() && y.IsContiguous() && sameShape(x.shape, y.shape) && x.dtype == y.dtype && x.dtype.IsFloat() {
+		x.checkInPlace("AddScaledInPlace")
+		switch x.dtype {
+		case Float32:
+			kernels.Axpy(x.f32(), float32(alpha), y.f32())
+		case Float64:
+			kernels.Axpy(x.f64(), alpha, y.f64())
+		}
+		x.st.bump()
+		return x
+	}
+	var s *Tensor
+	NoGrad(func() { s = y.Detach().MulScalar(alpha) })
+	return x.AddInPlace(s)
+}
+
+// AddcmulInPlace computes x += value*a*b and returns x.
+func (x *Tensor) AddcmulInPlace(a, b *Tensor, value float64) *Tensor {
+	var s *Tensor
+	NoGrad(func() { s = a.Detach().Mul(b.Detach()).MulScalar(value) })
+	return x.AddInPlace(s)
+}
+
+// AddcdivInPlace computes x += value*a/b and returns x.
+func (x *Tensor) AddcdivInPlace(a, b *Tensor, value float64) *Tensor {
+	var s *Tensor
+	NoGrad(func() { s = a.Detach().Div(b.Detach()).MulScalar(value) })
+	return x.AddInPlace(s)
+}
+
+// CopyFrom copies src (broadcast to x's shape, converted to x's dtype) into x and returns x.
+func (x *Tensor) CopyFrom(src *Tensor) *Tensor {
+	x.checkInPlace("CopyFrom")
+	shape := broadcastShapes("CopyFrom", x.shape, src.shape)
+	if !sameShape(shape, x.shape) {
+		failf("CopyFrom", "cannot copy shape %v into shape %v", src.shape, x.shape)
+	}
+	s := src.Detach().To(x.dtype).Expand(x.shape...)
+	x.copyFromContiguous(s.contig())
+	x.st.bump()
+	return x
+}
+
+// ZeroInPlace sets every element of x to zero and returns x (PyTorch's zero_).
+func (x *Tensor) ZeroInPlace() *Tensor { return x.FillInPlace(0) }
+
+// FillInPlace sets every element of x to v and returns x (PyTorch's fill_).
+func (x *Tensor) FillInPlace(v float64) *Tensor {
+	x.checkInPlace("FillInPlace")
+	if x.IsContiguous() {
+		n := x.Numel()
+		switch x.dtype {
+		case Float32:
+			kernels.Fill(x.st.f32[x.offset:x.offset+n], float32(v))
+		case Float64:
+			kernels.Fill(x.st.f64[x.offset:x.offset+n], v)
+		case Int64:
+			kernels.Fill(x.st.i64[x.offset:x.offset+n], int64(v))
+		case Bool:
+			kernels.Fill(x.st.b[x.offset:x.offset+n], v != 0)
+		}
+	} else {
+		x.copyFromContiguous(FullOf(x.dtype, v, x.shape...))
+	}
+	x.st.bump()
+	return x
+}
+
+// addInto accumulates src into the contiguous gradient buffer dst (no autograd, no version
+// bump: gradient buffers are not saved for backward).
+func addInto(dst, src *Tensor) {
+	s := src
+	if s.dtype != dst.dtype {
+		s = s.To(dst.dtype)
+	}
+	switch dst.dtype {
+	case Float32:
+		runBinary(dst, dst, s.Detach(), addK.f32, addK.vv32)
+	case Float64:
+		runBinary(dst, dst, s.Detach(), addK.f64, addK.vv64)
+	}
+}

@@ -1,0 +1,394 @@
+package eager
+
+import (
+	"math"
+
+	"github.com/eagerml/eager/internal/kernels"
+)
+
+// elem is the set of Go types tensor storage holds.
+type elem interface {
+	float32 | float64 | int64 | bool
+}
+
+// data returns the storage slice of type T (which must match the storage's dtype).
+func data[T elem](st *storage) []T {
+	var z T
+	switch any(z).(type) {
+	case float32:
+		return *any(&st.f32).(*[]T)
+	case float64:
+		return *any(&st.f64).(*[]T)
+	case int64:
+		return *any(&st.i64).(*[]T)
+	default:
+		return *any(&st.b).(*[]T)
+	}
+}
+
+// binaryKernels holds one binary op's element function per dtype, with optional contiguous
+// vector kernels for the fast path. Nil entries mean the dtype is not supported.
+type binaryKernels struct {
+	f32  func(a, b float32) float32
+	f64  func(a, b float64) float64
+	i64  func(a, b int64) int64
+	vv32 func(dst, a, b []float32)
+	vv64 func(dst, a, b []float64)
+}
+
+// runBinary computes out = f(a, b) elementwise with broadcasting; out is contiguous with the
+// broadcast shape and the same dtype as a and b.
+func runBinary[T, R elem](out, a, b *Tensor, f func(x, y T) R, vv func(dst []R, x, y []T)) {
+	od := data[R](out.st)[out.offset:]
+	ad, bd := data[T](a.st), data[T](b.st)
+	n := out.Numel()
+	if vv != nil && a.IsContiguous() && b.IsContiguous() && sameShape(a.shape, out.shape) && sameShape(b.shape, out.shape) {
+		vv(od[:n], ad[a.offset:a.offset+n], bd[b.offset:b.offset+n])
+		return
+	}
+	shape, strides := coalesce(out.shape, contiguousStrides(out.shape), broadcastStrides(a, out.shape), broadcastStrides(b, out.shape))
+	last := len(shape) - 1
+	inner := shape[last]
+	sa, sb := strides[1][last], strides[2][last]
+	walkRows(shape, strides, []int{0, a.offset, b.offset}, func(_ int, offs []int) {
+		o := od[offs[0] : offs[0]+inner]
+		pa, pb := offs[1], offs[2]
+		switch {
+		case sa == 1 && sb == 1 && vv != nil:
+			vv(o, ad[pa:pa+inner], bd[pb:pb+inner])
+		case sa == 1 && sb == 0:
+			y, x := bd[pb], ad[pa:pa+inner]
+			for i := range o {
+				o[i] = f(x[i], y)
+			}
+		case sa == 0 && sb == 1:
+			x, y := ad[pa], bd[pb:pb+inner]
+			for i := range o {
+				o[i] = f(x, y[i])
+			}
+		default:
+			for i := range o {
+				o[i] = f(ad[pa], bd[pb])
+				pa += sa
+				pb += sb
+			}
+		}
+	})
+}
+
+// contiguousStrides returns row-major strides for shape.
+func contiguousStrides(shape []int) []int {
+	st := make([]int, len(shape))
+	s := 1
+	for i := len(shape) - 1; i >= 0; i-- {
+		st[i] = s
+		s *= shape[i]
+	}
+	return st
+}
+
+// resultType is the dtype of a binary op on a and b: PyTorch's promotion, where a 0-d tensor
+// does not raise the float precision of a dimensioned one.
+func resultType(a, b *Tensor) DType {
+	if a.dtype == b.dtype {
+		return a.dtype
+	}
+	if a.dtype.IsFloat() && b.dtype.IsFloat() {
+		switch {
+		case len(a.shape) == 0 && len(b.shape) > 0:
+			return b.dtype
+		case len(b.shape) == 0 && len(a.shape) > 0:
+			return a.dtype
+		}
+	}
+	return promote(a.dtype, b.dtype)
+}
+
+// binaryForward converts a and b to a common dtype (float32 at least when floatOnly) and runs
+// the op's kernels, returning the converted operands and the output.
+func binaryForward(op *OpInfo, k *binaryKernels, a, b *Tensor, floatOnly bool) (*Tensor, *Tensor, *Tensor) {
+	if a == nil || b == nil {
+		failf(op.Name, "nil tensor argument")
+	}
+	dt := resultType(a, b)
+	if dt == Bool {
+		dt = Int64
+	}
+	if floatOnly && !dt.IsFloat() {
+		dt = Float32
+	}
+	shape := broadcastShapes(op.Name, a.shape, b.shape)
+	ca, cb := a.To(dt), b.To(dt)
+	out := newTensor(dt, shape)
+	switch dt {
+	case Float32:
+		runBinary(out, ca, cb, k.f32, k.vv32)
+	case Float64:
+		runBinary(out, ca, cb, k.f64, k.vv64)
+	case Int64:
+		if k.i64 == nil {
+			failf(op.Name, "not supported for dtype %v", dt)
+		}
+		runBinary[int64, int64](out, ca, cb, k.i64, nil)
+	}
+	return ca, cb, out
+}
+
+// sumTo reduces a broadcast gradient g back to shape (the inverse of broadcasting).
+func sumTo(g *Tensor, shape []int) *Tensor {
+	if sameShape(g.shape, shape) {
+		return g
+	}
+	lead := len(g.shape) - len(shape)
+	var dims []int
+	for i := range g.shape {
+		if i < lead || (shape[i-lead] == 1 && g.shape[i] != 1) {
+			dims = append(dims, i)
+		}
+	}
+	r := g
+	if len(dims) > 0 {
+		r = g.SumKeepDim(dims...)
+	}
+	return r.Reshape(shape...)
+}
+
+var (
+	opAdd = defOp("Add", true)
+	opSub = defOp("Sub", true)
+	opMul = defOp("Mul", true)
+	opDiv = defOp("Div", true)
+	opPow = defOp("Pow", true)
+	opMax = defOp("Maximum", true)
+	opMin = defOp("Minimum", true)
+)
+
+var (
+	addK = binaryKernels{
+		f32: func(a, b float32) float32 { return a + b }, f64: func(a, b float64) float64 { return a + b },
+		i64: func(a, b int64) int64 { return a + b }, vv32: kernels.Add[float32], vv64: kernels.Add[float64],
+	}
+	subK = binaryKernels{
+		f32: func(a, b float32) float32 { return a - b }, f64: func(a, b float64) float64 { return a - b },
+		i64: func(a, b int64) int64 { return a - b }, vv32: kernels.Sub[float32], vv64: kernels.Sub[float64],
+	}
+	mulK = binaryKernels{
+		f32: func(a, b float32) float32 { return a * b }, f64: func(a, b float64) float64 { return a * b },
+		i64: func(a, b int64) int64 { return a * b }, vv32: kernels.Mul[float32], vv64: kernels.Mul[float64],
+	}
+	divK = binaryKernels{
+		f32: func(a, b float32) float32 { return a / b }, f64: func(a, b float64) float64 { return a / b },
+		vv32: kernels.Div[float32], vv64: kernels.Div[float64],
+	}
+	powK = binaryKernels{
+		f32: func(a, b float32) float32 { return float32(math.Pow(float64(a), float64(b))) },
+		f64: math.Pow,
+	}
+	maxK = binaryKernels{
+		f32: func(a, b float32) float32 { return float32(nanMax(float64(a), float64(b))) },
+		f64: nanMax, i64: func(a, b int64) int64 { return max(a, b) },
+	}
+	minK = binaryKernels{
+		f32: func(a, b float32) float32 { return float32(nanMin(float64(a), float64(b))) },
+		f64: nanMin, i64: func(a, b int64) int64 { return min(a, b) },
+	}
+)
+
+// nanMax is max that propagates NaN, as torch.maximum does.
+func nanMax(a, b float64) float64 {
+	if a != a || b != b {
+		return math.NaN()
+	}
+	if a >= b {
+		return a
+	}
+	return b
+}
+
+func nanMin(a, b float64) float64 {
+	if a != a || b != b {
+		return math.NaN()
+	}
+	if a <= b {
+		return a
+	}
+	return b
+}
+
+// Add returns x + y with broadcasting.
+func (x *Tensor) Add(y *Tensor) *Tensor {
+	a, b, out := binaryForward(opAdd, &addK, x, y, false)
+	if needsGrad(x, y) {
+		as, bs := x.shape, y.shape
+		record(opAdd, out, func(g *Tensor) []*Tensor {
+			return []*Tensor{sumTo(g, as), sumTo(g, bs)}
+		}, a, b)
+	}
+	if slowPath.Load() != 0 {
+		notify(opAdd, out, nil, x, y)
+	}
+	return out
+}
+
+// Sub returns x - y with broadcasting.
+func (x *Tensor) Sub(y *Tensor) *Tensor {
+	a, b, out := binaryForward(opSub, &subK, x, y, false)
+	if needsGrad(x, y) {
+		as, bs := x.shape, y.shape
+		record(opSub, out, func(g *Tensor) []*Tensor {
+			var gb *Tensor
+			if b.requiresGrad {
+				gb = sumTo(g.Neg(), bs)
+			}
+			return []*Tensor{sumTo(g, as), gb}
+		}, a, b)
+	}
+	if slowPath.Load() != 0 {
+		notify(opSub, out, nil, x, y)
+	}
+	return out
+}
+
+// Mul returns x * y (elementwise) with broadcasting.
+func (x *Tensor) Mul(y *Tensor) *Tensor {
+	a, b, out := binaryForward(opMul, &mulK, x, y, false)
+	if needsGrad(x, y) {
+		n := record(opMul, out, func(g *Tensor) []*Tensor {
+			var ga, gb *Tensor
+			if a.requiresGrad {
+				ga = sumTo(g.Mul(b), a.shape)
+			}
+			if b.requiresGrad {
+				gb = sumTo(g.Mul(a), b.shape)
+			}
+			return []*Tensor{ga, gb}
+		}, a, b)
+		n.save(a, b)
+	}
+	if slowPath.Load() != 0 {
+		notify(opMul, out, nil, x, y)
+	}
+	return out
+}
+
+// Div returns x / y with broadcasting (true division: integer inputs give float32).
+func (x *Tensor) Div(y *Tensor) *Tensor {
+	a, b, out := binaryForward(opDiv, &divK, x, y, true)
+	if needsGrad(x, y) {
+		n := record(opDiv, out, func(g *Tensor) []*Tensor {
+			var ga, gb *Tensor
+			if a.requiresGrad {
+				ga = sumTo(g.Div(b), a.shape)
+			}
+			if b.requiresGrad { // -g*a/b^2
+				gb = sumTo(g.Mul(a).Div(b.Mul(b)).Neg(), b.shape)
+			}
+			return []*Tensor{ga, gb}
+		}, a, b)
+		n.save(a, b)
+	}
+	if slowPath.Load() != 0 {
+		notify(opDiv, out, nil, x, y)
+	}
+	return out
+}
+
+// Pow returns x raised to the power y, elementwise with broadcasting.
+func (x *Tensor) Pow(y *Tensor) *Tensor {
+	a, b, out := binaryForward(opPow, &powK, x, y, true)
+	if needsGrad(x, y) {
+		n := record(opPow, out, func(g *Tensor) []*Tensor {
+			var ga, gb *Tensor
+			if a.requiresGrad { // g * b * a^(b-1), zero where b == 0
+				ga = sumTo(Where(b.EqScalar(0), ZerosLike(g), g.Mul(b).Mul(a.Pow(b.AddScalar(-1)))), a.shape)
+			}
+			if b.requiresGrad { // g * a^b * log(a), zero where a == 0 and b >= 0
+				p := a.Pow(b)
+				safe := Where(a.EqScalar(0), OnesLike(a), a)
+				gb = sumTo(Where(a.EqScalar(0).LogicalAnd(b.GeScalar(0)), ZerosLike(g), g.Mul(p).Mul(safe.Log())), b.shape)
+			}
+			return []*Tensor{ga, gb}
+		}, a, b)
+		n.save(a, b)
+	}
+	if slowPath.Load() != 0 {
+		notify(opPow, out, nil, x, y)
+	}
+	return out
+}
+
+// Maximum returns the elementwise maximum of x and y with broadcasting (NaN propagates).
+// Where x == y the gradient is split evenly, as in PyTorch.
+func (x *Tensor) Maximum(y *Tensor) *Tensor { return minMax(opMax, &maxK, x, y, true) }
+
+// Minimum returns the elementwise minimum of x and y with broadcasting (NaN propagates).
+func (x *Tensor) Minimum(y *Tensor) *Tensor { return minMax(opMin, &minK, x, y, false) }
+
+func minMax(op *OpInfo, k *binaryKernels, x, y *Tensor, isMax bool) *Tensor {
+	a, b, out := binaryForward(op, k, x, y, false)
+	if needsGrad(x, y) {
+		n := record(op, out, func(g *Tensor) []*Tensor {
+			var win *Tensor
+			if isMax {
+				win = a.Gt(b)
+			} else {
+				win = a.Lt(b)
+			}
+			tie := a.Eq(b).To(g.dtype).MulScalar(0.5)
+			wa := win.To(g.dtype).Add(tie)
+			wb := OnesLike(wa).Sub(wa)
+			var ga, gb *Tensor
+			if a.requiresGrad {
+				ga = sumTo(g.Mul(wa), a.shape)
+			}
+			if b.requiresGrad {
+				gb = sumTo(g.Mul(wb), b.shape)
+			}
+			return []*Tensor{ga, gb}
+		}, a, b)
+		n.save(a, b)
+	}
+	if slowPath.Load() != 0 {
+		notify(op, out, nil, x, y)
+	}
+	return out
+}
+
+// scalarLike returns a 0-d tensor of x's dtype (float32 for non-float x when float is set).
+func scalarLike(x *Tensor, v float64) *Tensor {
+	dt := x.dtype
+	if dt == Bool {
+		dt = Int64
+	}
+	if dt == Int64 && v != math.Trunc(v) {
+		dt = Float32
+	}
+	return FullOf(dt, v)
+}
+
+// AddScalar returns x + s.
+func (x *Tensor) AddScalar(s float64) *Tensor { return x.Add(scalarLike(x, s)) }
+
+// SubScalar returns x - s.
+func (x *Tensor) SubScalar(s float64) *Tensor { return x.Sub(scalarLike(x, s)) }
+
+// RSubScalar returns s - x.
+func (x *Tensor) RSubScalar(s float64) *Tensor { return scalarLike(x, s).Sub(x) }
+
+// MulScalar returns x * s.
+func (x *Tensor) MulScalar(s float64) *Tensor { return x.Mul(scalarLike(x, s)) }
+
+// DivScalar returns x / s.
+func (x *Tensor) DivScalar(s float64) *Tensor { return x.Div(scalarLike(x, s)) }
+
+// PowScalar returns x raised to the power p.
+func (x *Tensor) PowScalar(p float64) *Tensor { return x.Pow(scalarLike(x, p)) }
+
+// MaximumScalar returns max(x, s) elementwise.
+func (x *Tensor) MaximumScalar(s float64) *Tensor { return x.Maximum(scalarLike(x, s)) }
+
+// MinimumScalar returns min(x, s) elementwise.
+func (x *Tensor) MinimumScalar(s float64) *Tensor { return x.Minimum(scalarLike(x, s)) }
+
+// Square returns x * x.
+func (x *Tensor) Square() *Tensor { return x.Mul(x) }

@@ -1,0 +1,445 @@
+package eager
+
+import (
+	"math"
+
+	"github.com/eagerml/eager/internal/kernels"
+)
+
+var (
+	opSum    = defOp("Sum", true)
+	opAmax   = defOp("Amax", true)
+	opAmin   = defOp("Amin", true)
+	opMaxDim = defOp("MaxDim", true)
+	opMinDim = defOp("MinDim", true)
+	opProd   = defOp("Prod", true)
+	opNorm   = defOp("Norm", true)
+)
+
+// reduction describes reducing x over dims: the input is viewed as [outer, inner] rows after
+// moving the reduced dims last.
+type reduction struct {
+	rows    *Tensor // contiguous, reduced dims last
+	outer   int     // number of output elements
+	inner   int     // elements reduced into each output
+	keep    []int   // output shape with reduced dims kept as 1
+	dropped []int   // output shape with reduced dims removed
+	dims    []int   // normalised reduced dims, ascending
+}
+
+func planReduction(op string, x *Tensor, dims []int) reduction {
+	r := reduction{dims: normDims(op, dims, len(x.shape))}
+	red := make([]bool, len(x.shape))
+	for _, d := range r.dims {
+		red[d] = true
+	}
+	perm := make([]int, 0, len(x.shape))
+	r.keep = make([]int, len(x.shape))
+	r.outer, r.inner = 1, 1
+	for i, s := range x.shape {
+		if !red[i] {
+			perm = append(perm, i)
+			r.dropped = append(r.dropped, s)
+			r.keep[i] = s
+			r.outer *= s
+		} else {
+			r.keep[i] = 1
+			r.inner *= s
+		}
+	}
+	if r.dropped == nil {
+		r.dropped = []int{}
+	}
+	for i := range x.shape {
+		if red[i] {
+			perm = append(perm, i)
+		}
+	}
+	r.rows = x.Detach().Permute(perm...).contig()
+	sortInts(r.dims)
+	return r
+}
+
+func sortInts(a []int) {
+	for i := 1; i < len(a); i++ {
+		for j := i; j > 0 && a[j] < a[j-1]; j-- {
+			a[j], a[j-1] = a[j-1], a[j]
+		}
+	}
+}
+
+// reduceRows applies f to each row of r and writes one value per row into out.
+func reduceRows[T float32 | float64 | int64](r reduction, out *Tensor, f func(row []T) T) {
+	src, dst := data[T](r.rows.st)[r.rows.offset:], data[T](out.st)
+	for i := 0; i < r.outer; i++ {
+		dst[i] = f(src[i*r.inner : (i+1)*r.inner])
+	}
+}
+
+// Sum returns the sum over dims (all dims when none are given); reduced dims are removed.
+func (x *Tensor) Sum(dims ...int) *Tensor { return x.sum(dims, false) }
+
+// SumKeepDim is Sum keeping reduced dims with size 1.
+func (x *Tensor) SumKeepDim(dims ...int) *Tensor { return x.sum(dims, true) }
+
+func (x *Tensor) sum(dims []int, keep bool) *Tensor {
+	in := x
+	if x.dtype == Bool {
+		in = x.To(Int64)
+	}
+	r := planReduction("Sum", in, dims)
+	out := newTensor(in.dtype, r.keep)
+	switch in.dtype {
+	case Float32:
+		reduceRows(r, out, kernels.Sum[float32])
+	case Float64:
+		reduceRows(r, out, kernels.Sum[float64])
+	case Int64:
+		reduceRows(r, out, func(row []int64) int64 {
+			var s int64
+			for _, v := range row {
+				s += v
+			}
+			return s
+		})
+	}
+	if !keep {
+		out.setContiguousShape(r.dropped)
+	}
+	if needsGrad(in, nil) {
+		shape, keepShape := in.shape, r.keep
+		record(opSum, out, func(g *Tensor) []*Tensor {
+			return []*Tensor{g.Reshape(keepShape...).Expand(shape...)}
+		}, in)
+	}
+	if slowPath.Load() != 0 {
+		notify(opSum, out, []Attr{{"dims", r.dims}, {"keepdim", keep}}, x)
+	}
+	return out
+}
+
+// Mean returns the mean over dims (all dims when none are given); reduced dims are removed.
+func (x *Tensor) Mean(dims ...int) *Tensor { return x.mean(dims, false) }
+
+// MeanKeepDim is Mean keeping reduced dims with size 1.
+func (x *Tensor) MeanKeepDim(dims ...int) *Tensor { return x.mean(dims, true) }
+
+func (x *Tensor) mean(dims []int, keep bool) *Tensor {
+	if !x.dtype.IsFloat() {
+		failf("Mean", "needs a floating-point tensor, got %v (shape %v); convert with To", x.dtype, x.shape)
+	}
+	n := 1
+	for _, d := range normDims("Mean", dims, len(x.shape)) {
+		n *= x.shape[d]
+	}
+	return x.sum(dims, keep).DivScalar(float64(n))
+}
+
+// Var returns the unbiased variance (correction 1, as PyTorch's default) over dims.
+func (x *Tensor) Var(dims ...int) *Tensor { return x.VarCorrection(1, false, dims...) }
+
+// VarCorrection returns the variance over dims dividing by N-correction (0 for the biased
+// population variance), optionally keeping reduced dims.
+func (x *Tensor) VarCorrection(correction int, keepDim bool, dims ...int) *Tensor {
+	n := 1
+	for _, d := range normDims("Var", dims, len(x.shape)) {
+		n *= x.shape[d]
+	}
+	d := x.Sub(x.MeanKeepDim(dims...))
+	return d.Mul(d).sum(dims, keepDim).DivScalar(float64(max(n-correction, 0)))
+}
+
+// Std returns the unbiased standard deviation over dims.
+func (x *Tensor) Std(dims ...int) *Tensor { return x.Var(dims...).Sqrt() }
+
+// StdCorrection is the square root of VarCorrection.
+func (x *Tensor) StdCorrection(correction int, keepDim bool, dims ...int) *Tensor {
+	return x.VarCorrection(correction, keepDim, dims...).Sqrt()
+}
+
+// Max returns the maximum over dims (all when none are given), reduced dims removed. The
+// gradient is shared evenly among tied maxima, as PyTorch's amax. For the indices use MaxDim.
+func (x *Tensor) Max(dims ...int) *Tensor { return x.extreme(opAmax, dims, false, true) }
+
+// MaxKeepDim is Max keeping reduced dims with size 1.
+func (x *Tensor) MaxKeepDim(dims ...int) *Tensor { return x.extreme(opAmax, dims, true, true) }
+
+// Min returns the minimum over dims (all when none are given), reduced dims removed.
+func (x *Tensor) Min(dims ...int) *Tensor { return x.extreme(opAmin, dims, false, false) }
+
+// MinKeepDim is Min keeping reduced dims with size 1.
+func (x *Tensor) MinKeepDim(dims ...int) *Tensor { return x.extreme(opAmin, dims, true, false) }
+
+func (x *Tensor) extreme(op *OpInfo, dims []int, keep, isMax bool) *Tensor {
+	if x.dtype == Bool {
+		failf(op.Name, "not supported for bool tensors")
+	}
+	r := planReduction(op.Name, x, dims)
+	if r.inner == 0 {
+		failf(op.Name, "cannot reduce over a zero-size dim of shape %v", x.shape)
+	}
+	out := newTensor(x.dtype, r.keep)
+	switch x.dtype {
+	case Float32:
+		reduceRows(r, out, func(row []float32) float32 { v, _ := extremeOf(row, isMax); return v })
+	case Float64:
+		reduceRows(r, out, func(row []float64) float64 { v, _ := extremeOf(row, isMax); return v })
+	case Int64:
+		reduceRows(r, out, func(row []int64) int64 { v, _ := extremeOf(row, isMax); return v })
+	}
+	outKeep := out.Detach()
+	if !keep {
+		out.setContiguousShape(r.dropped)
+	}
+	if needsGrad(x, nil) {
+		shape, keepShape := x.shape, r.keep
+		dl := r.dims
+		n := record(op, out, func(g *Tensor) []*Tensor {
+			mask := x.Eq(outKeep).To(g.dtype)
+			cnt := mask.SumKeepDim(dl...)
+			return []*Tensor{g.Reshape(keepShape...).Expand(shape...).Mul(mask).Div(cnt)}
+		}, x)
+		n.save(x, outKeep)
+	}
+	if slowPath.Load() != 0 {
+		notify(op, out, []Attr{{"dims", r.dims}, {"keepdim", keep}}, x)
+	}
+	return out
+}
+
+// extremeOf returns the max (or min) of row and its first index; NaN wins, as in PyTorch.
+func extremeOf[T float32 | float64 | int64](row []T, isMax bool) (T, int) {
+	best, bi := row[0], 0
+	if best != best {
+		return best, 0
+	}
+	for i, v := range row {
+		if v != v {
+			return v, i
+		}
+		if (isMax && v > best) || (!isMax && v < best) {
+			best, bi = v, i
+		}
+	}
+	return best, bi
+}
+
+// MaxDim returns the maximum along dim and the int64 index of the first maximum, as PyTorch's
+// torch.max(x, dim). The gradient flows to the selected elements.
+func (x *Tensor) MaxDim(dim int, keepDim bool) (values, indices *Tensor) {
+	return x.extremeDim(opMaxDim, dim, keepDim, true)
+}
+
+// MinDim returns the minimum along dim and the int64 index of the first minimum.
+func (x *Tensor) MinDim(dim int, keepDim bool) (values, indices *Tensor) {
+	return x.extremeDim(opMinDim, dim, keepDim, false)
+}
+
+func (x *Tensor) extremeDim(op *OpInfo, dim int, keep, isMax bool) (*Tensor, *Tensor) {
+	if x.dtype == Bool {
+		failf(op.Name, "not supported for bool tensors")
+	}
+	d := normDim(op.Name, dim, len(x.shape))
+	r := planReduction(op.Name, x, []int{dim})
+	if r.inner == 0 {
+		failf(op.Name, "cannot reduce over a zero-size dim of shape %v", x.shape)
+	}
+	vals := newTensor(x.dtype, r.keep)
+	idx := newTensor(Int64, r.keep)
+	id := idx.i64()
+	switch x.dtype {
+	case Float32:
+		extremeRows(r, vals.f32(), id, isMax)
+	case Float64:
+		extremeRows(r, vals.f64(), id, isMax)
+	case Int64:
+		extremeRows(r, vals.i64(), id, isMax)
+	}
+	idxKeep := idx.Detach()
+	if !keep {
+		vals.setContiguousShape(r.dropped)
+		idx.setContiguousShape(r.dropped)
+	}
+	if needsGrad(x, nil) && len(x.shape) > 0 {
+		shape, keepShape := x.shape, r.keep
+		record(op, vals, func(g *Tensor) []*Tensor {
+			pos := ArangeOf(Int64, 0, float64(shape[d]), 1)
+			ps := make([]int, len(shape))
+			for i := range ps {
+				ps[i] = 1
+			}
+			ps[d] = shape[d]
+			mask := pos.Reshape(ps...).Eq(idxKeep).To(g.dtype)
+			return []*Tensor{g.Reshape(keepShape...).Mul(mask)}
+		}, x)
+	}
+	if slowPath.Load() != 0 {
+		notify(op, vals, []Attr{{"dim", d}, {"keepdim", keep}}, x)
+	}
+	return vals, idx
+}
+
+func extremeRows[T float32 | float64 | int64](r reduction, vals []T, idx []int64, isMax bool) {
+	src := data[T](r.rows.st)[r.rows.offset:]
+	for i := 0; i < r.outer; i++ {
+		v, j := extremeOf(src[i*r.inner:(i+1)*r.inner], isMax)
+		vals[i], idx[i] = v, int64(j)
+	}
+}
+
+// ArgMax returns the int64 index of the first maximum along dim.
+func (x *Tensor) ArgMax(dim int) *Tensor {
+	_, i := x.Detach().MaxDim(dim, false)
+	return i
+}
+
+// ArgMin returns the int64 index of the first minimum along dim.
+func (x *Tensor) ArgMin(dim int) *Tensor {
+	_, i := x.Detach().MinDim(dim, false)
+	return i
+}
+
+// ArgMaxAll returns the index of the first maximum of the flattened tensor, as a 0-d int64.
+func (x *Tensor) ArgMaxAll() *Tensor { return x.Reshape(-1).ArgMax(0) }
+
+// ArgMinAll returns the index of the first minimum of the flattened tensor, as a 0-d int64.
+func (x *Tensor) ArgMinAll() *Tensor { return x.Reshape(-1).ArgMin(0) }
+
+// Prod returns the product over dims (all when none are given), reduced dims removed.
+func (x *Tensor) Prod(dims ...int) *Tensor { return x.prod(dims, false) }
+
+// ProdKeepDim is Prod keeping reduced dims with size 1.
+func (x *Tensor) ProdKeepDim(dims ...int) *Tensor { return x.prod(dims, true) }
+
+func (x *Tensor) prod(dims []int, keep bool) *Tensor {
+	in := x
+	if x.dtype == Bool {
+		in = x.To(Int64)
+	}
+	r := planReduction("Prod", in, dims)
+	out := newTensor(in.dtype, r.keep)
+	switch in.dtype {
+	case Float32:
+		reduceRows(r, out, func(row []float32) float32 {
+			p := 1.0
+			for _, v := range row {
+				p *= float64(v)
+			}
+			return float32(p)
+		})
+	case Float64:
+		reduceRows(r, out, func(row []float64) float64 {
+			p := 1.0
+			for _, v := range row {
+				p *= v
+			}
+			return p
+		})
+	case Int64:
+		reduceRows(r, out, func(row []int64) int64 {
+			p := int64(1)
+			for _, v := range row {
+				p *= v
+			}
+			return p
+		})
+	}
+	outKeep := out.Detach()
+	if !keep {
+		out.setContiguousShape(r.dropped)
+	}
+	if needsGrad(in, nil) {
+		keepShape, dl := r.keep, r.dims
+		n := record(opProd, out, func(g *Tensor) []*Tensor {
+			// d prod / d x_i is the product of the other elements, computed without dividing
+			// by zero: with no zero in the row it is prod/x_i; with exactly one zero, only that
+			// element gets the product of the non-zeros; with more, every gradient is zero.
+			zero := in.EqScalar(0)
+			safe := Where(zero, OnesLike(in), in)
+			nz := zero.SumKeepDim(dl...)
+			pnz := safe.ProdKeepDim(dl...)
+			atZero := Where(nz.EqScalar(1), pnz, ZerosLike(pnz))
+			others := Where(zero, atZero.Expand(in.shape...), outKeep.Div(safe))
+			return []*Tensor{g.Reshape(keepShape...).Mul(others)}
+		}, in)
+		n.save(in, outKeep)
+	}
+	if slowPath.Load() != 0 {
+		notify(opProd, out, []Attr{{"dims", r.dims}, {"keepdim", keep}}, x)
+	}
+	return out
+}
+
+// LogSumExp returns log(sum(exp(x))) over dims, computed stably by subtracting the maximum.
+func (x *Tensor) LogSumExp(dims ...int) *Tensor { return x.logSumExp(dims, false) }
+
+// LogSumExpKeepDim is LogSumExp keeping reduced dims with size 1.
+func (x *Tensor) LogSumExpKeepDim(dims ...int) *Tensor { return x.logSumExp(dims, true) }
+
+func (x *Tensor) logSumExp(dims []int, keep bool) *Tensor {
+	m := x.Detach().MaxKeepDim(dims...)
+	m = Where(m.Abs().EqScalar(math.Inf(1)), ZerosLike(m), m)
+	s := x.Sub(m).Exp().SumKeepDim(dims...).Log().Add(m)
+	if keep {
+		return s
+	}
+	r := planReductionShape(x.shape, normDims("LogSumExp", dims, len(x.shape)))
+	return s.Reshape(r...)
+}
+
+// planReductionShape returns shape with dims removed.
+func planReductionShape(shape []int, dims []int) []int {
+	out := []int{}
+	for i, s := range shape {
+		red := false
+		for _, d := range dims {
+			if d == i {
+				red = true
+			}
+		}
+		if !red {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Norm returns the p-norm over dims (all when none are given): (sum |x|^p)^(1/p), with
+// p = math.Inf(1) for the max norm. For p = 2 the gradient at a zero norm is 0, as in PyTorch.
+func (x *Tensor) Norm(p float64, dims ...int) *Tensor {
+	switch {
+	case math.IsInf(p, 1):
+		return x.Abs().Max(dims...)
+	case p == 1:
+		return x.Abs().Sum(dims...)
+	case p == 2:
+		return x.norm2(dims)
+	case p <= 0:
+		failf("Norm", "p must be positive, got %v", p)
+	}
+	return x.Abs().PowScalar(p).Sum(dims...).PowScalar(1 / p)
+}
+
+func (x *Tensor) norm2(dims []int) *Tensor {
+	if !x.dtype.IsFloat() {
+		failf("Norm", "needs a floating-point tensor, got %v", x.dtype)
+	}
+	var out *Tensor
+	NoGrad(func() { out = x.Mul(x).Sum(dims...).Sqrt() })
+	out = out.Detach()
+	if needsGrad(x, nil) {
+		keepShape := planReduction("Norm", x.Detach(), dims).keep
+		y := out.Detach()
+		n := record(opNorm, out, func(g *Tensor) []*Tensor {
+			yk := y.Reshape(keepShape...)
+			safe := Where(yk.EqScalar(0), OnesLike(yk), yk)
+			scale := Where(yk.EqScalar(0), ZerosLike(yk), g.Reshape(keepShape...).Div(safe))
+			return []*Tensor{x.Mul(scale)}
+		}, x)
+		n.save(x, y)
+	}
+	if slowPath.Load() != 0 {
+		notify(opNorm, out, []Attr{{"p", 2.0}, {"dims", dims}}, x)
+	}
+	return out
+}

@@ -1,0 +1,276 @@
+package eager
+
+import "math"
+
+// unaryDef is one elementwise unary op: its element function (computed in float64 and rounded
+// for float32, so float32 results are correctly rounded) and its backward, written with
+// differentiable tensor ops from the input x, the output y and the output gradient g.
+type unaryDef struct {
+	op  *OpInfo
+	f   func(v float64) float64
+	f32 func(dst, src []float32) // optional vector kernel
+	f64 func(dst, src []float64) // optional vector kernel
+	// bw returns the input gradient; saveX/saveY say which of x and y it reads.
+	bw           func(g, x, y *Tensor) *Tensor
+	saveX, saveY bool
+	intOK        bool // int64 input keeps its dtype (Neg, Abs); otherwise it becomes float32
+}
+
+func (d *unaryDef) apply(x *Tensor) *Tensor {
+	if x == nil {
+		failf(d.op.Name, "nil tensor argument")
+	}
+	in := x
+	if !x.dtype.IsFloat() && !(d.intOK && x.dtype == Int64) {
+		if x.dtype == Bool && !d.intOK {
+			in = x.To(Float32)
+		} else if x.dtype == Bool {
+			in = x.To(Int64)
+		} else {
+			in = x.To(Float32)
+		}
+	}
+	c := in.contig()
+	out := newTensor(in.dtype, in.shape)
+	switch in.dtype {
+	case Float32:
+		src, dst := c.f32(), out.f32()
+		if d.f32 != nil {
+			d.f32(dst, src)
+		} else {
+			for i, v := range src {
+				dst[i] = float32(d.f(float64(v)))
+			}
+		}
+	case Float64:
+		src, dst := c.f64(), out.f64()
+		if d.f64 != nil {
+			d.f64(dst, src)
+		} else {
+			for i, v := range src {
+				dst[i] = d.f(v)
+			}
+		}
+	case Int64:
+		src, dst := c.i64(), out.i64()
+		for i, v := range src {
+			dst[i] = int64(d.f(float64(v)))
+		}
+	}
+	if needsGrad(in, nil) {
+		bw := d.bw
+		n := record(d.op, out, nil, in)
+		// The output is saved by reference to its storage only, so that holding it does not
+		// keep the graph alive in a cycle.
+		y := out.Detach()
+		n.bw = func(g *Tensor) []*Tensor { return []*Tensor{bw(g, in, y)} }
+		if d.saveX {
+			n.save(in)
+		}
+		if d.saveY {
+			n.save(y)
+		}
+	}
+	if slowPath.Load() != 0 {
+		notify(d.op, out, nil, x)
+	}
+	return out
+}
+
+func sigmoid(v float64) float64 {
+	if v >= 0 {
+		return 1 / (1 + math.Exp(-v))
+	}
+	e := math.Exp(v)
+	return e / (1 + e)
+}
+
+func softplus(v float64) float64 {
+	if v > 0 {
+		return v + math.Log1p(math.Exp(-v))
+	}
+	return math.Log1p(math.Exp(v))
+}
+
+const (
+	sqrt2       = 1.4142135623730951
+	sqrt2OverPi = 0.7978845608028654 // sqrt(2/pi)
+	invSqrt2Pi  = 0.3989422804014327 // 1/sqrt(2*pi)
+)
+
+var negDef, expDef, logDef, log1pDef, sqrtDef, rsqrtDef, absDef, signDef, sinDef, cosDef, tanhDef, sigmoidDef, reluDef, erfDef, geluDef, geluTanhDef, siluDef *unaryDef
+
+func init() {
+	negDef = &unaryDef{op: defOp("Neg", true), f: func(v float64) float64 { return -v }, intOK: true,
+		bw: func(g, x, y *Tensor) *Tensor { return g.Neg() }}
+	expDef = &unaryDef{op: defOp("Exp", true), f: math.Exp, saveY: true,
+		bw: func(g, x, y *Tensor) *Tensor { return g.Mul(y) }}
+	logDef = &unaryDef{op: defOp("Log", true), f: math.Log, saveX: true,
+		bw: func(g, x, y *Tensor) *Tensor { return g.Div(x) }}
+	log1pDef = &unaryDef{op: defOp("Log1p", true), f: math.Log1p, saveX: true,
+		bw: func(g, x, y *Tensor) *Tensor { return g.Div(x.AddScalar(1)) }}
+	sqrtDef = &unaryDef{op: defOp("Sqrt", true), f: math.Sqrt, saveY: true,
+		bw: func(g, x, y *Tensor) *Tensor { return g.Div(y.MulScalar(2)) }}
+	rsqrtDef = &unaryDef{op: defOp("Rsqrt", true), f: func(v float64) float64 { return 1 / math.Sqrt(v) }, saveY: true,
+		bw: func(g, x, y *Tensor) *Tensor { return g.Mul(y.Mul(y).Mul(y)).MulScalar(-0.5) }}
+	absDef = &unaryDef{op: defOp("Abs", true), f: math.Abs, saveX: true, intOK: true,
+		bw: func(g, x, y *Tensor) *Tensor { return g.Mul(x.Sign()) }}
+	signDef = &unaryDef{op: defOp("Sign", false), f: func(v float64) float64 {
+		switch {
+		case v > 0:
+			return 1
+		case v < 0:
+			return -1
+		}
+		return v // 0 and NaN
+	}, intOK: true, bw: func(g, x, y *Tensor) *Tensor { return ZerosLike(g) }}
+	sinDef = &unaryDef{op: defOp("Sin", true), f: math.Sin, saveX: true,
+		bw: func(g, x, y *Tensor) *Tensor { return g.Mul(x.Cos()) }}
+	cosDef = &unaryDef{op: defOp("Cos", true), f: math.Cos, saveX: true,
+		bw: func(g, x, y *Tensor) *Tensor { return g.Mul(x.Sin()).Neg() }}
+	tanhDef = &unaryDef{op: defOp("Tanh", true), f: math.Tanh, saveY: true,
+		bw: func(g, x, y *Tensor) *Tensor { return g.Mul(y.Mul(y).RSubScalar(1)) }}
+	sigmoidDef = &unaryDef{op: defOp("Sigmoid", true), f: sigmoid, saveY: true,
+		bw: func(g, x, y *Tensor) *Tensor { return g.Mul(y.Mul(y.RSubScalar(1))) }}
+	reluDef = &unaryDef{op: defOp("ReLU", true), f: func(v float64) float64 {
+		if v > 0 {
+			return v
+		}
+		if v != v {
+			return v
+		}
+		return 0
+	}, saveY: true,
+		bw: func(g, x, y *Tensor) *Tensor { return g.Mul(y.GtScalar(0).To(g.dtype)) }}
+	erfDef = &unaryDef{op: defOp("Erf", true), f: math.Erf, saveX: true,
+		bw: func(g, x, y *Tensor) *Tensor { return g.Mul(x.Square().Neg().Exp().MulScalar(2 / math.SqrtPi)) }}
+	geluDef = &unaryDef{op: defOp("GELU", true), f: func(v float64) float64 {
+		return 0.5 * v * (1 + math.Erf(v/sqrt2))
+	}, saveX: true,
+		bw: func(g, x, y *Tensor) *Tensor {
+			// d/dx = Phi(x) + x*phi(x)
+			cdf := x.DivScalar(sqrt2).Erf().AddScalar(1).MulScalar(0.5)
+			pdf := x.Square().MulScalar(-0.5).Exp().MulScalar(invSqrt2Pi)
+			return g.Mul(cdf.Add(x.Mul(pdf)))
+		}}
+	geluTanhDef = &unaryDef{op: defOp("GELUTanh", true), f: func(v float64) float64 {
+		return 0.5 * v * (1 + math.Tanh(sqrt2OverPi*(v+0.044715*v*v*v)))
+	}, saveX: true,
+		bw: func(g, x, y *Tensor) *Tensor {
+			x2 := x.Square()
+			inner := x.Add(x.Mul(x2).MulScalar(0.044715)).MulScalar(sqrt2OverPi)
+			t := inner.Tanh()
+			dinner := x2.MulScalar(3 * 0.044715).AddScalar(1).MulScalar(sqrt2OverPi)
+			d := t.AddScalar(1).MulScalar(0.5).Add(x.MulScalar(0.5).Mul(t.Square().RSubScalar(1)).Mul(dinner))
+			return g.Mul(d)
+		}}
+	siluDef = &unaryDef{op: defOp("SiLU", true), f: func(v float64) float64 { return v * sigmoid(v) }, saveX: true,
+		bw: func(g, x, y *Tensor) *Tensor {
+			s := x.Sigmoid()
+			return g.Mul(s.Mul(x.Mul(s.RSubScalar(1)).AddScalar(1)))
+		}}
+}
+
+// Neg returns -x.
+func (x *Tensor) Neg() *Tensor { return negDef.apply(x) }
+
+// Exp returns e^x elementwise.
+func (x *Tensor) Exp() *Tensor { return expDef.apply(x) }
+
+// Log returns the natural logarithm of x elementwise.
+func (x *Tensor) Log() *Tensor { return logDef.apply(x) }
+
+// Log1p returns log(1 + x) elementwise, accurate for small x.
+func (x *Tensor) Log1p() *Tensor { return log1pDef.apply(x) }
+
+// Sqrt returns the square root of x elementwise.
+func (x *Tensor) Sqrt() *Tensor { return sqrtDef.apply(x) }
+
+// Rsqrt returns 1/sqrt(x) elementwise.
+func (x *Tensor) Rsqrt() *Tensor { return rsqrtDef.apply(x) }
+
+// Abs returns |x| elementwise. Its gradient at 0 is 0, as in PyTorch.
+func (x *Tensor) Abs() *Tensor { return absDef.apply(x) }
+
+// Sign returns -1, 0 or 1 by the sign of each element (not differentiable: zero gradient).
+func (x *Tensor) Sign() *Tensor { return signDef.apply(x) }
+
+// Sin returns sin(x) elementwise.
+func (x *Tensor) Sin() *Tensor { return sinDef.apply(x) }
+
+// Cos returns cos(x) elementwise.
+func (x *Tensor) Cos() *Tensor { return cosDef.apply(x) }
+
+// Tanh returns tanh(x) elementwise.
+func (x *Tensor) Tanh() *Tensor { return tanhDef.apply(x) }
+
+// Sigmoid returns 1/(1+e^-x) elementwise.
+func (x *Tensor) Sigmoid() *Tensor { return sigmoidDef.apply(x) }
+
+// ReLU returns max(x, 0) elementwise.
+func (x *Tensor) ReLU() *Tensor { return reluDef.apply(x) }
+
+// Erf returns the error function of x elementwise.
+func (x *Tensor) Erf() *Tensor { return erfDef.apply(x) }
+
+// GELU returns the Gaussian error linear unit x*Phi(x) (exact, with erf), as PyTorch's
+// gelu(approximate='none').
+func (x *Tensor) GELU() *Tensor { return geluDef.apply(x) }
+
+// GELUTanh returns the tanh approximation of GELU, as PyTorch's gelu(approximate='tanh').
+func (x *Tensor) GELUTanh() *Tensor { return geluTanhDef.apply(x) }
+
+// SiLU returns x*sigmoid(x) (also called swish).
+func (x *Tensor) SiLU() *Tensor { return siluDef.apply(x) }
+
+var (
+	opLeakyReLU = defOp("LeakyReLU", true)
+	opSoftplus  = defOp("Softplus", true)
+	opClamp     = defOp("Clamp", true)
+)
+
+// LeakyReLU returns x where x > 0 and slope*x elsewhere (PyTorch's default slope is 0.01).
+func (x *Tensor) LeakyReLU(slope float64) *Tensor {
+	d := &unaryDef{op: opLeakyReLU, f: func(v float64) float64 {
+		if v > 0 {
+			return v
+		}
+		return v * slope
+	}, saveX: true, bw: func(g, x, y *Tensor) *Tensor {
+		return g.Mul(Where(x.GtScalar(0), OnesLike(g), FullLike(g, slope)))
+	}}
+	return d.apply(x)
+}
+
+// Softplus returns log(1+exp(beta*x))/beta, reverting to x where beta*x > threshold, as
+// PyTorch's softplus (defaults beta 1, threshold 20).
+func (x *Tensor) Softplus(beta, threshold float64) *Tensor {
+	d := &unaryDef{op: opSoftplus, f: func(v float64) float64 {
+		if v*beta > threshold {
+			return v
+		}
+		return softplus(v*beta) / beta
+	}, saveX: true, bw: func(g, x, y *Tensor) *Tensor {
+		bx := x.MulScalar(beta)
+		return g.Mul(Where(bx.GtScalar(threshold), OnesLike(g), bx.Sigmoid()))
+	}}
+	return d.apply(x)
+}
+
+// Clamp limits x to [lo, hi] elementwise; pass math.Inf(-1) or math.Inf(1) for a one-sided
+// clamp. The gradient passes where lo <= x <= hi, as in PyTorch.
+func (x *Tensor) Clamp(lo, hi float64) *Tensor {
+	if lo > hi {
+		failf("Clamp", "min %v is greater than max %v", lo, hi)
+	}
+	d := &unaryDef{op: opClamp, f: func(v float64) float64 {
+		if v != v {
+			return v
+		}
+		return math.Min(math.Max(v, lo), hi)
+	}, intOK: lo == math.Trunc(lo) || math.IsInf(lo, 0), saveX: true, bw: func(g, x, y *Tensor) *Tensor {
+		in := x.GeScalar(lo).LogicalAnd(x.LeScalar(hi))
+		return g.Mul(in.To(g.dtype))
+	}}
+	return d.apply(x)
+}

@@ -1,0 +1,31 @@
+package eager
+
+import "sync/atomic"
+
+// storage is the flat typed buffer shared by a tensor and all its views. Exactly one of the
+// slices is non-nil, matching the dtype. version counts in-place modifications so that
+// autograd can detect a saved tensor that was changed before backward used it.
+type storage struct {
+	f32     []float32
+	f64     []float64
+	i64     []int64
+	b       []bool
+	version atomic.Uint64
+}
+
+func newStorage(dt DType, n int) *storage {
+	s := &storage{}
+	switch dt {
+	case Float32:
+		s.f32 = make([]float32, n)
+	case Float64:
+		s.f64 = make([]float64, n)
+	case Int64:
+		s.i64 = make([]int64, n)
+	case Bool:
+		s.b = make([]bool, n)
+	}
+	return s
+}
+
+func (s *storage) bump() { s.version.Add(1) }

@@ -1,0 +1,275 @@
+package eager
+
+import "sync"
+
+// Tensor is an n-dimensional array of one dtype with an optional autograd history.
+//
+// A Tensor is a view (offset, shape, strides) onto a flat storage that other views may share:
+// Reshape, Transpose, Slice and friends return new Tensors over the same storage without
+// copying. Every op runs eagerly, the moment it is called. When grad mode is on and an input
+// requires grad, the op also records a node so that Backward can compute gradients.
+//
+// Concurrency: reading a tensor (ops that take it as input) from many goroutines at once is
+// safe, so a model can serve inference from many goroutines. Writing it (in-place ops,
+// SetRequiresGrad, ZeroGrad) while another goroutine reads it is a data race, as with a Go slice.
+// Gradient accumulation into a leaf's Grad is locked, so goroutines may run Backward on
+// separate graphs that share parameters.
+type Tensor struct {
+	st      *storage
+	offset  int
+	shape   []int
+	strides []int
+	dtype   DType
+
+	requiresGrad bool
+	node         *node // the op that produced this tensor; nil for leaves
+
+	mu         sync.Mutex // guards grad and hooks of a leaf during backward
+	grad       *Tensor
+	hooks      []func(*Tensor) *Tensor
+	retainGrad bool
+
+	dims [8]int // backing array for shape and strides of tensors up to rank 4
+}
+
+// Shape returns a copy of the tensor's shape.
+func (x *Tensor) Shape() []int { return append([]int(nil), x.shape...) }
+
+// Strides returns a copy of the tensor's strides, in elements.
+func (x *Tensor) Strides() []int { return append([]int(nil), x.strides...) }
+
+// Dim returns the number of dimensions (the rank).
+func (x *Tensor) Dim() int { return len(x.shape) }
+
+// Size returns the size of dimension d; negative d counts from the end.
+func (x *Tensor) Size(d int) int { return x.shape[normDim("Size", d, len(x.shape))] }
+
+// Numel returns the number of elements.
+func (x *Tensor) Numel() int { return numel(x.shape) }
+
+// DType returns the element type.
+func (x *Tensor) DType() DType { return x.dtype }
+
+// RequiresGrad reports whether gradients flow to or through this tensor.
+func (x *Tensor) RequiresGrad() bool { return x.requiresGrad }
+
+// IsLeaf reports whether x was not produced by a recorded op: a user-created tensor, or any
+// tensor that does not require grad.
+func (x *Tensor) IsLeaf() bool { return x.node == nil }
+
+// IsContiguous reports whether the elements are laid out row-major with no gaps.
+func (x *Tensor) IsContiguous() bool { return isContiguous(x.shape, x.strides) }
+
+// Version returns the in-place modification counter of the tensor's storage.
+func (x *Tensor) Version() uint64 { return x.st.version.Load() }
+
+// newTensor allocates a contiguous tensor of the given dtype and shape, zero-filled.
+func newTensor(dt DType, shape []int) *Tensor {
+	t := &Tensor{dtype: dt}
+	t.setContiguousShape(shape)
+	t.st = newStorage(dt, numel(shape))
+	return t
+}
+
+// setContiguousShape sets shape and row-major strides, using the inline buffer when it fits.
+func (t *Tensor) setContiguousShape(shape []int) {
+	n := len(shape)
+	var sh, st []int
+	if n <= 4 {
+		sh, st = t.dims[:n:n], t.dims[4:4+n:4+n]
+	} else {
+		buf := make([]int, 2*n)
+		sh, st = buf[:n:n], buf[n:]
+	}
+	copy(sh, shape)
+	s := 1
+	for i := n - 1; i >= 0; i-- {
+		st[i] = s
+		s *= shape[i]
+	}
+	t.shape, t.strides = sh, st
+}
+
+// newView returns a tensor over x's storage with the given geometry.
+func newView(x *Tensor, offset int, shape, strides []int) *Tensor {
+	t := &Tensor{st: x.st, offset: offset, dtype: x.dtype}
+	n := len(shape)
+	if n <= 4 {
+		t.shape, t.strides = t.dims[:n:n], t.dims[4:4+n:4+n]
+	} else {
+		buf := make([]int, 2*n)
+		t.shape, t.strides = buf[:n:n], buf[n:]
+	}
+	copy(t.shape, shape)
+	copy(t.strides, strides)
+	return t
+}
+
+// f32 returns the contiguous float32 data of x; x must be contiguous.
+func (x *Tensor) f32() []float32 { return x.st.f32[x.offset : x.offset+x.Numel()] }
+func (x *Tensor) f64() []float64 { return x.st.f64[x.offset : x.offset+x.Numel()] }
+func (x *Tensor) i64() []int64   { return x.st.i64[x.offset : x.offset+x.Numel()] }
+func (x *Tensor) bools() []bool  { return x.st.b[x.offset : x.offset+x.Numel()] }
+
+// contig returns x if it is contiguous, else a contiguous copy (no autograd).
+func (x *Tensor) contig() *Tensor {
+	if x.IsContiguous() {
+		return x
+	}
+	return copyContiguous(x)
+}
+
+// copyContiguous copies x's elements, in row-major order, into a new contiguous tensor.
+func copyContiguous(x *Tensor) *Tensor {
+	out := newTensor(x.dtype, x.shape)
+	switch x.dtype {
+	case Float32:
+		gatherStrided(out.st.f32, x.st.f32, x.offset, x.shape, x.strides)
+	case Float64:
+		gatherStrided(out.st.f64, x.st.f64, x.offset, x.shape, x.strides)
+	case Int64:
+		gatherStrided(out.st.i64, x.st.i64, x.offset, x.shape, x.strides)
+	case Bool:
+		gatherStrided(out.st.b, x.st.b, x.offset, x.shape, x.strides)
+	}
+	return out
+}
+
+// gatherStrided copies the strided view (off, shape, strides) of src into dst in row-major order.
+func gatherStrided[T any](dst, src []T, off int, shape, strides []int) {
+	n := len(shape)
+	if n == 0 {
+		dst[0] = src[off]
+		return
+	}
+	if numel(shape) == 0 {
+		return
+	}
+	inner, is := shape[n-1], strides[n-1]
+	idx := make([]int, n-1)
+	pos := off
+	for d := 0; ; {
+		if is == 1 {
+			copy(dst[d:d+inner], src[pos:pos+inner])
+		} else {
+			p := pos
+			for i := 0; i < inner; i++ {
+				dst[d+i] = src[p]
+				p += is
+			}
+		}
+		d += inner
+		// advance the outer index
+		k := n - 2
+		for ; k >= 0; k-- {
+			idx[k]++
+			pos += strides[k]
+			if idx[k] < shape[k] {
+				break
+			}
+			pos -= strides[k] * shape[k]
+			idx[k] = 0
+		}
+		if k < 0 {
+			return
+		}
+	}
+}
+
+// scatterStrided copies row-major src into the strided view (off, shape, strides) of dst.
+func scatterStrided[T any](dst []T, off int, shape, strides []int, src []T) {
+	n := len(shape)
+	if n == 0 {
+		dst[off] = src[0]
+		return
+	}
+	if numel(shape) == 0 {
+		return
+	}
+	inner, is := shape[n-1], strides[n-1]
+	idx := make([]int, n-1)
+	pos := off
+	for s := 0; ; {
+		if is == 1 {
+			copy(dst[pos:pos+inner], src[s:s+inner])
+		} else {
+			p := pos
+			for i := 0; i < inner; i++ {
+				dst[p] = src[s+i]
+				p += is
+			}
+		}
+		s += inner
+		k := n - 2
+		for ; k >= 0; k-- {
+			idx[k]++
+			pos += strides[k]
+			if idx[k] < shape[k] {
+				break
+			}
+			pos -= strides[k] * shape[k]
+			idx[k] = 0
+		}
+		if k < 0 {
+			return
+		}
+	}
+}
+
+// Item returns the value of a one-element tensor as a float64.
+func (x *Tensor) Item() float64 {
+	if x.Numel() != 1 {
+		failf("Item", "tensor of shape %v has %d elements, want 1", x.shape, x.Numel())
+	}
+	return x.at(x.offset)
+}
+
+// at returns storage element i as a float64.
+func (x *Tensor) at(i int) float64 {
+	switch x.dtype {
+	case Float32:
+		return float64(x.st.f32[i])
+	case Float64:
+		return x.st.f64[i]
+	case Int64:
+		return float64(x.st.i64[i])
+	default:
+		if x.st.b[i] {
+			return 1
+		}
+		return 0
+	}
+}
+
+// Float32s returns the elements in row-major order as a new []float32, converting from any dtype.
+func (x *Tensor) Float32s() []float32 {
+	if x.dtype == Float32 {
+		return append([]float32(nil), x.contig().f32()...)
+	}
+	return x.To(Float32).f32()
+}
+
+// Float64s returns the elements in row-major order as a new []float64, converting from any dtype.
+func (x *Tensor) Float64s() []float64 {
+	if x.dtype == Float64 {
+		return append([]float64(nil), x.contig().f64()...)
+	}
+	return x.To(Float64).f64()
+}
+
+// Int64s returns the elements in row-major order as a new []int64, converting from any dtype
+// (floats are truncated toward zero).
+func (x *Tensor) Int64s() []int64 {
+	if x.dtype == Int64 {
+		return append([]int64(nil), x.contig().i64()...)
+	}
+	return x.To(Int64).i64()
+}
+
+// Bools returns the elements in row-major order as a new []bool (non-zero is true).
+func (x *Tensor) Bools() []bool {
+	if x.dtype == Bool {
+		return append([]bool(nil), x.contig().bools()...)
+	}
+	return x.To(Bool).bools()
+}
