@@ -1,0 +1,51 @@
+// Package eager is a deep-learning framework with eager execution: every tensor operation
+// runs the moment it is called, as in PyTorch, so a model is ordinary Go code that can be
+// stepped through, printed from and branched in. Gradients come from a define-by-run
+// reverse-mode autograd tape.
+//
+// # Tensors
+//
+// A Tensor is a strided view (offset, shape, strides) onto flat typed storage of one DType:
+// Float32 (the default), Float64, Int64 or Bool. Reshape, Transpose, Permute, Slice, Expand,
+// Squeeze and Unsqueeze return views that share storage; Contiguous copies when needed.
+// Binary ops broadcast as NumPy and PyTorch do. Names follow PyTorch's in Go case: x.Add(y),
+// x.MatMul(w), x.Sum(1), x.Softmax(-1), and negative dims count from the end.
+//
+// # Autograd
+//
+// Mark leaves with SetRequiresGrad(true). An op whose inputs require grad records a node on
+// the tape, holding its backward function; Backward walks the tape in reverse and
+// accumulates into the leaves' Grad(). Every backward function is written with tensor ops,
+// so with CreateGraph the gradients are themselves differentiable (Grad computes
+// Hessian-vector products and gradient penalties). Ops that modify a tensor in place
+// (AddInPlace, CopyFrom, ...) bump its version counter; Backward reports a saved tensor that
+// was modified after it was saved. User-defined differentiable ops are written as Function
+// values. GradCheck compares gradients with finite differences.
+//
+// # Errors
+//
+// Misuse (mismatched shapes, bad dims, wrong dtypes, a second backward through a freed
+// graph) panics with an *Error naming the op, the shapes and the caller's file:line, as a
+// programmer error; Try converts such a panic into an error.
+//
+// # Goroutines
+//
+// Grad mode is per goroutine: NoGrad(fn) turns recording off only on the goroutine that
+// calls it. Ops only read their inputs, so any number of goroutines may run ops on shared
+// tensors at once: a model can serve inference from many goroutines (wrap each in NoGrad to
+// skip recording). Modifying a tensor in place while another goroutine reads it is a data
+// race, as with a Go slice. Backward may run on separate graphs concurrently; gradient
+// accumulation into a shared leaf is locked, but the order of accumulation (and hence the
+// last bits of the sum) then depends on timing.
+//
+// # Determinism
+//
+// Random tensors come from a seeded generator (ManualSeed, or a Generator of one's own).
+// Parallel kernels split work into fixed chunks, so the same seed gives bit-identical
+// results run to run, on any number of cores.
+//
+// # The op table
+//
+// Every primitive op is registered in one table (Ops) that autograd, the jit tracer and the
+// profiler share; SetOpObserver lets a tool see every op as it runs.
+package eager
