@@ -38,13 +38,13 @@ func FromSlice[T float32 | float64 | int64 | bool](data []T, shape ...int) *Tens
 }
 
 // Scalar returns a 0-dimensional float32 tensor holding v.
-func Scalar(v float64) *Tensor { return FullOf(Float32, v) }
+func Scalar(v float64) *Tensor { return FullOf(DefaultDType(), v) }
 
 // ScalarOf returns a 0-dimensional tensor of dtype dt holding v.
 func ScalarOf(dt DType, v float64) *Tensor { return FullOf(dt, v) }
 
 // Zeros returns a float32 tensor of zeros.
-func Zeros(shape ...int) *Tensor { return ZerosOf(Float32, shape...) }
+func Zeros(shape ...int) *Tensor { return ZerosOf(DefaultDType(), shape...) }
 
 // ZerosOf returns a tensor of zeros of dtype dt.
 func ZerosOf(dt DType, shape ...int) *Tensor {
@@ -53,13 +53,13 @@ func ZerosOf(dt DType, shape ...int) *Tensor {
 }
 
 // Ones returns a float32 tensor of ones.
-func Ones(shape ...int) *Tensor { return FullOf(Float32, 1, shape...) }
+func Ones(shape ...int) *Tensor { return FullOf(DefaultDType(), 1, shape...) }
 
 // OnesOf returns a tensor of ones of dtype dt.
 func OnesOf(dt DType, shape ...int) *Tensor { return FullOf(dt, 1, shape...) }
 
 // Full returns a float32 tensor filled with value.
-func Full(value float64, shape ...int) *Tensor { return FullOf(Float32, value, shape...) }
+func Full(value float64, shape ...int) *Tensor { return FullOf(DefaultDType(), value, shape...) }
 
 // FullOf returns a tensor of dtype dt filled with value.
 func FullOf(dt DType, value float64, shape ...int) *Tensor {
@@ -105,7 +105,7 @@ func FullLike(x *Tensor, value float64) *Tensor { return FullOf(x.dtype, value, 
 
 // Arange returns the float32 values start, start+step, ... below end (above it for a
 // negative step), as torch.arange does.
-func Arange(start, end, step float64) *Tensor { return ArangeOf(Float32, start, end, step) }
+func Arange(start, end, step float64) *Tensor { return ArangeOf(DefaultDType(), start, end, step) }
 
 // ArangeOf is Arange with a dtype (Int64 for index ranges).
 func ArangeOf(dt DType, start, end, step float64) *Tensor {
@@ -128,7 +128,7 @@ func Linspace(start, end float64, steps int) *Tensor {
 	if steps < 0 {
 		failf("Linspace", "number of steps %d is negative", steps)
 	}
-	t := newTensor(Float32, []int{steps})
+	t := newTensor(DefaultDType(), []int{steps})
 	if steps == 1 {
 		t.set(0, start)
 		return t

@@ -1,6 +1,9 @@
 package eager
 
-import "fmt"
+import (
+	"fmt"
+	"sync/atomic"
+)
 
 // DType is the element type of a tensor.
 type DType uint8
@@ -62,4 +65,20 @@ func promote(a, b DType) DType {
 		return a
 	}
 	return b
+}
+
+var defaultDType atomic.Uint32 // Float32 is 0
+
+// DefaultDType returns the float dtype that Zeros, Ones, Full, Arange, Linspace, Eye, Rand,
+// Randn and nn's layers create (Float32 unless changed).
+func DefaultDType() DType { return DType(defaultDType.Load()) }
+
+// SetDefaultDType sets the dtype DefaultDType returns (Float32 or Float64) and returns the
+// previous one, as torch.set_default_dtype. It is process-wide: set it once at start-up
+// (tests that switch it must not run in parallel with others).
+func SetDefaultDType(dt DType) DType {
+	if !dt.IsFloat() {
+		failf("SetDefaultDType", "default dtype must be float32 or float64, got %v", dt)
+	}
+	return DType(defaultDType.Swap(uint32(dt)))
 }

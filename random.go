@@ -85,7 +85,7 @@ func DefaultGenerator() *Generator { return defaultGen }
 func ManualSeed(seed uint64) { defaultGen.Seed(seed) }
 
 // Rand returns a float32 tensor of uniform samples in [0, 1).
-func Rand(shape ...int) *Tensor { return RandOf(Float32, shape...) }
+func Rand(shape ...int) *Tensor { return RandOf(DefaultDType(), shape...) }
 
 // RandOf is Rand with a dtype.
 func RandOf(dt DType, shape ...int) *Tensor {
@@ -109,7 +109,7 @@ func RandOf(dt DType, shape ...int) *Tensor {
 }
 
 // Randn returns a float32 tensor of standard normal samples.
-func Randn(shape ...int) *Tensor { return RandnOf(Float32, shape...) }
+func Randn(shape ...int) *Tensor { return RandnOf(DefaultDType(), shape...) }
 
 // RandnOf is Randn with a dtype.
 func RandnOf(dt DType, shape ...int) *Tensor {

@@ -31,8 +31,15 @@ import (
 // Forward.
 type Module interface {
 	Forward(x *eager.Tensor) *eager.Tensor
-	// Base returns the module's bookkeeping; embedding Base provides it.
-	Base() *Base
+	Parameters() []*eager.Tensor
+	NamedParameters() []NamedTensor
+	NamedBuffers() []NamedTensor
+	NamedModules(fn func(name string, m Module))
+	Train(on bool)
+	Eval()
+	Training() bool
+	ZeroGrad()
+	base() *Base // provided by embedding Base
 }
 
 // NamedTensor is a parameter or buffer with its dotted name, e.g. "layers.0.weight".
@@ -56,8 +63,7 @@ type namedModule struct {
 	m    Module
 }
 
-// Base returns b itself, so that any struct embedding Base satisfies Module's Base method.
-func (b *Base) Base() *Base { return b }
+func (b *Base) base() *Base { return b }
 
 // RegisterParameter adds t as a parameter named name (it is made to require grad) and
 // returns it.
@@ -108,7 +114,7 @@ func (b *Base) checkName(name string) {
 // Register adds child to parent under name and returns child, typed, for assignment to a
 // field: m.fc = nn.Register(m, "fc", nn.NewLinear(4, 2)).
 func Register[M Module](parent Module, name string, child M) M {
-	parent.Base().RegisterModule(name, child)
+	parent.base().RegisterModule(name, child)
 	return child
 }
 
@@ -157,7 +163,7 @@ func (b *Base) NamedModules(fn func(name string, m Module)) {
 	visit = func(prefix string, mb *Base) {
 		for _, c := range mb.children {
 			fn(prefix+c.name, c.m)
-			visit(prefix+c.name+".", c.m.Base())
+			visit(prefix+c.name+".", c.m.base())
 		}
 	}
 	visit("", b)
@@ -166,7 +172,7 @@ func (b *Base) NamedModules(fn func(name string, m Module)) {
 func (b *Base) walk(prefix string, fn func(prefix string, mb *Base)) {
 	fn(prefix, b)
 	for _, c := range b.children {
-		c.m.Base().walk(prefix+c.name+".", fn)
+		c.m.base().walk(prefix+c.name+".", fn)
 	}
 }
 
@@ -202,7 +208,7 @@ func (b *Base) NumParameters() int {
 func Summary(m Module) string {
 	s := ""
 	total := 0
-	for _, p := range m.Base().NamedParameters() {
+	for _, p := range m.NamedParameters() {
 		s += fmt.Sprintf("%-40s %-20v %d\n", p.Name, p.Tensor.Shape(), p.Tensor.Numel())
 		total += p.Tensor.Numel()
 	}
@@ -212,10 +218,10 @@ func Summary(m Module) string {
 // StateTensors returns parameters and buffers by dotted name, the contents of a state dict.
 func StateTensors(m Module) map[string]*eager.Tensor {
 	out := map[string]*eager.Tensor{}
-	for _, p := range m.Base().NamedParameters() {
+	for _, p := range m.NamedParameters() {
 		out[p.Name] = p.Tensor
 	}
-	for _, p := range m.Base().NamedBuffers() {
+	for _, p := range m.NamedBuffers() {
 		out[p.Name] = p.Tensor
 	}
 	return out
