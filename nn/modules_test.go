@@ -37,7 +37,7 @@ func loadModuleCases(t *testing.T) []moduleCase {
 	return doc.Cases
 }
 
-func cfgInt(c map[string]any, k string) int { v, _ := c[k].(float64); return int(v) }
+func cfgInt(c map[string]any, k string) int   { v, _ := c[k].(float64); return int(v) }
 func cfgBool(c map[string]any, k string) bool { v, _ := c[k].(bool); return v }
 
 // buildModule returns the eager module for a fixture and a function running it.
