@@ -3,8 +3,9 @@ package eager
 import "github.com/eagerml/eager/internal/kernels"
 
 // Indexing ops: select, gather and scatter along a dim, masked fill, one-hot and embedding
-// lookup (padding, built on the same primitives, is in ops_pad.go). The primitives come in adjoint pairs so that every backward is itself
-// a differentiable op and gradients of any order work:
+// lookup; padding, built on the same primitives, is in ops_pad.go. The primitives come in
+// adjoint pairs so that every backward is itself a differentiable op and gradients of any
+// order work:
 //
 //	IndexSelect  <->  IndexAdd     (backward of one is the other)
 //	Gather       <->  ScatterAdd
