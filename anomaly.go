@@ -34,28 +34,45 @@ func DetectAnomaly(fn func()) {
 
 // hasNonFinite reports whether a float tensor holds a NaN or an Inf.
 func hasNonFinite(t *Tensor) bool {
+	nan, inf := nonFinite(t)
+	return nan || inf
+}
+
+// nonFinite reports whether a float tensor holds a NaN and whether it holds an Inf.
+func nonFinite(t *Tensor) (nan, inf bool) {
 	if t == nil || !t.dtype.IsFloat() {
-		return false
+		return false, false
 	}
 	c := t.contig()
 	if t.dtype == Float32 {
 		for _, v := range c.f32() {
-			if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
-				return true
-			}
+			f := float64(v)
+			nan = nan || math.IsNaN(f)
+			inf = inf || math.IsInf(f, 0)
 		}
-		return false
+		return nan, inf
 	}
 	for _, v := range c.f64() {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return true
-		}
+		nan = nan || math.IsNaN(v)
+		inf = inf || math.IsInf(v, 0)
 	}
-	return false
+	return nan, inf
 }
 
+// checkAnomalyForward reports the op that first produces a NaN (no input held one) or an Inf
+// (no input held a NaN or an Inf). Infinities that flow through from the inputs, such as the
+// -inf of an attention mask, are not errors.
 func checkAnomalyForward(op *OpInfo, out *Tensor, inputs []*Tensor) {
-	if !hasNonFinite(out) {
+	nan, inf := nonFinite(out)
+	if !nan && !inf {
+		return
+	}
+	var inNaN, inInf bool
+	for _, in := range inputs {
+		n, i := nonFinite(in)
+		inNaN, inInf = inNaN || n, inInf || i
+	}
+	if !(nan && !inNaN) && !(inf && !inNaN && !inInf) {
 		return
 	}
 	var b strings.Builder

@@ -33,7 +33,7 @@ func sameShape(a, b []int) bool {
 
 // normDim turns a possibly negative dim into an index in [0, rank), panicking for op otherwise.
 func normDim(op string, d, rank int) int {
-	if d < -rank || d >= rank || (rank == 0 && d != 0 && d != -1) {
+	if (rank > 0 && (d < -rank || d >= rank)) || (rank == 0 && d != 0 && d != -1) {
 		failf(op, "dim %d out of range for a tensor of rank %d", d, rank)
 	}
 	if d < 0 {
