@@ -180,7 +180,7 @@ func closeEnough(got, want []float64, atol, rtol float64) (int, bool) {
 			}
 			continue
 		}
-		if math.Abs(g-w) > atol+rtol*math.Abs(w) {
+		if math.IsNaN(g) || math.Abs(g-w) > atol+rtol*math.Abs(w) {
 			return i, false
 		}
 	}

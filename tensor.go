@@ -42,7 +42,10 @@ func (x *Tensor) Strides() []int { return append([]int(nil), x.strides...) }
 func (x *Tensor) Dim() int { return len(x.shape) }
 
 // Size returns the size of dimension d; negative d counts from the end.
-func (x *Tensor) Size(d int) int { return x.shape[normDim("Size", d, len(x.shape))] }
+func (x *Tensor) Size(d int) int {
+	noDims("Size", x)
+	return x.shape[normDim("Size", d, len(x.shape))]
+}
 
 // Numel returns the number of elements.
 func (x *Tensor) Numel() int { return numel(x.shape) }
