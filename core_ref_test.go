@@ -116,7 +116,9 @@ func init() {
 	regRef("std", func(xs []*Tensor, a map[string]any) *Tensor {
 		return xs[0].StdCorrection(attrInt(a, "correction"), attrBool(a, "keepdim"), attrInts(a, "dims")...)
 	})
-	regRef("norm", func(xs []*Tensor, a map[string]any) *Tensor { return xs[0].Norm(attrNum(a, "p"), attrInts(a, "dims")...) })
+	regRef("norm", func(xs []*Tensor, a map[string]any) *Tensor {
+		return xs[0].Norm(attrNum(a, "p"), attrInts(a, "dims")...)
+	})
 	extreme := map[string]func(x *Tensor, dim int, keep bool) (*Tensor, *Tensor){"max_dim": (*Tensor).MaxDim, "min_dim": (*Tensor).MinDim}
 	for name, f := range extreme {
 		regRef(name+"_values", func(xs []*Tensor, a map[string]any) *Tensor {
@@ -132,18 +134,26 @@ func init() {
 	regRef("argmin", func(xs []*Tensor, a map[string]any) *Tensor { return xs[0].ArgMin(attrInt(a, "dim")) })
 
 	// Movement: the generator multiplies view results by 2 so that each is a fresh tensor.
-	regRef("reshape", func(xs []*Tensor, a map[string]any) *Tensor { return xs[0].Reshape(attrInts(a, "shape")...).MulScalar(2) })
+	regRef("reshape", func(xs []*Tensor, a map[string]any) *Tensor {
+		return xs[0].Reshape(attrInts(a, "shape")...).MulScalar(2)
+	})
 	regRef("view", func(xs []*Tensor, a map[string]any) *Tensor { return xs[0].View(attrInts(a, "shape")...).MulScalar(2) })
 	regRef("flatten", func(xs []*Tensor, a map[string]any) *Tensor {
 		return xs[0].Flatten(attrInt(a, "start"), attrInt(a, "end")).MulScalar(2)
 	})
-	regRef("permute", func(xs []*Tensor, a map[string]any) *Tensor { return xs[0].Permute(attrInts(a, "dims")...).MulScalar(2) })
+	regRef("permute", func(xs []*Tensor, a map[string]any) *Tensor {
+		return xs[0].Permute(attrInts(a, "dims")...).MulScalar(2)
+	})
 	regRef("transpose", func(xs []*Tensor, a map[string]any) *Tensor {
 		return xs[0].Transpose(attrInt(a, "d0"), attrInt(a, "d1")).MulScalar(2)
 	})
-	regRef("squeeze", func(xs []*Tensor, a map[string]any) *Tensor { return xs[0].Squeeze(attrInts(a, "dims")...).MulScalar(2) })
+	regRef("squeeze", func(xs []*Tensor, a map[string]any) *Tensor {
+		return xs[0].Squeeze(attrInts(a, "dims")...).MulScalar(2)
+	})
 	regRef("unsqueeze", func(xs []*Tensor, a map[string]any) *Tensor { return xs[0].Unsqueeze(attrInt(a, "dim")).MulScalar(2) })
-	regRef("expand", func(xs []*Tensor, a map[string]any) *Tensor { return xs[0].Expand(attrInts(a, "shape")...).MulScalar(2) })
+	regRef("expand", func(xs []*Tensor, a map[string]any) *Tensor {
+		return xs[0].Expand(attrInts(a, "shape")...).MulScalar(2)
+	})
 	regRef("slice", func(xs []*Tensor, a map[string]any) *Tensor {
 		return xs[0].Slice(attrInt(a, "dim"), attrInt(a, "start"), attrInt(a, "end"), attrInt(a, "step")).MulScalar(2)
 	})
@@ -153,8 +163,12 @@ func init() {
 	regRef("select", func(xs []*Tensor, a map[string]any) *Tensor {
 		return xs[0].Select(attrInt(a, "dim"), attrInt(a, "index")).MulScalar(2)
 	})
-	regRef("chunk", func(xs []*Tensor, a map[string]any) *Tensor { return weighted(xs[0].Chunk(attrInt(a, "n"), attrInt(a, "dim"))) })
-	regRef("split", func(xs []*Tensor, a map[string]any) *Tensor { return weighted(xs[0].Split(attrInt(a, "size"), attrInt(a, "dim"))) })
+	regRef("chunk", func(xs []*Tensor, a map[string]any) *Tensor {
+		return weighted(xs[0].Chunk(attrInt(a, "n"), attrInt(a, "dim")))
+	})
+	regRef("split", func(xs []*Tensor, a map[string]any) *Tensor {
+		return weighted(xs[0].Split(attrInt(a, "size"), attrInt(a, "dim")))
+	})
 	regRef("split_sizes", func(xs []*Tensor, a map[string]any) *Tensor {
 		return weighted(xs[0].SplitSizes(attrInts(a, "sizes"), attrInt(a, "dim")))
 	})

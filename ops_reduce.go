@@ -260,9 +260,12 @@ func (x *Tensor) extremeDim(op *OpInfo, dim int, keep, isMax bool) (*Tensor, *Te
 		vals.setContiguousShape(r.dropped)
 		idx.setContiguousShape(r.dropped)
 	}
-	if needsGrad(x, nil) && len(x.shape) > 0 {
+	if needsGrad(x, nil) {
 		shape, keepShape := x.shape, r.keep
 		record(op, vals, func(g *Tensor) []*Tensor {
+			if len(shape) == 0 {
+				return []*Tensor{g}
+			}
 			pos := ArangeOf(Int64, 0, float64(shape[d]), 1)
 			ps := make([]int, len(shape))
 			for i := range ps {
@@ -354,12 +357,18 @@ func (x *Tensor) prod(dims []int, keep bool) *Tensor {
 			// d prod / d x_i is the product of the other elements, computed without dividing
 			// by zero: with no zero in the row it is prod/x_i; with exactly one zero, only that
 			// element gets the product of the non-zeros; with more, every gradient is zero.
+			// The output is used undetached and the zero case is written so that its
+			// derivative is right too: with two zeros, element i gets pnz*(x_k) where x_k is
+			// the other zero (written as the sum of the zeros minus x_i), whose derivative in
+			// x_k is the product of the rest, as the true mixed second derivative.
 			zero := in.EqScalar(0)
 			safe := Where(zero, OnesLike(in), in)
 			nz := zero.SumKeepDim(dl...)
 			pnz := safe.ProdKeepDim(dl...)
-			atZero := Where(nz.EqScalar(1), pnz, ZerosLike(pnz))
-			others := Where(zero, atZero.Expand(in.shape...), outKeep.Div(safe))
+			zsum := Where(zero, in, ZerosLike(in)).SumKeepDim(dl...)
+			twoZeros := Where(nz.EqScalar(2), pnz.Mul(zsum.Sub(in)), ZerosLike(in))
+			atZero := Where(nz.EqScalar(1), pnz, twoZeros)
+			others := Where(zero, atZero, out.Reshape(keepShape...).Div(safe))
 			return []*Tensor{g.Reshape(keepShape...).Mul(others)}
 		}, in)
 		n.save(in, outKeep)

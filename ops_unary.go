@@ -60,15 +60,15 @@ func (d *unaryDef) apply(x *Tensor) *Tensor {
 	if needsGrad(in, nil) {
 		bw := d.bw
 		n := record(d.op, out, nil, in)
-		// The output is saved by reference to its storage only, so that holding it does not
-		// keep the graph alive in a cycle.
-		y := out.Detach()
-		n.bw = func(g *Tensor) []*Tensor { return []*Tensor{bw(g, in, y)} }
+		// The backward reads the output itself, not a detached copy: with CreateGraph the
+		// gradient must be differentiated through the output's own node (d exp(x)/dx = exp(x)
+		// depends on x), as PyTorch does with saved outputs.
+		n.bw = func(g *Tensor) []*Tensor { return []*Tensor{bw(g, in, out)} }
 		if d.saveX {
 			n.save(in)
 		}
 		if d.saveY {
-			n.save(y)
+			n.save(out)
 		}
 	}
 	if slowPath.Load() != 0 {
