@@ -318,6 +318,9 @@ func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, cap
 		}
 	}
 
+	if anomalyEnabled.Load() {
+		defer enterAnomalyBackward()()
+	}
 	defer func() { // leave no gradient buffers behind if a hook or check panics
 		for _, n := range nodes {
 			n.grad = nil
