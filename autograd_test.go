@@ -519,3 +519,24 @@ func TestString(t *testing.T) {
 		t.Errorf("got %s", s)
 	}
 }
+
+// TestGradBufferAccumulation covers how a leaf's gradient buffer is kept between Backward
+// calls: after CreateGraph (the gradient of a Sum is an expanded view), after SetGrad with a
+// strided tensor, and when the caller's output gradient must not be modified.
+func TestGradBufferAccumulation(t *testing.T) {
+	w := FromSlice([]float64{1, 2, 3}).SetRequiresGrad(true)
+	w.Sum().BackwardWith(BackwardOptions{CreateGraph: true})
+	w.Sum().Backward()
+	wantFloats(t, "after CreateGraph then Backward", w.Grad(), 2, 2, 2)
+
+	w.SetGrad(FromSlice([]float64{1, 2, 3, 4, 5, 6}, 2, 3).T().Select(1, 0)) // strided [1 2 3]
+	w.Sum().Backward()
+	wantFloats(t, "after SetGrad of a strided tensor", w.Grad(), 2, 3, 4)
+
+	w.ZeroGrad()
+	og := FromSlice([]float64{1, 1, 1})
+	w.BackwardWith(BackwardOptions{Grad: og, CreateGraph: true})
+	w.MulScalar(2).Sum().Backward()
+	wantFloats(t, "leaf root", w.Grad(), 3, 3, 3)
+	wantFloats(t, "caller's output gradient untouched", og, 1, 1, 1)
+}
