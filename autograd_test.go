@@ -540,3 +540,17 @@ func TestGradBufferAccumulation(t *testing.T) {
 	wantFloats(t, "leaf root", w.Grad(), 3, 3, 3)
 	wantFloats(t, "caller's output gradient untouched", og, 1, 1, 1)
 }
+
+func TestReadingValuesRecordsNothing(t *testing.T) {
+	w := FromSlice([]float64{1, 2}).SetRequiresGrad(true)
+	before := nodeSeq.Load()
+	_ = w.Float32s()
+	_ = w.Float64s()
+	_ = w.String()
+	if n := nodeSeq.Load() - before; n != 0 {
+		t.Fatalf("reading values recorded %d autograd nodes", n)
+	}
+	if e := asError(t, Try(func() { Zeros(3, 1).Expand(3, -2) })); e.Op != "Expand" {
+		t.Fatalf("got %v", e)
+	}
+}

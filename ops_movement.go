@@ -264,7 +264,7 @@ func (x *Tensor) Expand(shape ...int) *Tensor {
 		switch {
 		case s == -1 || s == xs:
 			out[i], st[i] = xs, x.strides[i-k]
-		case xs == 1:
+		case xs == 1 && s >= 0:
 			out[i] = s
 		default:
 			failf("Expand", "cannot expand shape %v to %v (dim %d: %d vs %d)", x.shape, shape, i, xs, s)
