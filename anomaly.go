@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"sync/atomic"
+
+	"github.com/eagerml/eager/internal/goid"
 )
 
 // anomalyEnabled is set while any goroutine runs inside DetectAnomaly.
@@ -59,10 +62,37 @@ func nonFinite(t *Tensor) (nan, inf bool) {
 	return nan, inf
 }
 
+// anomalyBackward holds the goroutines (by goid.Key) running a backward pass in anomaly
+// mode, with their nesting depth. The ops a backward function runs are not checked as forward
+// ops: their results are checked as the node's gradients, so that the report names the node
+// (SqrtBackward) and the line that created it, not an internal Div.
+var anomalyBackward sync.Map
+
+// enterAnomalyBackward marks the calling goroutine as running a backward pass and returns the
+// function that unmarks it.
+func enterAnomalyBackward() func() {
+	k := goid.Key()
+	d := 0
+	if v, ok := anomalyBackward.Load(k); ok {
+		d = v.(int)
+	}
+	anomalyBackward.Store(k, d+1)
+	return func() {
+		if d == 0 {
+			anomalyBackward.Delete(k)
+		} else {
+			anomalyBackward.Store(k, d)
+		}
+	}
+}
+
 // checkAnomalyForward reports the op that first produces a NaN (no input held one) or an Inf
 // (no input held a NaN or an Inf). Infinities that flow through from the inputs, such as the
 // -inf of an attention mask, are not errors.
 func checkAnomalyForward(op *OpInfo, out *Tensor, inputs []*Tensor) {
+	if _, inBackward := anomalyBackward.Load(goid.Key()); inBackward {
+		return
+	}
 	nan, inf := nonFinite(out)
 	if !nan && !inf {
 		return

@@ -318,6 +318,9 @@ func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, cap
 		}
 	}
 
+	if anomalyEnabled.Load() {
+		defer enterAnomalyBackward()()
+	}
 	defer func() { // leave no gradient buffers behind if a hook or check panics
 		for _, n := range nodes {
 			n.grad = nil
@@ -328,6 +331,9 @@ func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, cap
 		n.grad = nil
 		if g == nil {
 			continue
+		}
+		if n.freed { // before hooks and retained grads: a failed call must change nothing
+			failf(op, "trying to backward through the graph a second time (through %s of shape %v): its saved values were freed by the previous Backward or Grad call; pass RetainGraph: true to the first call if you need to backward twice", n.name(), n.shape)
 		}
 		for _, h := range n.hooks {
 			if r := h(g); r != nil {
@@ -346,9 +352,6 @@ func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, cap
 				n.retained.grad = n.retained.grad.Add(g)
 			}
 			n.retained.mu.Unlock()
-		}
-		if n.freed {
-			failf(op, "trying to backward through the graph a second time (through %s of shape %v): its saved values were freed by the previous Backward or Grad call; pass RetainGraph: true to the first call if you need to backward twice", n.name(), n.shape)
 		}
 		for _, s := range n.saved {
 			if v := s.t.st.version.Load(); v != s.version {
@@ -417,7 +420,8 @@ func detachIf(g *Tensor, detach bool) *Tensor {
 	return g
 }
 
-// accumulateLeaf adds g into l.Grad(), in place when no graph is being created.
+// accumulateLeaf adds g into l.Grad(), in place when no graph is being created and the
+// gradient buffer is a private contiguous tensor.
 func accumulateLeaf(l, g *Tensor, create bool) {
 	if g.dtype != l.dtype {
 		g = g.To(l.dtype)
@@ -426,10 +430,12 @@ func accumulateLeaf(l, g *Tensor, create bool) {
 	defer l.mu.Unlock()
 	switch {
 	case l.grad == nil && create:
-		l.grad = g
+		// A differentiable private copy, as PyTorch clones here: g may be an expanded view or
+		// the caller's output gradient, and a later Backward adds into the buffer in place.
+		l.grad = g.Clone()
 	case l.grad == nil:
 		l.grad = copyContiguous(g) // a private, contiguous copy: g may be shared
-	case create || l.grad.requiresGrad:
+	case create || l.grad.requiresGrad || !l.grad.IsContiguous():
 		l.grad = l.grad.Add(g)
 	default:
 		addInto(l.grad, g)

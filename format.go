@@ -18,9 +18,13 @@ func (x *Tensor) String() string {
 	var b strings.Builder
 	b.WriteString("tensor(")
 	vals := x.Detach().Float64s()
-	f := chooseFormat(x.dtype, vals)
 	summarize := len(vals) > 1000
-	writeNested(&b, x.shape, vals, f, 0, 7, summarize)
+	f := chooseFormat(x.dtype, summarized(x.shape, vals, summarize))
+	if len(vals) == 0 {
+		b.WriteString("[]")
+	} else {
+		writeNested(&b, x.shape, vals, f, len("tensor("), summarize)
+	}
 	fmt.Fprintf(&b, ", shape=%v, dtype=%v", x.shape, x.dtype)
 	if x.node != nil {
 		fmt.Fprintf(&b, ", grad_fn=<%s>", x.node.name())
@@ -54,14 +58,19 @@ func chooseFormat(dt DType, vals []float64) numFormat {
 			}
 			hi = math.Max(hi, a)
 		}
-		if f.mode == 'f' && (hi >= 1e8 || lo < 1e-4 || hi/lo > 1000) && !math.IsInf(lo, 1) {
-			f.mode = 'e'
-		} else if f.mode == 'i' && hi >= 1e8 {
+		// PyTorch's rules (torch/_tensor_str.py): scientific notation when the nonzero
+		// finite magnitudes span more than 1000x or exceed 1e8, or (non-integers) go below 1e-4.
+		if !math.IsInf(lo, 1) && (hi/lo > 1000 || hi > 1e8 || (f.mode == 'f' && lo < 1e-4)) {
 			f.mode = 'e'
 		}
 	}
+	// As PyTorch, the column width of a float tensor comes from its nonzero finite values
+	// only (zeros, NaN and Inf may stick out); other dtypes use every value.
+	f.width = 1
 	for _, v := range vals {
-		f.width = max(f.width, len(f.format(v)))
+		if !dt.IsFloat() || (v != 0 && !math.IsNaN(v) && !math.IsInf(v, 0)) {
+			f.width = max(f.width, len(f.format(v)))
+		}
 	}
 	return f
 }
@@ -93,39 +102,75 @@ func (f numFormat) format(v float64) string {
 	return strconv.FormatFloat(v, 'e', 4, 64)
 }
 
-func writeNested(b *strings.Builder, shape []int, vals []float64, f numFormat, depth, indent int, summarize bool) {
+// summarized returns the values PyTorch looks at to choose the number format of a summarised
+// tensor: along every dim only the first and last three entries.
+func summarized(shape []int, vals []float64, summarize bool) []float64 {
+	if !summarize || len(shape) == 0 {
+		return vals
+	}
+	n, stride := shape[0], numel(shape[1:])
+	var out []float64
+	for i := 0; i < n; i++ {
+		if n > 2*edgeItems && i == edgeItems {
+			i = n - edgeItems
+		}
+		out = append(out, summarized(shape[1:], vals[i*stride:(i+1)*stride], true)...)
+	}
+	return out
+}
+
+const (
+	edgeItems = 3  // entries shown at each end of a summarised dim
+	lineWidth = 80 // rows of a 1-D tensor wrap at this width, as PyTorch's linewidth
+)
+
+// writeNested writes the values of a tensor of shape as PyTorch's _tensor_str does: indent
+// is the column where this level's "[" stands, rows of numbers wrap at lineWidth, and
+// summarised dims show "..." in place of their middle entries.
+func writeNested(b *strings.Builder, shape []int, vals []float64, f numFormat, indent int, summarize bool) {
 	if len(shape) == 0 {
 		b.WriteString(f.format(vals[0]))
 		return
 	}
 	n := shape[0]
-	stride := 1
-	for _, s := range shape[1:] {
-		stride *= s
+	skip := summarize && n > 2*edgeItems
+	if len(shape) == 1 {
+		var items []string
+		for i := 0; i < n; i++ {
+			if skip && i == edgeItems {
+				items = append(items, " ...")
+				i = n - edgeItems
+			}
+			s := f.format(vals[i])
+			items = append(items, strings.Repeat(" ", max(0, f.width-len(s)))+s)
+		}
+		perLine := max(1, (lineWidth-indent)/(f.width+2))
+		b.WriteString("[")
+		for i, s := range items {
+			if i > 0 {
+				if i%perLine == 0 {
+					b.WriteString(",\n" + strings.Repeat(" ", indent+1))
+				} else {
+					b.WriteString(", ")
+				}
+			}
+			b.WriteString(s)
+		}
+		b.WriteString("]")
+		return
 	}
+	stride := numel(shape[1:])
+	sep := "," + strings.Repeat("\n", len(shape)-1) + strings.Repeat(" ", indent+1)
 	b.WriteString("[")
 	for i := 0; i < n; i++ {
-		if summarize && n > 6 && i == 3 {
-			if len(shape) == 1 {
-				b.WriteString("..., ")
-			} else {
-				b.WriteString("...,\n" + strings.Repeat(" ", indent+depth+1))
-			}
-			i = n - 3
+		if i > 0 {
+			b.WriteString(sep)
 		}
-		if len(shape) == 1 {
-			s := f.format(vals[i])
-			b.WriteString(strings.Repeat(" ", f.width-len(s)) + s)
-		} else {
-			writeNested(b, shape[1:], vals[i*stride:(i+1)*stride], f, depth+1, indent, summarize)
+		if skip && i == edgeItems {
+			b.WriteString("..." + sep)
+			i = n - edgeItems
 		}
-		if i < n-1 {
-			if len(shape) == 1 {
-				b.WriteString(", ")
-			} else {
-				b.WriteString("," + strings.Repeat("\n", len(shape)-1) + strings.Repeat(" ", indent+depth+1))
-			}
-		}
+		writeNested(b, shape[1:], vals[i*stride:(i+1)*stride], f, indent+1, summarize)
 	}
 	b.WriteString("]")
 }

@@ -26,7 +26,8 @@ type gradCase struct {
 	name         string
 	inputs       func() []*Tensor
 	fn           func(xs []*Tensor) *Tensor
-	skipGradGrad bool // second derivative is not meaningful (piecewise linear ops etc.)
+	skipGradGrad bool             // second derivative is not meaningful (piecewise linear ops etc.)
+	opts         GradCheckOptions // zero value: GradCheck's defaults
 }
 
 var gradCases []gradCase
@@ -48,13 +49,13 @@ func TestGradCheck(t *testing.T) {
 	ManualSeed(1)
 	for _, c := range gradCases {
 		t.Run(c.name, func(t *testing.T) {
-			if err := GradCheck(c.fn, c.inputs(), GradCheckOptions{}); err != nil {
+			if err := GradCheck(c.fn, c.inputs(), c.opts); err != nil {
 				t.Fatal(err)
 			}
 			if c.skipGradGrad {
 				return
 			}
-			if err := GradGradCheck(c.fn, c.inputs(), GradCheckOptions{}); err != nil {
+			if err := GradGradCheck(c.fn, c.inputs(), c.opts); err != nil {
 				t.Fatal("second order:", err)
 			}
 		})
@@ -180,7 +181,7 @@ func closeEnough(got, want []float64, atol, rtol float64) (int, bool) {
 			}
 			continue
 		}
-		if math.Abs(g-w) > atol+rtol*math.Abs(w) {
+		if math.IsNaN(g) || math.Abs(g-w) > atol+rtol*math.Abs(w) {
 			return i, false
 		}
 	}

@@ -182,7 +182,7 @@ var (
 	}
 	powK = binaryKernels{
 		f32: func(a, b float32) float32 { return float32(math.Pow(float64(a), float64(b))) },
-		f64: math.Pow,
+		f64: math.Pow, i64: powInt,
 	}
 	maxK = binaryKernels{
 		f32: func(a, b float32) float32 { return float32(nanMax(float64(a), float64(b))) },
@@ -193,6 +193,32 @@ var (
 		f64: nanMin, i64: func(a, b int64) int64 { return min(a, b) },
 	}
 )
+
+// powInt is integer exponentiation by squaring, wrapping on overflow as PyTorch's int64 pow
+// does. A negative exponent gives 0 unless the base is 1 or -1 (C's integer semantics).
+func powInt(a, b int64) int64 {
+	if b < 0 {
+		switch a {
+		case 1:
+			return 1
+		case -1:
+			if b%2 == 0 {
+				return 1
+			}
+			return -1
+		}
+		return 0
+	}
+	r := int64(1)
+	for b > 0 {
+		if b&1 == 1 {
+			r *= a
+		}
+		a *= a
+		b >>= 1
+	}
+	return r
+}
 
 // nanMax is max that propagates NaN, as torch.maximum does.
 func nanMax(a, b float64) float64 {
@@ -293,9 +319,10 @@ func (x *Tensor) Div(y *Tensor) *Tensor {
 	return out
 }
 
-// Pow returns x raised to the power y, elementwise with broadcasting.
+// Pow returns x raised to the power y, elementwise with broadcasting. Integer tensors give
+// an integer result, as in PyTorch.
 func (x *Tensor) Pow(y *Tensor) *Tensor {
-	a, b, out := binaryForward(opPow, &powK, x, y, true)
+	a, b, out := binaryForward(opPow, &powK, x, y, false)
 	if needsGrad(x, y) {
 		n := record(opPow, out, func(g *Tensor) []*Tensor {
 			var ga, gb *Tensor

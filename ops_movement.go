@@ -264,7 +264,7 @@ func (x *Tensor) Expand(shape ...int) *Tensor {
 		switch {
 		case s == -1 || s == xs:
 			out[i], st[i] = xs, x.strides[i-k]
-		case xs == 1:
+		case xs == 1 && s >= 0:
 			out[i] = s
 		default:
 			failf("Expand", "cannot expand shape %v to %v (dim %d: %d vs %d)", x.shape, shape, i, xs, s)
@@ -328,6 +328,7 @@ func (x *Tensor) slice(d, start, length, step int) *Tensor {
 
 // Narrow returns the view x[..., start:start+length, ...] along dim; start may be negative.
 func (x *Tensor) Narrow(dim, start, length int) *Tensor {
+	noDims("Narrow", x)
 	d := normDim("Narrow", dim, len(x.shape))
 	n := x.shape[d]
 	if start < 0 {
@@ -341,6 +342,7 @@ func (x *Tensor) Narrow(dim, start, length int) *Tensor {
 
 // Select returns the view of x at index along dim, with that dim removed; index may be negative.
 func (x *Tensor) Select(dim, index int) *Tensor {
+	noDims("Select", x)
 	d := normDim("Select", dim, len(x.shape))
 	n := x.shape[d]
 	i := index
@@ -358,6 +360,7 @@ func (x *Tensor) Chunk(n, dim int) []*Tensor {
 	if n <= 0 {
 		failf("Chunk", "number of chunks must be positive, got %d", n)
 	}
+	noDims("Chunk", x)
 	d := normDim("Chunk", dim, len(x.shape))
 	size := (x.shape[d] + n - 1) / n
 	if size == 0 {
@@ -371,6 +374,7 @@ func (x *Tensor) Split(size, dim int) []*Tensor {
 	if size <= 0 {
 		failf("Split", "split size must be positive, got %d", size)
 	}
+	noDims("Split", x)
 	d := normDim("Split", dim, len(x.shape))
 	var out []*Tensor
 	for s := 0; s < x.shape[d]; s += size {
@@ -381,6 +385,7 @@ func (x *Tensor) Split(size, dim int) []*Tensor {
 
 // SplitSizes splits x along dim into views with the given sizes, which must sum to its size.
 func (x *Tensor) SplitSizes(sizes []int, dim int) []*Tensor {
+	noDims("SplitSizes", x)
 	d := normDim("SplitSizes", dim, len(x.shape))
 	total := 0
 	for _, s := range sizes {

@@ -260,9 +260,12 @@ func (x *Tensor) extremeDim(op *OpInfo, dim int, keep, isMax bool) (*Tensor, *Te
 		vals.setContiguousShape(r.dropped)
 		idx.setContiguousShape(r.dropped)
 	}
-	if needsGrad(x, nil) && len(x.shape) > 0 {
+	if needsGrad(x, nil) {
 		shape, keepShape := x.shape, r.keep
 		record(op, vals, func(g *Tensor) []*Tensor {
+			if len(shape) == 0 {
+				return []*Tensor{g}
+			}
 			pos := ArangeOf(Int64, 0, float64(shape[d]), 1)
 			ps := make([]int, len(shape))
 			for i := range ps {
@@ -354,12 +357,18 @@ func (x *Tensor) prod(dims []int, keep bool) *Tensor {
 			// d prod / d x_i is the product of the other elements, computed without dividing
 			// by zero: with no zero in the row it is prod/x_i; with exactly one zero, only that
 			// element gets the product of the non-zeros; with more, every gradient is zero.
+			// The output is used undetached and the zero case is written so that its
+			// derivative is right too: with two zeros, element i gets pnz*(x_k) where x_k is
+			// the other zero (written as the sum of the zeros minus x_i), whose derivative in
+			// x_k is the product of the rest, as the true mixed second derivative.
 			zero := in.EqScalar(0)
 			safe := Where(zero, OnesLike(in), in)
 			nz := zero.SumKeepDim(dl...)
 			pnz := safe.ProdKeepDim(dl...)
-			atZero := Where(nz.EqScalar(1), pnz, ZerosLike(pnz))
-			others := Where(zero, atZero.Expand(in.shape...), outKeep.Div(safe))
+			zsum := Where(zero, in, ZerosLike(in)).SumKeepDim(dl...)
+			twoZeros := Where(nz.EqScalar(2), pnz.Mul(zsum.Sub(in)), ZerosLike(in))
+			atZero := Where(nz.EqScalar(1), pnz, twoZeros)
+			others := Where(zero, atZero, out.Reshape(keepShape...).Div(safe))
 			return []*Tensor{g.Reshape(keepShape...).Mul(others)}
 		}, in)
 		n.save(in, outKeep)
@@ -405,41 +414,63 @@ func planReductionShape(shape []int, dims []int) []int {
 }
 
 // Norm returns the p-norm over dims (all when none are given): (sum |x|^p)^(1/p), with
-// p = math.Inf(1) for the max norm. For p = 2 the gradient at a zero norm is 0, as in PyTorch.
+// p = math.Inf(1) for the max norm. The gradient at a zero norm is 0, as in PyTorch.
 func (x *Tensor) Norm(p float64, dims ...int) *Tensor {
 	switch {
 	case math.IsInf(p, 1):
 		return x.Abs().Max(dims...)
 	case p == 1:
 		return x.Abs().Sum(dims...)
-	case p == 2:
-		return x.norm2(dims)
-	case p <= 0:
+	case !(p > 0):
 		failf("Norm", "p must be positive, got %v", p)
 	}
-	return x.Abs().PowScalar(p).Sum(dims...).PowScalar(1 / p)
+	return x.normP(p, dims)
 }
 
-func (x *Tensor) norm2(dims []int) *Tensor {
+// normP is the p-norm for finite p > 1 as one primitive, so that its gradient can be masked
+// at a zero norm (composed from Pow, it would be 0 * inf = NaN there).
+func (x *Tensor) normP(p float64, dims []int) *Tensor {
 	if !x.dtype.IsFloat() {
 		failf("Norm", "needs a floating-point tensor, got %v", x.dtype)
 	}
 	var out *Tensor
-	NoGrad(func() { out = x.Mul(x).Sum(dims...).Sqrt() })
-	out = out.Detach()
+	NoGrad(func() {
+		if p == 2 {
+			out = x.Mul(x).Sum(dims...).Sqrt()
+		} else {
+			out = x.Abs().PowScalar(p).Sum(dims...).PowScalar(1 / p)
+		}
+	})
 	if needsGrad(x, nil) {
-		keepShape := planReduction("Norm", x.Detach(), dims).keep
-		y := out.Detach()
+		keepShape := keptShape(x.shape, normDims("Norm", dims, len(x.shape)))
 		n := record(opNorm, out, func(g *Tensor) []*Tensor {
-			yk := y.Reshape(keepShape...)
-			safe := Where(yk.EqScalar(0), OnesLike(yk), yk)
-			scale := Where(yk.EqScalar(0), ZerosLike(yk), g.Reshape(keepShape...).Div(safe))
-			return []*Tensor{x.Mul(scale)}
+			// d|x|_p/dx = sign(x) |x|^(p-1) / |x|_p^(p-1); for p = 2 simply x / |x|_2. The
+			// output itself (not a detached copy) is used so that double backward sees it.
+			yk := out.Reshape(keepShape...)
+			zero := yk.EqScalar(0)
+			safe := Where(zero, OnesLike(yk), yk)
+			dir := x
+			if p != 2 {
+				dir = x.Sign().Mul(x.Abs().PowScalar(p - 1))
+				safe = safe.PowScalar(p - 1)
+			}
+			scale := g.Reshape(keepShape...).Div(safe)
+			scale = Where(zero, ZerosLike(scale), scale)
+			return []*Tensor{dir.Mul(scale)}
 		}, x)
-		n.save(x, y)
+		n.save(x, out)
 	}
 	if slowPath.Load() != 0 {
-		notify(opNorm, out, []Attr{{"p", 2.0}, {"dims", dims}}, x)
+		notify(opNorm, out, []Attr{{"p", p}, {"dims", dims}}, x)
+	}
+	return out
+}
+
+// keptShape returns shape with the (normalised) dims set to 1.
+func keptShape(shape, dims []int) []int {
+	out := copyInts(shape)
+	for _, d := range dims {
+		out[d] = 1
 	}
 	return out
 }

@@ -43,7 +43,7 @@ func (x *Tensor) softmax(op *OpInfo, dim int, logOut bool) *Tensor {
 		out = out.Transpose(d, -1).contig()
 	}
 	if needsGrad(x, nil) {
-		y := out.Detach()
+		y := out // not detached: double backward differentiates through the output's node
 		n := record(op, out, func(g *Tensor) []*Tensor {
 			if logOut { // g - exp(y) * sum(g)
 				return []*Tensor{g.Sub(y.Exp().Mul(g.SumKeepDim(d)))}

@@ -60,15 +60,15 @@ func (d *unaryDef) apply(x *Tensor) *Tensor {
 	if needsGrad(in, nil) {
 		bw := d.bw
 		n := record(d.op, out, nil, in)
-		// The output is saved by reference to its storage only, so that holding it does not
-		// keep the graph alive in a cycle.
-		y := out.Detach()
-		n.bw = func(g *Tensor) []*Tensor { return []*Tensor{bw(g, in, y)} }
+		// The backward reads the output itself, not a detached copy: with CreateGraph the
+		// gradient must be differentiated through the output's own node (d exp(x)/dx = exp(x)
+		// depends on x), as PyTorch does with saved outputs.
+		n.bw = func(g *Tensor) []*Tensor { return []*Tensor{bw(g, in, out)} }
 		if d.saveX {
 			n.save(in)
 		}
 		if d.saveY {
-			n.save(y)
+			n.save(out)
 		}
 	}
 	if slowPath.Load() != 0 {
@@ -122,7 +122,7 @@ func init() {
 		case v < 0:
 			return -1
 		}
-		return v // 0 and NaN
+		return 0 // 0 and NaN, as PyTorch's sign
 	}, intOK: true, bw: func(g, x, y *Tensor) *Tensor { return ZerosLike(g) }}
 	sinDef = &unaryDef{op: defOp("Sin", true), f: math.Sin, saveX: true,
 		bw: func(g, x, y *Tensor) *Tensor { return g.Mul(x.Cos()) }}
@@ -140,7 +140,7 @@ func init() {
 			return v
 		}
 		return 0
-	}, saveY: true,
+	}, saveY: true, intOK: true,
 		bw: func(g, x, y *Tensor) *Tensor { return g.Mul(y.GtScalar(0).To(g.dtype)) }}
 	erfDef = &unaryDef{op: defOp("Erf", true), f: math.Erf, saveX: true,
 		bw: func(g, x, y *Tensor) *Tensor { return g.Mul(x.Square().Neg().Exp().MulScalar(2 / math.SqrtPi)) }}
@@ -192,7 +192,8 @@ func (x *Tensor) Rsqrt() *Tensor { return rsqrtDef.apply(x) }
 // Abs returns |x| elementwise. Its gradient at 0 is 0, as in PyTorch.
 func (x *Tensor) Abs() *Tensor { return absDef.apply(x) }
 
-// Sign returns -1, 0 or 1 by the sign of each element (not differentiable: zero gradient).
+// Sign returns -1, 0 or 1 by the sign of each element, and 0 for NaN as PyTorch does (not
+// differentiable: zero gradient).
 func (x *Tensor) Sign() *Tensor { return signDef.apply(x) }
 
 // Sin returns sin(x) elementwise.
@@ -257,6 +258,10 @@ func (x *Tensor) Softplus(beta, threshold float64) *Tensor {
 	return d.apply(x)
 }
 
+// isIntegral reports whether v is a whole number or an infinity: a bound that keeps an int64
+// tensor's dtype in Clamp.
+func isIntegral(v float64) bool { return v == math.Trunc(v) }
+
 // Clamp limits x to [lo, hi] elementwise; pass math.Inf(-1) or math.Inf(1) for a one-sided
 // clamp. The gradient passes where lo <= x <= hi, as in PyTorch.
 func (x *Tensor) Clamp(lo, hi float64) *Tensor {
@@ -268,7 +273,7 @@ func (x *Tensor) Clamp(lo, hi float64) *Tensor {
 			return v
 		}
 		return math.Min(math.Max(v, lo), hi)
-	}, intOK: lo == math.Trunc(lo) || math.IsInf(lo, 0), saveX: true, bw: func(g, x, y *Tensor) *Tensor {
+	}, intOK: isIntegral(lo) && isIntegral(hi), saveX: true, bw: func(g, x, y *Tensor) *Tensor {
 		in := x.GeScalar(lo).LogicalAnd(x.LeScalar(hi))
 		return g.Mul(in.To(g.dtype))
 	}}

@@ -32,17 +32,24 @@ func sameShape(a, b []int) bool {
 }
 
 // normDim turns a possibly negative dim into an index in [0, rank), panicking for op otherwise.
+// As in PyTorch, a 0-d tensor accepts dim 0 and -1 (ops that index a dim reject 0-d tensors
+// themselves, with noDims).
 func normDim(op string, d, rank int) int {
-	if (rank > 0 && (d < -rank || d >= rank)) || (rank == 0 && d != 0 && d != -1) {
+	r := max(rank, 1)
+	if d < -r || d >= r {
 		failf(op, "dim %d out of range for a tensor of rank %d", d, rank)
 	}
 	if d < 0 {
-		d += rank
-	}
-	if rank == 0 {
-		return 0
+		d += r
 	}
 	return d
+}
+
+// noDims panics for op when x is 0-d: op needs a dim to index.
+func noDims(op string, x *Tensor) {
+	if len(x.shape) == 0 {
+		failf(op, "cannot be applied to a 0-d tensor")
+	}
 }
 
 // normDims normalises a list of dims; an empty list means all dims. It panics on duplicates.

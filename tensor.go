@@ -42,7 +42,10 @@ func (x *Tensor) Strides() []int { return append([]int(nil), x.strides...) }
 func (x *Tensor) Dim() int { return len(x.shape) }
 
 // Size returns the size of dimension d; negative d counts from the end.
-func (x *Tensor) Size(d int) int { return x.shape[normDim("Size", d, len(x.shape))] }
+func (x *Tensor) Size(d int) int {
+	noDims("Size", x)
+	return x.shape[normDim("Size", d, len(x.shape))]
+}
 
 // Numel returns the number of elements.
 func (x *Tensor) Numel() int { return numel(x.shape) }
@@ -246,7 +249,7 @@ func (x *Tensor) Float32s() []float32 {
 	if x.dtype == Float32 {
 		return append([]float32(nil), x.contig().f32()...)
 	}
-	return x.To(Float32).f32()
+	return x.Detach().To(Float32).f32() // Detach: reading values must not record a To node
 }
 
 // Float64s returns the elements in row-major order as a new []float64, converting from any dtype.
@@ -254,7 +257,7 @@ func (x *Tensor) Float64s() []float64 {
 	if x.dtype == Float64 {
 		return append([]float64(nil), x.contig().f64()...)
 	}
-	return x.To(Float64).f64()
+	return x.Detach().To(Float64).f64()
 }
 
 // Int64s returns the elements in row-major order as a new []int64, converting from any dtype
