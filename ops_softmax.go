@@ -45,6 +45,12 @@ func (x *Tensor) softmax(op *OpInfo, dim int, logOut bool) *Tensor {
 	if needsGrad(x, nil) {
 		y := out.Detach()
 		n := record(op, out, func(g *Tensor) []*Tensor {
+			y := y
+			if IsGradEnabled() && x.requiresGrad {
+				// Recording the backward (CreateGraph): recompute y as a recorded op so that
+				// the second derivative sees its dependence on x.
+				y = x.softmax(op, d, logOut)
+			}
 			if logOut { // g - exp(y) * sum(g)
 				return []*Tensor{g.Sub(y.Exp().Mul(g.SumKeepDim(d)))}
 			}

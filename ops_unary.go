@@ -63,7 +63,15 @@ func (d *unaryDef) apply(x *Tensor) *Tensor {
 		// The output is saved by reference to its storage only, so that holding it does not
 		// keep the graph alive in a cycle.
 		y := out.Detach()
-		n.bw = func(g *Tensor) []*Tensor { return []*Tensor{bw(g, in, y)} }
+		n.bw = func(g *Tensor) []*Tensor {
+			yy := y
+			if d.saveY && IsGradEnabled() && in.requiresGrad {
+				// The backward is being recorded (CreateGraph): y must carry its dependence
+				// on x for the second derivative, so recompute it as a recorded op.
+				yy = d.apply(in)
+			}
+			return []*Tensor{bw(g, in, yy)}
+		}
 		if d.saveX {
 			n.save(in)
 		}
