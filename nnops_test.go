@@ -284,8 +284,9 @@ func batchNormComposite(x, w, b *Tensor, eps float64) *Tensor {
 	return y
 }
 
-// TestNormMatchesComposite compares the fused primitives, their gradients and their second
-// derivatives with the composites, in float64.
+// TestNormMatchesComposite compares the fused primitives with the composites: outputs and
+// first-order gradients (the fused backward kernel) with and without affine parameters, in
+// float32 and float64, and second derivatives (the tensor-op backward) in float64.
 func TestNormMatchesComposite(t *testing.T) {
 	ManualSeed(5)
 	type fn func(x, w, b *Tensor) *Tensor
@@ -300,8 +301,45 @@ func TestNormMatchesComposite(t *testing.T) {
 		{"BatchNorm", []int{3, 4, 5}, []int{4},
 			func(x, w, b *Tensor) *Tensor { return BatchNorm(x, nil, nil, w, b, true, 0.1, 1e-5) },
 			func(x, w, b *Tensor) *Tensor { return batchNormComposite(x, w, b, 1e-5) }},
+		{"BatchNorm4d", []int{2, 3, 2, 3}, []int{3},
+			func(x, w, b *Tensor) *Tensor { return BatchNorm(x, nil, nil, w, b, true, 0.1, 1e-5) },
+			func(x, w, b *Tensor) *Tensor { return batchNormComposite(x, w, b, 1e-5) }},
 	} {
-		t.Run(c.name, func(t *testing.T) {
+		for _, dt := range []DType{Float32, Float64} {
+			for _, affine := range []string{"wb", "w", "b", "none"} {
+				t.Run(fmt.Sprintf("%s/%v/%s/first_order", c.name, dt, affine), func(t *testing.T) {
+					x := RandnOf(dt, c.xs...).SetRequiresGrad(true)
+					var w, b *Tensor
+					ins := []*Tensor{x}
+					if strings.Contains(affine, "w") {
+						w = RandnOf(dt, c.ps...).SetRequiresGrad(true)
+						ins = append(ins, w)
+					}
+					if strings.Contains(affine, "b") {
+						b = RandnOf(dt, c.ps...).SetRequiresGrad(true)
+						ins = append(ins, b)
+					}
+					g := RandnOf(dt, c.xs...)
+					run := func(f fn) []float64 {
+						y := f(x, w, b)
+						all := y.Float64s()
+						for _, gi := range Grad([]*Tensor{y}, ins, GradOptions{GradOutputs: []*Tensor{g}}) {
+							all = append(all, gi.Float64s()...)
+						}
+						return all
+					}
+					got, want := run(c.fused), run(c.ref)
+					tol := 1e-10
+					if dt == Float32 {
+						tol = 1e-4
+					}
+					if i, ok := closeEnough(got, want, tol, tol); !ok {
+						t.Fatalf("value %d: fused %v, composite %v", i, got[i], want[i])
+					}
+				})
+			}
+		}
+		t.Run(c.name+"/second_order", func(t *testing.T) {
 			x, w, b := rnd64(c.xs...), rnd64(c.ps...), rnd64(c.ps...)
 			g := RandnOf(Float64, c.xs...)
 			run := func(f fn) []float64 {
@@ -445,3 +483,23 @@ func BenchmarkBatchNorm(b *testing.B) {
 	}
 }
 
+
+// TestNormObserved runs the primitives with absent weight and bias under an op observer and
+// anomaly detection: absent parameters reach the observer as nil inputs.
+func TestNormObserved(t *testing.T) {
+	var got [][]*Tensor
+	old := SetOpObserver(func(op *OpInfo, inputs []*Tensor, _ *Tensor, _ []Attr) {
+		if op.Name == "LayerNorm" || op.Name == "BatchNorm" {
+			got = append(got, inputs)
+		}
+	})
+	defer SetOpObserver(old)
+	DetectAnomaly(func() {
+		x := Randn(4, 3).SetRequiresGrad(true)
+		LayerNorm(x, []int{3}, nil, nil, 1e-5).Sum().Backward()
+		BatchNorm(x, nil, nil, nil, Zeros(3), true, 0.1, 1e-5).Sum().Backward()
+	})
+	if len(got) != 2 || len(got[0]) != 3 || got[0][1] != nil || got[0][2] != nil || got[1][1] != nil || got[1][2] == nil {
+		t.Fatalf("observer saw %v", got)
+	}
+}
