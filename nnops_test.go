@@ -83,15 +83,21 @@ func init() {
 		gradCase{name: "RMSNorm/two_dims", inputs: func() []*Tensor { return []*Tensor{rnd64(2, 2, 3)} },
 			fn: func(xs []*Tensor) *Tensor { return RMSNorm(xs[0], []int{2, 3}, nil, 1e-6) }},
 		gradCase{name: "SDPA/plain", inputs: func() []*Tensor { return []*Tensor{rnd64(2, 3, 4), rnd64(2, 5, 4), rnd64(2, 5, 3)} },
-			fn: func(xs []*Tensor) *Tensor { return ScaledDotProductAttention(xs[0], xs[1], xs[2], nil, false, 0, false) }},
+			fn: func(xs []*Tensor) *Tensor {
+				return ScaledDotProductAttention(xs[0], xs[1], xs[2], nil, false, 0, false)
+			}},
 		gradCase{name: "SDPA/causal", inputs: func() []*Tensor { return []*Tensor{rnd64(1, 4, 2), rnd64(1, 3, 2), rnd64(1, 3, 2)} },
 			fn: func(xs []*Tensor) *Tensor { return ScaledDotProductAttention(xs[0], xs[1], xs[2], nil, true, 0, false) }},
 		gradCase{name: "SDPA/float_mask", inputs: func() []*Tensor {
 			return []*Tensor{rnd64(2, 3, 2), rnd64(2, 4, 2), rnd64(2, 4, 3), rnd64(3, 4)}
-		}, fn: func(xs []*Tensor) *Tensor { return ScaledDotProductAttention(xs[0], xs[1], xs[2], xs[3], false, 0, false) }},
+		}, fn: func(xs []*Tensor) *Tensor {
+			return ScaledDotProductAttention(xs[0], xs[1], xs[2], xs[3], false, 0, false)
+		}},
 		gradCase{name: "SDPA/bool_mask", inputs: func() []*Tensor {
 			return []*Tensor{rnd64(2, 3, 2), rnd64(2, 4, 2), rnd64(2, 4, 3), FromSlice([]bool{true, false, true, true, true, true, false, false, false, true, true, false}, 3, 4)}
-		}, fn: func(xs []*Tensor) *Tensor { return ScaledDotProductAttention(xs[0], xs[1], xs[2], xs[3], false, 0, false) }},
+		}, fn: func(xs []*Tensor) *Tensor {
+			return ScaledDotProductAttention(xs[0], xs[1], xs[2], xs[3], false, 0, false)
+		}},
 	)
 }
 
@@ -482,7 +488,6 @@ func BenchmarkBatchNorm(b *testing.B) {
 		})
 	}
 }
-
 
 // TestNormObserved runs the primitives with absent weight and bias under an op observer and
 // anomaly detection: absent parameters reach the observer as nil inputs.
