@@ -73,7 +73,7 @@ func LayerNorm(x *Tensor, normalizedShape []int, weight, bias *Tensor, eps float
 	checkParam(op, "bias", bias, x, ns)
 
 	ln := &normState{x: x, w: weight, b: bias, outer: 1, groups: numel(x.shape[:k]), inner: numel(ns), eps: eps,
-		statShape: copyInts(x.shape), wb: ns}
+		statShape: copyInts(x.shape), wb: copyInts(ns)}
 	for i := k; i < len(x.shape); i++ {
 		ln.statShape[i] = 1
 		ln.dims = append(ln.dims, i)
@@ -150,13 +150,14 @@ func BatchNorm(x, runningMean, runningVar, weight, bias *Tensor, training bool, 
 	}
 
 	if !training && runningMean != nil {
-		// Evaluation: an affine map per channel, x*scale + shift, differentiable in x,
-		// weight and bias; the running statistics are constants.
-		rstd := runningVar.Detach().Reshape(wb...).AddScalar(eps).Rsqrt()
-		out := x.Sub(runningMean.Detach().Reshape(wb...)).Mul(rstd)
+		// Evaluation: (x - mean)*scale + bias per channel, differentiable in x, weight and
+		// bias; the running statistics are constants. (PyTorch computes x*scale + shift,
+		// one op fewer, but that cancels catastrophically when x and the mean are large.)
+		scale := runningVar.Detach().Reshape(wb...).AddScalar(eps).Rsqrt()
 		if w != nil {
-			out = out.Mul(w.Reshape(wb...))
+			scale = scale.Mul(w.Reshape(wb...))
 		}
+		out := x.Sub(runningMean.Detach().Reshape(wb...)).Mul(scale)
 		if b != nil {
 			out = out.Add(b.Reshape(wb...))
 		}
@@ -301,7 +302,7 @@ func ScaledDotProductAttention(q, k, v, mask *Tensor, causal bool, dropoutP floa
 	if v.shape[vr-2] != S {
 		failf(op, "key and value must have the same sequence length, got shapes %v and %v", k.shape, v.shape)
 	}
-	broadcastShapes(op, broadcastShapes(op, q.shape[:qr-2], k.shape[:kr-2]), v.shape[:vr-2])
+	broadcastShapes(op, broadcastShapes(op, q.shape[:qr-2], k.shape[:kr-2]), v.shape[:vr-2]) // panics if the batch dims do not broadcast
 	if !(dropoutP >= 0 && dropoutP <= 1) {
 		failf(op, "dropout probability has to be between 0 and 1, but got %v", dropoutP)
 	}
