@@ -25,13 +25,16 @@ type Adagrad struct {
 
 // NewAdagrad returns an Adagrad optimizer over params, all in one group.
 func NewAdagrad(params []*eager.Tensor, cfg AdagradConfig) *Adagrad {
-	return NewAdagradGroups(singleGroup(params), cfg)
+	return newAdagrad("optim.NewAdagrad", singleGroup(params), cfg)
 }
 
 // NewAdagradGroups returns an Adagrad optimizer over parameter groups; a group's nil fields
 // take cfg's values.
 func NewAdagradGroups(groups []Group, cfg AdagradConfig) *Adagrad {
-	const op = "optim.NewAdagrad"
+	return newAdagrad("optim.NewAdagradGroups", groups, cfg)
+}
+
+func newAdagrad(op string, groups []Group, cfg AdagradConfig) *Adagrad {
 	if cfg.LRDecay < 0 {
 		fail(op, "invalid lr_decay value: %v", cfg.LRDecay)
 	}

@@ -61,25 +61,33 @@ var adamBuffers = []string{"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}
 
 // NewAdam returns an Adam optimizer over params, all in one group.
 func NewAdam(params []*eager.Tensor, cfg AdamConfig) *Adam {
-	return NewAdamGroups(singleGroup(params), cfg)
+	return newAdam("optim.NewAdam", singleGroup(params), cfg)
 }
 
 // NewAdamGroups returns an Adam optimizer over parameter groups; a group's nil fields take
 // cfg's values.
 func NewAdamGroups(groups []Group, cfg AdamConfig) *Adam {
-	return &Adam{base: newBase("optim.NewAdam", "Adam", groups, cfg.defaults(), adamRules, adamBuffers), amsgrad: cfg.AMSGrad, maximize: cfg.Maximize}
+	return newAdam("optim.NewAdamGroups", groups, cfg)
+}
+
+func newAdam(op string, groups []Group, cfg AdamConfig) *Adam {
+	return &Adam{base: newBase(op, "Adam", groups, cfg.defaults(), adamRules, adamBuffers), amsgrad: cfg.AMSGrad, maximize: cfg.Maximize}
 }
 
 // NewAdamW returns an AdamW optimizer over params, all in one group.
 func NewAdamW(params []*eager.Tensor, cfg AdamWConfig) *AdamW {
-	return NewAdamWGroups(singleGroup(params), cfg)
+	return newAdamW("optim.NewAdamW", singleGroup(params), cfg)
 }
 
 // NewAdamWGroups returns an AdamW optimizer over parameter groups; a group's nil fields take
 // cfg's values.
 func NewAdamWGroups(groups []Group, cfg AdamWConfig) *AdamW {
+	return newAdamW("optim.NewAdamWGroups", groups, cfg)
+}
+
+func newAdamW(op string, groups []Group, cfg AdamWConfig) *AdamW {
 	d := AdamConfig{LR: cfg.LR, Betas: cfg.Betas, Eps: cfg.Eps, WeightDecay: orDefault(cfg.WeightDecay, 1e-2)}.defaults()
-	return &Adam{base: newBase("optim.NewAdamW", "AdamW", groups, d, adamRules, adamBuffers), amsgrad: cfg.AMSGrad, maximize: cfg.Maximize, decoupled: true}
+	return &Adam{base: newBase(op, "AdamW", groups, d, adamRules, adamBuffers), amsgrad: cfg.AMSGrad, maximize: cfg.Maximize, decoupled: true}
 }
 
 // Step applies one Adam (or AdamW) update to every parameter that has a gradient.

@@ -27,13 +27,16 @@ type RMSprop struct {
 
 // NewRMSprop returns an RMSprop optimizer over params, all in one group.
 func NewRMSprop(params []*eager.Tensor, cfg RMSpropConfig) *RMSprop {
-	return NewRMSpropGroups(singleGroup(params), cfg)
+	return newRMSprop("optim.NewRMSprop", singleGroup(params), cfg)
 }
 
 // NewRMSpropGroups returns an RMSprop optimizer over parameter groups; a group's nil fields
 // take cfg's values.
 func NewRMSpropGroups(groups []Group, cfg RMSpropConfig) *RMSprop {
-	const op = "optim.NewRMSprop"
+	return newRMSprop("optim.NewRMSpropGroups", groups, cfg)
+}
+
+func newRMSprop(op string, groups []Group, cfg RMSpropConfig) *RMSprop {
 	if cfg.Alpha < 0 {
 		fail(op, "invalid alpha value: %v", cfg.Alpha)
 	}
