@@ -19,8 +19,8 @@ type AdagradConfig struct {
 //	p = p - lr/(1+(t-1)*lr_decay) * g / (sqrt(sum) + eps)
 type Adagrad struct {
 	base
-	lrDecay  float64
-	maximize bool
+	lrDecay, initAcc float64
+	maximize         bool
 }
 
 // NewAdagrad returns an Adagrad optimizer over params, all in one group.
@@ -42,7 +42,7 @@ func newAdagrad(op string, groups []Group, cfg AdagradConfig) *Adagrad {
 		fail(op, "invalid initial_accumulator_value value: %v", cfg.InitialAccumulatorValue)
 	}
 	d := Hyperparams{LR: orDefault(cfg.LR, 1e-2), Eps: orDefault(cfg.Eps, 1e-10), WeightDecay: cfg.WeightDecay}
-	o := &Adagrad{base: newBase(op, "Adagrad", groups, d, groupRules{eps: true}, []string{"sum"}), lrDecay: cfg.LRDecay, maximize: cfg.Maximize}
+	o := &Adagrad{base: newBase(op, "Adagrad", groups, d, groupRules{eps: true}, []string{"sum"}), lrDecay: cfg.LRDecay, initAcc: cfg.InitialAccumulatorValue, maximize: cfg.Maximize}
 	// PyTorch creates the accumulator at construction.
 	for _, g := range o.groups {
 		for _, p := range g.Params {
@@ -55,8 +55,8 @@ func newAdagrad(op string, groups []Group, cfg AdagradConfig) *Adagrad {
 // Step applies one Adagrad update to every parameter that has a gradient.
 func (o *Adagrad) Step() {
 	o.each(func(g *ParamGroup, p, grad *eager.Tensor, s *paramState) {
-		if s.bufs[0] == nil {
-			s.bufs[0] = eager.ZerosLike(p)
+		if s.bufs[0] == nil { // a parameter added to a group after construction
+			s.bufs[0] = eager.FullLike(p, o.initAcc)
 		}
 		s.step++
 		d, _ := effectiveGrad(p, grad, o.maximize, g.WeightDecay)

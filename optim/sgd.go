@@ -43,15 +43,12 @@ func newSGD(op string, groups []Group, cfg SGDConfig) *SGD {
 			fail(op, "SGD needs a learning rate: set SGDConfig.LR (or the LR of group %d)", gi)
 		}
 	}
-	o := &SGD{base: newBase(op, "SGD", groups, d, groupRules{momentum: true, kind: sgdMomentum}, []string{"momentum_buffer"}), cfg: cfg}
-	if cfg.Nesterov {
-		for gi, g := range o.groups {
-			if g.Momentum <= 0 || cfg.Dampening != 0 {
-				fail(op, "Nesterov momentum requires a momentum and zero dampening (group %d has momentum %v, dampening %v)", gi, g.Momentum, cfg.Dampening)
-			}
-		}
+	// As in PyTorch, the check reads the config, not the groups: a group with momentum 0
+	// takes plain SGD steps.
+	if cfg.Nesterov && (cfg.Momentum <= 0 || cfg.Dampening != 0) {
+		fail(op, "Nesterov momentum requires a momentum and zero dampening (got momentum %v, dampening %v)", cfg.Momentum, cfg.Dampening)
 	}
-	return o
+	return &SGD{base: newBase(op, "SGD", groups, d, groupRules{momentum: true, kind: sgdMomentum}, []string{"momentum_buffer"}), cfg: cfg}
 }
 
 // Step applies one SGD update to every parameter that has a gradient.
