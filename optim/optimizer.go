@@ -373,3 +373,21 @@ func orDefault(v, def float64) float64 {
 	}
 	return v
 }
+
+var (
+	_ Optimizer = (*SGD)(nil)
+	_ Optimizer = (*Adam)(nil)
+	_ Optimizer = (*RMSprop)(nil)
+	_ Optimizer = (*Adagrad)(nil)
+
+	_ Scheduler = (*StepLR)(nil)
+	_ Scheduler = (*MultiStepLR)(nil)
+	_ Scheduler = (*ExponentialLR)(nil)
+	_ Scheduler = (*ConstantLR)(nil)
+	_ Scheduler = (*LinearLR)(nil)
+	_ Scheduler = (*LambdaLR)(nil)
+	_ Scheduler = (*CosineAnnealingLR)(nil)
+	_ Scheduler = (*OneCycleLR)(nil)
+	_ Scheduler = (*SequentialLR)(nil)
+	_ Scheduler = (*ChainedScheduler)(nil)
+)
