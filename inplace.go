@@ -78,12 +78,50 @@ func (x *Tensor) DivInPlace(y *Tensor) *Tensor {
 
 // AddScalarInPlace adds s to every element of x and returns x.
 func (x *Tensor) AddScalarInPlace(s float64) *Tensor {
+	if x.IsContiguous() && x.dtype.IsFloat() {
+		x.checkInPlace("AddScalarInPlace")
+		switch x.dtype {
+		case Float32:
+			kernels.AddScalar(x.f32(), x.f32(), float32(s))
+		case Float64:
+			kernels.AddScalar(x.f64(), x.f64(), s)
+		}
+		x.st.bump()
+		return x
+	}
 	return x.inPlaceBinary(opAdd, &addK, FullOf(x.dtype, s))
 }
 
 // MulScalarInPlace multiplies every element of x by s and returns x.
 func (x *Tensor) MulScalarInPlace(s float64) *Tensor {
+	if x.IsContiguous() && x.dtype.IsFloat() {
+		x.checkInPlace("MulScalarInPlace")
+		switch x.dtype {
+		case Float32:
+			kernels.MulScalar(x.f32(), x.f32(), float32(s))
+		case Float64:
+			kernels.MulScalar(x.f64(), x.f64(), s)
+		}
+		x.st.bump()
+		return x
+	}
 	return x.inPlaceBinary(opMul, &mulK, FullOf(x.dtype, s))
+}
+
+// DivScalarInPlace divides every element of x by s and returns x (x must be floating-point).
+func (x *Tensor) DivScalarInPlace(s float64) *Tensor {
+	if x.IsContiguous() && x.dtype.IsFloat() {
+		x.checkInPlace("DivScalarInPlace")
+		switch x.dtype {
+		case Float32:
+			kernels.DivScalar(x.f32(), x.f32(), float32(s))
+		case Float64:
+			kernels.DivScalar(x.f64(), x.f64(), s)
+		}
+		x.st.bump()
+		return x
+	}
+	return x.DivInPlace(FullOf(x.dtype, s))
 }
 
 // AddScaledInPlace computes x += alpha*y (PyTorch's x.add_(y, alpha=alpha)) and returns x.
@@ -106,6 +144,17 @@ func (x *Tensor) AddScaledInPlace(y *Tensor, alpha float64) *Tensor {
 
 // AddcmulInPlace computes x += value*a*b and returns x.
 func (x *Tensor) AddcmulInPlace(a, b *Tensor, value float64) *Tensor {
+	if x.sameDense(a) && x.sameDense(b) {
+		x.checkInPlace("AddcmulInPlace")
+		switch x.dtype {
+		case Float32:
+			kernels.Addcmul(x.f32(), float32(value), a.f32(), b.f32())
+		case Float64:
+			kernels.Addcmul(x.f64(), value, a.f64(), b.f64())
+		}
+		x.st.bump()
+		return x
+	}
 	var s *Tensor
 	NoGrad(func() { s = a.Detach().Mul(b.Detach()).MulScalar(value) })
 	return x.AddInPlace(s)
@@ -113,9 +162,26 @@ func (x *Tensor) AddcmulInPlace(a, b *Tensor, value float64) *Tensor {
 
 // AddcdivInPlace computes x += value*a/b and returns x.
 func (x *Tensor) AddcdivInPlace(a, b *Tensor, value float64) *Tensor {
+	if x.sameDense(a) && x.sameDense(b) {
+		x.checkInPlace("AddcdivInPlace")
+		switch x.dtype {
+		case Float32:
+			kernels.Addcdiv(x.f32(), float32(value), a.f32(), b.f32())
+		case Float64:
+			kernels.Addcdiv(x.f64(), value, a.f64(), b.f64())
+		}
+		x.st.bump()
+		return x
+	}
 	var s *Tensor
 	NoGrad(func() { s = a.Detach().Div(b.Detach()).MulScalar(value) })
 	return x.AddInPlace(s)
+}
+
+// sameDense reports whether x and y are contiguous floating-point tensors of one dtype and
+// shape: the case the in-place fast paths handle with a single kernel call.
+func (x *Tensor) sameDense(y *Tensor) bool {
+	return x.dtype.IsFloat() && y.dtype == x.dtype && x.IsContiguous() && y.IsContiguous() && sameShape(x.shape, y.shape)
 }
 
 // CopyFrom copies src (broadcast to x's shape, converted to x's dtype) into x and returns x.

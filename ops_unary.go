@@ -1,6 +1,10 @@
 package eager
 
-import "math"
+import (
+	"math"
+
+	"github.com/eagerml/eager/internal/kernels"
+)
 
 // unaryDef is one elementwise unary op: its element function (computed in float64 and rounded
 // for float32, so float32 results are correctly rounded) and its backward, written with
@@ -109,7 +113,7 @@ func init() {
 		bw: func(g, x, y *Tensor) *Tensor { return g.Div(x) }}
 	log1pDef = &unaryDef{op: defOp("Log1p", true), f: math.Log1p, saveX: true,
 		bw: func(g, x, y *Tensor) *Tensor { return g.Div(x.AddScalar(1)) }}
-	sqrtDef = &unaryDef{op: defOp("Sqrt", true), f: math.Sqrt, saveY: true,
+	sqrtDef = &unaryDef{op: defOp("Sqrt", true), f: math.Sqrt, f32: kernels.Sqrt[float32], f64: kernels.Sqrt[float64], saveY: true,
 		bw: func(g, x, y *Tensor) *Tensor { return g.Div(y.MulScalar(2)) }}
 	rsqrtDef = &unaryDef{op: defOp("Rsqrt", true), f: func(v float64) float64 { return 1 / math.Sqrt(v) }, saveY: true,
 		bw: func(g, x, y *Tensor) *Tensor { return g.Mul(y.Mul(y).Mul(y)).MulScalar(-0.5) }}

@@ -1,0 +1,130 @@
+package optim
+
+import (
+	"math"
+
+	"github.com/eagerml/eager"
+)
+
+// AdamConfig configures Adam. Zero values are PyTorch's defaults: LR 1e-3, Betas
+// (0.9, 0.999), Eps 1e-8, WeightDecay 0. Betas of {0, 0} means the default; any other pair is
+// used as given, so a zero beta1 is written Betas: [2]float64{0, 0.999}. An exact zero Eps
+// can be set per group (Group.Eps) or on ParamGroups() after construction.
+type AdamConfig struct {
+	LR          float64
+	Betas       [2]float64
+	Eps         float64
+	WeightDecay float64 // L2 penalty added to the gradient
+	AMSGrad     bool    // use the running maximum of the second moment (AMSGrad)
+	Maximize    bool    // ascend the objective instead of descending
+}
+
+// AdamWConfig configures AdamW. Zero values are PyTorch's defaults: LR 1e-3, Betas
+// (0.9, 0.999), Eps 1e-8 and WeightDecay 1e-2. For no weight decay in some group, set that
+// group's WeightDecay to Ptr(0.0) (AdamW without decay anywhere is Adam).
+type AdamWConfig struct {
+	LR          float64
+	Betas       [2]float64
+	Eps         float64
+	WeightDecay float64 // decoupled weight decay: p *= 1 - lr*weight_decay before the update
+	AMSGrad     bool
+	Maximize    bool
+}
+
+// Adam is the Adam optimizer (Kingma and Ba), optionally AMSGrad, following torch.optim.Adam.
+// With step t, gradient g (plus weight_decay*p):
+//
+//	m = beta1*m + (1-beta1)*g
+//	v = beta2*v + (1-beta2)*g*g
+//	p = p - lr/(1-beta1^t) * m / (sqrt(v)/sqrt(1-beta2^t) + eps)
+//
+// AdamW is the same type with decoupled weight decay.
+type Adam struct {
+	base
+	amsgrad, maximize, decoupled bool
+}
+
+// AdamW is Adam with decoupled weight decay (Loshchilov and Hutter), following
+// torch.optim.AdamW: each step first scales p by 1 - lr*weight_decay.
+type AdamW = Adam
+
+func (c AdamConfig) defaults() Hyperparams {
+	b := c.Betas
+	if b == [2]float64{} {
+		b = [2]float64{0.9, 0.999}
+	}
+	return Hyperparams{LR: orDefault(c.LR, 1e-3), Betas: b, Eps: orDefault(c.Eps, 1e-8), WeightDecay: c.WeightDecay}
+}
+
+var adamRules = groupRules{betas: true, eps: true, kind: beta1Momentum}
+var adamBuffers = []string{"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}
+
+// NewAdam returns an Adam optimizer over params, all in one group.
+func NewAdam(params []*eager.Tensor, cfg AdamConfig) *Adam {
+	return newAdam("optim.NewAdam", singleGroup(params), cfg)
+}
+
+// NewAdamGroups returns an Adam optimizer over parameter groups; a group's nil fields take
+// cfg's values.
+func NewAdamGroups(groups []Group, cfg AdamConfig) *Adam {
+	return newAdam("optim.NewAdamGroups", groups, cfg)
+}
+
+func newAdam(op string, groups []Group, cfg AdamConfig) *Adam {
+	return &Adam{base: newBase(op, "Adam", groups, cfg.defaults(), adamRules, adamBuffers), amsgrad: cfg.AMSGrad, maximize: cfg.Maximize}
+}
+
+// NewAdamW returns an AdamW optimizer over params, all in one group.
+func NewAdamW(params []*eager.Tensor, cfg AdamWConfig) *AdamW {
+	return newAdamW("optim.NewAdamW", singleGroup(params), cfg)
+}
+
+// NewAdamWGroups returns an AdamW optimizer over parameter groups; a group's nil fields take
+// cfg's values.
+func NewAdamWGroups(groups []Group, cfg AdamWConfig) *AdamW {
+	return newAdamW("optim.NewAdamWGroups", groups, cfg)
+}
+
+func newAdamW(op string, groups []Group, cfg AdamWConfig) *AdamW {
+	d := AdamConfig{LR: cfg.LR, Betas: cfg.Betas, Eps: cfg.Eps, WeightDecay: orDefault(cfg.WeightDecay, 1e-2)}.defaults()
+	return &Adam{base: newBase(op, "AdamW", groups, d, adamRules, adamBuffers), amsgrad: cfg.AMSGrad, maximize: cfg.Maximize, decoupled: true}
+}
+
+// Step applies one Adam (or AdamW) update to every parameter that has a gradient.
+func (o *Adam) Step() {
+	o.each(func(g *ParamGroup, p, grad *eager.Tensor, s *paramState) {
+		if s.bufs[0] == nil {
+			s.bufs[0], s.bufs[1] = eager.ZerosLike(p), eager.ZerosLike(p)
+		}
+		if o.amsgrad && s.bufs[2] == nil {
+			s.bufs[2] = eager.ZerosLike(p)
+		}
+		m, v := s.bufs[0], s.bufs[1]
+		s.step++
+		var d *eager.Tensor
+		if o.decoupled {
+			if g.WeightDecay != 0 {
+				p.MulScalarInPlace(1 - g.LR*g.WeightDecay)
+			}
+			d, _ = effectiveGrad(p, grad, o.maximize, 0)
+		} else {
+			d, _ = effectiveGrad(p, grad, o.maximize, g.WeightDecay)
+		}
+		beta1, beta2 := g.Betas[0], g.Betas[1]
+		m.MulScalarInPlace(beta1).AddScaledInPlace(d, 1-beta1)
+		v.MulScalarInPlace(beta2).AddcmulInPlace(d, d, 1-beta2)
+
+		t := float64(s.step)
+		bc1 := 1 - math.Pow(beta1, t)
+		bc2 := 1 - math.Pow(beta2, t)
+		stepSize := g.LR / bc1
+		bc2Sqrt := math.Sqrt(bc2)
+		second := v
+		if o.amsgrad {
+			s.bufs[2].CopyFrom(s.bufs[2].Maximum(v))
+			second = s.bufs[2]
+		}
+		denom := second.Sqrt().DivScalarInPlace(bc2Sqrt).AddScalarInPlace(g.Eps)
+		p.AddcdivInPlace(m, denom, -stepSize)
+	})
+}
