@@ -170,7 +170,8 @@ func TestInPlaceOnLeafRequiringGrad(t *testing.T) {
 		op string
 		fn func()
 	}{
-		{"AddInPlace", func() { w.AddScalarInPlace(1) }},
+		{"AddScalarInPlace", func() { w.AddScalarInPlace(1) }},
+		{"AddInPlace", func() { w.AddInPlace(FromSlice([]float64{1, 1})) }},
 		{"MulInPlace", func() { w.MulInPlace(w.Detach()) }},
 		{"FillInPlace", func() { w.ZeroInPlace() }},
 		{"CopyFrom", func() { w.CopyFrom(Zeros(2)) }},
