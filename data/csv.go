@@ -77,8 +77,9 @@ func (t *Table) Get(i int) (Sample, error) {
 
 // ReadCSV reads a table of numbers with one row per sample, compressed with gzip or not.
 // The header, when there is one, either names the columns or is scikit-learn's
-// "n_samples,n_features,class names..." (as in its bundled iris.csv and wine_data.csv), in
-// which case the row count is checked against it. Labels are class ids (non-negative
+// "n_samples,n_features,class names..." (as in its bundled iris.csv and wine_data.csv):
+// a header whose first two fields are integers, the second the number of features, is
+// taken for the latter, and the row count is checked against it. Labels are class ids (non-negative
 // integers), or strings that are mapped to class ids, or real numbers with FloatLabels. A
 // malformed file gives an error wrapping ErrFormat that names the line.
 func ReadCSV(r io.Reader, opts ...CSVOption) (*Table, error) {

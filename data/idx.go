@@ -133,11 +133,11 @@ func idxElemSize(typ byte) int {
 	return 0
 }
 
-// maxIDXBytes bounds the data an IDX header may declare (16 GiB), so that the size
+// maxIDXBytes bounds the data an IDX header may declare (4 GiB, six times EMNIST), so that the size
 // arithmetic cannot overflow.
 const (
 	maxIDXDims  = 16
-	maxIDXBytes = 1 << 34
+	maxIDXBytes = 1 << 32
 )
 
 // idxArray is a decoded IDX file: element type, dims and raw big-endian data.

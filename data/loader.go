@@ -217,10 +217,11 @@ type loaded struct {
 
 // runWorkers loads batches on l.opts.Workers goroutines and yields them in order.
 //
-// A feeder goroutine hands out the batches in order; for each it first takes a token from
-// sem (at most Prefetch are out) and queues a one-slot result channel in slots, so the
-// ranging goroutine can wait for the results in order whichever worker finishes first. The
-// ranging goroutine returns a token as soon as it has a batch, before the loop body runs.
+// A feeder goroutine hands out the batches in order; for each it first queues a one-slot
+// result channel in slots, so that the ranging goroutine can wait for the results in order
+// whichever worker finishes first, and then gives the job to a worker. slots holds at most
+// Prefetch channels, so while the loop body holds batch k, the feeder has handed out
+// batches up to k+Prefetch and no further.
 func (l *DataLoader) runWorkers(batches [][]int, yield func(Batch) bool) {
 	type job struct {
 		idx  []int
@@ -230,7 +231,6 @@ func (l *DataLoader) runWorkers(batches [][]int, yield func(Batch) bool) {
 	done := make(chan struct{})
 	jobs := make(chan job)
 	slots := make(chan chan loaded, prefetch)
-	sem := make(chan struct{}, prefetch)
 	var wg sync.WaitGroup
 	defer func() {
 		close(done)
@@ -243,13 +243,12 @@ func (l *DataLoader) runWorkers(batches [][]int, yield func(Batch) bool) {
 		defer close(jobs)
 		defer close(slots)
 		for _, idx := range batches {
+			slot := make(chan loaded, 1)
 			select {
-			case sem <- struct{}{}:
+			case slots <- slot:
 			case <-done:
 				return
 			}
-			slot := make(chan loaded, 1)
-			slots <- slot // never blocks: slots holds at most as many as sem
 			select {
 			case jobs <- job{idx, slot}:
 			case <-done:
@@ -269,7 +268,6 @@ func (l *DataLoader) runWorkers(batches [][]int, yield func(Batch) bool) {
 
 	for slot := range slots {
 		r := <-slot
-		<-sem
 		if r.panicked {
 			panic(r.panicVal)
 		}

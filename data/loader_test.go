@@ -130,8 +130,9 @@ func TestLoaderDropLast(t *testing.T) {
 	}
 }
 
-// waitGoroutines waits briefly for the goroutine count to fall to want (goroutines of
-// earlier tests may still be exiting) and returns the count.
+// waitGoroutines waits up to 100 ms for the goroutine count to fall to want and returns
+// the count: goroutines that have done their work (after a deferred wg.Done, or of an
+// earlier test) may still be exiting.
 func waitGoroutines(want int) int {
 	n := runtime.NumGoroutine()
 	for i := 0; i < 100 && n > want; i++ {
@@ -151,8 +152,9 @@ func TestLoaderEarlyBreakLeaksNothing(t *testing.T) {
 			break
 		}
 	}
-	// The loop statement returns only after the workers exited: no waiting needed.
-	if after := runtime.NumGoroutine(); after > before {
+	// The loop statement returns after the workers' last wg.Done; give them the moment
+	// they need to finish exiting.
+	if after := waitGoroutines(before); after > before {
 		buf := make([]byte, 1<<16)
 		t.Errorf("%d goroutines before the loop, %d after breaking out of it:\n%s", before, after, buf[:runtime.Stack(buf, true)])
 	}
@@ -224,7 +226,7 @@ func TestLoaderError(t *testing.T) {
 		if err := l.Err(); !errors.Is(err, errBroken) || err.Error() != "data: sample 17: broken sample" {
 			t.Errorf("workers=%d: Err = %v, want sample 17's error", workers, err)
 		}
-		if after := runtime.NumGoroutine(); after > before {
+		if after := waitGoroutines(before); after > before {
 			t.Errorf("workers=%d: %d goroutines after the error, %d before", workers, after, before)
 		}
 		// The next epoch starts afresh.
@@ -246,7 +248,7 @@ func TestLoaderWorkerPanic(t *testing.T) {
 			for range l.All() {
 			}
 		}()
-		if after := runtime.NumGoroutine(); after > before {
+		if after := waitGoroutines(before); after > before {
 			t.Errorf("workers=%d: %d goroutines after the panic, %d before", workers, after, before)
 		}
 	}
