@@ -114,7 +114,7 @@ func (l *DataLoader) setErr(err error) {
 
 // All returns an iterator over the batches of the next epoch. The iteration stops at the
 // first sample that fails to load; Err then returns its error. Breaking out of the loop
-// stops the workers, and the loop statement returns only once they have all exited. A
+// stops the workers, and the loop statement returns only after they have stopped. A
 // panic in Get or Collate on a worker is raised again on the ranging goroutine.
 func (l *DataLoader) All() iter.Seq[Batch] {
 	return func(yield func(Batch) bool) {
