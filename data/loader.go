@@ -3,6 +3,7 @@ package data
 import (
 	"fmt"
 	"iter"
+	"slices"
 	"sync"
 
 	"github.com/eagerml/eager"
@@ -310,7 +311,7 @@ func DefaultCollate(samples []Sample) (Batch, error) {
 		if s.X == nil {
 			return Batch{}, fmt.Errorf("data: collate: sample %d of the batch has no X", k)
 		}
-		if !equalShape(s.X, x0) || s.X.DType() != x0.DType() {
+		if !slices.Equal(s.X.Shape(), x0.Shape()) || s.X.DType() != x0.DType() {
 			return Batch{}, fmt.Errorf("data: collate: sample %d of the batch has X of shape %v %v, sample 0 has %v %v", k, s.X.Shape(), s.X.DType(), x0.Shape(), x0.DType())
 		}
 		xs[k] = s.X
@@ -318,7 +319,7 @@ func DefaultCollate(samples []Sample) (Batch, error) {
 			return Batch{}, fmt.Errorf("data: collate: sample %d of the batch has a Y and sample 0 has none, or the reverse", k)
 		}
 		if y0 != nil {
-			if !equalShape(s.Y, y0) || s.Y.DType() != y0.DType() {
+			if !slices.Equal(s.Y.Shape(), y0.Shape()) || s.Y.DType() != y0.DType() {
 				return Batch{}, fmt.Errorf("data: collate: sample %d of the batch has Y of shape %v %v, sample 0 has %v %v", k, s.Y.Shape(), s.Y.DType(), y0.Shape(), y0.DType())
 			}
 			ys[k] = s.Y
@@ -329,16 +330,4 @@ func DefaultCollate(samples []Sample) (Batch, error) {
 		b.Y = eager.Stack(ys, 0)
 	}
 	return b, nil
-}
-
-func equalShape(a, b *eager.Tensor) bool {
-	if a.Dim() != b.Dim() {
-		return false
-	}
-	for d := range a.Dim() {
-		if a.Size(d) != b.Size(d) {
-			return false
-		}
-	}
-	return true
 }
