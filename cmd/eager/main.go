@@ -1,0 +1,51 @@
+// Command eager trains and evaluates models with the eager framework:
+//
+//	eager train [-model mlp|cnn] [-epochs 3] ...   train on the bundled MNIST, print test accuracy
+//	eager graph [-out graph.dot]                    write the autograd graph of the default model
+//
+// Run "eager <command> -h" for a command's flags.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "train":
+		err = runTrain(os.Args[2:])
+	case "graph":
+		err = runGraph(os.Args[2:])
+	case "-h", "-help", "--help", "help":
+		usage()
+		return
+	default:
+		fmt.Fprintf(os.Stderr, "eager: unknown command %q\n", os.Args[1])
+		usage()
+		os.Exit(2)
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "eager:", err)
+		os.Exit(1)
+	}
+}
+
+func usage() {
+	fmt.Fprint(os.Stderr, `usage: eager <command> [flags]
+
+commands:
+  train   train a model on the bundled MNIST and report test accuracy
+  graph   write the autograd graph of the default model's training step (Graphviz DOT)
+`)
+}

@@ -1,0 +1,201 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/eagerml/eager"
+	"github.com/eagerml/eager/data"
+	"github.com/eagerml/eager/nn"
+	"github.com/eagerml/eager/optim"
+)
+
+type trainConfig struct {
+	model     string
+	epochs    int
+	batch     int
+	lr        float64
+	optimizer string
+	seed      uint64
+	workers   int
+	limit     int
+	dataDir   string
+	plot      string
+	quiet     bool
+}
+
+func runTrain(args []string) error {
+	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	var c trainConfig
+	fs.StringVar(&c.model, "model", "mlp", "model: mlp or cnn")
+	fs.IntVar(&c.epochs, "epochs", 3, "number of passes over the training set")
+	fs.IntVar(&c.batch, "batch", 64, "batch size")
+	fs.Float64Var(&c.lr, "lr", 1e-3, "learning rate")
+	fs.StringVar(&c.optimizer, "optimizer", "adam", "optimizer: adam, adamw or sgd (momentum 0.9)")
+	fs.Uint64Var(&c.seed, "seed", 1, "random seed (initialisation and shuffling)")
+	fs.IntVar(&c.workers, "workers", 2, "data-loading goroutines")
+	fs.IntVar(&c.limit, "limit", 0, "use only the first N training images (0: all 60,000)")
+	fs.StringVar(&c.dataDir, "data", "", "folder with the MNIST IDX files (default: the copy bundled with eager)")
+	fs.StringVar(&c.plot, "plot", filepath.Join("runs", "loss.png"), "write a plot of the training loss to this PNG file (empty: none)")
+	fs.BoolVar(&c.quiet, "quiet", false, "no progress bar")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	_, err := train(c, os.Stdout)
+	return err
+}
+
+// trainResult is what a training run measured.
+type trainResult struct {
+	TestAccuracy float64
+	Losses       []float64 // one per step
+}
+
+func loadMNIST(dir string) (trainSet, testSet *data.MNIST, err error) {
+	if dir == "" {
+		if dir, err = data.MNISTDir(); err != nil {
+			return nil, nil, err
+		}
+	}
+	norm := data.Normalize(data.MNISTMean, data.MNISTStd)
+	if trainSet, err = data.LoadMNIST(dir, true, norm); err != nil {
+		return nil, nil, err
+	}
+	if testSet, err = data.LoadMNIST(dir, false, norm); err != nil {
+		return nil, nil, err
+	}
+	return trainSet, testSet, nil
+}
+
+func newOptimizer(name string, params []*eager.Tensor, lr float64) (optim.Optimizer, error) {
+	switch name {
+	case "adam":
+		return optim.NewAdam(params, optim.AdamConfig{LR: lr}), nil
+	case "adamw":
+		return optim.NewAdamW(params, optim.AdamWConfig{LR: lr}), nil
+	case "sgd":
+		return optim.NewSGD(params, optim.SGDConfig{LR: lr, Momentum: 0.9}), nil
+	}
+	return nil, fmt.Errorf("unknown optimizer %q (want adam, adamw or sgd)", name)
+}
+
+func train(c trainConfig, out io.Writer) (*trainResult, error) {
+	trainSet, testSet, err := loadMNIST(c.dataDir)
+	if err != nil {
+		return nil, err
+	}
+	var ds data.Dataset = trainSet
+	if c.limit > 0 && c.limit < trainSet.Len() {
+		idx := make([]int, c.limit)
+		for i := range idx {
+			idx[i] = i
+		}
+		ds = data.NewSubset(trainSet, idx)
+	}
+	eager.ManualSeed(c.seed)
+	model, err := newModel(c.model)
+	if err != nil {
+		return nil, err
+	}
+	opt, err := newOptimizer(c.optimizer, model.Parameters(), c.lr)
+	if err != nil {
+		return nil, err
+	}
+	loader := data.NewDataLoader(ds, data.Options{BatchSize: c.batch, Shuffle: true, Seed: c.seed, Workers: c.workers})
+	fmt.Fprintf(out, "training %s (%d parameters) on %d MNIST images, %d epochs, batch %d, %s lr %g\n",
+		c.model, countParams(model), ds.Len(), c.epochs, c.batch, c.optimizer, c.lr)
+
+	res := &trainResult{}
+	for epoch := 0; epoch < c.epochs; epoch++ {
+		model.Train(true)
+		bar := newBar(loader.Len(), fmt.Sprintf("epoch %d/%d", epoch+1, c.epochs), c.quiet)
+		start := time.Now()
+		var sum float64
+		steps, seen := 0, 0
+		for batch := range loader.All() {
+			logits := model.Forward(prepare(c.model, batch.X))
+			loss := nn.CrossEntropy(logits, batch.Y)
+			loss.Backward()
+			opt.Step()
+			opt.ZeroGrad()
+
+			l := loss.Item()
+			res.Losses = append(res.Losses, l)
+			sum += l
+			steps++
+			seen += batch.X.Size(0)
+			if bar != nil {
+				bar.Describe(fmt.Sprintf("epoch %d/%d loss %.4f", epoch+1, c.epochs, sum/float64(steps)))
+				_ = bar.Add(1)
+			}
+		}
+		if bar != nil {
+			_ = bar.Finish()
+		}
+		if err := loader.Err(); err != nil {
+			return nil, err
+		}
+		elapsed := time.Since(start)
+		acc := evaluate(model, c.model, testSet)
+		res.TestAccuracy = acc
+		fmt.Fprintf(out, "epoch %d: train loss %.4f, test accuracy %.2f%%, %.0f samples/s\n",
+			epoch+1, sum/float64(max(steps, 1)), 100*acc, float64(seen)/elapsed.Seconds())
+	}
+	if c.plot != "" {
+		if err := plotLosses(c.plot, res.Losses, c.model); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(out, "loss plot written to %s\n", c.plot)
+	}
+	return res, nil
+}
+
+func countParams(m nn.Module) int {
+	n := 0
+	for _, p := range m.Parameters() {
+		n += p.Numel()
+	}
+	return n
+}
+
+func newBar(n int, desc string, quiet bool) *progressbar.ProgressBar {
+	if quiet {
+		return nil
+	}
+	if st, err := os.Stderr.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return nil // not a terminal: keep logs clean
+	}
+	return progressbar.NewOptions(n,
+		progressbar.OptionSetWriter(os.Stderr),
+		progressbar.OptionSetDescription(desc),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+	)
+}
+
+// evaluate returns the model's accuracy on ds, in eval mode and without recording gradients.
+func evaluate(model nn.Module, name string, ds *data.MNIST) float64 {
+	model.Eval()
+	defer model.Train(true)
+	correct, total := 0, 0
+	loader := data.NewDataLoader(ds, data.Options{BatchSize: 1000})
+	eager.NoGrad(func() {
+		for batch := range loader.All() {
+			pred := model.Forward(prepare(name, batch.X)).ArgMax(1)
+			correct += int(pred.Eq(batch.Y).Sum().Item())
+			total += batch.Y.Numel()
+		}
+	})
+	if total == 0 {
+		return 0
+	}
+	return float64(correct) / float64(total)
+}
