@@ -306,77 +306,69 @@ func readElements(r io.Reader, k rawKind, big bool, shape []int64, n int, exact 
 	return d.tensor(shape), nil
 }
 
-// writeElements writes t's elements, row-major, as kind k (little-endian) to w.
+// writeElements writes t's elements, row-major, as kind k (little-endian) to w, encoding
+// them a chunk at a time.
 func writeElements(w io.Writer, t *eager.Tensor, k rawKind) error {
-	n := t.Numel()
-	if n == 0 {
+	if t.Numel() == 0 {
 		return nil
 	}
-	sz := k.size()
-	buf := make([]byte, 0, min(chunkBytes, n*sz))
-	flush := func() error {
-		_, err := w.Write(buf)
-		buf = buf[:0]
-		return err
-	}
 	le := binary.LittleEndian
-	full := func() bool { return len(buf)+sz > cap(buf) }
 	switch k {
 	case kindF32:
-		for _, v := range t.Float32s() {
-			if full() {
-				if err := flush(); err != nil {
-					return err
-				}
+		return encodeChunks(w, t.Float32s(), 4, func(p []byte, v []float32) {
+			for i, x := range v {
+				le.PutUint32(p[4*i:], math.Float32bits(x))
 			}
-			buf = le.AppendUint32(buf, math.Float32bits(v))
-		}
+		})
 	case kindF64:
-		for _, v := range t.Float64s() {
-			if full() {
-				if err := flush(); err != nil {
-					return err
-				}
+		return encodeChunks(w, t.Float64s(), 8, func(p []byte, v []float64) {
+			for i, x := range v {
+				le.PutUint64(p[8*i:], math.Float64bits(x))
 			}
-			buf = le.AppendUint64(buf, math.Float64bits(v))
-		}
-	case kindF16, kindBF16:
-		for _, v := range t.Float32s() {
-			if full() {
-				if err := flush(); err != nil {
-					return err
-				}
+		})
+	case kindF16:
+		return encodeChunks(w, t.Float32s(), 2, func(p []byte, v []float32) {
+			for i, x := range v {
+				le.PutUint16(p[2*i:], f32ToF16(x))
 			}
-			if k == kindF16 {
-				buf = le.AppendUint16(buf, f32ToF16(v))
-			} else {
-				buf = le.AppendUint16(buf, f32ToBF16(v))
+		})
+	case kindBF16:
+		return encodeChunks(w, t.Float32s(), 2, func(p []byte, v []float32) {
+			for i, x := range v {
+				le.PutUint16(p[2*i:], f32ToBF16(x))
 			}
-		}
+		})
 	case kindI64:
-		for _, v := range t.Int64s() {
-			if full() {
-				if err := flush(); err != nil {
-					return err
-				}
+		return encodeChunks(w, t.Int64s(), 8, func(p []byte, v []int64) {
+			for i, x := range v {
+				le.PutUint64(p[8*i:], uint64(x))
 			}
-			buf = le.AppendUint64(buf, uint64(v))
-		}
+		})
 	case kindBool:
-		for _, v := range t.Bools() {
-			if full() {
-				if err := flush(); err != nil {
-					return err
+		return encodeChunks(w, t.Bools(), 1, func(p []byte, v []bool) {
+			for i, x := range v {
+				p[i] = 0
+				if x {
+					p[i] = 1
 				}
 			}
-			var b byte
-			if v {
-				b = 1
-			}
-			buf = append(buf, b)
-		}
-	default:
-		return fmt.Errorf("serialize: cannot write element kind %d", k)
+		})
 	}
-	return flush()
+	return fmt.Errorf("serialize: cannot write element kind %d", k)
+}
+
+// encodeChunks encodes vals, sz bytes each, into a buffer of at most chunkBytes with enc and
+// writes each chunk to w.
+func encodeChunks[T any](w io.Writer, vals []T, sz int, enc func(p []byte, v []T)) error {
+	per := chunkBytes / sz
+	buf := make([]byte, min(len(vals), per)*sz)
+	for start := 0; start < len(vals); start += per {
+		v := vals[start:min(len(vals), start+per)]
+		p := buf[:len(v)*sz]
+		enc(p, v)
+		if _, err := w.Write(p); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -22,9 +22,6 @@ func WriteNPZ(w io.Writer, tensors map[string]*eager.Tensor, opts ...Option) err
 	o := collect(opts)
 	names := make([]string, 0, len(tensors))
 	for name := range tensors {
-		if name == "" {
-			return fmt.Errorf("serialize: empty tensor name in NPZ")
-		}
 		names = append(names, name)
 	}
 	sort.Strings(names)
