@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/eagerml/eager"
@@ -321,6 +322,17 @@ func TestFromGoGolden(t *testing.T) {
 		want, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)
+		}
+		if strings.HasSuffix(name, ".npz") {
+			// The zip and flate encoders belong to Go's standard library, whose exact
+			// output may change between releases: compare the arrays, not the bytes.
+			got, err1 := ReadNPZ(bytes.NewReader(files[name]), int64(len(files[name])))
+			committed, err2 := ReadNPZ(bytes.NewReader(want), int64(len(want)))
+			if err1 != nil || err2 != nil {
+				t.Fatal(err1, err2)
+			}
+			sameMaps(t, got, committed)
+			continue
 		}
 		if !bytes.Equal(files[name], want) {
 			t.Errorf("%s: eager now writes different bytes than the committed file (rerun with -update and check_from_go.py if intended)", name)

@@ -1,6 +1,7 @@
 package serialize
 
 import (
+	"archive/zip"
 	"bytes"
 	"os"
 	"path/filepath"
@@ -98,19 +99,37 @@ func FuzzReadNPY(f *testing.F) {
 
 func FuzzReadNPZ(f *testing.F) {
 	addFiles(f, "testdata/*/*.npz")
+	addFiles(f, "testdata/*/*.npy")
 	f.Fuzz(func(t *testing.T, data []byte) {
-		ts, err := ReadNPZ(bytes.NewReader(data), int64(len(data)))
-		if err != nil {
-			return
+		// data as an archive, and as the content of a stored and of a deflated entry (which
+		// random archives rarely reach).
+		for _, archive := range [][]byte{data, zipEntry(data, zip.Store), zipEntry(data, zip.Deflate)} {
+			checkNPZ(t, archive)
 		}
-		var buf bytes.Buffer
-		if err := WriteNPZ(&buf, ts, Compressed()); err != nil {
-			t.Fatalf("cannot write what was read: %v", err)
-		}
-		ts2, err := ReadNPZ(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
-		if err != nil {
-			t.Fatalf("cannot read what was written: %v", err)
-		}
-		sameMaps(t, ts, ts2)
 	})
+}
+
+func zipEntry(content []byte, method uint16) []byte {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, _ := zw.CreateHeader(&zip.FileHeader{Name: "a.npy", Method: method})
+	w.Write(content)
+	zw.Close()
+	return buf.Bytes()
+}
+
+func checkNPZ(t *testing.T, data []byte) {
+	ts, err := ReadNPZ(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return
+	}
+	var buf bytes.Buffer
+	if err := WriteNPZ(&buf, ts, Compressed()); err != nil {
+		t.Fatalf("cannot write what was read: %v", err)
+	}
+	ts2, err := ReadNPZ(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatalf("cannot read what was written: %v", err)
+	}
+	sameMaps(t, ts, ts2)
 }
