@@ -55,6 +55,7 @@ func checkCheckpoint(t *testing.T, path string) float64 {
 // middle of a save.
 func TestAtomicSaveSurvivesKill(t *testing.T) {
 	if path := os.Getenv(killChildEnv); path != "" {
+		os.Stdout.WriteString("ready\n")
 		for i := 1; ; i++ {
 			v := float64(1 + i%2)
 			if err := SaveSafetensors(path, checkpoint(v), map[string]string{"value": "x"}); err != nil {
@@ -67,20 +68,32 @@ func TestAtomicSaveSurvivesKill(t *testing.T) {
 	}
 	dir := t.TempDir()
 	path := filepath.Join(dir, "ckpt.safetensors")
+	start := time.Now()
 	if err := SaveSafetensors(path, checkpoint(1), map[string]string{"value": "x"}); err != nil {
 		t.Fatal(err)
 	}
+	// Kill within about three saves' time after the child is ready, measured here so that the
+	// test works on slow machines and under the race detector.
+	window := 3 * time.Since(start)
 	rounds := 40
 	seen := map[float64]int{}
 	for r := 0; r < rounds; r++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestAtomicSaveSurvivesKill$")
 		cmd.Env = append(os.Environ(), killChildEnv+"="+path)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(rand.IntN(150)) * time.Millisecond)
+		ready := make([]byte, 6)
+		if _, err := io.ReadFull(out, ready); err != nil || string(ready) != "ready\n" {
+			t.Fatalf("child did not start: %q, %v", ready, err)
+		}
+		time.Sleep(time.Duration(rand.Int64N(int64(window))))
 		cmd.Process.Kill()
-		err := cmd.Wait()
+		err = cmd.Wait()
 		var ee *exec.ExitError
 		if !errors.As(err, &ee) || ee.ExitCode() == 3 {
 			t.Fatalf("child ended with %v, want a kill", err)
