@@ -282,7 +282,7 @@ func opsSeen(fn func()) map[string]bool {
 		seen[op.Name] = true
 		mu.Unlock()
 	})
-	defer SetOpObserver(old)
+	defer func() { SetOpObserver(old) }()
 	fn()
 	return seen
 }

@@ -498,7 +498,7 @@ func TestNormObserved(t *testing.T) {
 			got = append(got, inputs)
 		}
 	})
-	defer SetOpObserver(old)
+	defer func() { SetOpObserver(old) }()
 	DetectAnomaly(func() {
 		x := Randn(4, 3).SetRequiresGrad(true)
 		LayerNorm(x, []int{3}, nil, nil, 1e-5).Sum().Backward()

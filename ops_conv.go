@@ -428,10 +428,8 @@ func convForward[T floatT](out, x, w, b []T, p *convGeom) {
 		}
 		for n := lo; n < hi; n++ {
 			yn := out[n*ys : (n+1)*ys]
-			if b != nil {
-				for o, bv := range b {
-					kernels.Fill(yn[o*L:(o+1)*L], bv)
-				}
+			for o, bv := range b {
+				kernels.Fill(yn[o*L:(o+1)*L], bv)
 			}
 			for gi := 0; gi < p.g; gi++ {
 				src := x[n*xs+gi*cg*p.h*p.w:]
@@ -470,10 +468,8 @@ func convBackwardInput[T floatT](dx, y, w, b []T, p *convGeom) {
 		}
 		for n := lo; n < hi; n++ {
 			xn := dx[n*xs : (n+1)*xs]
-			if b != nil {
-				for c, bv := range b {
-					kernels.Fill(xn[c*hw:(c+1)*hw], bv)
-				}
+			for c, bv := range b {
+				kernels.Fill(xn[c*hw:(c+1)*hw], bv)
 			}
 			for gi := 0; gi < p.g; gi++ {
 				dst := xn[gi*cg*hw:]

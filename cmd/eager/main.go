@@ -1,6 +1,7 @@
 // Command eager trains and evaluates models with the eager framework:
 //
 //	eager train [-model mlp|cnn] [-epochs 3] ...   train on the bundled MNIST, print test accuracy
+//	eager eval [-model mlp] [-weights runs/mlp.safetensors]  evaluate trained weights on the MNIST test set
 //	eager graph [-out graph.dot]                    write the autograd graph of the default model
 //
 // Run "eager <command> -h" for a command's flags.
@@ -22,6 +23,8 @@ func main() {
 	switch os.Args[1] {
 	case "train":
 		err = runTrain(os.Args[2:])
+	case "eval":
+		err = runEval(os.Args[2:])
 	case "graph":
 		err = runGraph(os.Args[2:])
 	case "-h", "-help", "--help", "help":
@@ -46,6 +49,7 @@ func usage() {
 
 commands:
   train   train a model on the bundled MNIST and report test accuracy
+  eval    evaluate trained weights on the MNIST test set
   graph   write the autograd graph of the default model's training step (Graphviz DOT)
 `)
 }

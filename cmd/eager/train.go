@@ -14,6 +14,7 @@ import (
 	"github.com/eagerml/eager/data"
 	"github.com/eagerml/eager/nn"
 	"github.com/eagerml/eager/optim"
+	"github.com/eagerml/eager/serialize"
 )
 
 type trainConfig struct {
@@ -28,6 +29,9 @@ type trainConfig struct {
 	dataDir   string
 	plot      string
 	quiet     bool
+	save      string // checkpoint written after every epoch
+	resume    string // checkpoint to continue from
+	weights   string // final weights (safetensors state dict PyTorch can load)
 }
 
 func runTrain(args []string) error {
@@ -44,8 +48,17 @@ func runTrain(args []string) error {
 	fs.StringVar(&c.dataDir, "data", "", "folder with the MNIST IDX files (default: the copy bundled with eager)")
 	fs.StringVar(&c.plot, "plot", filepath.Join("runs", "loss.png"), "write a plot of the training loss to this PNG file (empty: none)")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress bar")
+	fs.StringVar(&c.save, "save", "", "write a checkpoint (model, optimizer, RNG, epoch) here after every epoch (default runs/<model>.ckpt.safetensors)")
+	fs.StringVar(&c.resume, "resume", "", "continue training from this checkpoint (same flags as the interrupted run)")
+	fs.StringVar(&c.weights, "weights", "", "write the trained weights here as a safetensors state dict (default runs/<model>.safetensors)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if c.save == "" {
+		c.save = filepath.Join("runs", c.model+".ckpt.safetensors")
+	}
+	if c.weights == "" {
+		c.weights = filepath.Join("runs", c.model+".safetensors")
 	}
 	_, err := train(c, os.Stdout)
 	return err
@@ -55,6 +68,14 @@ func runTrain(args []string) error {
 type trainResult struct {
 	TestAccuracy float64
 	Losses       []float64 // one per step
+	Model        nn.Module
+}
+
+func ensureDir(path string) error {
+	if dir := filepath.Dir(path); dir != "." {
+		return os.MkdirAll(dir, 0o755)
+	}
+	return nil
 }
 
 func loadMNIST(dir string) (trainSet, testSet *data.MNIST, err error) {
@@ -112,7 +133,17 @@ func train(c trainConfig, out io.Writer) (*trainResult, error) {
 		c.model, countParams(model), ds.Len(), c.epochs, c.batch, c.optimizer, c.lr)
 
 	res := &trainResult{}
-	for epoch := 0; epoch < c.epochs; epoch++ {
+	first, step := 0, 0
+	if c.resume != "" {
+		ck := &serialize.Checkpoint{Model: model, Optimizer: opt}
+		if err := serialize.LoadCheckpoint(c.resume, ck); err != nil {
+			return nil, err
+		}
+		first, step = ck.Epoch, ck.Step
+		fmt.Fprintf(out, "resumed from %s after epoch %d (step %d)\n", c.resume, first, step)
+	}
+	for epoch := first; epoch < c.epochs; epoch++ {
+		loader.SetEpoch(epoch)
 		model.Train(true)
 		bar := newBar(loader.Len(), fmt.Sprintf("epoch %d/%d", epoch+1, c.epochs), c.quiet)
 		start := time.Now()
@@ -129,6 +160,7 @@ func train(c trainConfig, out io.Writer) (*trainResult, error) {
 			res.Losses = append(res.Losses, l)
 			sum += l
 			steps++
+			step++
 			seen += batch.X.Size(0)
 			if bar != nil {
 				bar.Describe(fmt.Sprintf("epoch %d/%d loss %.4f", epoch+1, c.epochs, sum/float64(steps)))
@@ -146,7 +178,25 @@ func train(c trainConfig, out io.Writer) (*trainResult, error) {
 		res.TestAccuracy = acc
 		fmt.Fprintf(out, "epoch %d: train loss %.4f, test accuracy %.2f%%, %.0f samples/s\n",
 			epoch+1, sum/float64(max(steps, 1)), 100*acc, float64(seen)/elapsed.Seconds())
+		if c.save != "" {
+			if err := ensureDir(c.save); err != nil {
+				return nil, err
+			}
+			if err := serialize.SaveCheckpoint(c.save, &serialize.Checkpoint{Model: model, Optimizer: opt, Epoch: epoch + 1, Step: step}); err != nil {
+				return nil, err
+			}
+		}
 	}
+	if c.weights != "" {
+		if err := ensureDir(c.weights); err != nil {
+			return nil, err
+		}
+		if err := serialize.SaveModel(c.weights, model); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(out, "weights written to %s\n", c.weights)
+	}
+	res.Model = model
 	if c.plot != "" {
 		if err := plotLosses(c.plot, res.Losses, c.model); err != nil {
 			return nil, err

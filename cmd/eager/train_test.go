@@ -1,0 +1,58 @@
+package main
+
+import (
+	"io"
+	"path/filepath"
+	"testing"
+)
+
+func quickConfig(dir string) trainConfig {
+	return trainConfig{model: "mlp", epochs: 2, batch: 50, lr: 1e-3, optimizer: "adam", seed: 3, workers: 2, limit: 600, quiet: true,
+		save: filepath.Join(dir, "ck.safetensors"), weights: filepath.Join(dir, "w.safetensors")}
+}
+
+func TestTrainLearns(t *testing.T) {
+	c := quickConfig(t.TempDir())
+	c.plot = filepath.Join(t.TempDir(), "loss.png")
+	res, err := train(c, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.TestAccuracy < 0.7 {
+		t.Fatalf("test accuracy %.3f after 2 epochs on 600 images", res.TestAccuracy)
+	}
+	first, last := res.Losses[0], res.Losses[len(res.Losses)-1]
+	if last > first/2 {
+		t.Fatalf("loss went from %.3f to %.3f", first, last)
+	}
+}
+
+// TestResumeIsBitIdentical interrupts a run after one epoch and resumes it from the
+// checkpoint: the weights must equal an uninterrupted run's bit for bit.
+func TestResumeIsBitIdentical(t *testing.T) {
+	full, err := train(quickConfig(t.TempDir()), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	c := quickConfig(dir)
+	c.epochs = 1
+	if _, err := train(c, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	c.epochs = 2
+	c.resume = c.save
+	resumed, err := train(c, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, got := full.Model.NamedParameters(), resumed.Model.NamedParameters()
+	for i := range want {
+		w, g := want[i].Tensor.Float32s(), got[i].Tensor.Float32s()
+		for j := range w {
+			if w[j] != g[j] {
+				t.Fatalf("%s[%d]: resumed %v, uninterrupted %v", want[i].Name, j, g[j], w[j])
+			}
+		}
+	}
+}
