@@ -23,6 +23,7 @@ type trainConfig struct {
 	batch     int
 	lr        float64
 	optimizer string
+	schedule  string
 	seed      uint64
 	workers   int
 	limit     int
@@ -42,6 +43,7 @@ func runTrain(args []string) error {
 	fs.IntVar(&c.batch, "batch", 64, "batch size")
 	fs.Float64Var(&c.lr, "lr", 1e-3, "learning rate")
 	fs.StringVar(&c.optimizer, "optimizer", "adam", "optimizer: adam, adamw or sgd (momentum 0.9)")
+	fs.StringVar(&c.schedule, "schedule", "cosine", "learning-rate schedule over the whole run: cosine (annealed to 0, per step) or none")
 	fs.Uint64Var(&c.seed, "seed", 1, "random seed (initialisation and shuffling)")
 	fs.IntVar(&c.workers, "workers", 2, "data-loading goroutines")
 	fs.IntVar(&c.limit, "limit", 0, "use only the first N training images (0: all 60,000)")
@@ -129,13 +131,21 @@ func train(c trainConfig, out io.Writer) (*trainResult, error) {
 		return nil, err
 	}
 	loader := data.NewDataLoader(ds, data.Options{BatchSize: c.batch, Shuffle: true, Seed: c.seed, Workers: c.workers})
-	fmt.Fprintf(out, "training %s (%d parameters) on %d MNIST images, %d epochs, batch %d, %s lr %g\n",
-		c.model, countParams(model), ds.Len(), c.epochs, c.batch, c.optimizer, c.lr)
+	var sched optim.Scheduler
+	switch c.schedule {
+	case "cosine":
+		sched = optim.NewCosineAnnealingLR(opt, c.epochs*loader.Len(), 0)
+	case "none", "":
+	default:
+		return nil, fmt.Errorf("unknown schedule %q (want cosine or none)", c.schedule)
+	}
+	fmt.Fprintf(out, "training %s (%d parameters) on %d MNIST images, %d epochs, batch %d, %s lr %g, %s schedule\n",
+		c.model, countParams(model), ds.Len(), c.epochs, c.batch, c.optimizer, c.lr, c.schedule)
 
 	res := &trainResult{}
 	first, step := 0, 0
 	if c.resume != "" {
-		ck := &serialize.Checkpoint{Model: model, Optimizer: opt}
+		ck := &serialize.Checkpoint{Model: model, Optimizer: opt, Scheduler: sched}
 		if err := serialize.LoadCheckpoint(c.resume, ck); err != nil {
 			return nil, err
 		}
@@ -155,6 +165,9 @@ func train(c trainConfig, out io.Writer) (*trainResult, error) {
 			loss.Backward()
 			opt.Step()
 			opt.ZeroGrad()
+			if sched != nil {
+				sched.Step()
+			}
 
 			l := loss.Item()
 			res.Losses = append(res.Losses, l)
@@ -182,7 +195,7 @@ func train(c trainConfig, out io.Writer) (*trainResult, error) {
 			if err := ensureDir(c.save); err != nil {
 				return nil, err
 			}
-			if err := serialize.SaveCheckpoint(c.save, &serialize.Checkpoint{Model: model, Optimizer: opt, Epoch: epoch + 1, Step: step}); err != nil {
+			if err := serialize.SaveCheckpoint(c.save, &serialize.Checkpoint{Model: model, Optimizer: opt, Scheduler: sched, Epoch: epoch + 1, Step: step}); err != nil {
 				return nil, err
 			}
 		}

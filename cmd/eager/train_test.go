@@ -7,7 +7,7 @@ import (
 )
 
 func quickConfig(dir string) trainConfig {
-	return trainConfig{model: "mlp", epochs: 2, batch: 50, lr: 1e-3, optimizer: "adam", seed: 3, workers: 2, limit: 600, quiet: true,
+	return trainConfig{model: "mlp", epochs: 2, batch: 50, lr: 1e-3, optimizer: "adam", schedule: "cosine", seed: 3, workers: 2, limit: 600, quiet: true,
 		save: filepath.Join(dir, "ck.safetensors"), weights: filepath.Join(dir, "w.safetensors")}
 }
 
