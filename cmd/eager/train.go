@@ -27,6 +27,8 @@ type trainConfig struct {
 	seed      uint64
 	workers   int
 	limit     int
+	testLimit int
+	stopAfter int // tests: stop after this many epochs, as if the process had been killed
 	dataDir   string
 	plot      string
 	quiet     bool
@@ -47,6 +49,7 @@ func runTrain(args []string) error {
 	fs.Uint64Var(&c.seed, "seed", 1, "random seed (initialisation and shuffling)")
 	fs.IntVar(&c.workers, "workers", 2, "data-loading goroutines")
 	fs.IntVar(&c.limit, "limit", 0, "use only the first N training images (0: all 60,000)")
+	fs.IntVar(&c.testLimit, "test-limit", 0, "evaluate on only the first N test images (0: all 10,000)")
 	fs.StringVar(&c.dataDir, "data", "", "folder with the MNIST IDX files (default: the copy bundled with eager)")
 	fs.StringVar(&c.plot, "plot", filepath.Join("runs", "loss.png"), "write a plot of the training loss to this PNG file (empty: none)")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress bar")
@@ -115,11 +118,7 @@ func train(c trainConfig, out io.Writer) (*trainResult, error) {
 	}
 	var ds data.Dataset = trainSet
 	if c.limit > 0 && c.limit < trainSet.Len() {
-		idx := make([]int, c.limit)
-		for i := range idx {
-			idx[i] = i
-		}
-		ds = data.NewSubset(trainSet, idx)
+		ds = data.NewSubset(trainSet, firstN(c.limit))
 	}
 	eager.ManualSeed(c.seed)
 	model, err := newModel(c.model)
@@ -152,7 +151,7 @@ func train(c trainConfig, out io.Writer) (*trainResult, error) {
 		first, step = ck.Epoch, ck.Step
 		fmt.Fprintf(out, "resumed from %s after epoch %d (step %d)\n", c.resume, first, step)
 	}
-	for epoch := first; epoch < c.epochs; epoch++ {
+	for epoch := first; epoch < c.epochs && (c.stopAfter == 0 || epoch < c.stopAfter); epoch++ {
 		loader.SetEpoch(epoch)
 		model.Train(true)
 		bar := newBar(loader.Len(), fmt.Sprintf("epoch %d/%d", epoch+1, c.epochs), c.quiet)
@@ -187,7 +186,11 @@ func train(c trainConfig, out io.Writer) (*trainResult, error) {
 			return nil, err
 		}
 		elapsed := time.Since(start)
-		acc := evaluate(model, c.model, testSet)
+		var testDS data.Dataset = testSet
+		if c.testLimit > 0 && c.testLimit < testSet.Len() {
+			testDS = data.NewSubset(testSet, firstN(c.testLimit))
+		}
+		acc := evaluate(model, c.model, testDS)
 		res.TestAccuracy = acc
 		fmt.Fprintf(out, "epoch %d: train loss %.4f, test accuracy %.2f%%, %.0f samples/s\n",
 			epoch+1, sum/float64(max(steps, 1)), 100*acc, float64(seen)/elapsed.Seconds())
@@ -219,6 +222,14 @@ func train(c trainConfig, out io.Writer) (*trainResult, error) {
 	return res, nil
 }
 
+func firstN(n int) []int {
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	return idx
+}
+
 func countParams(m nn.Module) int {
 	n := 0
 	for _, p := range m.Parameters() {
@@ -245,7 +256,7 @@ func newBar(n int, desc string, quiet bool) *progressbar.ProgressBar {
 }
 
 // evaluate returns the model's accuracy on ds, in eval mode and without recording gradients.
-func evaluate(model nn.Module, name string, ds *data.MNIST) float64 {
+func evaluate(model nn.Module, name string, ds data.Dataset) float64 {
 	model.Eval()
 	defer model.Train(true)
 	correct, total := 0, 0
