@@ -56,3 +56,36 @@ func TestResumeIsBitIdentical(t *testing.T) {
 		}
 	}
 }
+
+// TestSameSeedSameRun checks that two runs with the same seed give bit-identical losses and
+// weights, whatever the number of data-loading goroutines.
+func TestSameSeedSameRun(t *testing.T) {
+	c := quickConfig(t.TempDir())
+	c.epochs = 1
+	a, err := train(c, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.workers = 0
+	b, err := train(c, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Losses) != len(b.Losses) {
+		t.Fatalf("%d vs %d steps", len(a.Losses), len(b.Losses))
+	}
+	for i := range a.Losses {
+		if a.Losses[i] != b.Losses[i] {
+			t.Fatalf("step %d: loss %v vs %v", i, a.Losses[i], b.Losses[i])
+		}
+	}
+	pa, pb := a.Model.Parameters(), b.Model.Parameters()
+	for i := range pa {
+		x, y := pa[i].Float32s(), pb[i].Float32s()
+		for j := range x {
+			if x[j] != y[j] {
+				t.Fatalf("parameter %d element %d differs", i, j)
+			}
+		}
+	}
+}
