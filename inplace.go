@@ -21,6 +21,7 @@ func (x *Tensor) inPlaceBinary(op *OpInfo, k *binaryKernels, y *Tensor) *Tensor 
 		failf(op.Name+"InPlace", "cannot broadcast shape %v into the shape %v of the tensor being modified", y.shape, x.shape)
 	}
 	yc := y.Detach().To(x.dtype)
+	inPlaceEvent(x, op.Name, y)
 	if x.IsContiguous() {
 		switch x.dtype {
 		case Float32:
@@ -90,6 +91,7 @@ func (x *Tensor) MulScalarInPlace(s float64) *Tensor {
 func (x *Tensor) AddScaledInPlace(y *Tensor, alpha float64) *Tensor {
 	if x.IsContiguous() && y.IsContiguous() && sameShape(x.shape, y.shape) && x.dtype == y.dtype && x.dtype.IsFloat() {
 		x.checkInPlace("AddScaledInPlace")
+		inPlaceEvent(x, "AddScaled", y, Attr{"alpha", alpha})
 		switch x.dtype {
 		case Float32:
 			kernels.Axpy(x.f32(), float32(alpha), y.f32())
@@ -126,6 +128,7 @@ func (x *Tensor) CopyFrom(src *Tensor) *Tensor {
 		failf("CopyFrom", "cannot copy shape %v into shape %v", src.shape, x.shape)
 	}
 	s := src.Detach().To(x.dtype).Expand(x.shape...)
+	inPlaceEvent(x, "Copy", src)
 	x.copyFromContiguous(s.contig())
 	x.st.bump()
 	return x
@@ -137,6 +140,7 @@ func (x *Tensor) ZeroInPlace() *Tensor { return x.FillInPlace(0) }
 // FillInPlace sets every element of x to v and returns x (PyTorch's fill_).
 func (x *Tensor) FillInPlace(v float64) *Tensor {
 	x.checkInPlace("FillInPlace")
+	inPlaceEvent(x, "Fill", nil, Attr{"value", v})
 	if x.IsContiguous() {
 		n := x.Numel()
 		switch x.dtype {
