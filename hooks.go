@@ -149,3 +149,7 @@ func StorageData[T float32 | float64 | int64 | bool](x *Tensor) ([]T, int) {
 	}
 	return data[T](x.st), x.offset
 }
+
+// BumpVersion records an in-place modification of x's storage made through StorageData, so
+// that autograd reports a saved tensor changed this way, as it does for in-place ops.
+func BumpVersion(x *Tensor) { x.st.bump() }

@@ -146,7 +146,11 @@ func (p *plan) run(xs []*eager.Tensor) []*eager.Tensor {
 		for _, e := range p.g.Effects {
 			switch e.Kind {
 			case WriteBack:
-				c.vals[e.Target].CopyFrom(c.vals[e.Value])
+				if dst, src := c.vals[e.Target], c.vals[e.Value]; dst == src {
+					eager.BumpVersion(dst) // the kernel wrote into it (Node.Into)
+				} else {
+					dst.CopyFrom(src)
+				}
 			case SetGrad:
 				l := e.Leaf.Tensor
 				if l == nil {

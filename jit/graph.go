@@ -34,7 +34,8 @@ type Node struct {
 	Where string        // the user's file:line that ran the op while tracing
 
 	Buf   int // memory plan: the buffer slot the value lives in, or -1
-	Reuse int // memory plan: position in Args whose buffer the output overwrites, or -1
+	Reuse int // memory plan: the dead value whose buffer the output overwrites, or -1
+	Into  int // memory plan: the value (a parameter) the output is written into, or -1
 }
 
 // Capture says what a Capture node reads at every call: a tensor fn used but did not
@@ -181,6 +182,7 @@ func (g *Graph) rewrite(keep []bool, repl []int) *Graph {
 		}
 		m.Attrs = append([]eager.Attr(nil), n.Attrs...)
 		m.Shape = append([]int(nil), n.Shape...)
+		m.Buf, m.Reuse, m.Into = -1, -1, -1 // memory plans do not survive rewriting
 		if m.Op == "Capture" {
 			c, ok := capMap[n.Index]
 			if !ok {
@@ -331,9 +333,12 @@ func (g *Graph) String() string {
 		line := fmt.Sprintf("%%%d = %s : %s", i, g.label(i), typeString(n.DType, n.Shape))
 		if n.Buf >= 0 && n.Op != "Input" && n.Op != "Capture" && n.Op != "Const" {
 			line += fmt.Sprintf(" @buf%d", n.Buf)
-			if n.Reuse >= 0 {
-				line += fmt.Sprintf("(in place of %%%d)", n.Args[n.Reuse])
-			}
+		}
+		if n.Reuse >= 0 {
+			line += fmt.Sprintf(" @in-place-of %%%d", n.Reuse)
+		}
+		if n.Into >= 0 {
+			line += fmt.Sprintf(" @into %%%d", n.Into)
 		}
 		if n.Where != "" {
 			line += "  // " + n.Where

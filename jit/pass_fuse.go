@@ -235,7 +235,7 @@ func (f *fuser) build() *Graph {
 			gr := f.groups[gi]
 			prog, ins, outs := f.compile(gr, esc)
 			base := len(nodes)
-			fn := &Node{Op: "Fused", Fused: prog, Shape: g.Nodes[outs[0]].Shape, DType: g.Nodes[outs[0]].DType, Buf: -1, Reuse: -1, Where: g.Nodes[outs[0]].Where}
+			fn := &Node{Op: "Fused", Fused: prog, Shape: g.Nodes[outs[0]].Shape, DType: g.Nodes[outs[0]].DType, Buf: -1, Reuse: -1, Into: -1, Where: g.Nodes[outs[0]].Where}
 			nodes = append(nodes, fn)
 			pending[base] = ins
 			for k, o := range outs {
@@ -243,7 +243,7 @@ func (f *fuser) build() *Graph {
 					newID[o] = base
 					continue
 				}
-				fo := &Node{Op: "FusedOutput", Attrs: []eager.Attr{{Name: "index", Value: k}}, Shape: g.Nodes[o].Shape, DType: g.Nodes[o].DType, Buf: -1, Reuse: -1, Where: g.Nodes[o].Where}
+				fo := &Node{Op: "FusedOutput", Attrs: []eager.Attr{{Name: "index", Value: k}}, Shape: g.Nodes[o].Shape, DType: g.Nodes[o].DType, Buf: -1, Reuse: -1, Into: -1, Where: g.Nodes[o].Where}
 				newID[o] = len(nodes)
 				pending[len(nodes)] = []int{-2 - base} // an arg that is already a new index
 				nodes = append(nodes, fo)
@@ -400,6 +400,7 @@ func toposort(g *Graph) *Graph {
 	out := &Graph{Nodes: make([]*Node, n), Captures: g.Captures, Notes: g.Notes}
 	for k, v := range order {
 		m := *g.Nodes[v]
+		m.Buf, m.Reuse, m.Into = -1, -1, -1
 		m.Args = make([]int, len(g.Nodes[v].Args))
 		for j, a := range g.Nodes[v].Args {
 			m.Args[j] = pos[a]

@@ -173,11 +173,11 @@ func (g *gatherer[T]) gather(dst []T, pos int) {
 // the memory plan, the dead input it may overwrite, or a new tensor.
 func (c *execCtx) outputTensor(p *plan, i int) *eager.Tensor {
 	n := p.g.Nodes[i]
-	if n.Reuse >= 0 {
-		if t := c.vals[n.Args[n.Reuse]]; t != nil && t.IsContiguous() && t.DType() == n.DType && t.Numel() == numel(n.Shape) {
-			if !sameInts(t.Shape(), n.Shape) {
-				t = t.Reshape(n.Shape...)
-			}
+	for _, v := range [2]int{n.Into, n.Reuse} {
+		if v < 0 {
+			continue
+		}
+		if t := c.vals[v]; t != nil && t.IsContiguous() && t.DType() == n.DType && sameInts(t.Shape(), n.Shape) {
 			return t
 		}
 	}

@@ -84,7 +84,7 @@ func (tr *tracer) fail(kind error, op, format string, args ...any) {
 }
 
 func (tr *tracer) add(n *Node, isConst bool) int {
-	n.Buf, n.Reuse = -1, -1
+	n.Buf, n.Reuse, n.Into = -1, -1, -1
 	tr.g.Nodes = append(tr.g.Nodes, n)
 	tr.constNode = append(tr.constNode, isConst)
 	return len(tr.g.Nodes) - 1
