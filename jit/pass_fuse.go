@@ -195,6 +195,11 @@ func (f *fuser) place(i int) {
 		}
 		gr.members = append(gr.members, i)
 		f.groupOf[i] = gi
+		for _, b := range n.Args {
+			if h := f.groupOf[b]; h >= 0 && h != gi && !isDropped(f.g.Nodes[b]) {
+				f.merge(gi, h)
+			}
+		}
 		return
 	}
 	if isReduction(n.Op) {
@@ -204,13 +209,62 @@ func (f *fuser) place(i int) {
 	f.groupOf[i] = len(f.groups) - 1
 }
 
+// merge moves the members of group h into group gi when they share shape, dtype and rows,
+// unless that would make the merged group depend on itself through outside nodes.
+func (f *fuser) merge(gi, h int) {
+	G, H := f.groups[gi], f.groups[h]
+	if G.T != H.T || !sameInts(G.shape, H.shape) || (G.k != 0 && H.k != 0 && G.k != H.k) {
+		return
+	}
+	for _, m := range H.members {
+		f.groupOf[m] = gi
+	}
+	oldFirst := G.first
+	G.first = min(G.first, H.first)
+	ok := true
+	for _, m := range append(append([]int(nil), G.members...), H.members...) {
+		for _, a := range f.g.Nodes[m].Args {
+			if f.groupOf[a] != gi && f.dependsOn(a, gi) {
+				ok = false
+			}
+		}
+	}
+	if !ok {
+		for _, m := range H.members {
+			f.groupOf[m] = h
+		}
+		G.first = oldFirst
+		return
+	}
+	G.members = mergeSorted(G.members, H.members)
+	G.k = max(G.k, H.k)
+	H.members = nil
+}
+
+func mergeSorted(a, b []int) []int {
+	out := make([]int, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		if j == len(b) || (i < len(a) && a[i] < b[j]) {
+			out = append(out, a[i])
+			i++
+		} else {
+			out = append(out, b[j])
+			j++
+		}
+	}
+	return out
+}
+
 // build replaces each group of two or more members with a Fused node (and FusedOutput
 // nodes), then restores a topological order.
 func (f *fuser) build() *Graph {
 	g := f.g
 	for gi, gr := range f.groups {
 		if len(gr.members) < 2 {
-			f.groupOf[gr.members[0]] = -1
+			for _, m := range gr.members {
+				f.groupOf[m] = -1
+			}
 			f.groups[gi] = nil
 		}
 	}
