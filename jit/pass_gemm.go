@@ -2,8 +2,8 @@ package jit
 
 import "github.com/eagerml/eager"
 
-// FuseGemm folds the epilogue of a matrix product into it: Bmm, then optionally a View that
-// keeps the last dim (MatMul's reshapes), then an Add of a bias that broadcasts along the
+// FuseGemm folds the epilogue of a matrix product into it: Bmm, then optionally Views that
+// keep the last dim (MatMul's reshapes), then an Add of a bias that broadcasts along the
 // last dim, then optionally an activation (ReLU, GELU, SiLU, Tanh, ...), become one Gemm
 // node. The Gemm kernel computes the product a block of rows at a time and applies bias and
 // activation to each block while it is in cache, instead of three passes over memory. Each
@@ -27,10 +27,15 @@ func FuseGemm(g *Graph) *Graph {
 		cur := i
 		bias, act := -1, ""
 		var params [2]float64
-		if u, ok := single(cur); ok && g.Nodes[u].Op == "View" {
-			if s := g.Nodes[u].Shape; len(s) > 0 && s[len(s)-1] == N {
-				cur = u
+		for {
+			u, ok := single(cur)
+			if !ok || g.Nodes[u].Op != "View" {
+				break
 			}
+			if s := g.Nodes[u].Shape; len(s) == 0 || s[len(s)-1] != N {
+				break
+			}
+			cur = u
 		}
 		if u, ok := single(cur); ok && g.Nodes[u].Op == "Add" && sameInts(g.Nodes[u].Shape, g.Nodes[cur].Shape) && g.Nodes[u].DType == n.DType {
 			other := g.Nodes[u].Args[1]
