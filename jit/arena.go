@@ -20,7 +20,7 @@ func (a *arena) get(slots []slot, k int, shape []int) *eager.Tensor {
 		t = eager.ZerosOf(slots[k].DType, slots[k].N)
 		a.t[k] = t
 	}
-	if !sameInts(t.Shape(), shape) {
+	if !shapeIs(t, shape) {
 		return t.Reshape(shape...)
 	}
 	return t

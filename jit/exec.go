@@ -18,6 +18,7 @@ type execCtx struct {
 	xs   []*eager.Tensor
 	args []*eager.Tensor // scratch for gathering a node's arguments
 	bufs *arena          // memory-plan buffers, or nil
+	memo map[int]any     // per-node state kernels keep across calls (the context is pooled)
 }
 
 // kernel computes the value of one node.
@@ -34,6 +35,7 @@ type plan struct {
 	outCopy []bool  // per output: copy it (it views a Const, which must not escape)
 	maxArgs int
 	arenas  sync.Pool // *arena, reused across calls
+	ctxs    sync.Pool // *execCtx, reused across calls
 	slots   []slot    // memory plan
 }
 
@@ -126,7 +128,17 @@ func (p *plan) kernelFor(i int) kernel {
 
 // run executes the graph on xs: nodes, then effects; it returns the outputs.
 func (p *plan) run(xs []*eager.Tensor) []*eager.Tensor {
-	c := &execCtx{vals: make([]*eager.Tensor, len(p.g.Nodes)), xs: xs, args: make([]*eager.Tensor, p.maxArgs)}
+	c, _ := p.ctxs.Get().(*execCtx)
+	if c == nil {
+		c = &execCtx{vals: make([]*eager.Tensor, len(p.g.Nodes)), args: make([]*eager.Tensor, p.maxArgs)}
+	}
+	c.xs = xs
+	defer func() {
+		clear(c.vals)
+		clear(c.args)
+		c.xs, c.bufs = nil, nil
+		p.ctxs.Put(c)
+	}()
 	if len(p.slots) > 0 {
 		a, _ := p.arenas.Get().(*arena)
 		if a == nil {

@@ -132,19 +132,25 @@ func (f *Func) TryCall(xs ...*eager.Tensor) ([]*eager.Tensor, error) {
 		// that the outer trace records the ops.
 		return f.fn(xs...), nil
 	}
-	key := signature(xs, eager.IsGradEnabled())
+	kb := keyPool.Get().(*[]byte)
+	*kb = appendSignature((*kb)[:0], xs, eager.IsGradEnabled())
 	f.mu.Lock()
 	f.stats.Calls++
-	e, why := f.lookup(key, xs)
+	e, why := f.lookup(*kb, xs)
 	if e != nil {
 		f.stats.Hits++
 	}
 	f.mu.Unlock()
 	if e != nil {
+		keyPool.Put(kb)
 		return e.plan.run(xs), nil
 	}
+	key := string(*kb)
+	keyPool.Put(kb)
 	return f.trace(xs, key, why)
 }
+
+var keyPool = sync.Pool{New: func() any { b := make([]byte, 0, 64); return &b }}
 
 // Stats returns the Func's counters.
 func (f *Func) Stats() Stats {
@@ -188,10 +194,9 @@ type entry struct {
 	lastUse  uint64
 }
 
-// signature encodes what a trace depends on: grad mode and each input's dtype, rank,
+// appendSignature encodes what a trace depends on: grad mode and each input's dtype, rank,
 // requires-grad flag and shape.
-func signature(xs []*eager.Tensor, gradMode bool) string {
-	b := make([]byte, 0, 1+4*len(xs))
+func appendSignature(b []byte, xs []*eager.Tensor, gradMode bool) []byte {
 	if gradMode {
 		b = append(b, 1)
 	} else {
@@ -211,7 +216,7 @@ func signature(xs []*eager.Tensor, gradMode bool) string {
 			b = binary.AppendUvarint(b, uint64(x.Size(d)))
 		}
 	}
-	return string(b)
+	return b
 }
 
 func inputTypes(xs []*eager.Tensor) []string {
@@ -231,10 +236,10 @@ func inputTypes(xs []*eager.Tensor) []string {
 
 // lookup finds a cached graph for key whose guards hold, or says why there is none.
 // f.mu is held.
-func (f *Func) lookup(key string, xs []*eager.Tensor) (*entry, string) {
+func (f *Func) lookup(key []byte, xs []*eager.Tensor) (*entry, string) {
 	why := ""
 	for _, e := range f.entries {
-		if e.key != key {
+		if e.key != string(key) {
 			continue
 		}
 		if w := e.check(xs); w != "" {

@@ -211,11 +211,10 @@ func compileInst[T float](in Inst, rowLen int) fstep[T] {
 					fill(dst, T(f(float64(a[0].s))))
 					return
 				}
+				// max keeps NaN and turns -0 into +0, as eager's ReLU does, without a
+				// branch to mispredict.
 				for i, v := range a[0].v[:len(dst)] {
-					if !(v > 0 || v != v) {
-						v = 0
-					}
-					dst[i] = v
+					dst[i] = max(v, 0)
 				}
 			}
 		}
@@ -336,65 +335,62 @@ func fill[T any](dst []T, v T) {
 	}
 }
 
-// binaryStep returns the loop for a binary op, with the common ops specialized so that the
-// compiler emits tight loops.
+// binaryStep returns the loop for a binary op. Add, Sub, Mul and Div use the kernels eager
+// uses for contiguous operands (internal/kernels), so they get whatever vector code those
+// have; a scalar on the left of a commutative op is moved to the right (IEEE addition and
+// multiplication are commutative, bit for bit).
 func binaryStep[T float](op int) fstep[T] {
 	f := binaryFunc[T](op)
 	return func(_ *worker[T], dst []T, a []opnd[T]) {
 		x, y := a[0], a[1]
 		switch {
 		case x.v != nil && y.v != nil:
-			xv, yv := x.v[:len(dst)], y.v[:len(dst)]
 			switch op {
 			case bAdd:
-				for i := range dst {
-					dst[i] = xv[i] + yv[i]
-				}
+				kernels.Add(dst, x.v, y.v)
 			case bSub:
-				for i := range dst {
-					dst[i] = xv[i] - yv[i]
-				}
+				kernels.Sub(dst, x.v, y.v)
 			case bMul:
-				for i := range dst {
-					dst[i] = xv[i] * yv[i]
-				}
+				kernels.Mul(dst, x.v, y.v)
 			case bDiv:
-				for i := range dst {
-					dst[i] = xv[i] / yv[i]
-				}
+				kernels.Div(dst, x.v, y.v)
 			default:
+				xv, yv := x.v[:len(dst)], y.v[:len(dst)]
 				for i := range dst {
 					dst[i] = f(xv[i], yv[i])
 				}
 			}
 		case x.v != nil:
-			xv, s := x.v[:len(dst)], y.s
 			switch op {
 			case bAdd:
-				for i := range dst {
-					dst[i] = xv[i] + s
-				}
+				kernels.AddScalar(dst, x.v, y.s)
 			case bSub:
-				for i := range dst {
-					dst[i] = xv[i] - s
-				}
+				kernels.SubScalar(dst, x.v, y.s)
 			case bMul:
-				for i := range dst {
-					dst[i] = xv[i] * s
-				}
+				kernels.MulScalar(dst, x.v, y.s)
 			case bDiv:
-				for i := range dst {
-					dst[i] = xv[i] / s
-				}
+				kernels.DivScalar(dst, x.v, y.s)
 			default:
+				xv, s := x.v[:len(dst)], y.s
 				for i := range dst {
 					dst[i] = f(xv[i], s)
 				}
 			}
 		case y.v != nil:
-			s, yv := x.s, y.v[:len(dst)]
-			for i := range dst {
-				dst[i] = f(s, yv[i])
+			switch op {
+			case bAdd:
+				kernels.AddScalar(dst, y.v, x.s)
+			case bSub:
+				kernels.ScalarSub(dst, x.s, y.v)
+			case bMul:
+				kernels.MulScalar(dst, y.v, x.s)
+			case bDiv:
+				kernels.ScalarDiv(dst, x.s, y.v)
+			default:
+				s, yv := x.s, y.v[:len(dst)]
+				for i := range dst {
+					dst[i] = f(s, yv[i])
+				}
 			}
 		default:
 			fill(dst, f(x.s, y.s))

@@ -14,6 +14,12 @@ func init() {
 	}
 }
 
+// termRef remembers where a one-element term's value lives.
+type termRef[T float] struct {
+	t *eager.Tensor
+	p *T
+}
+
 // sumN adds its terms (broadcast to the output's shape) per element in argument order,
 // ((t0 + t1) + t2) + ..., rounding to T after each addition exactly as the chain of eager
 // Adds did, one tile of the output at a time so that the partial sums stay in L1.
@@ -27,11 +33,29 @@ func sumN[T float](p *plan, i int) kernel {
 		od, oo := eager.StorageData[T](out)
 		o := od[oo : oo+total]
 		if total == 1 { // the textbook case: a long list of one-element tensors
-			d, off := eager.StorageData[T](c.vals[args[0]])
-			acc := d[off]
-			for _, a := range args[1:] {
-				d, off := eager.StorageData[T](c.vals[a])
-				acc += d[off]
+			// Remember where each term's element lives: the same tensors come back at
+			// every call when they are parameters or constants.
+			if c.memo == nil {
+				c.memo = map[int]any{}
+			}
+			cache, _ := c.memo[i].([]termRef[T])
+			if cache == nil {
+				cache = make([]termRef[T], len(args))
+				c.memo[i] = cache
+			}
+			var acc T
+			for k, a := range args {
+				t := c.vals[a]
+				r := &cache[k]
+				if r.t != t {
+					d, off := eager.StorageData[T](t)
+					r.t, r.p = t, &d[off]
+				}
+				if k == 0 {
+					acc = *r.p
+				} else {
+					acc += *r.p
+				}
 			}
 			o[0] = acc
 			return out

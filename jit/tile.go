@@ -90,7 +90,7 @@ func newSource[T float](x *eager.Tensor, shape []int) source[T] {
 			s.mode, s.scalar = srcScalar, d[off]
 			return s
 		}
-		if x.IsContiguous() && sameInts(x.Shape(), shape) {
+		if x.IsContiguous() && shapeIs(x, shape) {
 			s.mode, s.data = srcDirect, d[off:off+n]
 			return s
 		}
@@ -177,7 +177,7 @@ func (c *execCtx) outputTensor(p *plan, i int) *eager.Tensor {
 		if v < 0 {
 			continue
 		}
-		if t := c.vals[v]; t != nil && t.IsContiguous() && t.DType() == n.DType && sameInts(t.Shape(), n.Shape) {
+		if t := c.vals[v]; t != nil && t.IsContiguous() && t.DType() == n.DType && shapeIs(t, n.Shape) {
 			return t
 		}
 	}
@@ -185,6 +185,19 @@ func (c *execCtx) outputTensor(p *plan, i int) *eager.Tensor {
 		return c.bufs.get(p.slots, n.Buf, n.Shape)
 	}
 	return eager.ZerosOf(n.DType, n.Shape...)
+}
+
+// shapeIs reports whether x has the given shape, without copying x's shape.
+func shapeIs(x *eager.Tensor, shape []int) bool {
+	if x.Dim() != len(shape) {
+		return false
+	}
+	for d, s := range shape {
+		if x.Size(d) != s {
+			return false
+		}
+	}
+	return true
 }
 
 func numel(shape []int) int {
