@@ -337,6 +337,9 @@ func (f *Func) trace(xs []*eager.Tensor, key, why string) ([]*eager.Tensor, erro
 			}
 		}()
 		outs = f.fn(xs...)
+		if tr.err != nil { // a refusal that fn, or fmt printing a tensor, recovered from
+			return tr.err
+		}
 		tr.finish(outs)
 		return nil
 	}()

@@ -49,6 +49,7 @@ type tracer struct {
 	wOrder    []*eager.Tensor
 	dups      [][2]int // pairs of argument positions holding the same tensor
 	paused    bool
+	err       *Error // the first refusal, kept even if fn (or fmt) recovers the panic
 }
 
 // gradState is what fn did to one leaf's gradient.
@@ -80,7 +81,11 @@ func newTracer() *tracer {
 }
 
 func (tr *tracer) fail(kind error, op, format string, args ...any) {
-	panic(&Error{Op: op, Msg: fmt.Sprintf(format, args...), Where: eager.CallerLocation(), Kind: kind})
+	e := &Error{Op: op, Msg: fmt.Sprintf(format, args...), Where: userLocation(), Kind: kind}
+	if tr.err == nil {
+		tr.err = e
+	}
+	panic(e)
 }
 
 func (tr *tracer) add(n *Node, isConst bool) int {
@@ -535,6 +540,26 @@ func shortPath(file string) string {
 		return file[len(moduleRoot)+1:]
 	}
 	return filepath.Base(file)
+}
+
+var goroot = filepath.Join(runtime.GOROOT(), "src") + "/"
+
+// userLocation returns "file.go:line" of the innermost frame that is neither eager's
+// library code nor Go's standard library (fmt calling String, for one).
+func userLocation() string {
+	var pcs [64]uintptr
+	n := runtime.Callers(2, pcs[:])
+	frames := runtime.CallersFrames(pcs[:n])
+	for {
+		f, more := frames.Next()
+		lib := isLibraryFile(f.File) || (filepath.Dir(f.File) == moduleRoot && !strings.HasSuffix(f.File, "_test.go"))
+		if f.File != "" && !lib && !strings.HasPrefix(f.File, goroot) {
+			return fmt.Sprintf("%s:%d", filepath.Base(f.File), f.Line)
+		}
+		if !more {
+			return eager.CallerLocation()
+		}
+	}
 }
 
 // readSite returns the eager method that read values (e.g. "Item") and the file of the code
