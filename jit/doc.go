@@ -44,8 +44,39 @@
 //
 // # Passes and executor
 //
-// See DefaultPasses. Each pass returns a new graph; Graphs returns all of them, and Graph's
-// String and DOT print them. The executor replays eager ops through the replay table (the
-// same kernels, so the same bits) and runs jit's own nodes — fused elementwise loops, n-ary
-// sums, GEMMs with epilogues — with native kernels.
+// DefaultPasses runs, in order: DCE (dead code), Simplify (x*1, x/1, x-0, x+0, double
+// negation, double transpose, reshape of reshape, views to the same shape, needless
+// copies), Fold (constant folding), CSE (common subexpressions), SumChains (chains of
+// additions into one n-ary SumN), FuseGemm (matrix products with their bias and
+// activation), FuseElementwise (chains of elementwise ops, with reduction epilogues, into
+// Fused nodes) and PlanMemory (liveness-based buffer reuse, outputs computed in place of
+// dead inputs, optimizer updates written straight into the parameters). Each pass is an
+// exported function from Graph to Graph; Graphs returns the graph as traced and after every
+// pass, and Graph's String and DOT print them (WithDump prints them at each compilation).
+//
+// The executor replays eager ops through the replay table (RegisterOp): the same kernels,
+// so the same bits. jit's own nodes run native kernels: a Fused node runs its program one
+// tile of about 2048 elements (whole rows when it reduces) at a time, in parallel over
+// tiles, so that intermediates stay in L1 and only its inputs and outputs touch memory.
+//
+// # Numerics
+//
+// Compiled results are bit-identical to eager's, with one documented exception. Every pass
+// keeps the per-element sequence of operations: fused float32 ops compute in float32 as
+// eager's kernels do, float32 unary math is computed in float64 and rounded as eager does,
+// n-ary sums add in the original order, fused reductions call eager's reduction kernel on
+// the same rows, and GEMM epilogues run the same GEMM kernel and then y+b and the activation.
+// No pass reorders a reduction, so there is no tolerance to state. The exception is
+// Simplify's x+0 -> x: eager computes -0 + 0 = +0, the simplified graph keeps -0 (equal as
+// numbers, different in the sign bit). Floating-point contraction (FMA) is not used on
+// amd64; on platforms where the Go compiler contracts a*b+c, fused and eager code may round
+// differently.
+//
+// # Limitations
+//
+// Dropout masks (Bernoulli draws) are refused until eager exports a way to replay them.
+// Tensor hooks (RegisterHook) run only while tracing. Anomaly detection checks the ops that
+// are replayed, not fused kernels. Writes straight into parameters bump their version
+// counters once per call rather than once per in-place op. Compiled outputs may alias each
+// other where eager's would not (CSE may merge two identical computations).
 package jit

@@ -269,7 +269,6 @@ func (f *fuser) build() *Graph {
 		}
 	}
 	esc := g.escapes()
-	type emitted struct{ node *Node }
 	var nodes []*Node
 	newID := make([]int, len(g.Nodes))
 	// Emit fused nodes at the position of their last member; the final toposort fixes
