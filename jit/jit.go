@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/eagerml/eager"
 )
@@ -32,6 +33,9 @@ type Stats struct {
 	Evictions int      // cached graphs dropped to make room
 	Cached    int      // graphs in the cache now
 	Reasons   []string // why each trace happened, in order ("first call", "input 0: f32[4] -> f32[5]", ...)
+
+	TraceTime   time.Duration // total time running fn under the tracer (an eager call plus recording)
+	CompileTime time.Duration // total time in passes and execution planning
 }
 
 // Snapshot is the graph as one pass left it.
@@ -323,6 +327,7 @@ func (f *Func) trace(xs []*eager.Tensor, key, why string) ([]*eager.Tensor, erro
 		tr.addInput(i, x)
 	}
 	gradMode := eager.IsGradEnabled()
+	start := time.Now()
 	var outs []*eager.Tensor
 	err := func() (err error) {
 		install(tr)
@@ -346,6 +351,7 @@ func (f *Func) trace(xs []*eager.Tensor, key, why string) ([]*eager.Tensor, erro
 	if err != nil {
 		return nil, err
 	}
+	traced := time.Now()
 	graphs := optimize(tr.g, &f.cfg)
 	final := graphs[len(graphs)-1].Graph
 	if f.cfg.dump != nil {
@@ -355,7 +361,10 @@ func (f *Func) trace(xs []*eager.Tensor, key, why string) ([]*eager.Tensor, erro
 	}
 	e := &entry{key: key, inputs: inputTypes(xs), gradMode: gradMode, plan: newPlan(final, &f.cfg),
 		graphs: graphs, guards: tr.guards, caps: tr.g.Captures, dups: tr.dups}
+	compiled := time.Now()
 	f.mu.Lock()
+	f.stats.TraceTime += traced.Sub(start)
+	f.stats.CompileTime += compiled.Sub(traced)
 	f.stats.Traces++
 	f.stats.Reasons = append(f.stats.Reasons, why)
 	if len(f.entries) >= f.cfg.cacheSize {
