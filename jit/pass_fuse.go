@@ -202,10 +202,16 @@ func (f *fuser) place(i int) {
 		}
 		return
 	}
-	if isReduction(n.Op) {
-		return
+	gr := &fuseGroup{T: T, shape: append([]int(nil), n.Shape...), members: []int{i}, first: i}
+	if isReduction(n.Op) { // a reduction of an outside value starts a group over its input
+		in := f.g.Nodes[n.Args[0]].Shape
+		k := f.reductionK(i)
+		if k == 0 || numel(in) == 0 || numel(in[len(in)-k:]) > maxFusedRow {
+			return
+		}
+		gr.shape, gr.k = append([]int(nil), in...), k
 	}
-	f.groups = append(f.groups, &fuseGroup{T: T, shape: append([]int(nil), n.Shape...), members: []int{i}, first: i})
+	f.groups = append(f.groups, gr)
 	f.groupOf[i] = len(f.groups) - 1
 }
 
