@@ -128,8 +128,12 @@ func (x *Tensor) SetRequiresGrad(on bool) *Tensor {
 // Leaves that require grad get one; non-leaves only after RetainGrad.
 func (x *Tensor) Grad() *Tensor {
 	x.mu.Lock()
-	defer x.mu.Unlock()
-	return x.grad
+	g := x.grad
+	x.mu.Unlock()
+	if slowPath.Load() != 0 {
+		event(evGrad, g, nil, x)
+	}
+	return g
 }
 
 // SetGrad replaces x's accumulated gradient (nil clears it).
@@ -140,6 +144,9 @@ func (x *Tensor) SetGrad(g *Tensor) {
 	x.mu.Lock()
 	x.grad = g
 	x.mu.Unlock()
+	if slowPath.Load() != 0 {
+		event(evSetGrad, g, nil, x)
+	}
 }
 
 // ZeroGrad clears x's gradient (sets it to nil, as PyTorch's set_to_none default does).
@@ -175,7 +182,11 @@ func (x *Tensor) RegisterHook(fn func(grad *Tensor) *Tensor) {
 
 // Detach returns a tensor sharing x's storage with no autograd history and no grad requirement.
 func (x *Tensor) Detach() *Tensor {
-	return newView(x, x.offset, x.shape, x.strides)
+	out := newView(x, x.offset, x.shape, x.strides)
+	if slowPath.Load() != 0 {
+		event(evDetach, out, nil, x)
+	}
+	return out
 }
 
 // BackwardOptions configures BackwardWith.
@@ -351,7 +362,11 @@ func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, cap
 			} else {
 				n.retained.grad = n.retained.grad.Add(g)
 			}
+			rg := n.retained.grad
 			n.retained.mu.Unlock()
+			if slowPath.Load() != 0 {
+				event(evSetGrad, rg, nil, n.retained)
+			}
 		}
 		for _, s := range n.saved {
 			if v := s.t.st.version.Load(); v != s.version {
@@ -428,6 +443,10 @@ func accumulateLeaf(l, g *Tensor, create bool) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	slow := slowPath.Load() != 0
+	if slow {
+		event(evGrad, l.grad, nil, l)
+	}
 	switch {
 	case l.grad == nil && create:
 		// A differentiable private copy, as PyTorch clones here: g may be an expanded view or
@@ -435,10 +454,20 @@ func accumulateLeaf(l, g *Tensor, create bool) {
 		l.grad = g.Clone()
 	case l.grad == nil:
 		l.grad = copyContiguous(g) // a private, contiguous copy: g may be shared
+		if slow {
+			event(evCopy, l.grad, nil, g)
+		}
 	case create || l.grad.requiresGrad || !l.grad.IsContiguous():
 		l.grad = l.grad.Add(g)
 	default:
+		if slow {
+			inPlaceEvent(l.grad, "Add", g)
+		}
 		addInto(l.grad, g)
+		return
+	}
+	if slow {
+		event(evSetGrad, l.grad, nil, l)
 	}
 }
 

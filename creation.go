@@ -34,7 +34,7 @@ func FromSlice[T float32 | float64 | int64 | bool](data []T, shape ...int) *Tens
 		t.dtype, st.b = Bool, append([]bool(nil), d...)
 	}
 	t.st = st
-	return t
+	return constEvent(t)
 }
 
 // Scalar returns a 0-dimensional float32 tensor holding v.
@@ -49,7 +49,7 @@ func Zeros(shape ...int) *Tensor { return ZerosOf(DefaultDType(), shape...) }
 // ZerosOf returns a tensor of zeros of dtype dt.
 func ZerosOf(dt DType, shape ...int) *Tensor {
 	checkShape("Zeros", shape)
-	return newTensor(dt, shape)
+	return constEvent(newTensor(dt, shape))
 }
 
 // Ones returns a float32 tensor of ones.
@@ -66,7 +66,7 @@ func FullOf(dt DType, value float64, shape ...int) *Tensor {
 	checkShape("Full", shape)
 	t := newTensor(dt, shape)
 	t.fill(value)
-	return t
+	return constEvent(t)
 }
 
 // fill sets every element of the contiguous tensor t to v.
@@ -95,7 +95,7 @@ func (t *Tensor) fill(v float64) {
 }
 
 // ZerosLike returns zeros with x's shape and dtype.
-func ZerosLike(x *Tensor) *Tensor { return newTensor(x.dtype, x.shape) }
+func ZerosLike(x *Tensor) *Tensor { return constEvent(newTensor(x.dtype, x.shape)) }
 
 // OnesLike returns ones with x's shape and dtype.
 func OnesLike(x *Tensor) *Tensor { return FullOf(x.dtype, 1, x.shape...) }
@@ -120,7 +120,7 @@ func ArangeOf(dt DType, start, end, step float64) *Tensor {
 	for i := 0; i < n; i++ {
 		t.set(i, start+float64(i)*step)
 	}
-	return t
+	return constEvent(t)
 }
 
 // Linspace returns steps float32 values evenly spaced from start to end inclusive.
@@ -131,7 +131,7 @@ func Linspace(start, end float64, steps int) *Tensor {
 	t := newTensor(DefaultDType(), []int{steps})
 	if steps == 1 {
 		t.set(0, start)
-		return t
+		return constEvent(t)
 	}
 	step := (end - start) / float64(steps-1)
 	// As PyTorch does: fill the first half from start and the second half from end, so both
@@ -144,7 +144,7 @@ func Linspace(start, end float64, steps int) *Tensor {
 			t.set(i, end-step*float64(steps-1-i))
 		}
 	}
-	return t
+	return constEvent(t)
 }
 
 // Eye returns the n×n float32 identity matrix.

@@ -15,6 +15,9 @@ import (
 //
 // Tensors with more than 1000 elements are summarised with "..." as in PyTorch.
 func (x *Tensor) String() string {
+	if slowPath.Load() != 0 {
+		x.onRead()
+	}
 	var b strings.Builder
 	b.WriteString("tensor(")
 	vals := x.Detach().Float64s()

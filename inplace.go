@@ -21,6 +21,7 @@ func (x *Tensor) inPlaceBinary(op *OpInfo, k *binaryKernels, y *Tensor) *Tensor 
 		failf(op.Name+"InPlace", "cannot broadcast shape %v into the shape %v of the tensor being modified", y.shape, x.shape)
 	}
 	yc := y.Detach().To(x.dtype)
+	inPlaceEvent(x, op.Name, y)
 	if x.IsContiguous() {
 		switch x.dtype {
 		case Float32:
@@ -80,6 +81,7 @@ func (x *Tensor) DivInPlace(y *Tensor) *Tensor {
 func (x *Tensor) AddScalarInPlace(s float64) *Tensor {
 	if x.IsContiguous() && x.dtype.IsFloat() {
 		x.checkInPlace("AddScalarInPlace")
+		inPlaceEvent(x, "AddScalar", nil, Attr{"value", s})
 		switch x.dtype {
 		case Float32:
 			kernels.AddScalar(x.f32(), x.f32(), float32(s))
@@ -96,6 +98,7 @@ func (x *Tensor) AddScalarInPlace(s float64) *Tensor {
 func (x *Tensor) MulScalarInPlace(s float64) *Tensor {
 	if x.IsContiguous() && x.dtype.IsFloat() {
 		x.checkInPlace("MulScalarInPlace")
+		inPlaceEvent(x, "MulScalar", nil, Attr{"value", s})
 		switch x.dtype {
 		case Float32:
 			kernels.MulScalar(x.f32(), x.f32(), float32(s))
@@ -112,6 +115,7 @@ func (x *Tensor) MulScalarInPlace(s float64) *Tensor {
 func (x *Tensor) DivScalarInPlace(s float64) *Tensor {
 	if x.IsContiguous() && x.dtype.IsFloat() {
 		x.checkInPlace("DivScalarInPlace")
+		inPlaceEvent(x, "DivScalar", nil, Attr{"value", s})
 		switch x.dtype {
 		case Float32:
 			kernels.DivScalar(x.f32(), x.f32(), float32(s))
@@ -128,6 +132,7 @@ func (x *Tensor) DivScalarInPlace(s float64) *Tensor {
 func (x *Tensor) AddScaledInPlace(y *Tensor, alpha float64) *Tensor {
 	if x.IsContiguous() && y.IsContiguous() && sameShape(x.shape, y.shape) && x.dtype == y.dtype && x.dtype.IsFloat() {
 		x.checkInPlace("AddScaledInPlace")
+		inPlaceEvent(x, "AddScaled", y, Attr{"alpha", alpha})
 		switch x.dtype {
 		case Float32:
 			kernels.Axpy(x.f32(), float32(alpha), y.f32())
@@ -146,6 +151,7 @@ func (x *Tensor) AddScaledInPlace(y *Tensor, alpha float64) *Tensor {
 func (x *Tensor) AddcmulInPlace(a, b *Tensor, value float64) *Tensor {
 	if x.sameDense(a) && x.sameDense(b) {
 		x.checkInPlace("AddcmulInPlace")
+		inPlaceEventN(x, "Addcmul", []*Tensor{a, b}, Attr{"value", value})
 		switch x.dtype {
 		case Float32:
 			kernels.Addcmul(x.f32(), float32(value), a.f32(), b.f32())
@@ -164,6 +170,7 @@ func (x *Tensor) AddcmulInPlace(a, b *Tensor, value float64) *Tensor {
 func (x *Tensor) AddcdivInPlace(a, b *Tensor, value float64) *Tensor {
 	if x.sameDense(a) && x.sameDense(b) {
 		x.checkInPlace("AddcdivInPlace")
+		inPlaceEventN(x, "Addcdiv", []*Tensor{a, b}, Attr{"value", value})
 		switch x.dtype {
 		case Float32:
 			kernels.Addcdiv(x.f32(), float32(value), a.f32(), b.f32())
@@ -192,6 +199,7 @@ func (x *Tensor) CopyFrom(src *Tensor) *Tensor {
 		failf("CopyFrom", "cannot copy shape %v into shape %v", src.shape, x.shape)
 	}
 	s := src.Detach().To(x.dtype).Expand(x.shape...)
+	inPlaceEvent(x, "Copy", src)
 	x.copyFromContiguous(s.contig())
 	x.st.bump()
 	return x
@@ -203,6 +211,7 @@ func (x *Tensor) ZeroInPlace() *Tensor { return x.FillInPlace(0) }
 // FillInPlace sets every element of x to v and returns x (PyTorch's fill_).
 func (x *Tensor) FillInPlace(v float64) *Tensor {
 	x.checkInPlace("FillInPlace")
+	inPlaceEvent(x, "Fill", nil, Attr{"value", v})
 	if x.IsContiguous() {
 		n := x.Numel()
 		switch x.dtype {

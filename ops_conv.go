@@ -76,6 +76,7 @@ func (p *convGeom) attrs() []Attr {
 		{"stride", []int{p.sh, p.sw}}, {"padding", []int{p.ph, p.pw}},
 		{"dilation", []int{p.dh, p.dw}}, {"groups", p.g},
 		{"input_size", []int{p.h, p.w}}, {"output_size", []int{p.oh, p.ow}},
+		{"kernel_size", []int{p.kh, p.kw}},
 	}
 }
 

@@ -428,7 +428,7 @@ func sliceScatter(src *Tensor, shape []int, d, start, step int) *Tensor {
 		}, src)
 	}
 	if slowPath.Load() != 0 {
-		notify(opSliceScatter, out, []Attr{{"dim", d}, {"start", start}, {"step", step}}, src)
+		notify(opSliceScatter, out, []Attr{{"dim", d}, {"start", start}, {"step", step}, {"shape", copyInts(shape)}}, src)
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package eager
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/eagerml/eager/internal/parallel"
@@ -24,6 +25,9 @@ import (
 var (
 	opLayerNorm = defOp("LayerNorm", true)
 	opBatchNorm = defOp("BatchNorm", true) // training mode: normalised with batch statistics
+	// NormBackward is the fused first-order gradient of LayerNorm and BatchNorm, as observers
+	// see it; it is never recorded (the recorded backward is written with tensor ops).
+	opNormBackward = defOp("NormBackward", false)
 )
 
 // Dropout zeroes each element of x with probability p and scales the others by 1/(1-p)
@@ -72,12 +76,8 @@ func LayerNorm(x *Tensor, normalizedShape []int, weight, bias *Tensor, eps float
 	checkParam(op, "weight", weight, x, ns)
 	checkParam(op, "bias", bias, x, ns)
 
-	ln := &normState{x: x, w: weight, b: bias, outer: 1, groups: numel(x.shape[:k]), inner: numel(ns), eps: eps,
-		statShape: copyInts(x.shape), wb: copyInts(ns)}
-	for i := k; i < len(x.shape); i++ {
-		ln.statShape[i] = 1
-		ln.dims = append(ln.dims, i)
-	}
+	ln := newLayerNormState(x, ns, weight, bias, eps)
+	ln.attrs = []Attr{{"normalizedShape", copyInts(ns)}, {"eps", eps}, {"has_weight", weight != nil}, {"has_bias", bias != nil}}
 	out := ln.forward()
 	if needsGradN(x, weight, bias) {
 		n := record(opLayerNorm, out, ln.backward, x, weight, bias)
@@ -87,7 +87,7 @@ func LayerNorm(x *Tensor, normalizedShape []int, weight, bias *Tensor, eps float
 		}
 	}
 	if slowPath.Load() != 0 {
-		notify(opLayerNorm, out, []Attr{{"normalizedShape", copyInts(ns)}, {"eps", eps}}, x, weight, bias)
+		notify(opLayerNorm, out, []Attr{{"normalizedShape", copyInts(ns)}, {"eps", eps}, {"has_weight", weight != nil}, {"has_bias", bias != nil}}, nonNil(x, weight, bias)...)
 	}
 	return out
 }
@@ -168,15 +168,8 @@ func BatchNorm(x, runningMean, runningVar, weight, bias *Tensor, training bool, 
 	if batch*inner <= 1 {
 		failf(op, "expected more than 1 value per channel when training, got input of shape %v", x.shape)
 	}
-	bn := &normState{x: x, w: w, b: b, outer: batch, groups: c, inner: inner, perGroup: true, eps: eps,
-		statShape: make([]int, len(x.shape)), wb: wb, dims: []int{0}}
-	for i := range bn.statShape {
-		bn.statShape[i] = 1
-		if i >= 2 {
-			bn.dims = append(bn.dims, i)
-		}
-	}
-	bn.statShape[1] = c
+	bn := newBatchNormState(x, w, b, eps)
+	bn.attrs = []Attr{{"kind", "BatchNorm"}, {"eps", eps}, {"has_weight", w != nil}, {"has_bias", b != nil}}
 	out := bn.forward()
 	if training {
 		cnt := float64(batch * inner)
@@ -193,7 +186,8 @@ func BatchNorm(x, runningMean, runningVar, weight, bias *Tensor, training bool, 
 		}
 	}
 	if slowPath.Load() != 0 {
-		notify(opBatchNorm, out, []Attr{{"momentum", momentum}, {"eps", eps}}, x, w, b)
+		notify(opBatchNorm, out, []Attr{{"momentum", momentum}, {"eps", eps}, {"has_weight", w != nil}, {"has_bias", b != nil},
+			{"updates_running_stats", training && (runningMean != nil || runningVar != nil)}}, nonNil(x, w, b)...)
 	}
 	return out
 }
@@ -203,11 +197,15 @@ func updateRunning(running *Tensor, momentum float64, stat []float64, scale floa
 	if running == nil {
 		return
 	}
-	old := running.Float64s()
-	for i, v := range old {
-		old[i] = (1-momentum)*v + momentum*scale*stat[i]
+	// Written on the storage directly (no op or in-place events): an observer sees the
+	// update as part of the BatchNorm op, whose attrs say it updates running statistics.
+	c := running.contig()
+	upd := newTensor(running.dtype, running.shape)
+	for i := 0; i < c.Numel(); i++ {
+		upd.set(i, (1-momentum)*c.at(c.offset+i)+momentum*scale*stat[i])
 	}
-	running.CopyFrom(FromSlice(old).To(running.dtype).Reshape(running.shape...))
+	running.copyFromContiguous(upd)
+	running.st.bump()
 }
 
 // GroupNorm splits the C channels of x (N, C, ...) into numGroups groups and normalises each
@@ -422,6 +420,69 @@ type normState struct {
 	eps                  float64
 	mean, variance, rstd []float64 // per group; rstd = 1/sqrt(variance+eps)
 	statShape, dims, wb  []int     // statistics' shape (keepdim), reduced dims of x, shape of w and b broadcast against x
+	attrs                []Attr    // the forward op's attrs, for the NormBackward event
+}
+
+// newLayerNormState sets up a LayerNorm over the trailing dims ns of x.
+func newLayerNormState(x *Tensor, ns []int, weight, bias *Tensor, eps float64) *normState {
+	k := len(x.shape) - len(ns)
+	ln := &normState{x: x, w: weight, b: bias, outer: 1, groups: numel(x.shape[:k]), inner: numel(ns), eps: eps,
+		statShape: copyInts(x.shape), wb: copyInts(ns)}
+	for i := k; i < len(x.shape); i++ {
+		ln.statShape[i] = 1
+		ln.dims = append(ln.dims, i)
+	}
+	return ln
+}
+
+// newBatchNormState sets up a training-mode BatchNorm of x (N, C, ...) with w and b of
+// shape [C] (either may be nil).
+func newBatchNormState(x, w, b *Tensor, eps float64) *normState {
+	c := x.shape[1]
+	wb := make([]int, len(x.shape)-1)
+	for i := range wb {
+		wb[i] = 1
+	}
+	wb[0] = c
+	bn := &normState{x: x, w: w, b: b, outer: x.shape[0], groups: c, inner: numel(x.shape[2:]), perGroup: true, eps: eps,
+		statShape: make([]int, len(x.shape)), wb: wb, dims: []int{0}}
+	for i := range bn.statShape {
+		bn.statShape[i] = 1
+		if i >= 2 {
+			bn.dims = append(bn.dims, i)
+		}
+	}
+	bn.statShape[1] = c
+	return bn
+}
+
+// replayNormBackward recomputes output k of a NormBackward event: the statistics from x,
+// then the fused gradient.
+func replayNormBackward(in []*Tensor, a attrs) *Tensor {
+	g, x := in[0], in[1]
+	var w, b *Tensor
+	if a.bool("has_weight") {
+		w = in[2]
+	}
+	var s *normState
+	if kind, _ := a["kind"].(string); kind == "BatchNorm" {
+		if a.bool("has_bias") {
+			b = ZerosOf(x.dtype, x.shape[1])
+		}
+		s = newBatchNormState(x, w, b, a.float("eps"))
+	} else {
+		ns := a.ints("normalizedShape")
+		if a.bool("has_bias") {
+			b = ZerosOf(x.dtype, ns...)
+		}
+		s = newLayerNormState(x, ns, w, b, a.float("eps"))
+	}
+	s.forward()
+	needs, _ := a["needs"].([]bool)
+	if len(needs) != 3 {
+		panic(fmt.Errorf("attr \"needs\" missing"))
+	}
+	return s.gradKernel(g, needs[0], needs[1], needs[2])[a.int("output")]
 }
 
 // forward computes the output and the statistics.
@@ -448,14 +509,31 @@ func (s *normState) backward(g *Tensor) []*Tensor {
 		return normBackward(g, s.x, s.w, s.b, s.statTensor(s.mean), s.statTensor(s.rstd), s.dims, s.wb, s.eps)
 	}
 	need := func(t *Tensor) bool { return t != nil && t.requiresGrad }
+	gs := s.gradKernel(g, need(s.x), need(s.w), need(s.b))
+	if slowPath.Load() != 0 {
+		// The fused gradient is one op for observers (profiler, jit), with one event per
+		// output; NormBackward replays it (see ReplayOp).
+		needs := []bool{need(s.x), need(s.w), need(s.b)}
+		for k, t := range gs {
+			if t != nil {
+				attrs := append(append([]Attr{}, s.attrs...), Attr{"output", k}, Attr{"needs", needs})
+				notify(opNormBackward, t, attrs, nonNil(g, s.x, s.w)...)
+			}
+		}
+	}
+	return gs
+}
+
+// gradKernel runs the fused first-order gradient kernel for the wanted gradients.
+func (s *normState) gradKernel(g *Tensor, needX, needW, needB bool) []*Tensor {
 	var gx, gw, gb *Tensor
-	if need(s.x) {
+	if needX {
 		gx = newTensor(s.x.dtype, s.x.shape)
 	}
-	if need(s.w) {
+	if needW {
 		gw = newTensor(s.w.dtype, s.w.shape)
 	}
-	if need(s.b) {
+	if needB {
 		gb = newTensor(s.b.dtype, s.b.shape)
 	}
 	gc, xc := g.contig(), s.x.contig()

@@ -74,7 +74,7 @@ func (p *poolGeom) attrs() []Attr {
 		{"kernel_size", []int{p.kh, p.kw}}, {"stride", []int{p.sh, p.sw}},
 		{"padding", []int{p.ph, p.pw}}, {"dilation", []int{p.dh, p.dw}}, {"ceil_mode", p.ceil},
 		{"count_include_pad", !p.excludePad}, {"divisor_override", p.divisor},
-		{"input_size", []int{p.h, p.w}},
+		{"input_size", []int{p.h, p.w}}, {"output_size", []int{p.oh, p.ow}},
 	}
 }
 
@@ -229,7 +229,7 @@ func maxPool2d(x *Tensor, p poolGeom) (*Tensor, *Tensor) {
 		n.save(idx)
 	}
 	if slowPath.Load() != 0 {
-		notify(opMaxPool2d, out, p.attrs(), x)
+		notify(opMaxPool2d, out, append(p.attrs(), Attr{"indices", idx}), x)
 	}
 	return out, idx
 }
@@ -254,7 +254,7 @@ func maxPool2dBackward(g, idx *Tensor, shape []int) *Tensor {
 		n.save(idx)
 	}
 	if slowPath.Load() != 0 {
-		notify(opMaxPool2dBackward, out, nil, g, idx)
+		notify(opMaxPool2dBackward, out, []Attr{{"shape", copyInts(shape)}}, g, idx)
 	}
 	return out
 }
@@ -502,7 +502,7 @@ func adaptiveAvgPool2d(x *Tensor, p poolGeom) *Tensor {
 		}, x)
 	}
 	if slowPath.Load() != 0 {
-		notify(opAdaptiveAvgPool2d, out, []Attr{{"output_size", []int{p.oh, p.ow}}}, x)
+		notify(opAdaptiveAvgPool2d, out, []Attr{{"input_size", []int{p.h, p.w}}, {"output_size", []int{p.oh, p.ow}}}, x)
 	}
 	return out
 }
@@ -524,7 +524,7 @@ func adaptiveAvgPool2dBackward(g *Tensor, p poolGeom) *Tensor {
 		}, g)
 	}
 	if slowPath.Load() != 0 {
-		notify(opAdaptiveAvgPool2dBackward, out, []Attr{{"input_size", []int{p.h, p.w}}}, g)
+		notify(opAdaptiveAvgPool2dBackward, out, []Attr{{"input_size", []int{p.h, p.w}}, {"output_size", []int{p.oh, p.ow}}}, g)
 	}
 	return out
 }

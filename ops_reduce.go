@@ -277,7 +277,7 @@ func (x *Tensor) extremeDim(op *OpInfo, dim int, keep, isMax bool) (*Tensor, *Te
 		}, x)
 	}
 	if slowPath.Load() != 0 {
-		notify(op, vals, []Attr{{"dim", d}, {"keepdim", keep}}, x)
+		notify(op, vals, []Attr{{"dim", d}, {"keepdim", keep}, {"indices", idx}}, x)
 	}
 	return vals, idx
 }

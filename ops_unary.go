@@ -17,7 +17,8 @@ type unaryDef struct {
 	// bw returns the input gradient; saveX/saveY say which of x and y it reads.
 	bw           func(g, x, y *Tensor) *Tensor
 	saveX, saveY bool
-	intOK        bool // int64 input keeps its dtype (Neg, Abs); otherwise it becomes float32
+	intOK        bool   // int64 input keeps its dtype (Neg, Abs); otherwise it becomes float32
+	attrs        []Attr // the op's parameters, as the op observer reports them
 }
 
 func (d *unaryDef) apply(x *Tensor) *Tensor {
@@ -76,7 +77,7 @@ func (d *unaryDef) apply(x *Tensor) *Tensor {
 		}
 	}
 	if slowPath.Load() != 0 {
-		notify(d.op, out, nil, x)
+		notify(d.op, out, d.attrs, x)
 	}
 	return out
 }
@@ -243,7 +244,7 @@ func (x *Tensor) LeakyReLU(slope float64) *Tensor {
 		return v * slope
 	}, saveX: true, bw: func(g, x, y *Tensor) *Tensor {
 		return g.Mul(Where(x.GtScalar(0), OnesLike(g), FullLike(g, slope)))
-	}}
+	}, attrs: []Attr{{"slope", slope}}}
 	return d.apply(x)
 }
 
@@ -258,7 +259,7 @@ func (x *Tensor) Softplus(beta, threshold float64) *Tensor {
 	}, saveX: true, bw: func(g, x, y *Tensor) *Tensor {
 		bx := x.MulScalar(beta)
 		return g.Mul(Where(bx.GtScalar(threshold), OnesLike(g), bx.Sigmoid()))
-	}}
+	}, attrs: []Attr{{"beta", beta}, {"threshold", threshold}}}
 	return d.apply(x)
 }
 
@@ -280,6 +281,6 @@ func (x *Tensor) Clamp(lo, hi float64) *Tensor {
 	}, intOK: isIntegral(lo) && isIntegral(hi), saveX: true, bw: func(g, x, y *Tensor) *Tensor {
 		in := x.GeScalar(lo).LogicalAnd(x.LeScalar(hi))
 		return g.Mul(in.To(g.dtype))
-	}}
+	}, attrs: []Attr{{"min", lo}, {"max", hi}}}
 	return d.apply(x)
 }

@@ -105,6 +105,7 @@ func RandOf(dt DType, shape ...int) *Tensor {
 			failf("Rand", "dtype %v is not a floating-point type", dt)
 		}
 	})
+	randEvent(t, "uniform")
 	return t
 }
 
@@ -129,6 +130,7 @@ func RandnOf(dt DType, shape ...int) *Tensor {
 			failf("Randn", "dtype %v is not a floating-point type", dt)
 		}
 	})
+	randEvent(t, "normal")
 	return t
 }
 
@@ -144,6 +146,7 @@ func RandInt(low, high int64, shape ...int) *Tensor {
 			t.st.i64[i] = low + r.Int64N(high-low)
 		}
 	})
+	randEvent(t, "int", Attr{"low", low}, Attr{"high", high})
 	return t
 }
 
@@ -158,6 +161,7 @@ func RandnLike(x *Tensor) *Tensor { return RandnOf(x.dtype, x.shape...) }
 func bernoulliMask(dt DType, shape []int, p float64) *Tensor {
 	t := newTensor(dt, shape)
 	scale := 1 / (1 - p)
+	defer randEvent(t, "bernoulli", Attr{"p", p})
 	if math.IsInf(scale, 0) {
 		return t
 	}

@@ -71,6 +71,9 @@ func newTensor(dt DType, shape []int) *Tensor {
 	t := &Tensor{dtype: dt}
 	t.setContiguousShape(shape)
 	t.st = newStorage(dt, numel(shape))
+	if slowPath.Load() != 0 {
+		event(evAlloc, t, nil)
+	}
 	return t
 }
 
@@ -221,6 +224,9 @@ func scatterStrided[T any](dst []T, off int, shape, strides []int, src []T) {
 
 // Item returns the value of a one-element tensor as a float64.
 func (x *Tensor) Item() float64 {
+	if slowPath.Load() != 0 {
+		x.onRead()
+	}
 	if x.Numel() != 1 {
 		failf("Item", "tensor of shape %v has %d elements, want 1", x.shape, x.Numel())
 	}
@@ -246,6 +252,9 @@ func (x *Tensor) at(i int) float64 {
 
 // Float32s returns the elements in row-major order as a new []float32, converting from any dtype.
 func (x *Tensor) Float32s() []float32 {
+	if slowPath.Load() != 0 {
+		x.onRead()
+	}
 	if x.dtype == Float32 {
 		return append([]float32(nil), x.contig().f32()...)
 	}
@@ -254,6 +263,9 @@ func (x *Tensor) Float32s() []float32 {
 
 // Float64s returns the elements in row-major order as a new []float64, converting from any dtype.
 func (x *Tensor) Float64s() []float64 {
+	if slowPath.Load() != 0 {
+		x.onRead()
+	}
 	if x.dtype == Float64 {
 		return append([]float64(nil), x.contig().f64()...)
 	}
@@ -263,6 +275,9 @@ func (x *Tensor) Float64s() []float64 {
 // Int64s returns the elements in row-major order as a new []int64, converting from any dtype
 // (floats are truncated toward zero).
 func (x *Tensor) Int64s() []int64 {
+	if slowPath.Load() != 0 {
+		x.onRead()
+	}
 	if x.dtype == Int64 {
 		return append([]int64(nil), x.contig().i64()...)
 	}
@@ -271,6 +286,9 @@ func (x *Tensor) Int64s() []int64 {
 
 // Bools returns the elements in row-major order as a new []bool (non-zero is true).
 func (x *Tensor) Bools() []bool {
+	if slowPath.Load() != 0 {
+		x.onRead()
+	}
 	if x.dtype == Bool {
 		return append([]bool(nil), x.contig().bools()...)
 	}

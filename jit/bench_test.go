@@ -1,0 +1,219 @@
+package jit
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/eagerml/eager"
+	"github.com/eagerml/eager/nn"
+)
+
+// Benchmarks compare eager and compiled runs of the same function in one go:
+//
+//	go test -run '^$' -bench . ./jit
+
+func sumList(xs ...*eager.Tensor) []*eager.Tensor {
+	s := xs[0]
+	for _, x := range xs[1:] {
+		s = s.Add(x)
+	}
+	return []*eager.Tensor{s}
+}
+
+// BenchmarkSumList adds a list of tensors one Add at a time: eagerly that is n-1 ops and
+// n-1 trips through memory; compiled it is one n-ary sum.
+func BenchmarkSumList(b *testing.B) {
+	for _, c := range []struct{ n, size int }{{100, 4096}, {10000, 1}} {
+		xs := make([]*eager.Tensor, c.n)
+		for i := range xs {
+			xs[i] = eager.Randn(c.size)
+		}
+		name := fmt.Sprintf("%dx%d", c.n, c.size)
+		b.Run("eager/"+name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				sumList(xs...)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(c.n-1), "ns/add")
+		})
+		b.Run("compiled/"+name, func(b *testing.B) {
+			f := Compile(sumList)
+			f.Call(xs...)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				f.Call(xs...)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(c.n-1), "ns/add")
+		})
+		b.Run("compiled-captured/"+name, func(b *testing.B) {
+			f := Compile(func(...*eager.Tensor) []*eager.Tensor { return sumList(xs...) })
+			f.Call()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				f.Call()
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(c.n-1), "ns/add")
+		})
+	}
+}
+
+func fusedElementwise(xs ...*eager.Tensor) []*eager.Tensor {
+	x, w, bias := xs[0], xs[1], xs[2]
+	return []*eager.Tensor{x.Mul(w).Add(bias).ReLU().MulScalar(0.5).Add(x)}
+}
+
+// BenchmarkFusedElementwise computes relu(x*w+b)*0.5+x on 4M float32: eagerly five ops,
+// each reading and writing memory; compiled one loop over L1-sized tiles. The "copy"
+// variant reads three inputs and writes one output once (a floor set by memory bandwidth).
+func BenchmarkFusedElementwise(b *testing.B) {
+	const n = 4 << 20
+	xs := []*eager.Tensor{eager.Randn(n), eager.Randn(n), eager.Randn(n)}
+	b.Run("eager", func(b *testing.B) {
+		b.SetBytes(4 * 4 * n)
+		for i := 0; i < b.N; i++ {
+			fusedElementwise(xs...)
+		}
+	})
+	b.Run("compiled", func(b *testing.B) {
+		f := Compile(fusedElementwise)
+		f.Call(xs...)
+		b.SetBytes(4 * 4 * n)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			f.Call(xs...)
+		}
+	})
+	b.Run("memory-floor", func(b *testing.B) {
+		x, _ := eager.StorageData[float32](xs[0])
+		w32, _ := eager.StorageData[float32](xs[1])
+		b32, _ := eager.StorageData[float32](xs[2])
+		b.SetBytes(4 * 4 * n)
+		for i := 0; i < b.N; i++ {
+			out := make([]float32, n)
+			for j := range out {
+				out[j] = x[j] + w32[j] + b32[j]
+			}
+		}
+	})
+}
+
+// trainMLP is a 784-256-128-10 classifier with a hand-written Adam step.
+type trainMLP struct {
+	l1, l2, l3 *nn.Linear
+	params     []*eager.Tensor
+	m, v       []*eager.Tensor
+	t          int
+}
+
+func newTrainMLP(block bool) *trainMLP {
+	eager.ManualSeed(1)
+	m := &trainMLP{l1: nn.NewLinear(784, 256), l2: nn.NewLinear(256, 128), l3: nn.NewLinear(128, 10)}
+	for _, l := range []*nn.Linear{m.l1, m.l2, m.l3} {
+		m.params = append(m.params, l.Weight, l.Bias)
+	}
+	for _, p := range m.params {
+		m.m = append(m.m, eager.ZerosOf(p.DType(), p.Shape()...))
+		m.v = append(m.v, eager.ZerosOf(p.DType(), p.Shape()...))
+	}
+	return m
+}
+
+func (m *trainMLP) step(x, y *eager.Tensor) *eager.Tensor {
+	for _, p := range m.params {
+		p.ZeroGrad()
+	}
+	h := m.l1.Forward(x).ReLU()
+	h = m.l2.Forward(h).ReLU()
+	loss := nn.CrossEntropy(m.l3.Forward(h), y)
+	loss.Backward()
+	adam(m.params, m.m, m.v)
+	return loss
+}
+
+// adam updates params in place (learning rate 1e-3, betas 0.9 and 0.999, no bias
+// correction, to keep the step a fixed function).
+func adam(params, ms, vs []*eager.Tensor) {
+	eager.NoGrad(func() {
+		for i, p := range params {
+			g := p.Grad()
+			ms[i].MulScalarInPlace(0.9).AddScaledInPlace(g, 0.1)
+			vs[i].MulScalarInPlace(0.999).AddcmulInPlace(g, g, 0.001)
+			p.AddcdivInPlace(ms[i], vs[i].Sqrt().AddScalar(1e-8), -1e-3)
+		}
+	})
+}
+
+// BenchmarkMLPTrainStep is one training step (forward, cross-entropy, backward, Adam) of a
+// 784-256-128-10 MLP at batch 64, eager and compiled, and the first call (trace, passes,
+// plan) of the compiled one.
+func BenchmarkMLPTrainStep(b *testing.B) {
+	x := eager.Randn(64, 784)
+	y := eager.RandInt(0, 10, 64)
+	b.Run("eager", func(b *testing.B) {
+		m := newTrainMLP(false)
+		for i := 0; i < b.N; i++ {
+			m.step(x, y)
+		}
+	})
+	b.Run("compiled", func(b *testing.B) {
+		m := newTrainMLP(false)
+		f := Compile(func(xs ...*eager.Tensor) []*eager.Tensor { return []*eager.Tensor{m.step(xs[0], xs[1])} })
+		f.Call(x, y)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			f.Call(x, y)
+		}
+	})
+	b.Run("first-call", func(b *testing.B) {
+		var first, trace, compile time.Duration
+		for i := 0; i < b.N; i++ {
+			m := newTrainMLP(false)
+			f := Compile(func(xs ...*eager.Tensor) []*eager.Tensor { return []*eager.Tensor{m.step(xs[0], xs[1])} })
+			t0 := time.Now()
+			f.Call(x, y)
+			first += time.Since(t0)
+			s := f.Stats()
+			trace += s.TraceTime
+			compile += s.CompileTime
+		}
+		ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(b.N) / 1000 }
+		b.ReportMetric(ms(first), "ms/first-call")
+		b.ReportMetric(ms(trace), "ms/trace")
+		b.ReportMetric(ms(compile), "ms/compile")
+	})
+}
+
+// BenchmarkBlock is a LayerNorm + GELU + Linear block (batch 64, width 512), forward only.
+func BenchmarkBlock(b *testing.B) {
+	eager.ManualSeed(2)
+	const d = 512
+	lin := nn.NewLinear(d, d)
+	gamma, beta := eager.Ones(d), eager.Zeros(d)
+	block := func(xs ...*eager.Tensor) []*eager.Tensor {
+		x := xs[0]
+		m := x.MeanKeepDim(-1)
+		c := x.Sub(m)
+		v := c.Mul(c).MeanKeepDim(-1)
+		h := c.Div(v.AddScalar(1e-5).Sqrt()).Mul(gamma).Add(beta)
+		return []*eager.Tensor{lin.Forward(h.GELU())}
+	}
+	x := eager.Randn(64, d)
+	eager.NoGrad(func() {
+		b.Run("eager", func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				block(x)
+			}
+		})
+		b.Run("compiled", func(b *testing.B) {
+			f := Compile(block)
+			f.Call(x)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				f.Call(x)
+			}
+		})
+	})
+}

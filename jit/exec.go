@@ -1,0 +1,189 @@
+package jit
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/eagerml/eager"
+)
+
+// The executor runs a graph node by node. Nodes of eager ops call the op again through the
+// replay table (the same kernels, so the same results); jit's own nodes (Fused, SumN, Gemm)
+// run native kernels that write into buffers the memory plan assigns. Values are dropped
+// after their last use so that the garbage collector can reclaim them early.
+
+// execCtx is the state of one call.
+type execCtx struct {
+	vals []*eager.Tensor
+	xs   []*eager.Tensor
+	args []*eager.Tensor // scratch for gathering a node's arguments
+	bufs *arena          // memory-plan buffers, or nil
+	memo map[int]any     // per-node state kernels keep across calls (the context is pooled)
+}
+
+// kernel computes the value of one node.
+type kernel func(c *execCtx) *eager.Tensor
+
+// nativeKernels builds kernels for jit's own ops.
+var nativeKernels = map[string]func(p *plan, i int) kernel{}
+
+type plan struct {
+	g       *Graph
+	cfg     *config
+	kern    []kernel
+	free    [][]int // per node: values whose last use it is
+	outCopy []bool  // per output: copy it (it views a Const, which must not escape)
+	maxArgs int
+	arenas  sync.Pool // *arena, reused across calls
+	ctxs    sync.Pool // *execCtx, reused across calls
+	slots   []slot    // memory plan
+}
+
+func newPlan(g *Graph, cfg *config) *plan {
+	p := &plan{g: g, cfg: cfg, kern: make([]kernel, len(g.Nodes)), free: make([][]int, len(g.Nodes))}
+	root := storageRoots(g)
+	for i, n := range g.Nodes {
+		p.maxArgs = max(p.maxArgs, len(n.Args))
+		p.kern[i] = p.kernelFor(i)
+	}
+	esc := g.escapes()
+	last := make([]int, len(g.Nodes))
+	for i := range last {
+		last[i] = -1
+	}
+	for i, n := range g.Nodes {
+		for _, a := range n.Args {
+			last[a] = i
+		}
+	}
+	for v, l := range last {
+		if l >= 0 && !esc[v] {
+			p.free[l] = append(p.free[l], v)
+		}
+	}
+	for _, o := range g.Outputs {
+		p.outCopy = append(p.outCopy, g.Nodes[root[o]].Op == "Const")
+	}
+	p.slots = planSlots(g)
+	return p
+}
+
+// storageRoots returns, for each value, the value whose storage it views (itself unless it
+// is made by a view op).
+func storageRoots(g *Graph) []int {
+	root := make([]int, len(g.Nodes))
+	for i, n := range g.Nodes {
+		root[i] = i
+		if isView(n.Op) {
+			root[i] = root[n.Args[0]]
+		}
+	}
+	return root
+}
+
+func (p *plan) kernelFor(i int) kernel {
+	n := p.g.Nodes[i]
+	switch n.Op {
+	case "Input":
+		k := n.Index
+		return func(c *execCtx) *eager.Tensor { return c.xs[k] }
+	case "Capture":
+		cp := p.g.Captures[n.Index]
+		if cp.Tensor != nil {
+			t := cp.Tensor
+			return func(*execCtx) *eager.Tensor { return t }
+		}
+		leaf := cp.GradOf
+		return func(c *execCtx) *eager.Tensor {
+			l := leaf.Tensor
+			if l == nil {
+				l = c.xs[leaf.Input]
+			}
+			g := l.Grad()
+			if g == nil {
+				panic(fmt.Sprintf("jit: internal error: gradient of %v is nil (guard missed)", leaf))
+			}
+			return g
+		}
+	case "Const":
+		t := n.Const
+		return func(*execCtx) *eager.Tensor { return t }
+	}
+	if mk, ok := nativeKernels[n.Op]; ok {
+		return mk(p, i)
+	}
+	f := lookupOp(n.Op)
+	if f == nil {
+		panic(fmt.Sprintf("jit: internal error: no kernel for %s", n.Op))
+	}
+	args, attrs := n.Args, n.Attrs
+	return func(c *execCtx) *eager.Tensor {
+		in := c.args[:len(args)]
+		for k, a := range args {
+			in[k] = c.vals[a]
+		}
+		return f(in, attrs)
+	}
+}
+
+// run executes the graph on xs: nodes, then effects; it returns the outputs.
+func (p *plan) run(xs []*eager.Tensor) []*eager.Tensor {
+	c, _ := p.ctxs.Get().(*execCtx)
+	if c == nil {
+		c = &execCtx{vals: make([]*eager.Tensor, len(p.g.Nodes)), args: make([]*eager.Tensor, p.maxArgs)}
+	}
+	c.xs = xs
+	defer func() {
+		clear(c.vals)
+		clear(c.args)
+		c.xs, c.bufs = nil, nil
+		p.ctxs.Put(c)
+	}()
+	if len(p.slots) > 0 {
+		a, _ := p.arenas.Get().(*arena)
+		if a == nil {
+			a = newArena(p.slots)
+		}
+		c.bufs = a
+		defer p.arenas.Put(a)
+	}
+	outs := make([]*eager.Tensor, len(p.g.Outputs))
+	eager.NoGrad(func() {
+		for i, k := range p.kern {
+			c.vals[i] = k(c)
+			for _, d := range p.free[i] {
+				c.vals[d] = nil
+			}
+		}
+		for _, e := range p.g.Effects {
+			switch e.Kind {
+			case WriteBack:
+				if dst, src := c.vals[e.Target], c.vals[e.Value]; dst == src {
+					eager.BumpVersion(dst) // the kernel wrote into it (Node.Into)
+				} else {
+					dst.CopyFrom(src)
+				}
+			case SetGrad:
+				l := e.Leaf.Tensor
+				if l == nil {
+					l = xs[e.Leaf.Input]
+				}
+				if e.Value < 0 {
+					l.SetGrad(nil)
+				} else {
+					l.SetGrad(c.vals[e.Value])
+				}
+			}
+		}
+		for k, o := range p.g.Outputs {
+			t := c.vals[o]
+			if p.outCopy[k] {
+				t = t.Clone()
+			} else if t.RequiresGrad() {
+				t = t.Detach()
+			}
+			outs[k] = t
+		}
+	})
+	return outs
+}

@@ -1,0 +1,554 @@
+package jit
+
+import (
+	"math"
+
+	"github.com/eagerml/eager"
+	"github.com/eagerml/eager/internal/kernels"
+	"github.com/eagerml/eager/internal/parallel"
+)
+
+// Element functions of the fusible ops. They repeat eager's definitions exactly (float32
+// unary math is computed in float64 and rounded, as eager's unary kernels do); the test
+// TestFusedOpsMatchEager checks every one against the eager op, bit for bit, on values
+// that include NaN, infinities, signed zeros and denormals.
+
+const (
+	sqrt2       = 1.4142135623730951
+	sqrt2OverPi = 0.7978845608028654
+)
+
+func sigmoid(v float64) float64 {
+	if v >= 0 {
+		return 1 / (1 + math.Exp(-v))
+	}
+	e := math.Exp(v)
+	return e / (1 + e)
+}
+
+func softplus(v float64) float64 {
+	if v > 0 {
+		return v + math.Log1p(math.Exp(-v))
+	}
+	return math.Log1p(math.Exp(v))
+}
+
+// unaryOps maps an op to its element function given the instruction's parameters.
+var unaryOps = map[string]func(p [2]float64) func(v float64) float64{
+	"Neg":   func([2]float64) func(float64) float64 { return func(v float64) float64 { return -v } },
+	"Exp":   func([2]float64) func(float64) float64 { return math.Exp },
+	"Log":   func([2]float64) func(float64) float64 { return math.Log },
+	"Log1p": func([2]float64) func(float64) float64 { return math.Log1p },
+	"Sqrt":  func([2]float64) func(float64) float64 { return math.Sqrt },
+	"Rsqrt": func([2]float64) func(float64) float64 { return func(v float64) float64 { return 1 / math.Sqrt(v) } },
+	"Abs":   func([2]float64) func(float64) float64 { return math.Abs },
+	"Sign": func([2]float64) func(float64) float64 {
+		return func(v float64) float64 {
+			switch {
+			case v > 0:
+				return 1
+			case v < 0:
+				return -1
+			}
+			return 0 // 0, -0 and NaN, as eager's (and PyTorch's) Sign
+		}
+	},
+	"Sin":     func([2]float64) func(float64) float64 { return math.Sin },
+	"Cos":     func([2]float64) func(float64) float64 { return math.Cos },
+	"Tanh":    func([2]float64) func(float64) float64 { return math.Tanh },
+	"Sigmoid": func([2]float64) func(float64) float64 { return sigmoid },
+	"ReLU": func([2]float64) func(float64) float64 {
+		return func(v float64) float64 {
+			if v > 0 || v != v {
+				return v
+			}
+			return 0
+		}
+	},
+	"Erf": func([2]float64) func(float64) float64 { return math.Erf },
+	"GELU": func([2]float64) func(float64) float64 {
+		return func(v float64) float64 { return 0.5 * v * (1 + math.Erf(v/sqrt2)) }
+	},
+	"GELUTanh": func([2]float64) func(float64) float64 {
+		return func(v float64) float64 { return 0.5 * v * (1 + math.Tanh(sqrt2OverPi*(v+0.044715*v*v*v))) }
+	},
+	"SiLU": func([2]float64) func(float64) float64 { return func(v float64) float64 { return v * sigmoid(v) } },
+	"LeakyReLU": func(p [2]float64) func(float64) float64 {
+		slope := p[0]
+		return func(v float64) float64 {
+			if v > 0 {
+				return v
+			}
+			return v * slope
+		}
+	},
+	"Softplus": func(p [2]float64) func(float64) float64 {
+		beta, threshold := p[0], p[1]
+		return func(v float64) float64 {
+			if v*beta > threshold {
+				return v
+			}
+			return softplus(v*beta) / beta
+		}
+	},
+	"Clamp": func(p [2]float64) func(float64) float64 {
+		lo, hi := p[0], p[1]
+		return func(v float64) float64 {
+			if v != v {
+				return v
+			}
+			return math.Min(math.Max(v, lo), hi)
+		}
+	},
+}
+
+const (
+	bAdd = iota + 1
+	bSub
+	bMul
+	bDiv
+	bPow
+	bMax
+	bMin
+)
+
+var binaryOps = map[string]int{"Add": bAdd, "Sub": bSub, "Mul": bMul, "Div": bDiv, "Pow": bPow, "Maximum": bMax, "Minimum": bMin,
+	"AddInPlace": bAdd, "SubInPlace": bSub, "MulInPlace": bMul, "DivInPlace": bDiv}
+
+var compareOps = map[string]int{"Eq": 1, "Ne": 2, "Lt": 3, "Le": 4, "Gt": 5, "Ge": 6}
+
+func nanMax(a, b float64) float64 {
+	if a != a || b != b {
+		return math.NaN()
+	}
+	if a >= b {
+		return a
+	}
+	return b
+}
+
+func nanMin(a, b float64) float64 {
+	if a != a || b != b {
+		return math.NaN()
+	}
+	if a <= b {
+		return a
+	}
+	return b
+}
+
+func binaryFunc[T float](op int) func(a, b T) T {
+	switch op {
+	case bAdd:
+		return func(a, b T) T { return a + b }
+	case bSub:
+		return func(a, b T) T { return a - b }
+	case bMul:
+		return func(a, b T) T { return a * b }
+	case bDiv:
+		return func(a, b T) T { return a / b }
+	case bPow:
+		return func(a, b T) T { return T(math.Pow(float64(a), float64(b))) }
+	case bMax:
+		return func(a, b T) T { return T(nanMax(float64(a), float64(b))) }
+	case bMin:
+		return func(a, b T) T { return T(nanMin(float64(a), float64(b))) }
+	}
+	return nil
+}
+
+func compareFunc[T float](op int) func(a, b T) bool {
+	switch op {
+	case 1:
+		return func(a, b T) bool { return a == b }
+	case 2:
+		return func(a, b T) bool { return a != b }
+	case 3:
+		return func(a, b T) bool { return a < b }
+	case 4:
+		return func(a, b T) bool { return a <= b }
+	case 5:
+		return func(a, b T) bool { return a > b }
+	}
+	return func(a, b T) bool { return a >= b }
+}
+
+// Instruction executors.
+
+// opnd is an operand resolved for one tile: a slice, or a scalar.
+type opnd[T float] struct {
+	v []T
+	s T
+}
+
+func (o opnd[T]) at(i int) T {
+	if o.v == nil {
+		return o.s
+	}
+	return o.v[i]
+}
+
+// step is one compiled instruction.
+type fstep[T float] func(w *worker[T], dst []T, a []opnd[T])
+
+func compileInst[T float](in Inst, rowLen int) fstep[T] {
+	if mk, ok := unaryOps[in.Op]; ok {
+		f := mk(in.P)
+		switch in.Op {
+		case "Neg":
+			return func(_ *worker[T], dst []T, a []opnd[T]) {
+				if a[0].v == nil {
+					fill(dst, -a[0].s)
+					return
+				}
+				for i, v := range a[0].v[:len(dst)] {
+					dst[i] = -v
+				}
+			}
+		case "ReLU":
+			return func(_ *worker[T], dst []T, a []opnd[T]) {
+				if a[0].v == nil {
+					fill(dst, T(f(float64(a[0].s))))
+					return
+				}
+				// max keeps NaN and turns -0 into +0, as eager's ReLU does, without a
+				// branch to mispredict.
+				for i, v := range a[0].v[:len(dst)] {
+					dst[i] = max(v, 0)
+				}
+			}
+		}
+		return func(_ *worker[T], dst []T, a []opnd[T]) {
+			if a[0].v == nil {
+				fill(dst, T(f(float64(a[0].s))))
+				return
+			}
+			for i, v := range a[0].v[:len(dst)] {
+				dst[i] = T(f(float64(v)))
+			}
+		}
+	}
+	if op, ok := binaryOps[in.Op]; ok {
+		return binaryStep[T](op)
+	}
+	if op, ok := compareOps[in.Op]; ok {
+		f := compareFunc[T](op)
+		return func(_ *worker[T], dst []T, a []opnd[T]) {
+			for i := range dst {
+				if f(a[0].at(i), a[1].at(i)) {
+					dst[i] = 1
+				} else {
+					dst[i] = 0
+				}
+			}
+		}
+	}
+	switch in.Op {
+	case "To", "Copy", "Clone":
+		return func(_ *worker[T], dst []T, a []opnd[T]) {
+			if a[0].v == nil {
+				fill(dst, a[0].s)
+				return
+			}
+			copy(dst, a[0].v)
+		}
+	case "Where":
+		return func(_ *worker[T], dst []T, a []opnd[T]) {
+			for i := range dst {
+				if a[0].at(i) != 0 {
+					dst[i] = a[1].at(i)
+				} else {
+					dst[i] = a[2].at(i)
+				}
+			}
+		}
+	case "AddScaledInPlace":
+		alpha := T(in.P[0])
+		return func(_ *worker[T], dst []T, a []opnd[T]) {
+			for i := range dst {
+				dst[i] = a[0].at(i) + alpha*a[1].at(i)
+			}
+		}
+	case "SumN":
+		add := binaryStep[T](bAdd)
+		return func(w *worker[T], dst []T, a []opnd[T]) {
+			add(w, dst, a[:2])
+			for k := 2; k < len(a); k++ {
+				if a[k].v == nil {
+					s := a[k].s
+					for i := range dst {
+						dst[i] += s
+					}
+					continue
+				}
+				for i, v := range a[k].v[:len(dst)] {
+					dst[i] += v
+				}
+			}
+		}
+	case "Sum", "Amax", "Amin":
+		op := in.Op
+		return func(_ *worker[T], dst []T, a []opnd[T]) {
+			src := a[0].v
+			for r := 0; r < len(dst); r += rowLen {
+				var s T
+				if src == nil {
+					row := make([]T, rowLen) // a broadcast scalar row (rare)
+					fill(row, a[0].s)
+					s = reduceRow(op, row)
+				} else {
+					s = reduceRow(op, src[r:r+rowLen])
+				}
+				fill(dst[r:r+rowLen], s)
+			}
+		}
+	}
+	panic("jit: internal error: no fused kernel for " + in.Op)
+}
+
+// reduceRow reduces one row as eager's reductions do: Sum with the same kernel (float64
+// accumulation in a fixed lane order), Amax and Amin returning the first NaN.
+func reduceRow[T float](op string, row []T) T {
+	switch op {
+	case "Sum":
+		return kernels.Sum(row)
+	}
+	best := row[0]
+	if best != best {
+		return best
+	}
+	isMax := op == "Amax"
+	for _, v := range row {
+		if v != v {
+			return v
+		}
+		if (isMax && v > best) || (!isMax && v < best) {
+			best = v
+		}
+	}
+	return best
+}
+
+func fill[T any](dst []T, v T) {
+	for i := range dst {
+		dst[i] = v
+	}
+}
+
+// binaryStep returns the loop for a binary op. Add, Sub, Mul and Div use the kernels eager
+// uses for contiguous operands (internal/kernels), so they get whatever vector code those
+// have; a scalar on the left of a commutative op is moved to the right (IEEE addition and
+// multiplication are commutative, bit for bit).
+func binaryStep[T float](op int) fstep[T] {
+	f := binaryFunc[T](op)
+	return func(_ *worker[T], dst []T, a []opnd[T]) {
+		x, y := a[0], a[1]
+		switch {
+		case x.v != nil && y.v != nil:
+			switch op {
+			case bAdd:
+				kernels.Add(dst, x.v, y.v)
+			case bSub:
+				kernels.Sub(dst, x.v, y.v)
+			case bMul:
+				kernels.Mul(dst, x.v, y.v)
+			case bDiv:
+				kernels.Div(dst, x.v, y.v)
+			default:
+				xv, yv := x.v[:len(dst)], y.v[:len(dst)]
+				for i := range dst {
+					dst[i] = f(xv[i], yv[i])
+				}
+			}
+		case x.v != nil:
+			switch op {
+			case bAdd:
+				kernels.AddScalar(dst, x.v, y.s)
+			case bSub:
+				kernels.SubScalar(dst, x.v, y.s)
+			case bMul:
+				kernels.MulScalar(dst, x.v, y.s)
+			case bDiv:
+				kernels.DivScalar(dst, x.v, y.s)
+			default:
+				xv, s := x.v[:len(dst)], y.s
+				for i := range dst {
+					dst[i] = f(xv[i], s)
+				}
+			}
+		case y.v != nil:
+			switch op {
+			case bAdd:
+				kernels.AddScalar(dst, y.v, x.s)
+			case bSub:
+				kernels.ScalarSub(dst, x.s, y.v)
+			case bMul:
+				kernels.MulScalar(dst, y.v, x.s)
+			case bDiv:
+				kernels.ScalarDiv(dst, x.s, y.v)
+			default:
+				s, yv := x.s, y.v[:len(dst)]
+				for i := range dst {
+					dst[i] = f(s, yv[i])
+				}
+			}
+		default:
+			fill(dst, f(x.s, y.s))
+		}
+	}
+}
+
+// worker holds one goroutine's scratch memory for running a program.
+type worker[T float] struct {
+	slots [][]T
+	inBuf [][]T
+	regs  [][]T
+	ops   []opnd[T]
+	ins   []opnd[T]
+}
+
+func init() {
+	nativeKernels["Fused"] = func(p *plan, i int) kernel {
+		if p.g.Nodes[i].Fused.T == eager.Float64 {
+			return fusedKernel[float64](p, i)
+		}
+		return fusedKernel[float32](p, i)
+	}
+	nativeKernels["FusedOutput"] = func(p *plan, i int) kernel {
+		return func(c *execCtx) *eager.Tensor { return c.vals[i] }
+	}
+}
+
+// fusedKernel runs a program over its iteration shape, tile by tile, in parallel.
+func fusedKernel[T float](p *plan, i int) kernel {
+	n := p.g.Nodes[i]
+	prog := n.Fused
+	outNodes := make([]int, len(prog.Outs))
+	outNodes[0] = i
+	for j, m := range p.g.Nodes {
+		if m.Op == "FusedOutput" && m.Args[0] == i {
+			outNodes[attrInt(m.Attrs, "index")] = j
+		}
+	}
+	steps := make([]fstep[T], len(prog.Insts))
+	for k, in := range prog.Insts {
+		steps[k] = compileInst[T](in, prog.RowLen)
+	}
+	total := numel(prog.Shape)
+	rowLen := prog.RowLen
+	tileLen := rowLen * max(1, p.cfg.tile/rowLen)
+	tiles := (total + tileLen - 1) / tileLen
+	grain := max(1, (1<<15)/tileLen)
+	maxArgs := 0
+	for _, in := range prog.Insts {
+		maxArgs = max(maxArgs, len(in.Args))
+	}
+	args := n.Args
+	return func(c *execCtx) *eager.Tensor {
+		srcs := make([]source[T], prog.NIn)
+		for k, a := range args {
+			srcs[k] = newSource[T](c.vals[a], prog.Shape)
+		}
+		outs := make([]*eager.Tensor, len(prog.Outs))
+		direct := make([][]T, len(prog.Regs)) // output buffers of registers with Slots -1
+		type rowOut struct {
+			reg  int
+			t    []T
+			b    []bool
+			row  bool
+			full bool
+		}
+		var extra []rowOut
+		for k, o := range prog.Outs {
+			t := c.outputTensor(p, outNodes[k])
+			outs[k] = t
+			if prog.Slots[o.Reg] < 0 {
+				d, off := eager.StorageData[T](t)
+				direct[o.Reg] = d[off : off+total]
+				continue
+			}
+			ro := rowOut{reg: o.Reg, row: prog.Regs[o.Reg].Row}
+			if o.DType == eager.Bool {
+				d, off := eager.StorageData[bool](t)
+				ro.b = d[off : off+t.Numel()]
+			} else {
+				d, off := eager.StorageData[T](t)
+				ro.t = d[off : off+t.Numel()]
+			}
+			extra = append(extra, ro)
+		}
+		parallel.For(tiles, grain, func(lo, hi int) {
+			w := &worker[T]{slots: make([][]T, prog.NSlots), inBuf: make([][]T, prog.NIn),
+				regs: make([][]T, len(prog.Regs)), ops: make([]opnd[T], maxArgs), ins: make([]opnd[T], prog.NIn)}
+			for s := range w.slots {
+				w.slots[s] = make([]T, tileLen)
+			}
+			for k := range w.inBuf {
+				if srcs[k].mode == srcGather {
+					w.inBuf[k] = make([]T, tileLen)
+				}
+			}
+			for t := lo; t < hi; t++ {
+				pos := t * tileLen
+				m := min(tileLen, total-pos)
+				for r, s := range prog.Slots {
+					if s >= 0 {
+						w.regs[r] = w.slots[s][:m]
+					} else {
+						w.regs[r] = direct[r][pos : pos+m]
+					}
+				}
+				for k := range srcs {
+					switch srcs[k].mode {
+					case srcDirect:
+						w.ins[k] = opnd[T]{v: srcs[k].data[pos : pos+m]}
+					case srcScalar:
+						w.ins[k] = opnd[T]{s: srcs[k].scalar}
+					default:
+						w.ins[k] = opnd[T]{v: srcs[k].tile(w.inBuf[k][:m], pos)}
+					}
+				}
+				for k, in := range prog.Insts {
+					ops := w.ops[:len(in.Args)]
+					for j, a := range in.Args {
+						switch a.Kind {
+						case OpReg:
+							ops[j] = opnd[T]{v: w.regs[a.Index]}
+						case OpIn:
+							ops[j] = w.ins[a.Index]
+						default:
+							ops[j] = opnd[T]{s: T(a.Imm)}
+						}
+					}
+					steps[k](w, w.regs[in.Dst], ops)
+				}
+				for _, ro := range extra {
+					reg := w.regs[ro.reg]
+					if ro.row {
+						first := pos / rowLen
+						for r := 0; r*rowLen < m; r++ {
+							v := reg[r*rowLen]
+							if ro.b != nil {
+								ro.b[first+r] = v != 0
+							} else {
+								ro.t[first+r] = v
+							}
+						}
+						continue
+					}
+					for j := 0; j < m; j++ {
+						if ro.b != nil {
+							ro.b[pos+j] = reg[j] != 0
+						} else {
+							ro.t[pos+j] = reg[j]
+						}
+					}
+				}
+			}
+		})
+		for k := 1; k < len(outs); k++ {
+			c.vals[outNodes[k]] = outs[k]
+		}
+		return outs[0]
+	}
+}

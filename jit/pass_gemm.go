@@ -1,0 +1,93 @@
+package jit
+
+import "github.com/eagerml/eager"
+
+// FuseGemm folds the epilogue of a matrix product into it: Bmm, then optionally Views that
+// keep the last dim (MatMul's reshapes), then an Add of a bias that broadcasts along the
+// last dim, then optionally an activation (ReLU, GELU, SiLU, Tanh, ...), become one Gemm
+// node. The Gemm kernel computes the product a block of rows at a time and applies bias and
+// activation to each block while it is in cache, instead of three passes over memory. Each
+// element is computed as eager does (the same GEMM kernel, then y+b, then the activation in
+// float64 rounded), so the results are bit-identical. Intermediates must have no other use.
+func FuseGemm(g *Graph) *Graph {
+	g = g.clone()
+	users := g.users()
+	esc := g.escapes()
+	single := func(v int) (int, bool) {
+		if len(users[v]) != 1 || esc[v] {
+			return 0, false
+		}
+		return users[v][0], true
+	}
+	for i, n := range g.Nodes {
+		if n.Op != "Bmm" || !n.DType.IsFloat() {
+			continue
+		}
+		N := n.Shape[2]
+		cur := i
+		bias, act := -1, ""
+		var params [2]float64
+		for {
+			u, ok := single(cur)
+			if !ok || g.Nodes[u].Op != "View" {
+				break
+			}
+			if s := g.Nodes[u].Shape; len(s) == 0 || s[len(s)-1] != N {
+				break
+			}
+			cur = u
+		}
+		if u, ok := single(cur); ok && g.Nodes[u].Op == "Add" && sameInts(g.Nodes[u].Shape, g.Nodes[cur].Shape) && g.Nodes[u].DType == n.DType {
+			other := g.Nodes[u].Args[1]
+			if other == cur {
+				other = g.Nodes[u].Args[0]
+			}
+			if isRowVector(g.Nodes[other], N, n.DType) && other != cur {
+				bias, cur = other, u
+			}
+		}
+		if u, ok := single(cur); ok && gemmActivation(g.Nodes[u].Op) && g.Nodes[u].DType == n.DType {
+			act, cur = g.Nodes[u].Op, u
+			switch act {
+			case "LeakyReLU":
+				params[0] = attrFloat(g.Nodes[u].Attrs, "slope")
+			case "Softplus":
+				params = [2]float64{attrFloat(g.Nodes[u].Attrs, "beta"), attrFloat(g.Nodes[u].Attrs, "threshold")}
+			case "Clamp":
+				params = [2]float64{attrFloat(g.Nodes[u].Attrs, "min"), attrFloat(g.Nodes[u].Attrs, "max")}
+			}
+		}
+		if bias < 0 && act == "" {
+			continue
+		}
+		out := g.Nodes[cur]
+		args := []int{n.Args[0], n.Args[1]}
+		if bias >= 0 {
+			args = append(args, bias)
+		}
+		out.Op, out.Args = "Gemm", args
+		out.Attrs = []eager.Attr{{Name: "bias", Value: bias >= 0}, {Name: "act", Value: act}, {Name: "p0", Value: params[0]}, {Name: "p1", Value: params[1]}}
+	}
+	return DCE(g)
+}
+
+// isRowVector reports whether n broadcasts along the last dim only: shape [..1.., N].
+func isRowVector(n *Node, N int, dt eager.DType) bool {
+	if n.DType != dt || len(n.Shape) == 0 || n.Shape[len(n.Shape)-1] != N {
+		return false
+	}
+	for _, s := range n.Shape[:len(n.Shape)-1] {
+		if s != 1 {
+			return false
+		}
+	}
+	return true
+}
+
+func gemmActivation(op string) bool {
+	switch op {
+	case "ReLU", "GELU", "GELUTanh", "SiLU", "Tanh", "Sigmoid", "LeakyReLU", "Softplus", "Clamp":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,296 @@
+package jit
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/eagerml/eager"
+	"github.com/eagerml/eager/nn"
+)
+
+// traced returns fn's graph as traced (no passes) on xs.
+func traced(t *testing.T, fn func(xs ...*eager.Tensor) []*eager.Tensor, xs ...*eager.Tensor) *Graph {
+	t.Helper()
+	f := Compile(fn, WithPasses())
+	f.Call(xs...)
+	return f.Graph()
+}
+
+// runPass applies pass name to g, logs both graphs and checks the result still computes
+// what eager does.
+func runPass(t *testing.T, name string, g *Graph) *Graph {
+	t.Helper()
+	out := passTable[name](g, &config{tile: 2048})
+	t.Logf("before %s:\n%s\nafter %s:\n%s", name, g, name, out)
+	return out
+}
+
+// checkGraph runs g on xs and compares with fn.
+func checkGraph(t *testing.T, g *Graph, fn func(xs ...*eager.Tensor) []*eager.Tensor, xs ...*eager.Tensor) {
+	t.Helper()
+	got := newPlan(g, &config{tile: 2048}).run(xs)
+	want := fn(xs...)
+	for i := range want {
+		if err := sameNumbers(got[i], want[i]); err != nil {
+			t.Fatalf("output %d: %v\n%s", i, err, g)
+		}
+	}
+}
+
+func TestPassDCE(t *testing.T) {
+	fn := func(xs ...*eager.Tensor) []*eager.Tensor {
+		_ = xs[0].Sin() // unused
+		return []*eager.Tensor{xs[0].Exp()}
+	}
+	x := eager.Randn(3)
+	g := traced(t, fn, x)
+	after := runPass(t, "dce", g)
+	if g.Count("Sin") != 1 || after.Count("Sin") != 0 || after.Count("Exp") != 1 {
+		t.Fatal("DCE did not remove the unused Sin")
+	}
+	checkGraph(t, after, fn, x)
+}
+
+func TestPassDCEKeepsRandomDraws(t *testing.T) {
+	fn := func(xs ...*eager.Tensor) []*eager.Tensor {
+		_ = eager.Rand(3) // unused, but it advances the generator
+		return []*eager.Tensor{xs[0].Add(eager.Rand(3))}
+	}
+	g := runPass(t, "dce", traced(t, fn, eager.Zeros(3)))
+	if g.Count("Rand") != 2 {
+		t.Fatalf("DCE removed a random draw:\n%s", g)
+	}
+}
+
+func TestPassCSE(t *testing.T) {
+	fn := func(xs ...*eager.Tensor) []*eager.Tensor {
+		x, y := xs[0], xs[1]
+		a := x.Mul(y).Add(x.Mul(y))
+		return []*eager.Tensor{a.MulScalar(0.5).Add(a.MulScalar(0.5))}
+	}
+	x, y := eager.Randn(4), eager.Randn(4)
+	g := traced(t, fn, x, y)
+	after := runPass(t, "dce", runPass(t, "cse", g))
+	if after.Count("Mul") != 2 || after.Count("Const") != 1 {
+		t.Fatalf("CSE left %d Muls and %d Consts, want 2 and 1", after.Count("Mul"), after.Count("Const"))
+	}
+	checkGraph(t, after, fn, x, y)
+}
+
+func TestPassFold(t *testing.T) {
+	fn := func(xs ...*eager.Tensor) []*eager.Tensor {
+		c := eager.Full(2, 3).Mul(eager.Full(3, 3)).Exp() // computed from constants only
+		return []*eager.Tensor{xs[0].Add(c)}
+	}
+	x := eager.Randn(3)
+	g := traced(t, fn, x)
+	after := runPass(t, "fold", g)
+	if after.Count("Exp") != 0 || after.Count("Mul") != 0 || after.Count("Add") != 1 {
+		t.Fatal("Fold did not fold the constant subexpression")
+	}
+	checkGraph(t, after, fn, x)
+}
+
+func TestPassSimplify(t *testing.T) {
+	fn := func(xs ...*eager.Tensor) []*eager.Tensor {
+		x := xs[0]
+		y := x.MulScalar(1).DivScalar(1).SubScalar(0).AddScalar(0).Neg().Neg()
+		y = y.T().T().Reshape(6).Reshape(3, 2).Reshape(2, 3)
+		z := x.Permute(1, 0).Permute(1, 0).Mul(eager.Full(1, 2, 3)) // 1 broadcast: still x
+		w := x.MulScalar(1).Reshape(1, 2, 3)                        // keeps its reshape
+		return []*eager.Tensor{y, z, w}
+	}
+	x := eager.Randn(2, 3)
+	g := traced(t, fn, x)
+	after := runPass(t, "simplify", g)
+	if after.Outputs[0] != 0 || after.Outputs[1] != 0 {
+		t.Fatalf("outputs 0 and 1 should simplify to the input:\n%s", after)
+	}
+	if after.Count("View") != 1 || after.Count("Mul") != 0 || after.Count("Permute") != 0 {
+		t.Fatalf("unexpected graph:\n%s", after)
+	}
+	checkGraph(t, after, fn, x)
+	// x*1 with broadcasting or promotion is not the identity.
+	fn2 := func(xs ...*eager.Tensor) []*eager.Tensor { return []*eager.Tensor{xs[0].Mul(eager.Ones(4, 3))} }
+	if g := runPass(t, "simplify", traced(t, fn2, eager.Randn(3))); g.Count("Mul") != 1 {
+		t.Fatal("simplified a broadcasting x*1")
+	}
+}
+
+func TestPassSumChains(t *testing.T) {
+	fn := func(xs ...*eager.Tensor) []*eager.Tensor {
+		s := xs[0]
+		for _, x := range xs[1:5] {
+			s = s.Add(x)
+		}
+		s = xs[5].Add(s) // x + chain continues the chain
+		return []*eager.Tensor{s, xs[0].Add(xs[1])}
+	}
+	var xs []*eager.Tensor
+	for i := 0; i < 6; i++ {
+		xs = append(xs, eager.Randn(3, 4))
+	}
+	xs[2] = eager.Randn(4) // broadcasting term
+	g := traced(t, fn, xs...)
+	after := runPass(t, "sumchain", g)
+	if after.Count("SumN") != 1 || after.Count("Add") != 1 {
+		t.Fatalf("want one SumN and the separate Add:\n%s", after)
+	}
+	for _, n := range after.Nodes {
+		if n.Op == "SumN" && len(n.Args) != 6 {
+			t.Fatalf("SumN has %d terms, want 6", len(n.Args))
+		}
+	}
+	checkGraph(t, after, fn, xs...)
+}
+
+func TestPassFuseElementwise(t *testing.T) {
+	fn := func(xs ...*eager.Tensor) []*eager.Tensor {
+		x, w, b := xs[0], xs[1], xs[2]
+		return []*eager.Tensor{x.Mul(w).Add(b).ReLU().MulScalar(0.5).Add(x)}
+	}
+	xs := []*eager.Tensor{eager.Randn(64, 100), eager.Randn(64, 100), eager.Randn(100)}
+	after := runPass(t, "fuse", traced(t, fn, xs...))
+	if after.Count("Fused") != 1 || len(after.Nodes) != 5 {
+		t.Fatalf("want one Fused node over 3 inputs and a constant-free program:\n%s", after)
+	}
+	checkGraph(t, after, fn, xs...)
+	checkGraph(t, PlanMemory(after), fn, xs...)
+}
+
+func TestPassFuseReductionEpilogue(t *testing.T) {
+	layerNorm := func(xs ...*eager.Tensor) []*eager.Tensor {
+		x := xs[0]
+		m := x.MeanKeepDim(-1)
+		d := x.Sub(m)
+		v := d.Mul(d).MeanKeepDim(-1)
+		return []*eager.Tensor{d.Div(v.AddScalar(1e-5).Sqrt()).Mul(xs[1]).Add(xs[2])}
+	}
+	xs := []*eager.Tensor{eager.Randn(33, 700), eager.Randn(700), eager.Randn(700)}
+	g := runPass(t, "fuse", runPass(t, "fold", traced(t, layerNorm, xs...)))
+	if g.Count("Fused") != 1 || g.Count("Sum") != 0 || !strings.Contains(g.String(), "rows of 700") {
+		t.Fatalf("layer norm is not one fused loop over rows:\n%s", g)
+	}
+	checkGraph(t, g, layerNorm, xs...)
+	for _, tile := range []int{64, 700, 5000} {
+		got := newPlan(g, &config{tile: tile}).run(xs)
+		if err := sameNumbers(got[0], layerNorm(xs...)[0]); err != nil {
+			t.Fatalf("tile %d: %v", tile, err)
+		}
+	}
+	mse := func(xs ...*eager.Tensor) []*eager.Tensor { return []*eager.Tensor{xs[0].Sub(xs[1]).Square().Sum(-1)} }
+	ys := []*eager.Tensor{eager.Randn(5, 9), eager.Randn(5, 9)}
+	g = runPass(t, "fuse", traced(t, mse, ys...))
+	if g.Count("Fused") != 1 || len(g.Nodes) != 3 {
+		t.Fatalf("sum of squared errors is not one fused node:\n%s", g)
+	}
+	checkGraph(t, g, mse, ys...)
+}
+
+func TestPassGemmEpilogue(t *testing.T) {
+	w, b := eager.Randn(16, 4), eager.Randn(16) // nn.Linear's layout: [out, in]
+	fn := func(xs ...*eager.Tensor) []*eager.Tensor {
+		return []*eager.Tensor{nn.LinearFn(xs[0], w, b).GELU(), xs[0].MatMul(w.T()).Add(b)}
+	}
+	x := eager.Randn(2, 5, 4)
+	g := runPass(t, "gemm", runPass(t, "dce", traced(t, fn, x)))
+	if g.Count("Gemm") != 2 || g.Count("Bmm") != 0 || g.Count("GELU") != 0 {
+		t.Fatalf("want two Gemm nodes with the epilogues folded in:\n%s", g)
+	}
+	checkGraph(t, g, fn, x)
+}
+
+func TestPassMemoryPlan(t *testing.T) {
+	fn := func(xs ...*eager.Tensor) []*eager.Tensor {
+		a := xs[0].Exp().Mul(xs[1]).Softmax(-1) // Softmax is not fused: it separates groups
+		b := a.Tanh().Add(xs[1]).Softmax(-1)
+		c := b.Sigmoid().Mul(xs[1]).Softmax(-1)
+		return []*eager.Tensor{c.Neg().AddScalar(1)}
+	}
+	xs := []*eager.Tensor{eager.Randn(8, 32), eager.Randn(8, 32)}
+	g := runPass(t, "memplan", runPass(t, "fuse", runPass(t, "fold", traced(t, fn, xs...))))
+	if !strings.Contains(g.String(), "# memplan:") {
+		t.Fatalf("no memory plan summary:\n%s", g)
+	}
+	checkGraph(t, g, fn, xs...)
+	p := newPlan(g, &config{tile: 2048})
+	for i := 0; i < 3; i++ { // buffers are reused across calls
+		if err := sameNumbers(p.run(xs)[0], fn(xs...)[0]); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// Every fusible op, computed by a fused kernel, gives eager's bits, on values that include
+// NaN, infinities, signed zeros, denormals and large magnitudes.
+func TestFusedOpsMatchEager(t *testing.T) {
+	special := []float64{math.NaN(), math.Inf(1), math.Inf(-1), 0, math.Copysign(0, -1), 1e-40, -1e-40, 5e-324,
+		1e-8, 0.5, -0.5, 1, -1, 2.5, -3, 20, -20, 30, 88, -88, 100, 1e30, -1e30, 1e300, 0.044715, 3.14159}
+	for _, dt := range []eager.DType{eager.Float32, eager.Float64} {
+		vals := eager.FromSlice(special).To(dt)
+		ones := eager.OnesOf(dt, len(special))
+		check := func(name string, fn func(xs ...*eager.Tensor) []*eager.Tensor, xs ...*eager.Tensor) {
+			t.Helper()
+			f := Compile(fn)
+			got := f.Call(xs...)
+			if f.Graph().Count("Fused") == 0 {
+				t.Fatalf("%s %v: not fused:\n%s", name, dt, f.Graph())
+			}
+			got = f.Call(xs...) // the replay, not the trace
+			want := fn(xs...)
+			for i := range want {
+				g, w := got[i].Float64s(), want[i].Float64s()
+				for j := range g {
+					if math.Float64bits(g[j]) != math.Float64bits(w[j]) && !(math.IsNaN(g[j]) && math.IsNaN(w[j])) {
+						t.Fatalf("%s %v at %v: got %v, want %v", name, dt, special[j%len(special)], g[j], w[j])
+					}
+				}
+			}
+		}
+		for name := range unaryOps {
+			name := name
+			check(name, func(xs ...*eager.Tensor) []*eager.Tensor {
+				var y *eager.Tensor
+				switch name {
+				case "LeakyReLU":
+					y = xs[0].LeakyReLU(0.1)
+				case "Softplus":
+					y = xs[0].Softplus(2, 10)
+				case "Clamp":
+					y = xs[0].Clamp(-2.5, 0.7)
+				default:
+					y = replayTable[name]([]*eager.Tensor{xs[0]}, nil)
+				}
+				return []*eager.Tensor{y.Mul(xs[1])}
+			}, vals, ones)
+		}
+		// Binary ops on every pair of special values.
+		n := len(special)
+		a := vals.Reshape(n, 1).Expand(n, n).Contiguous()
+		b := vals.Reshape(1, n).Expand(n, n).Contiguous()
+		one := eager.OnesOf(dt, n, n)
+		for name := range binaryOps {
+			if strings.HasSuffix(name, "InPlace") {
+				continue
+			}
+			name := name
+			check(name, func(xs ...*eager.Tensor) []*eager.Tensor {
+				return []*eager.Tensor{replayTable[name](xs[:2], nil).Mul(xs[2])}
+			}, a, b, one)
+		}
+		check("Where/Gt/To", func(xs ...*eager.Tensor) []*eager.Tensor {
+			m := xs[0].Gt(xs[1])
+			return []*eager.Tensor{eager.Where(m, xs[0], xs[1]).Add(m.To(xs[0].DType())), xs[0].Le(xs[1].Neg())}
+		}, a, b)
+		check("AddScaled", func(xs ...*eager.Tensor) []*eager.Tensor {
+			c := xs[0].Mul(xs[2])
+			eager.NoGrad(func() { c.AddScaledInPlace(xs[1], 0.3) })
+			return []*eager.Tensor{c.Mul(xs[2])}
+		}, a, b, one)
+		check("Sum/Amax/Amin", func(xs ...*eager.Tensor) []*eager.Tensor {
+			y := xs[0].Mul(xs[1])
+			return []*eager.Tensor{y.Sum(-1), y.MaxKeepDim(-1).Add(y), y.Min(-1)}
+		}, a, b)
+	}
+}

@@ -1,0 +1,157 @@
+package eager
+
+import "fmt"
+
+// ReplayOp runs the primitive op name on inputs with the attrs an OpObserver saw for it,
+// for the primitives whose geometry is internal (convolution, pooling, normalisation and
+// their backward ops): a graph executor such as jit re-runs a recorded op through it. The
+// inputs are those the observer saw (nil weights and biases left out, as the has_weight
+// and has_bias attrs say). For MaxPool2d the attr "output" = 1 selects the indices. It
+// returns an error for an op it does not know or attrs it cannot use.
+func ReplayOp(name string, in []*Tensor, attrs []Attr) (out *Tensor, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if e, ok := r.(*Error); ok {
+				err = e
+				return
+			}
+			if e, ok := r.(error); ok {
+				err = fmt.Errorf("eager: replay of %s: %w", name, e)
+				return
+			}
+			panic(r)
+		}
+	}()
+	a := attrMap(attrs)
+	switch name {
+	case "Conv2d", "ConvTranspose2d", "Conv2dBackwardWeight":
+		p := convGeom{}
+		p.sh, p.sw = a.pair("stride")
+		p.ph, p.pw = a.pair("padding")
+		p.dh, p.dw = a.pair("dilation")
+		p.kh, p.kw = a.pair("kernel_size")
+		p.h, p.w = a.pair("input_size")
+		p.oh, p.ow = a.pair("output_size")
+		p.g = a.int("groups")
+		var b *Tensor
+		switch name {
+		case "Conv2d": // x [n c h w], w [o c/g kh kw], b
+			p.n, p.c, p.o = in[0].shape[0], in[0].shape[1], in[1].shape[0]
+			if len(in) > 2 {
+				b = in[2]
+			}
+			return conv2d(in[0], in[1], b, p), nil
+		case "ConvTranspose2d": // y [n o oh ow], w [o c/g kh kw], b
+			p.n, p.o, p.c = in[0].shape[0], in[0].shape[1], in[1].shape[1]*p.g
+			if len(in) > 2 {
+				b = in[2]
+			}
+			return convTranspose2d(in[0], in[1], b, p), nil
+		default: // x [n c h w], y [n o oh ow]
+			p.n, p.c, p.o = in[0].shape[0], in[0].shape[1], in[1].shape[1]
+			return conv2dBackwardWeight(in[0], in[1], p), nil
+		}
+	case "MaxPool2d", "AvgPool2d", "AvgPool2dBackward", "AdaptiveAvgPool2d", "AdaptiveAvgPool2dBackward":
+		p := poolGeom{n: in[0].shape[0], c: in[0].shape[1]}
+		p.h, p.w = a.pair("input_size")
+		p.oh, p.ow = a.pair("output_size")
+		if name != "AdaptiveAvgPool2d" && name != "AdaptiveAvgPool2dBackward" {
+			p.kh, p.kw = a.pair("kernel_size")
+			p.sh, p.sw = a.pair("stride")
+			p.ph, p.pw = a.pair("padding")
+			p.dh, p.dw = a.pair("dilation")
+			p.ceil = a.bool("ceil_mode")
+			p.excludePad = !a.bool("count_include_pad")
+			p.divisor = a.int("divisor_override")
+		}
+		switch name {
+		case "MaxPool2d":
+			v, idx := maxPool2d(in[0], p)
+			if o, _ := a["output"].(int); o == 1 {
+				return idx, nil
+			}
+			return v, nil
+		case "AvgPool2d":
+			return avgPool2d(in[0], p), nil
+		case "AvgPool2dBackward":
+			return avgPool2dBackward(in[0], p), nil
+		case "AdaptiveAvgPool2d":
+			return adaptiveAvgPool2d(in[0], p), nil
+		default:
+			return adaptiveAvgPool2dBackward(in[0], p), nil
+		}
+	case "MaxPool2dBackward":
+		return maxPool2dBackward(in[0], in[1], a.ints("shape")), nil
+	case "MaxPool2dGather":
+		return maxPool2dGather(in[0], in[1]), nil
+	case "NormBackward":
+		return replayNormBackward(in, a), nil
+	case "LayerNorm", "BatchNorm":
+		var w, b *Tensor
+		k := 1
+		if a.bool("has_weight") {
+			w, k = in[k], k+1
+		}
+		if a.bool("has_bias") {
+			b = in[k]
+		}
+		if name == "LayerNorm" {
+			return LayerNorm(in[0], a.ints("normalizedShape"), w, b, a.float("eps")), nil
+		}
+		if a.bool("updates_running_stats") {
+			return nil, fmt.Errorf("eager: BatchNorm in training mode updates its running statistics, which a replayed graph does not do; run it eagerly or in evaluation mode")
+		}
+		return BatchNorm(in[0], nil, nil, w, b, true, a.float("momentum"), a.float("eps")), nil
+	}
+	return nil, fmt.Errorf("eager: ReplayOp does not know op %q", name)
+}
+
+type attrs map[string]any
+
+func attrMap(as []Attr) attrs {
+	m := attrs{}
+	for _, a := range as {
+		m[a.Name] = a.Value
+	}
+	return m
+}
+
+func (a attrs) ints(k string) []int {
+	v, ok := a[k].([]int)
+	if !ok {
+		panic(fmt.Errorf("attr %q missing or not []int", k))
+	}
+	return v
+}
+
+func (a attrs) pair(k string) (int, int) {
+	v := a.ints(k)
+	if len(v) != 2 {
+		panic(fmt.Errorf("attr %q has %d values, want 2", k, len(v)))
+	}
+	return v[0], v[1]
+}
+
+func (a attrs) int(k string) int {
+	v, ok := a[k].(int)
+	if !ok {
+		panic(fmt.Errorf("attr %q missing or not int", k))
+	}
+	return v
+}
+
+func (a attrs) float(k string) float64 {
+	v, ok := a[k].(float64)
+	if !ok {
+		panic(fmt.Errorf("attr %q missing or not float64", k))
+	}
+	return v
+}
+
+func (a attrs) bool(k string) bool {
+	v, ok := a[k].(bool)
+	if !ok {
+		panic(fmt.Errorf("attr %q missing or not bool", k))
+	}
+	return v
+}
