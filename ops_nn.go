@@ -59,6 +59,7 @@ func Dropout(x *Tensor, p float64, train bool) *Tensor {
 // The statistics are accumulated in float64 with two passes, so inputs with a large common
 // offset keep their precision. PyTorch's default eps is 1e-5.
 func LayerNorm(x *Tensor, normalizedShape []int, weight, bias *Tensor, eps float64) *Tensor {
+	t0 := opStart()
 	const op = "LayerNorm"
 	checkFloatInput(op, x)
 	ns := normalizedShape
@@ -87,7 +88,7 @@ func LayerNorm(x *Tensor, normalizedShape []int, weight, bias *Tensor, eps float
 		}
 	}
 	if slowPath.Load() != 0 {
-		notify(opLayerNorm, out, []Attr{{"normalizedShape", copyInts(ns)}, {"eps", eps}}, x, weight, bias)
+		notifyTimed(opLayerNorm, t0, out, []Attr{{"normalizedShape", copyInts(ns)}, {"eps", eps}}, x, weight, bias)
 	}
 	return out
 }
@@ -108,6 +109,7 @@ func LayerNorm(x *Tensor, normalizedShape []int, weight, bias *Tensor, eps float
 // does). weight and bias hold C elements and may be nil. PyTorch's defaults are momentum 0.1
 // and eps 1e-5. Training needs more than one value per channel.
 func BatchNorm(x, runningMean, runningVar, weight, bias *Tensor, training bool, momentum, eps float64) *Tensor {
+	t0 := opStart()
 	const op = "BatchNorm"
 	checkFloatInput(op, x)
 	if len(x.shape) < 2 {
@@ -193,7 +195,7 @@ func BatchNorm(x, runningMean, runningVar, weight, bias *Tensor, training bool, 
 		}
 	}
 	if slowPath.Load() != 0 {
-		notify(opBatchNorm, out, []Attr{{"momentum", momentum}, {"eps", eps}}, x, w, b)
+		notifyTimed(opBatchNorm, t0, out, []Attr{{"momentum", momentum}, {"eps", eps}}, x, w, b)
 	}
 	return out
 }

@@ -21,6 +21,7 @@ type unaryDef struct {
 }
 
 func (d *unaryDef) apply(x *Tensor) *Tensor {
+	t0 := opStart()
 	if x == nil {
 		failf(d.op.Name, "nil tensor argument")
 	}
@@ -76,7 +77,7 @@ func (d *unaryDef) apply(x *Tensor) *Tensor {
 		}
 	}
 	if slowPath.Load() != 0 {
-		notify(d.op, out, nil, x)
+		notifyTimed(d.op, t0, out, nil, x)
 	}
 	return out
 }
