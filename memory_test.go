@@ -52,7 +52,6 @@ func TestMemoryStats(t *testing.T) {
 	runtime.KeepAlive(v)
 	runtime.KeepAlive(y)
 	runtime.KeepAlive(big)
-	x, v, y, big = nil, nil, nil, nil
 	if live := waitLive(base); live != base {
 		t.Fatalf("live %d after the tensors were collected, want %d", live, base)
 	}

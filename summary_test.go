@@ -1,6 +1,7 @@
 package eager
 
 import (
+	"fmt"
 	"math"
 	"testing"
 )
@@ -46,4 +47,10 @@ func TestSummaryIsInvisible(t *testing.T) {
 	if seen := opsSeen(func() { _ = x.Summary() }); len(seen) != 0 {
 		t.Fatalf("Summary ran ops %v", seen)
 	}
+}
+
+func ExampleTensor_Summary() {
+	x := FromSlice([]float32{0.5, -1, 2, float32(math.NaN())}, 2, 2)
+	fmt.Println(x.Summary())
+	// Output: shape=[2 2] dtype=float32 min=-1 max=2 mean=0.5 std=1.5 nan=1 inf=0
 }

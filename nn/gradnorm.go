@@ -73,8 +73,8 @@ type GradLimits struct {
 
 // GradProblem is one parameter whose gradient norm CheckGradNorms flagged.
 type GradProblem struct {
-	Name string
-	Norm float64
+	Name  string
+	Norm  float64
 	Kind  string  // "non-finite", "exploding", "vanishing" or "missing"
 	Limit float64 // the threshold crossed, for "exploding" and "vanishing"
 }

@@ -50,6 +50,7 @@ type recorder struct {
 	memPrev bool
 	memAt   eager.MemStats
 	remove  func()
+	stopped bool // set by Stop: a probe call already under way records nothing
 }
 
 var (
@@ -90,6 +91,7 @@ func Stop() *Report {
 	eager.TrackMemory(r.memPrev)
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.stopped = true
 	rep := &Report{Events: r.events, Wall: time.Duration(end - r.start), MemStart: r.memAt, MemEnd: eager.MemoryStats(),
 		PeakLiveBytes: r.peak, Tracks: len(r.tracks)}
 	computeSelf(rep.Events)
@@ -126,6 +128,9 @@ func (r *recorder) record(ev *eager.OpEvent) {
 	live := eager.MemoryStats().LiveBytes
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.stopped {
+		return
+	}
 	start := ev.Start
 	if start == 0 || start < r.start {
 		start, e.Untimed = ev.End, true
