@@ -37,3 +37,21 @@ func BenchmarkMLPStep(b *testing.B) {
 		run(b)
 	})
 }
+
+// BenchmarkOpOverhead is one small op (Add of one-element tensors) with the profiler off and
+// on: the difference is what recording an event costs.
+func BenchmarkOpOverhead(b *testing.B) {
+	x, y := eager.Full(1, 1), eager.Full(2, 1)
+	run := func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			_ = x.Add(y)
+		}
+	}
+	b.Run("profiler=off", run)
+	b.Run("profiler=on", func(b *testing.B) {
+		Start()
+		defer Stop()
+		run(b)
+	})
+}

@@ -25,7 +25,8 @@
 // and those ops are marked as backward ("Mul (backward)" in the table).
 //
 // Ops from all goroutines are recorded (a data loader's collation shows up on its own
-// track). Recording costs about a microsecond per op while on.
+// track). While on, recording costs one to a few microseconds per op (the event, its shapes,
+// and memory tracking's runtime.AddCleanup for each new tensor).
 //
 // # FLOPs
 //

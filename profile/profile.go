@@ -44,7 +44,7 @@ type Report struct {
 type recorder struct {
 	mu      sync.Mutex
 	start   int64
-	events  []Event
+	chunks  [][]Event // filled in blocks of chunkLen, so that recording never copies old events
 	tracks  map[uintptr]int
 	peak    int64
 	memPrev bool
@@ -92,7 +92,16 @@ func Stop() *Report {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.stopped = true
-	rep := &Report{Events: r.events, Wall: time.Duration(end - r.start), MemStart: r.memAt, MemEnd: eager.MemoryStats(),
+	n := 0
+	for _, c := range r.chunks {
+		n += len(c)
+	}
+	events := make([]Event, 0, n)
+	for _, c := range r.chunks {
+		events = append(events, c...)
+	}
+	r.chunks = nil
+	rep := &Report{Events: events, Wall: time.Duration(end - r.start), MemStart: r.memAt, MemEnd: eager.MemoryStats(),
 		PeakLiveBytes: r.peak, Tracks: len(r.tracks)}
 	computeSelf(rep.Events)
 	return rep
@@ -110,16 +119,34 @@ func Run(fn func()) (rep *Report) {
 // not kept.
 func (r *recorder) record(ev *eager.OpEvent) {
 	e := Event{Name: ev.Name, Backward: ev.Backward, Span: ev.Span, Bytes: ev.OutputBytes, FLOPs: ev.FLOPs}
+	// All shapes share one allocation.
+	dims := 0
+	for _, in := range ev.Inputs {
+		if in != nil {
+			dims += in.Dim()
+		}
+	}
+	if ev.Output != nil {
+		dims += ev.Output.Dim()
+	}
+	buf := make([]int, 0, dims)
+	take := func(t *eager.Tensor) []int {
+		at := len(buf)
+		for d := 0; d < t.Dim(); d++ {
+			buf = append(buf, t.Size(d))
+		}
+		return buf[at:len(buf):len(buf)]
+	}
 	if len(ev.Inputs) > 0 {
 		e.InputShapes = make([][]int, len(ev.Inputs))
 		for i, in := range ev.Inputs {
 			if in != nil {
-				e.InputShapes[i] = in.Shape()
+				e.InputShapes[i] = take(in)
 			}
 		}
 	}
 	if ev.Output != nil {
-		e.OutputShape = ev.Output.Shape()
+		e.OutputShape = take(ev.Output)
 		e.DType = ev.Output.DType()
 	}
 	if e.FLOPs <= 0 && !ev.Span {
@@ -148,8 +175,15 @@ func (r *recorder) record(ev *eager.OpEvent) {
 	e.Track = t
 	e.LiveBytes = live
 	r.peak = max(r.peak, live)
-	r.events = append(r.events, e)
+	if k := len(r.chunks); k == 0 || len(r.chunks[k-1]) == cap(r.chunks[k-1]) {
+		r.chunks = append(r.chunks, make([]Event, 0, chunkLen))
+	}
+	k := len(r.chunks) - 1
+	r.chunks[k] = append(r.chunks[k], e)
 }
+
+// chunkLen is the number of events per block of the recorder.
+const chunkLen = 1024
 
 // computeSelf sets each event's Self time: its duration minus that of the events directly
 // nested in it. Events of one goroutine either nest or do not overlap, because an op that
