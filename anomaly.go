@@ -62,26 +62,27 @@ func nonFinite(t *Tensor) (nan, inf bool) {
 	return nan, inf
 }
 
-// anomalyBackward holds the goroutines (by goid.Key) running a backward pass in anomaly
-// mode, with their nesting depth. The ops a backward function runs are not checked as forward
-// ops: their results are checked as the node's gradients, so that the report names the node
-// (SqrtBackward) and the line that created it, not an internal Div.
-var anomalyBackward sync.Map
+// inBackward holds the goroutines (by goid.Key) running a backward pass while the slow path
+// is on (anomaly mode, an observer or a probe), with their nesting depth. In anomaly mode the
+// ops a backward function runs are not checked as forward ops: their results are checked as
+// the node's gradients, so that the report names the node (SqrtBackward) and the line that
+// created it, not an internal Div. Probes see those ops marked Backward.
+var inBackward sync.Map
 
-// enterAnomalyBackward marks the calling goroutine as running a backward pass and returns the
+// enterBackward marks the calling goroutine as running a backward pass and returns the
 // function that unmarks it.
-func enterAnomalyBackward() func() {
+func enterBackward() func() {
 	k := goid.Key()
 	d := 0
-	if v, ok := anomalyBackward.Load(k); ok {
+	if v, ok := inBackward.Load(k); ok {
 		d = v.(int)
 	}
-	anomalyBackward.Store(k, d+1)
+	inBackward.Store(k, d+1)
 	return func() {
 		if d == 0 {
-			anomalyBackward.Delete(k)
+			inBackward.Delete(k)
 		} else {
-			anomalyBackward.Store(k, d)
+			inBackward.Store(k, d)
 		}
 	}
 }
@@ -90,7 +91,7 @@ func enterAnomalyBackward() func() {
 // (no input held a NaN or an Inf). Infinities that flow through from the inputs, such as the
 // -inf of an attention mask, are not errors.
 func checkAnomalyForward(op *OpInfo, out *Tensor, inputs []*Tensor) {
-	if _, inBackward := anomalyBackward.Load(goid.Key()); inBackward {
+	if _, bw := inBackward.Load(goid.Key()); bw {
 		return
 	}
 	nan, inf := nonFinite(out)

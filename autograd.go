@@ -329,8 +329,8 @@ func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, cap
 		}
 	}
 
-	if anomalyEnabled.Load() {
-		defer enterAnomalyBackward()()
+	if slowPath.Load() != 0 {
+		defer enterBackward()()
 	}
 	defer func() { // leave no gradient buffers behind if a hook or check panics
 		for _, n := range nodes {
@@ -373,7 +373,11 @@ func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, cap
 				failf(op, "a tensor of shape %v needed by %s to compute gradients was modified by an in-place operation: it is at version %d, expected version %d; make a copy (Clone) before modifying it, or modify it after Backward%s", s.t.shape, n.name(), v, s.version, anomalyHint(n))
 			}
 		}
+		t0 := opStart()
 		ig := n.bw(g)
+		if t0 != 0 {
+			notifySpan(n, t0)
+		}
 		if !retain {
 			n.bw = nil
 			n.saved = nil

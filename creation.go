@@ -33,6 +33,9 @@ func FromSlice[T float32 | float64 | int64 | bool](data []T, shape ...int) *Tens
 	case []bool:
 		t.dtype, st.b = Bool, append([]bool(nil), d...)
 	}
+	if memTracking.Load() {
+		trackStorage(st)
+	}
 	t.st = st
 	return constEvent(t)
 }
@@ -176,13 +179,14 @@ func (x *Tensor) To(dt DType) *Tensor {
 	if x.dtype == dt {
 		return x
 	}
+	t0 := opStart()
 	out := convert(x, dt)
 	if dt.IsFloat() && x.dtype.IsFloat() && needsGrad(x, nil) {
 		src := x.dtype
 		record(opTo, out, func(g *Tensor) []*Tensor { return []*Tensor{g.To(src)} }, x)
 	}
 	if slowPath.Load() != 0 {
-		notify(opTo, out, []Attr{{"dtype", dt}}, x)
+		notifyTimed(opTo, t0, out, []Attr{{"dtype", dt}}, x)
 	}
 	return out
 }
@@ -234,12 +238,13 @@ func convertFrom[T float32 | float64 | int64](out *Tensor, src []T, n int) {
 
 // Clone returns a contiguous copy of x; the copy is differentiable (gradients flow back to x).
 func (x *Tensor) Clone() *Tensor {
+	t0 := opStart()
 	out := copyContiguous(x)
 	if needsGrad(x, nil) {
 		record(opClone, out, func(g *Tensor) []*Tensor { return []*Tensor{g} }, x)
 	}
 	if slowPath.Load() != 0 {
-		notify(opClone, out, nil, x)
+		notifyTimed(opClone, t0, out, nil, x)
 	}
 	return out
 }

@@ -47,5 +47,17 @@
 // # The op table
 //
 // Every primitive op is registered in one table (Ops) that autograd, the jit tracer and the
-// profiler share; SetOpObserver lets a tool see every op as it runs.
+// profiler share. Tools watch ops as they run: SetOpObserver (one slot, for the jit tracer)
+// and AddOpObserver see each op's inputs, output and attributes; AddOpProbe also gets its
+// start and end time, the goroutine, the bytes it allocated and whether it ran in backward
+// (package profile is built on it). With nothing installed and anomaly mode off, all of this
+// costs an op one atomic load when it starts and one when it ends.
+//
+// # Debugging
+//
+// DetectAnomaly reports the first op that produces a NaN or Inf, forward or backward, with
+// the user's line that created it. GraphDOT draws the autograd graph behind a tensor.
+// Summary gives a one-line statistical summary of a tensor for logs. MemoryStats reports the
+// live and peak bytes of tensor storage once TrackMemory(true) (or the profiler) turned
+// accounting on.
 package eager

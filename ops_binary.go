@@ -243,6 +243,7 @@ func nanMin(a, b float64) float64 {
 
 // Add returns x + y with broadcasting.
 func (x *Tensor) Add(y *Tensor) *Tensor {
+	t0 := opStart()
 	a, b, out := binaryForward(opAdd, &addK, x, y, false)
 	if needsGrad(x, y) {
 		as, bs := x.shape, y.shape
@@ -251,13 +252,14 @@ func (x *Tensor) Add(y *Tensor) *Tensor {
 		}, a, b)
 	}
 	if slowPath.Load() != 0 {
-		notify(opAdd, out, nil, x, y)
+		notifyTimed(opAdd, t0, out, nil, x, y)
 	}
 	return out
 }
 
 // Sub returns x - y with broadcasting.
 func (x *Tensor) Sub(y *Tensor) *Tensor {
+	t0 := opStart()
 	a, b, out := binaryForward(opSub, &subK, x, y, false)
 	if needsGrad(x, y) {
 		as, bs := x.shape, y.shape
@@ -270,13 +272,14 @@ func (x *Tensor) Sub(y *Tensor) *Tensor {
 		}, a, b)
 	}
 	if slowPath.Load() != 0 {
-		notify(opSub, out, nil, x, y)
+		notifyTimed(opSub, t0, out, nil, x, y)
 	}
 	return out
 }
 
 // Mul returns x * y (elementwise) with broadcasting.
 func (x *Tensor) Mul(y *Tensor) *Tensor {
+	t0 := opStart()
 	a, b, out := binaryForward(opMul, &mulK, x, y, false)
 	if needsGrad(x, y) {
 		n := record(opMul, out, func(g *Tensor) []*Tensor {
@@ -292,13 +295,14 @@ func (x *Tensor) Mul(y *Tensor) *Tensor {
 		n.save(a, b)
 	}
 	if slowPath.Load() != 0 {
-		notify(opMul, out, nil, x, y)
+		notifyTimed(opMul, t0, out, nil, x, y)
 	}
 	return out
 }
 
 // Div returns x / y with broadcasting (true division: integer inputs give float32).
 func (x *Tensor) Div(y *Tensor) *Tensor {
+	t0 := opStart()
 	a, b, out := binaryForward(opDiv, &divK, x, y, true)
 	if needsGrad(x, y) {
 		n := record(opDiv, out, func(g *Tensor) []*Tensor {
@@ -314,7 +318,7 @@ func (x *Tensor) Div(y *Tensor) *Tensor {
 		n.save(a, b)
 	}
 	if slowPath.Load() != 0 {
-		notify(opDiv, out, nil, x, y)
+		notifyTimed(opDiv, t0, out, nil, x, y)
 	}
 	return out
 }
@@ -322,6 +326,7 @@ func (x *Tensor) Div(y *Tensor) *Tensor {
 // Pow returns x raised to the power y, elementwise with broadcasting. Integer tensors give
 // an integer result, as in PyTorch.
 func (x *Tensor) Pow(y *Tensor) *Tensor {
+	t0 := opStart()
 	a, b, out := binaryForward(opPow, &powK, x, y, false)
 	if needsGrad(x, y) {
 		n := record(opPow, out, func(g *Tensor) []*Tensor {
@@ -339,7 +344,7 @@ func (x *Tensor) Pow(y *Tensor) *Tensor {
 		n.save(a, b)
 	}
 	if slowPath.Load() != 0 {
-		notify(opPow, out, nil, x, y)
+		notifyTimed(opPow, t0, out, nil, x, y)
 	}
 	return out
 }
@@ -352,6 +357,7 @@ func (x *Tensor) Maximum(y *Tensor) *Tensor { return minMax(opMax, &maxK, x, y, 
 func (x *Tensor) Minimum(y *Tensor) *Tensor { return minMax(opMin, &minK, x, y, false) }
 
 func minMax(op *OpInfo, k *binaryKernels, x, y *Tensor, isMax bool) *Tensor {
+	t0 := opStart()
 	a, b, out := binaryForward(op, k, x, y, false)
 	if needsGrad(x, y) {
 		n := record(op, out, func(g *Tensor) []*Tensor {
@@ -376,7 +382,7 @@ func minMax(op *OpInfo, k *binaryKernels, x, y *Tensor, isMax bool) *Tensor {
 		n.save(a, b)
 	}
 	if slowPath.Load() != 0 {
-		notify(op, out, nil, x, y)
+		notifyTimed(op, t0, out, nil, x, y)
 	}
 	return out
 }

@@ -23,6 +23,7 @@ type cmpFn struct {
 }
 
 func compare(op *OpInfo, k *cmpFn, x, y *Tensor) *Tensor {
+	t0 := opStart()
 	dt := resultType(x, y)
 	shape := broadcastShapes(op.Name, x.shape, y.shape)
 	a, b := x.Detach().To(dt), y.Detach().To(dt)
@@ -41,7 +42,7 @@ func compare(op *OpInfo, k *cmpFn, x, y *Tensor) *Tensor {
 		runBinary[bool, bool](out, a, b, k.b, nil)
 	}
 	if slowPath.Load() != 0 {
-		notify(op, out, nil, x, y)
+		notifyTimed(op, t0, out, nil, x, y)
 	}
 	return out
 }
@@ -117,6 +118,7 @@ func (x *Tensor) LogicalOr(y *Tensor) *Tensor {
 
 // LogicalNot returns !x elementwise (non-zero is true), as a bool tensor.
 func (x *Tensor) LogicalNot() *Tensor {
+	t0 := opStart()
 	c := x.Detach().To(Bool).contig()
 	out := newTensor(Bool, x.shape)
 	o := out.bools()
@@ -124,7 +126,7 @@ func (x *Tensor) LogicalNot() *Tensor {
 		o[i] = !v
 	}
 	if slowPath.Load() != 0 {
-		notify(opLogicalNot, out, nil, x)
+		notifyTimed(opLogicalNot, t0, out, nil, x)
 	}
 	return out
 }
@@ -132,6 +134,7 @@ func (x *Tensor) LogicalNot() *Tensor {
 // Where returns, elementwise with broadcasting over all three, x where cond is true and y
 // elsewhere. cond must be a bool tensor. Gradients flow to x and y through the chosen side.
 func Where(cond, x, y *Tensor) *Tensor {
+	t0 := opStart()
 	if cond.dtype != Bool {
 		failf("Where", "condition must be bool, got %v (shape %v)", cond.dtype, cond.shape)
 	}
@@ -167,7 +170,7 @@ func Where(cond, x, y *Tensor) *Tensor {
 		n.save(cond)
 	}
 	if slowPath.Load() != 0 {
-		notify(opWhere, out, nil, cond, x, y)
+		notifyTimed(opWhere, t0, out, nil, cond, x, y)
 	}
 	return out
 }

@@ -306,6 +306,7 @@ func nonNil(ts ...*Tensor) []*Tensor {
 
 // conv2d is the Conv2d primitive: x [n c h w] ⋆ w (+ b) → [n o oh ow] with geometry p.
 func conv2d(x, w, b *Tensor, p convGeom) *Tensor {
+	t0 := opStart()
 	out := newTensor(x.dtype, []int{p.n, p.o, p.oh, p.ow})
 	xc, wc := x.contig(), w.contig()
 	switch x.dtype {
@@ -331,7 +332,7 @@ func conv2d(x, w, b *Tensor, p convGeom) *Tensor {
 		n.save(x, w)
 	}
 	if slowPath.Load() != 0 {
-		notify(opConv2d, out, p.attrs(), nonNil(x, w, b)...)
+		notifyTimed(opConv2d, t0, out, p.attrs(), nonNil(x, w, b)...)
 	}
 	return out
 }
@@ -339,6 +340,7 @@ func conv2d(x, w, b *Tensor, p convGeom) *Tensor {
 // convTranspose2d is the ConvTranspose2d primitive: the adjoint of conv2d in its input, taking
 // y [n o oh ow] and w to [n c h w] (+ b per channel c).
 func convTranspose2d(y, w, b *Tensor, p convGeom) *Tensor {
+	t0 := opStart()
 	if y.dtype != w.dtype {
 		failf("ConvTranspose2d", "input and weight must have the same dtype, got %v and %v", y.dtype, w.dtype)
 	}
@@ -367,7 +369,7 @@ func convTranspose2d(y, w, b *Tensor, p convGeom) *Tensor {
 		n.save(y, w)
 	}
 	if slowPath.Load() != 0 {
-		notify(opConvTranspose2d, out, p.attrs(), nonNil(y, w, b)...)
+		notifyTimed(opConvTranspose2d, t0, out, p.attrs(), nonNil(y, w, b)...)
 	}
 	return out
 }
@@ -375,6 +377,7 @@ func convTranspose2d(y, w, b *Tensor, p convGeom) *Tensor {
 // conv2dBackwardWeight is the Conv2dBackwardWeight primitive: the adjoint of conv2d in its
 // weight, taking x [n c h w] and y [n o oh ow] to [o c/g kh kw].
 func conv2dBackwardWeight(x, y *Tensor, p convGeom) *Tensor {
+	t0 := opStart()
 	if x.dtype != y.dtype {
 		failf("Conv2dBackwardWeight", "input and output gradient must have the same dtype, got %v and %v", x.dtype, y.dtype)
 	}
@@ -400,7 +403,7 @@ func conv2dBackwardWeight(x, y *Tensor, p convGeom) *Tensor {
 		n.save(x, y)
 	}
 	if slowPath.Load() != 0 {
-		notify(opConv2dBackwardWeight, out, p.attrs(), x, y)
+		notifyTimed(opConv2dBackwardWeight, t0, out, p.attrs(), x, y)
 	}
 	return out
 }

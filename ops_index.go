@@ -71,6 +71,7 @@ func (x *Tensor) IndexSelect(dim int, index *Tensor) *Tensor {
 }
 
 func indexSelect(name string, x *Tensor, dim int, index *Tensor) *Tensor {
+	t0 := opStart()
 	checkNotNil(name, x)
 	checkIndex(name, index)
 	if len(index.shape) > 1 {
@@ -112,7 +113,7 @@ func indexSelect(name string, x *Tensor, dim int, index *Tensor) *Tensor {
 		nd.save(index)
 	}
 	if slowPath.Load() != 0 {
-		notify(opIndexSelect, out, []Attr{{"dim", d}}, x, index)
+		notifyTimed(opIndexSelect, t0, out, []Attr{{"dim", d}}, x, index)
 	}
 	return out
 }
@@ -140,6 +141,7 @@ func (x *Tensor) IndexAdd(dim int, index, source *Tensor) *Tensor {
 // indexAdd computes IndexAdd onto x, or onto zeros of shape (with source's dtype) when x is
 // nil: the backward of IndexSelect, which needs no copy of a zero tensor.
 func indexAdd(name string, x *Tensor, shape []int, dim int, index, src *Tensor) *Tensor {
+	t0 := opStart()
 	checkIndex(name, index)
 	if len(index.shape) > 1 {
 		failf(name, "index must be a vector (1-D or 0-d), got shape %v", index.shape)
@@ -209,7 +211,7 @@ func indexAdd(name string, x *Tensor, shape []int, dim int, index, src *Tensor) 
 		if base == nil {
 			base = ZerosOf(dt, shape...)
 		}
-		notify(opIndexAdd, out, []Attr{{"dim", d}}, base, index, src)
+		notifyTimed(opIndexAdd, t0, out, []Attr{{"dim", d}}, base, index, src)
 	}
 	return out
 }
@@ -237,6 +239,7 @@ func indexAddKernel[T elem](dst, src []T, idx []int64, outer, n, inner int, add 
 // int64 tensor with x's rank whose sizes are at most x's in every dim but dim; the output
 // has index's shape. The gradient of x scatters the output gradient back with ScatterAdd.
 func (x *Tensor) Gather(dim int, index *Tensor) *Tensor {
+	t0 := opStart()
 	const name = "Gather"
 	checkNotNil(name, x)
 	checkIndex(name, index)
@@ -275,7 +278,7 @@ func (x *Tensor) Gather(dim int, index *Tensor) *Tensor {
 		nd.save(index)
 	}
 	if slowPath.Load() != 0 {
-		notify(opGather, out, []Attr{{"dim", d}}, x, index)
+		notifyTimed(opGather, t0, out, []Attr{{"dim", d}}, x, index)
 	}
 	return out
 }
@@ -354,6 +357,7 @@ func (x *Tensor) ScatterAdd(dim int, index, src *Tensor) *Tensor {
 // scatter implements Scatter and ScatterAdd onto x, or onto zeros of shape (src's dtype)
 // when x is nil: the backward of Gather.
 func scatter(name string, op *OpInfo, x *Tensor, shape []int, dim int, index, src *Tensor, add bool) *Tensor {
+	t0 := opStart()
 	checkIndex(name, index)
 	if x != nil && x.dtype != src.dtype {
 		failf(name, "self (%v) and src (%v) must have the same dtype", x.dtype, src.dtype)
@@ -417,7 +421,7 @@ func scatter(name string, op *OpInfo, x *Tensor, shape []int, dim int, index, sr
 		if base == nil {
 			base = ZerosOf(src.dtype, shape...)
 		}
-		notify(op, out, []Attr{{"dim", d}}, base, index, src)
+		notifyTimed(op, t0, out, []Attr{{"dim", d}}, base, index, src)
 	}
 	return out
 }
@@ -464,6 +468,7 @@ func (x *Tensor) MaskedFill(mask *Tensor, value float64) *Tensor {
 // indices.shape + [numClasses] with a 1 at each index, as PyTorch's one_hot. numClasses -1
 // means one more than the largest index. Indices must lie in [0, numClasses).
 func OneHot(indices *Tensor, numClasses int) *Tensor {
+	t0 := opStart()
 	const name = "OneHot"
 	checkIndex(name, indices)
 	idx := indices.contig().i64()
@@ -490,7 +495,7 @@ func OneHot(indices *Tensor, numClasses int) *Tensor {
 		o[i*numClasses+int(v)] = 1
 	}
 	if slowPath.Load() != 0 {
-		notify(opOneHot, out, []Attr{{"num_classes", numClasses}}, indices)
+		notifyTimed(opOneHot, t0, out, []Attr{{"num_classes", numClasses}}, indices)
 	}
 	return out
 }

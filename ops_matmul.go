@@ -66,6 +66,7 @@ func Outer(x, y *Tensor) *Tensor {
 
 // Bmm returns the batched matrix product of a [B, M, K] and b [B, K, N], giving [B, M, N].
 func Bmm(a, b *Tensor) *Tensor {
+	t0 := opStart()
 	if len(a.shape) != 3 || len(b.shape) != 3 || a.shape[0] != b.shape[0] || a.shape[2] != b.shape[1] {
 		failf("Bmm", "shapes %v and %v do not match: want [B M K] and [B K N]", a.shape, b.shape)
 	}
@@ -102,7 +103,7 @@ func Bmm(a, b *Tensor) *Tensor {
 		n.save(a, b)
 	}
 	if slowPath.Load() != 0 {
-		notify(opBmm, out, nil, a, b)
+		notifyTimed(opBmm, t0, out, nil, a, b)
 	}
 	return out
 }

@@ -11,12 +11,13 @@ var (
 
 // view returns a view of x with new geometry, recording op with backward bw.
 func view(op *OpInfo, x *Tensor, offset int, shape, strides []int, bw backwardFn, attrs []Attr) *Tensor {
+	t0 := opStart()
 	out := newView(x, offset, shape, strides)
 	if needsGrad(x, nil) {
 		record(op, out, bw, x)
 	}
 	if slowPath.Load() != 0 {
-		notify(op, out, attrs, x)
+		notifyTimed(op, t0, out, attrs, x)
 	}
 	return out
 }
@@ -406,6 +407,7 @@ func (x *Tensor) SplitSizes(sizes []int, dim int) []*Tensor {
 // sliceScatter returns zeros of shape with src written into the slice start::step along dim:
 // the backward of Slice, and itself differentiable (its backward is Slice).
 func sliceScatter(src *Tensor, shape []int, d, start, step int) *Tensor {
+	t0 := opStart()
 	out := newTensor(src.dtype, shape)
 	st := copyInts(out.strides)
 	st[d] *= step
@@ -428,13 +430,14 @@ func sliceScatter(src *Tensor, shape []int, d, start, step int) *Tensor {
 		}, src)
 	}
 	if slowPath.Load() != 0 {
-		notify(opSliceScatter, out, []Attr{{"dim", d}, {"start", start}, {"step", step}, {"shape", copyInts(shape)}}, src)
+		notifyTimed(opSliceScatter, t0, out, []Attr{{"dim", d}, {"start", start}, {"step", step}, {"shape", copyInts(shape)}}, src)
 	}
 	return out
 }
 
 // Cat concatenates tensors along dim; all must have the same shape except along dim.
 func Cat(tensors []*Tensor, dim int) *Tensor {
+	t0 := opStart()
 	if len(tensors) == 0 {
 		failf("Cat", "expects at least one tensor")
 	}
@@ -488,7 +491,7 @@ func Cat(tensors []*Tensor, dim int) *Tensor {
 		}, ins...)
 	}
 	if slowPath.Load() != 0 {
-		notify(opCat, out, []Attr{{"dim", d}}, tensors...)
+		notifyTimed(opCat, t0, out, []Attr{{"dim", d}}, tensors...)
 	}
 	return out
 }

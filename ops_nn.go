@@ -63,6 +63,7 @@ func Dropout(x *Tensor, p float64, train bool) *Tensor {
 // The statistics are accumulated in float64 with two passes, so inputs with a large common
 // offset keep their precision. PyTorch's default eps is 1e-5.
 func LayerNorm(x *Tensor, normalizedShape []int, weight, bias *Tensor, eps float64) *Tensor {
+	t0 := opStart()
 	const op = "LayerNorm"
 	checkFloatInput(op, x)
 	ns := normalizedShape
@@ -87,7 +88,7 @@ func LayerNorm(x *Tensor, normalizedShape []int, weight, bias *Tensor, eps float
 		}
 	}
 	if slowPath.Load() != 0 {
-		notify(opLayerNorm, out, []Attr{{"normalizedShape", copyInts(ns)}, {"eps", eps}, {"has_weight", weight != nil}, {"has_bias", bias != nil}}, nonNil(x, weight, bias)...)
+		notifyTimed(opLayerNorm, t0, out, []Attr{{"normalizedShape", copyInts(ns)}, {"eps", eps}, {"has_weight", weight != nil}, {"has_bias", bias != nil}}, nonNil(x, weight, bias)...)
 	}
 	return out
 }
@@ -108,6 +109,7 @@ func LayerNorm(x *Tensor, normalizedShape []int, weight, bias *Tensor, eps float
 // does). weight and bias hold C elements and may be nil. PyTorch's defaults are momentum 0.1
 // and eps 1e-5. Training needs more than one value per channel.
 func BatchNorm(x, runningMean, runningVar, weight, bias *Tensor, training bool, momentum, eps float64) *Tensor {
+	t0 := opStart()
 	const op = "BatchNorm"
 	checkFloatInput(op, x)
 	if len(x.shape) < 2 {
@@ -186,7 +188,7 @@ func BatchNorm(x, runningMean, runningVar, weight, bias *Tensor, training bool, 
 		}
 	}
 	if slowPath.Load() != 0 {
-		notify(opBatchNorm, out, []Attr{{"momentum", momentum}, {"eps", eps}, {"has_weight", w != nil}, {"has_bias", b != nil},
+		notifyTimed(opBatchNorm, t0, out, []Attr{{"momentum", momentum}, {"eps", eps}, {"has_weight", w != nil}, {"has_bias", b != nil},
 			{"updates_running_stats", training && (runningMean != nil || runningVar != nil)}}, nonNil(x, w, b)...)
 	}
 	return out
@@ -509,6 +511,7 @@ func (s *normState) backward(g *Tensor) []*Tensor {
 		return normBackward(g, s.x, s.w, s.b, s.statTensor(s.mean), s.statTensor(s.rstd), s.dims, s.wb, s.eps)
 	}
 	need := func(t *Tensor) bool { return t != nil && t.requiresGrad }
+	t0 := opStart()
 	gs := s.gradKernel(g, need(s.x), need(s.w), need(s.b))
 	if slowPath.Load() != 0 {
 		// The fused gradient is one op for observers (profiler, jit), with one event per
@@ -517,7 +520,7 @@ func (s *normState) backward(g *Tensor) []*Tensor {
 		for k, t := range gs {
 			if t != nil {
 				attrs := append(append([]Attr{}, s.attrs...), Attr{"output", k}, Attr{"needs", needs})
-				notify(opNormBackward, t, attrs, nonNil(g, s.x, s.w)...)
+				notifyTimed(opNormBackward, t0, t, attrs, nonNil(g, s.x, s.w)...)
 			}
 		}
 	}

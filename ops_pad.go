@@ -105,6 +105,7 @@ func padIndex(size int, src func(j int) int) []int64 {
 // Its backward is constantPad of the gradient with the pads negated, which crops away what was
 // added and zero-fills what was cropped.
 func (x *Tensor) constantPad(name string, pads []int, value float64) *Tensor {
+	t0 := opStart()
 	r := len(x.shape)
 	outShape := copyInts(x.shape)
 	// The copied region: its shape, and where it starts in x and in the output.
@@ -156,7 +157,7 @@ func (x *Tensor) constantPad(name string, pads []int, value float64) *Tensor {
 		}, x)
 	}
 	if slowPath.Load() != 0 {
-		notify(opConstantPad, out, []Attr{{"pads", copyInts(pads)}, {"value", value}}, x)
+		notifyTimed(opConstantPad, t0, out, []Attr{{"pads", copyInts(pads)}, {"value", value}}, x)
 	}
 	return out
 }

@@ -212,6 +212,7 @@ func maxPoolNd(op string, nd int, x *Tensor, o PoolOptions) (*Tensor, *Tensor) {
 // maxPool2d is the MaxPool2d primitive on a batched input: it returns the maxima and their
 // plane indices.
 func maxPool2d(x *Tensor, p poolGeom) (*Tensor, *Tensor) {
+	t0 := opStart()
 	out := newTensor(x.dtype, []int{p.n, p.c, p.oh, p.ow})
 	idx := newTensor(Int64, out.shape)
 	xc := x.contig()
@@ -229,7 +230,7 @@ func maxPool2d(x *Tensor, p poolGeom) (*Tensor, *Tensor) {
 		n.save(idx)
 	}
 	if slowPath.Load() != 0 {
-		notify(opMaxPool2d, out, append(p.attrs(), Attr{"indices", idx}), x)
+		notifyTimed(opMaxPool2d, t0, out, append(p.attrs(), Attr{"indices", idx}), x)
 	}
 	return out, idx
 }
@@ -237,6 +238,7 @@ func maxPool2d(x *Tensor, p poolGeom) (*Tensor, *Tensor) {
 // maxPool2dBackward is the MaxPool2dBackward primitive: it adds each g [n c oh ow] into a
 // zero tensor of the input's shape at its plane index idx.
 func maxPool2dBackward(g, idx *Tensor, shape []int) *Tensor {
+	t0 := opStart()
 	out := newTensor(g.dtype, shape)
 	gc, ic := g.contig(), idx.contig()
 	hw, l := shape[2]*shape[3], g.shape[2]*g.shape[3]
@@ -254,7 +256,7 @@ func maxPool2dBackward(g, idx *Tensor, shape []int) *Tensor {
 		n.save(idx)
 	}
 	if slowPath.Load() != 0 {
-		notify(opMaxPool2dBackward, out, []Attr{{"shape", copyInts(shape)}}, g, idx)
+		notifyTimed(opMaxPool2dBackward, t0, out, []Attr{{"shape", copyInts(shape)}}, g, idx)
 	}
 	return out
 }
@@ -262,6 +264,7 @@ func maxPool2dBackward(g, idx *Tensor, shape []int) *Tensor {
 // maxPool2dGather is the MaxPool2dGather primitive: out[n c i j] = x[n c][idx[n c i j]], the
 // adjoint of MaxPool2dBackward.
 func maxPool2dGather(x, idx *Tensor) *Tensor {
+	t0 := opStart()
 	out := newTensor(x.dtype, idx.shape)
 	xc, ic := x.contig(), idx.contig()
 	hw, l := x.shape[2]*x.shape[3], idx.shape[2]*idx.shape[3]
@@ -280,7 +283,7 @@ func maxPool2dGather(x, idx *Tensor) *Tensor {
 		n.save(idx)
 	}
 	if slowPath.Load() != 0 {
-		notify(opMaxPool2dGather, out, nil, x, idx)
+		notifyTimed(opMaxPool2dGather, t0, out, nil, x, idx)
 	}
 	return out
 }
@@ -371,6 +374,7 @@ func avgPoolNd(op string, nd int, x *Tensor, o AvgPoolOptions) *Tensor {
 
 // avgPool2d is the AvgPool2d primitive on a batched input.
 func avgPool2d(x *Tensor, p poolGeom) *Tensor {
+	t0 := opStart()
 	out := newTensor(x.dtype, []int{p.n, p.c, p.oh, p.ow})
 	xc := x.contig()
 	switch x.dtype {
@@ -385,7 +389,7 @@ func avgPool2d(x *Tensor, p poolGeom) *Tensor {
 		}, x)
 	}
 	if slowPath.Load() != 0 {
-		notify(opAvgPool2d, out, p.attrs(), x)
+		notifyTimed(opAvgPool2d, t0, out, p.attrs(), x)
 	}
 	return out
 }
@@ -393,6 +397,7 @@ func avgPool2d(x *Tensor, p poolGeom) *Tensor {
 // avgPool2dBackward is the AvgPool2dBackward primitive: each g [n c oh ow], divided by its
 // window's divisor, is added over the window of an input-shaped tensor.
 func avgPool2dBackward(g *Tensor, p poolGeom) *Tensor {
+	t0 := opStart()
 	out := newTensor(g.dtype, []int{p.n, p.c, p.h, p.w})
 	gc := g.contig()
 	switch g.dtype {
@@ -407,7 +412,7 @@ func avgPool2dBackward(g *Tensor, p poolGeom) *Tensor {
 		}, g)
 	}
 	if slowPath.Load() != 0 {
-		notify(opAvgPool2dBackward, out, p.attrs(), g)
+		notifyTimed(opAvgPool2dBackward, t0, out, p.attrs(), g)
 	}
 	return out
 }
@@ -488,6 +493,7 @@ func adaptiveAvgPoolNd(op string, nd int, x *Tensor, oh, ow int) *Tensor {
 
 // adaptiveAvgPool2d is the AdaptiveAvgPool2d primitive on a batched input.
 func adaptiveAvgPool2d(x *Tensor, p poolGeom) *Tensor {
+	t0 := opStart()
 	out := newTensor(x.dtype, []int{p.n, p.c, p.oh, p.ow})
 	xc := x.contig()
 	switch x.dtype {
@@ -502,7 +508,7 @@ func adaptiveAvgPool2d(x *Tensor, p poolGeom) *Tensor {
 		}, x)
 	}
 	if slowPath.Load() != 0 {
-		notify(opAdaptiveAvgPool2d, out, []Attr{{"input_size", []int{p.h, p.w}}, {"output_size", []int{p.oh, p.ow}}}, x)
+		notifyTimed(opAdaptiveAvgPool2d, t0, out, []Attr{{"input_size", []int{p.h, p.w}}, {"output_size", []int{p.oh, p.ow}}}, x)
 	}
 	return out
 }
@@ -510,6 +516,7 @@ func adaptiveAvgPool2d(x *Tensor, p poolGeom) *Tensor {
 // adaptiveAvgPool2dBackward is the AdaptiveAvgPool2dBackward primitive, the adjoint of
 // AdaptiveAvgPool2d: each g is spread evenly over its window.
 func adaptiveAvgPool2dBackward(g *Tensor, p poolGeom) *Tensor {
+	t0 := opStart()
 	out := newTensor(g.dtype, []int{p.n, p.c, p.h, p.w})
 	gc := g.contig()
 	switch g.dtype {
@@ -524,7 +531,7 @@ func adaptiveAvgPool2dBackward(g *Tensor, p poolGeom) *Tensor {
 		}, g)
 	}
 	if slowPath.Load() != 0 {
-		notify(opAdaptiveAvgPool2dBackward, out, []Attr{{"input_size", []int{p.h, p.w}}, {"output_size", []int{p.oh, p.ow}}}, g)
+		notifyTimed(opAdaptiveAvgPool2dBackward, t0, out, []Attr{{"input_size", []int{p.h, p.w}}, {"output_size", []int{p.oh, p.ow}}}, g)
 	}
 	return out
 }

@@ -83,6 +83,7 @@ func (x *Tensor) Sum(dims ...int) *Tensor { return x.sum(dims, false) }
 func (x *Tensor) SumKeepDim(dims ...int) *Tensor { return x.sum(dims, true) }
 
 func (x *Tensor) sum(dims []int, keep bool) *Tensor {
+	t0 := opStart()
 	in := x
 	if x.dtype == Bool {
 		in = x.To(Int64)
@@ -113,7 +114,7 @@ func (x *Tensor) sum(dims []int, keep bool) *Tensor {
 		}, in)
 	}
 	if slowPath.Load() != 0 {
-		notify(opSum, out, []Attr{{"dims", r.dims}, {"keepdim", keep}}, x)
+		notifyTimed(opSum, t0, out, []Attr{{"dims", r.dims}, {"keepdim", keep}}, x)
 	}
 	return out
 }
@@ -171,6 +172,7 @@ func (x *Tensor) Min(dims ...int) *Tensor { return x.extreme(opAmin, dims, false
 func (x *Tensor) MinKeepDim(dims ...int) *Tensor { return x.extreme(opAmin, dims, true, false) }
 
 func (x *Tensor) extreme(op *OpInfo, dims []int, keep, isMax bool) *Tensor {
+	t0 := opStart()
 	if x.dtype == Bool {
 		failf(op.Name, "not supported for bool tensors")
 	}
@@ -202,7 +204,7 @@ func (x *Tensor) extreme(op *OpInfo, dims []int, keep, isMax bool) *Tensor {
 		n.save(x, outKeep)
 	}
 	if slowPath.Load() != 0 {
-		notify(op, out, []Attr{{"dims", r.dims}, {"keepdim", keep}}, x)
+		notifyTimed(op, t0, out, []Attr{{"dims", r.dims}, {"keepdim", keep}}, x)
 	}
 	return out
 }
@@ -236,6 +238,7 @@ func (x *Tensor) MinDim(dim int, keepDim bool) (values, indices *Tensor) {
 }
 
 func (x *Tensor) extremeDim(op *OpInfo, dim int, keep, isMax bool) (*Tensor, *Tensor) {
+	t0 := opStart()
 	if x.dtype == Bool {
 		failf(op.Name, "not supported for bool tensors")
 	}
@@ -277,7 +280,7 @@ func (x *Tensor) extremeDim(op *OpInfo, dim int, keep, isMax bool) (*Tensor, *Te
 		}, x)
 	}
 	if slowPath.Load() != 0 {
-		notify(op, vals, []Attr{{"dim", d}, {"keepdim", keep}, {"indices", idx}}, x)
+		notifyTimed(op, t0, vals, []Attr{{"dim", d}, {"keepdim", keep}, {"indices", idx}}, x)
 	}
 	return vals, idx
 }
@@ -315,6 +318,7 @@ func (x *Tensor) Prod(dims ...int) *Tensor { return x.prod(dims, false) }
 func (x *Tensor) ProdKeepDim(dims ...int) *Tensor { return x.prod(dims, true) }
 
 func (x *Tensor) prod(dims []int, keep bool) *Tensor {
+	t0 := opStart()
 	in := x
 	if x.dtype == Bool {
 		in = x.To(Int64)
@@ -374,7 +378,7 @@ func (x *Tensor) prod(dims []int, keep bool) *Tensor {
 		n.save(in, outKeep)
 	}
 	if slowPath.Load() != 0 {
-		notify(opProd, out, []Attr{{"dims", r.dims}, {"keepdim", keep}}, x)
+		notifyTimed(opProd, t0, out, []Attr{{"dims", r.dims}, {"keepdim", keep}}, x)
 	}
 	return out
 }
@@ -430,6 +434,7 @@ func (x *Tensor) Norm(p float64, dims ...int) *Tensor {
 // normP is the p-norm for finite p > 1 as one primitive, so that its gradient can be masked
 // at a zero norm (composed from Pow, it would be 0 * inf = NaN there).
 func (x *Tensor) normP(p float64, dims []int) *Tensor {
+	t0 := opStart()
 	if !x.dtype.IsFloat() {
 		failf("Norm", "needs a floating-point tensor, got %v", x.dtype)
 	}
@@ -461,7 +466,7 @@ func (x *Tensor) normP(p float64, dims []int) *Tensor {
 		n.save(x, out)
 	}
 	if slowPath.Load() != 0 {
-		notify(opNorm, out, []Attr{{"p", p}, {"dims", dims}}, x)
+		notifyTimed(opNorm, t0, out, []Attr{{"p", p}, {"dims", dims}}, x)
 	}
 	return out
 }

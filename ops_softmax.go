@@ -15,6 +15,7 @@ func (x *Tensor) Softmax(dim int) *Tensor { return x.softmax(opSoftmax, dim, fal
 func (x *Tensor) LogSoftmax(dim int) *Tensor { return x.softmax(opLogSoftmax, dim, true) }
 
 func (x *Tensor) softmax(op *OpInfo, dim int, logOut bool) *Tensor {
+	t0 := opStart()
 	if !x.dtype.IsFloat() {
 		failf(op.Name, "needs a floating-point tensor, got %v (shape %v)", x.dtype, x.shape)
 	}
@@ -54,7 +55,7 @@ func (x *Tensor) softmax(op *OpInfo, dim int, logOut bool) *Tensor {
 		n.save(y)
 	}
 	if slowPath.Load() != 0 {
-		notify(op, out, []Attr{{"dim", d}}, x)
+		notifyTimed(op, t0, out, []Attr{{"dim", d}}, x)
 	}
 	return out
 }

@@ -22,6 +22,7 @@ type unaryDef struct {
 }
 
 func (d *unaryDef) apply(x *Tensor) *Tensor {
+	t0 := opStart()
 	if x == nil {
 		failf(d.op.Name, "nil tensor argument")
 	}
@@ -77,7 +78,7 @@ func (d *unaryDef) apply(x *Tensor) *Tensor {
 		}
 	}
 	if slowPath.Load() != 0 {
-		notify(d.op, out, d.attrs, x)
+		notifyTimed(d.op, t0, out, d.attrs, x)
 	}
 	return out
 }

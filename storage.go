@@ -25,7 +25,15 @@ func newStorage(dt DType, n int) *storage {
 	case Bool:
 		s.b = make([]bool, n)
 	}
+	if memTracking.Load() {
+		trackStorage(s)
+	}
 	return s
+}
+
+// bytes returns the size of the buffer in bytes.
+func (s *storage) bytes() int64 {
+	return int64(4*len(s.f32) + 8*len(s.f64) + 8*len(s.i64) + len(s.b))
 }
 
 func (s *storage) bump() { s.version.Add(1) }

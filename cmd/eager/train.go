@@ -35,6 +35,7 @@ type trainConfig struct {
 	save      string // checkpoint written after every epoch
 	resume    string // checkpoint to continue from
 	weights   string // final weights (safetensors state dict PyTorch can load)
+	gradNorms int    // log per-parameter gradient norms every N steps (0: never)
 }
 
 func runTrain(args []string) error {
@@ -56,6 +57,7 @@ func runTrain(args []string) error {
 	fs.StringVar(&c.save, "save", "", "write a checkpoint (model, optimizer, RNG, epoch) here after every epoch (default runs/<model>.ckpt.safetensors)")
 	fs.StringVar(&c.resume, "resume", "", "continue training from this checkpoint (same flags as the interrupted run)")
 	fs.StringVar(&c.weights, "weights", "", "write the trained weights here as a safetensors state dict (default runs/<model>.safetensors)")
+	fs.IntVar(&c.gradNorms, "grad-norms", 0, "every N steps, print each layer's gradient norm and flag vanishing (<1e-7), exploding (>1e3) or non-finite ones (0: never)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -162,6 +164,9 @@ func train(c trainConfig, out io.Writer) (*trainResult, error) {
 			logits := model.Forward(prepare(c.model, batch.X))
 			loss := nn.CrossEntropy(logits, batch.Y)
 			loss.Backward()
+			if c.gradNorms > 0 && (step+1)%c.gradNorms == 0 {
+				logGradNorms(out, model, step+1)
+			}
 			opt.Step()
 			opt.ZeroGrad()
 			if sched != nil {
