@@ -43,7 +43,21 @@ var (
 	// op input without having been reported as an op output or a constant was computed by
 	// code no observer saw, and a tracer must refuse it rather than bake its value in.
 	evAlloc = &OpInfo{Name: "Alloc"}
+	// evGoState: the ops that follow depend on Go values that change between calls.
+	evGoState = &OpInfo{Name: "GoState"}
 )
+
+// MarkGoStateDependent tells tools that record ops (the jit tracer) that what the calling
+// code does next depends on Go state that changes from call to call, not only on tensors:
+// an optimizer's step count in Adam's bias correction, or state buffers created on the
+// first step. A recorded graph would replay this call's values forever, so the jit runs
+// such a call eagerly and does not cache its graph. It costs one atomic load when no tool
+// is installed.
+func MarkGoStateDependent(why string) {
+	if slowPath.Load() != 0 {
+		event(evGoState, nil, []Attr{{"why", why}})
+	}
+}
 
 var (
 	eventObserver atomic.Pointer[OpObserver]

@@ -39,6 +39,13 @@
 // the loss and call Backward inside fn. Using a tensor after its storage was modified in
 // place through a different view fails with ErrAliasing instead of giving stale values.
 //
+// Code whose ops depend on Go state that changes between calls calls
+// eager.MarkGoStateDependent: optim's Adam (its bias correction is computed in Go from the
+// step count) on every step, SGD with momentum and RMSprop on the step that creates their
+// buffers. Such a call runs eagerly and keeps no graph (Stats.EagerCalls), so compiled
+// results never silently replay stale Go values; SGD and RMSprop run compiled from their
+// second step on, Adam stays eager.
+//
 // fn must run its tensor ops on the calling goroutine. A compiled function called while
 // another is being traced on the same goroutine runs eagerly, so that the outer trace sees it.
 //

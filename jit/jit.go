@@ -27,12 +27,15 @@ type Func struct {
 
 // Stats counts what a Func did.
 type Stats struct {
-	Calls     int      // calls of the compiled function
-	Traces    int      // traces (each also compiled a graph)
-	Hits      int      // calls that ran a cached graph
-	Evictions int      // cached graphs dropped to make room
-	Cached    int      // graphs in the cache now
-	Reasons   []string // why each trace happened, in order ("first call", "input 0: f32[4] -> f32[5]", ...)
+	Calls  int // calls of the compiled function
+	Traces int // traces (each compiled a graph, except EagerCalls)
+	// EagerCalls counts traces that kept no graph because fn depended on Go state that
+	// changes between calls (eager.MarkGoStateDependent): those calls ran eagerly.
+	EagerCalls int
+	Hits       int      // calls that ran a cached graph
+	Evictions  int      // cached graphs dropped to make room
+	Cached     int      // graphs in the cache now
+	Reasons    []string // why each trace happened, in order ("first call", "input 0: f32[4] -> f32[5]", ...)
 
 	TraceTime   time.Duration // total time running fn under the tracer (an eager call plus recording)
 	CompileTime time.Duration // total time in passes and execution planning
@@ -350,6 +353,21 @@ func (f *Func) trace(xs []*eager.Tensor, key, why string) ([]*eager.Tensor, erro
 	}()
 	if err != nil {
 		return nil, err
+	}
+	if tr.goState != "" {
+		// The results are right (fn ran eagerly), but a graph would replay Go values that
+		// change between calls: keep no graph, and trace again next time.
+		f.mu.Lock()
+		f.stats.Traces++
+		f.stats.EagerCalls++
+		f.stats.Reasons = append(f.stats.Reasons, why+"; not compiled: "+tr.goState)
+		f.mu.Unlock()
+		for i, o := range outs {
+			if o != nil && o.RequiresGrad() {
+				outs[i] = o.Detach()
+			}
+		}
+		return outs, nil
 	}
 	traced := time.Now()
 	graphs := optimize(tr.g, &f.cfg)

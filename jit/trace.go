@@ -38,6 +38,7 @@ type tracer struct {
 	consts    map[*eager.Tensor]bool          // made from Go values inside fn
 	allocated map[*eager.Tensor]bool          // allocated by eager during the trace (see eager's Alloc event)
 	hidden    map[int][]int                   // Capture nodes of allocated tensors no op produced -> shape
+	goState   string                          // why the call depends on changing Go state (eager.MarkGoStateDependent), or ""
 	constNode []bool                          // per node: computed from constants only
 	known     []*eager.Tensor                 // tensors with a value, for storage checks
 	external  []*eager.Tensor                 // tensors of Input and Capture nodes
@@ -211,6 +212,10 @@ func (tr *tracer) onOp(op *eager.OpInfo, ins []*eager.Tensor, out *eager.Tensor,
 
 func (tr *tracer) onEvent(ev *eager.OpInfo, ins []*eager.Tensor, out *eager.Tensor, attrs []eager.Attr) {
 	switch ev.Name {
+	case "GoState":
+		if tr.goState == "" {
+			tr.goState, _ = attrOf(attrs, "why").(string)
+		}
 	case "Alloc":
 		tr.allocated[out] = true
 	case "Const":

@@ -59,6 +59,9 @@ func (o *Adagrad) Step() {
 			s.bufs[0] = eager.FullLike(p, o.initAcc)
 		}
 		s.step++
+		if o.lrDecay != 0 {
+			eager.MarkGoStateDependent("optim.Adagrad's decayed learning rate depends on the step count")
+		}
 		d, _ := effectiveGrad(p, grad, o.maximize, g.WeightDecay)
 		clr := g.LR / (1 + float64(s.step-1)*o.lrDecay)
 		sum := s.bufs[0]

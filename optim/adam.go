@@ -92,6 +92,9 @@ func newAdamW(op string, groups []Group, cfg AdamWConfig) *AdamW {
 
 // Step applies one Adam (or AdamW) update to every parameter that has a gradient.
 func (o *Adam) Step() {
+	// The bias corrections are Go numbers computed from the step count: a recorded graph
+	// would replay this step's values (PyTorch's capturable Adam moves them to tensors).
+	eager.MarkGoStateDependent("optim.Adam's bias correction depends on the step count")
 	o.each(func(g *ParamGroup, p, grad *eager.Tensor, s *paramState) {
 		if s.bufs[0] == nil {
 			s.bufs[0], s.bufs[1] = eager.ZerosLike(p), eager.ZerosLike(p)

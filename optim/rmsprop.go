@@ -49,6 +49,7 @@ func newRMSprop(op string, groups []Group, cfg RMSpropConfig) *RMSprop {
 func (o *RMSprop) Step() {
 	o.each(func(g *ParamGroup, p, grad *eager.Tensor, s *paramState) {
 		if s.bufs[0] == nil {
+			eager.MarkGoStateDependent("optim.RMSprop creates its state buffers on the first step")
 			s.bufs[0] = eager.ZerosLike(p)
 		}
 		if g.Momentum > 0 && s.bufs[1] == nil {

@@ -58,6 +58,7 @@ func (o *SGD) Step() {
 		if g.Momentum != 0 {
 			buf := s.bufs[0]
 			if buf == nil {
+				eager.MarkGoStateDependent("optim.SGD creates its momentum buffers on the first step")
 				buf = d.Clone()
 				s.bufs[0] = buf
 			} else {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/eagerml/eager"
 	"github.com/eagerml/eager/data"
+	"github.com/eagerml/eager/jit"
 	"github.com/eagerml/eager/nn"
 	"github.com/eagerml/eager/optim"
 	"github.com/eagerml/eager/serialize"
@@ -32,6 +33,7 @@ type trainConfig struct {
 	dataDir   string
 	plot      string
 	quiet     bool
+	jit       bool
 	save      string // checkpoint written after every epoch
 	resume    string // checkpoint to continue from
 	weights   string // final weights (safetensors state dict PyTorch can load)
@@ -54,6 +56,7 @@ func runTrain(args []string) error {
 	fs.StringVar(&c.dataDir, "data", "", "folder with the MNIST IDX files (default: the copy bundled with eager)")
 	fs.StringVar(&c.plot, "plot", filepath.Join("runs", "loss.png"), "write a plot of the training loss to this PNG file (empty: none)")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress bar")
+	fs.BoolVar(&c.jit, "jit", false, "compile the whole training step (forward, backward, optimizer) with jit (needs -schedule none)")
 	fs.StringVar(&c.save, "save", "", "write a checkpoint (model, optimizer, RNG, epoch) here after every epoch (default runs/<model>.ckpt.safetensors)")
 	fs.StringVar(&c.resume, "resume", "", "continue training from this checkpoint (same flags as the interrupted run)")
 	fs.StringVar(&c.weights, "weights", "", "write the trained weights here as a safetensors state dict (default runs/<model>.safetensors)")
@@ -143,6 +146,16 @@ func train(c trainConfig, out io.Writer) (*trainResult, error) {
 	fmt.Fprintf(out, "training %s (%d parameters) on %d MNIST images, %d epochs, batch %d, %s lr %g, %s schedule\n",
 		c.model, countParams(model), ds.Len(), c.epochs, c.batch, c.optimizer, c.lr, c.schedule)
 
+	var compiled *jit.Func
+	if c.jit {
+		if sched != nil {
+			return nil, fmt.Errorf("-jit needs -schedule none: a compiled step bakes in the learning rate it was traced with")
+		}
+		if c.gradNorms > 0 {
+			return nil, fmt.Errorf("-jit and -grad-norms cannot be combined: the compiled step does not expose gradients")
+		}
+		compiled = jit.Compile(trainStep(model, opt))
+	}
 	res := &trainResult{}
 	first, step := 0, 0
 	if c.resume != "" {
@@ -161,14 +174,19 @@ func train(c trainConfig, out io.Writer) (*trainResult, error) {
 		var sum float64
 		steps, seen := 0, 0
 		for batch := range loader.All() {
-			logits := model.Forward(prepare(c.model, batch.X))
-			loss := nn.CrossEntropy(logits, batch.Y)
-			loss.Backward()
-			if c.gradNorms > 0 && (step+1)%c.gradNorms == 0 {
-				logGradNorms(out, model, step+1)
+			var loss *eager.Tensor
+			if compiled != nil {
+				loss = compiled.Call(prepare(c.model, batch.X), batch.Y)[0]
+			} else {
+				logits := model.Forward(prepare(c.model, batch.X))
+				loss = nn.CrossEntropy(logits, batch.Y)
+				loss.Backward()
+				if c.gradNorms > 0 && (step+1)%c.gradNorms == 0 {
+					logGradNorms(out, model, step+1)
+				}
+				opt.Step()
+				opt.ZeroGrad()
 			}
-			opt.Step()
-			opt.ZeroGrad()
 			if sched != nil {
 				sched.Step()
 			}
@@ -225,6 +243,18 @@ func train(c trainConfig, out io.Writer) (*trainResult, error) {
 		fmt.Fprintf(out, "loss plot written to %s\n", c.plot)
 	}
 	return res, nil
+}
+
+// trainStep is one training step as a function of the batch, for jit.Compile: forward,
+// loss, backward and the optimizer update; it returns the loss.
+func trainStep(model nn.Module, opt optim.Optimizer) func(xs ...*eager.Tensor) []*eager.Tensor {
+	return func(xs ...*eager.Tensor) []*eager.Tensor {
+		loss := nn.CrossEntropy(model.Forward(xs[0]), xs[1])
+		loss.Backward()
+		opt.Step()
+		opt.ZeroGrad()
+		return []*eager.Tensor{loss}
+	}
 }
 
 func firstN(n int) []int {

@@ -89,3 +89,40 @@ func TestSameSeedSameRun(t *testing.T) {
 		}
 	}
 }
+
+// TestJitTrainingMatchesEager trains the same run eagerly and with the compiled step: the
+// losses and weights must be bit-identical, with SGD (compiled after its first step) and
+// with Adam (whose step-dependent bias correction makes every call run eagerly).
+func TestJitTrainingMatchesEager(t *testing.T) {
+	for _, o := range []string{"sgd", "adam"} {
+		t.Run(o, func(t *testing.T) { jitMatchesEager(t, o) })
+	}
+}
+
+func jitMatchesEager(t *testing.T, optimizer string) {
+	c := quickConfig(t.TempDir())
+	c.epochs, c.schedule, c.optimizer = 1, "none", optimizer
+	a, err := train(c, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.jit = true
+	b, err := train(c, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range a.Losses {
+		if a.Losses[i] != b.Losses[i] {
+			t.Fatalf("step %d: eager loss %v, compiled %v", i, a.Losses[i], b.Losses[i])
+		}
+	}
+	pa, pb := a.Model.Parameters(), b.Model.Parameters()
+	for i := range pa {
+		x, y := pa[i].Float32s(), pb[i].Float32s()
+		for j := range x {
+			if x[j] != y[j] {
+				t.Fatalf("parameter %d element %d: eager %v, compiled %v", i, j, x[j], y[j])
+			}
+		}
+	}
+}
