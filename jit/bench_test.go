@@ -105,7 +105,6 @@ type trainMLP struct {
 	l1, l2, l3 *nn.Linear
 	params     []*eager.Tensor
 	m, v       []*eager.Tensor
-	t          int
 }
 
 func newTrainMLP(block bool) *trainMLP {

@@ -93,9 +93,6 @@ func isView(op string) bool {
 // draws advance the generator, so removing one would change every later draw.
 func (n *Node) effectful() bool { return n.Op == "Rand" }
 
-// attr returns the value of the attribute named name, or nil.
-func (n *Node) attr(name string) any { return attrOf(n.Attrs, name) }
-
 func attrOf(attrs []eager.Attr, name string) any {
 	for _, a := range attrs {
 		if a.Name == name {

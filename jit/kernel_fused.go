@@ -452,11 +452,10 @@ func fusedKernel[T float](p *plan, i int) kernel {
 		outs := make([]*eager.Tensor, len(prog.Outs))
 		direct := make([][]T, len(prog.Regs)) // output buffers of registers with Slots -1
 		type rowOut struct {
-			reg  int
-			t    []T
-			b    []bool
-			row  bool
-			full bool
+			reg int
+			t   []T
+			b   []bool
+			row bool
 		}
 		var extra []rowOut
 		for k, o := range prog.Outs {

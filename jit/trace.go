@@ -596,7 +596,19 @@ func shortPath(file string) string {
 	return filepath.Base(file)
 }
 
-var goroot = filepath.Join(runtime.GOROOT(), "src") + "/"
+// isStdFrame reports whether a frame's function belongs to Go's standard library, whose
+// import paths have no dot in their first element (fmt, runtime, internal/...), unlike
+// module paths (github.com/...).
+func isStdFrame(function string) bool {
+	path := function
+	if i := strings.LastIndex(path, "/"); i >= 0 {
+		path = path[:i]
+	} else if i := strings.Index(path, "."); i >= 0 {
+		path = path[:i]
+	}
+	first, _, _ := strings.Cut(path, "/")
+	return function != "" && !strings.Contains(first, ".") && first != "main"
+}
 
 // userLocation returns "file.go:line" of the innermost frame that is neither eager's
 // library code nor Go's standard library (fmt calling String, for one).
@@ -607,7 +619,7 @@ func userLocation() string {
 	for {
 		f, more := frames.Next()
 		lib := isLibraryFile(f.File) || (filepath.Dir(f.File) == moduleRoot && !strings.HasSuffix(f.File, "_test.go"))
-		if f.File != "" && !lib && !strings.HasPrefix(f.File, goroot) {
+		if f.File != "" && !lib && !isStdFrame(f.Function) {
 			return fmt.Sprintf("%s:%d", filepath.Base(f.File), f.Line)
 		}
 		if !more {
