@@ -1,6 +1,13 @@
 package kernels
 
-import "github.com/eagerml/eager/internal/parallel"
+//go:generate go run asmgen.go
+
+import (
+	"sync"
+	"unsafe"
+
+	"github.com/eagerml/eager/internal/parallel"
+)
 
 // Gemm computes C = A·B (or C += A·B when accumulate is set) for row-major matrices:
 // A is m×k (or k×m when transA, read transposed), B is k×n (or n×k when transB), C is m×n;
@@ -16,13 +23,24 @@ import "github.com/eagerml/eager/internal/parallel"
 //		}
 //	}
 //
-// Transposed operands are packed into contiguous panels rather than read with strides. Rows
-// of C are split across cores in fixed blocks, so results do not depend on timing.
+// except that the sum over p runs in blocks of kc (each block summed in registers, then added
+// to C) and may use fused multiply-adds, so results differ from this loop in the last bits.
+//
+// The structure is GotoBLAS/BLIS's: B is packed a kc×nc block at a time into NR-column
+// panels, A a mc×kc block at a time into MR-row panels (transposed operands are read
+// transposed while packing, so no separate transpose copy is made), and a register-blocked
+// micro-kernel computes each MR×NR tile of C over the kc depth. Edge tiles run on
+// zero-padded panels into a scratch tile, and only the valid part is written to C.
+//
+// Large products are split across cores along m (or n) only, never along k, so every element
+// of C is computed by the same sequence of operations whatever GOMAXPROCS is: results are
+// bit-identical run to run and across core counts. Products with one row or column take a
+// matrix-vector path, and tiny products a plain loop, both chosen by shape alone.
 func Gemm[T Float](transA, transB bool, m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int, accumulate bool) {
-	if m == 0 || n == 0 {
+	if m <= 0 || n <= 0 {
 		return
 	}
-	if k == 0 {
+	if k <= 0 {
 		if !accumulate {
 			for i := 0; i < m; i++ {
 				clear(c[i*ldc : i*ldc+n])
@@ -30,68 +48,135 @@ func Gemm[T Float](transA, transB bool, m, n, k int, a []T, lda int, b []T, ldb 
 		}
 		return
 	}
-	if transA { // pack A^T into m×k row-major
-		p := make([]T, m*k)
-		for i := 0; i < m; i++ {
-			for q := 0; q < k; q++ {
-				p[i*k+q] = a[q*lda+i]
-			}
-		}
-		a, lda = p, k
+	if unsafe.Sizeof(T(0)) == 4 {
+		gemm(gemmF32, transA, transB, m, n, k, asF32(a), lda, asF32(b), ldb, asF32(c), ldc, accumulate)
+	} else {
+		gemm(gemmF64, transA, transB, m, n, k, asF64(a), lda, asF64(b), ldb, asF64(c), ldc, accumulate)
 	}
-	if transB { // pack B^T into k×n row-major
-		p := make([]T, k*n)
-		for j := 0; j < n; j++ {
-			row := b[j*ldb : j*ldb+k]
-			for q, v := range row {
-				p[q*n+j] = v
-			}
-		}
-		b, ldb = p, n
-	}
-	grain := max(1, (1<<15)/max(1, n*k/64))
-	parallel.For(m, grain, func(lo, hi int) {
-		gemmRows(lo, hi, n, k, a, lda, b, ldb, c, ldc, accumulate)
-	})
 }
 
-// gemmRows computes rows [lo, hi) of C = A·B with A and B row-major, blocking k so that a
-// panel of B stays in cache while four rows of C are updated together.
-func gemmRows[T Float](lo, hi, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int, accumulate bool) {
-	if !accumulate {
-		for i := lo; i < hi; i++ {
-			clear(c[i*ldc : i*ldc+n])
-		}
+func asF32[T Float](s []T) []float32 {
+	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
+}
+
+func asF64[T Float](s []T) []float64 {
+	return unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
+}
+
+// microKernel computes one mr×nr tile: c[i*ldc+j] (+)= Σp a[p*mr+i]·b[p*nr+j] over k steps,
+// adding to c when add != 0 and overwriting it otherwise.
+type microKernel[T Float] func(k int, a, b, c *T, ldc int, add int)
+
+// gemmConfig is one element type's micro-kernel and blocking.
+type gemmConfig[T Float] struct {
+	name   string
+	mr, nr int // micro-tile
+	kc     int // depth of one packed block
+	mc     int // rows of A packed at a time (multiple of mr)
+	nc     int // columns of B packed at a time (multiple of nr)
+	kern   microKernel[T]
+	gemvN  func(y, x, a []T, lda int) // y[j] = Σp x[p]·a[p*lda+j]
+	gemvT  func(y, x, a []T, lda int) // y[i] = Σp a[i*lda+p]·x[p]
+	pool   sync.Pool // *gemmBuffers[T]
+}
+
+type gemmBuffers[T Float] struct {
+	a, b, tile []T
+}
+
+func (g *gemmConfig[T]) buffers() *gemmBuffers[T] {
+	if v := g.pool.Get(); v != nil {
+		return v.(*gemmBuffers[T])
 	}
-	const kc = 256
-	for k0 := 0; k0 < k; k0 += kc {
-		k1 := min(k0+kc, k)
-		i := lo
-		for ; i+4 <= hi; i += 4 {
-			c0 := c[i*ldc : i*ldc+n]
-			c1 := c[(i+1)*ldc : (i+1)*ldc+n]
-			c2 := c[(i+2)*ldc : (i+2)*ldc+n]
-			c3 := c[(i+3)*ldc : (i+3)*ldc+n]
-			for p := k0; p < k1; p++ {
-				a0, a1, a2, a3 := a[i*lda+p], a[(i+1)*lda+p], a[(i+2)*lda+p], a[(i+3)*lda+p]
-				br := b[p*ldb : p*ldb+n]
-				for j, bv := range br {
-					c0[j] += a0 * bv
-					c1[j] += a1 * bv
-					c2[j] += a2 * bv
-					c3[j] += a3 * bv
+	return &gemmBuffers[T]{
+		a:    make([]T, g.mc*g.kc),
+		b:    make([]T, g.kc*g.nc),
+		tile: make([]T, g.mr*g.nr),
+	}
+}
+
+// parallelFlops is the work (2·m·n·k) below which a product stays on the calling goroutine:
+// starting and joining a goroutine costs a few microseconds, about 2^19 flops here.
+const parallelFlops = 1 << 19
+
+// smallFlops is the work below which packing costs more than it saves.
+const smallFlops = 2 * 8 * 8 * 8
+
+func gemm[T Float](g *gemmConfig[T], transA, transB bool, m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int, accumulate bool) {
+	flops := 2 * m * n * k
+	if flops <= smallFlops {
+		gemmNaive(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate)
+		return
+	}
+	if m == 1 || n == 1 {
+		gemv(g, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate)
+		return
+	}
+	mp := (m + g.mr - 1) / g.mr // panels of rows
+	np := (n + g.nr - 1) / g.nr // panels of columns
+	if flops < parallelFlops || (mp < 2 && np < 2) {
+		g.run(transA, transB, 0, m, 0, n, k, a, lda, b, ldb, c, ldc, accumulate)
+		return
+	}
+	// Split the dimension with more panels; chunk boundaries fall on whole panels.
+	if mp >= np {
+		grain := max(1, parallelFlops/(2*g.mr*n*k))
+		parallel.For(mp, grain, func(lo, hi int) {
+			g.run(transA, transB, lo*g.mr, min(hi*g.mr, m), 0, n, k, a, lda, b, ldb, c, ldc, accumulate)
+		})
+	} else {
+		grain := max(1, parallelFlops/(2*g.nr*m*k))
+		parallel.For(np, grain, func(lo, hi int) {
+			g.run(transA, transB, 0, m, lo*g.nr, min(hi*g.nr, n), k, a, lda, b, ldb, c, ldc, accumulate)
+		})
+	}
+}
+
+// run computes the block C[i0:i1, j0:j1] on the calling goroutine.
+func (g *gemmConfig[T]) run(transA, transB bool, i0, i1, j0, j1, k int, a []T, lda int, b []T, ldb int, c []T, ldc int, accumulate bool) {
+	buf := g.buffers()
+	mr, nr := g.mr, g.nr
+	tile := buf.tile
+	for jc := j0; jc < j1; jc += g.nc {
+		nc := min(g.nc, j1-jc)
+		for pc := 0; pc < k; pc += g.kc {
+			kc := min(g.kc, k-pc)
+			add := 0
+			if accumulate || pc > 0 {
+				add = 1
+			}
+			packB(buf.b, transB, b, ldb, pc, kc, jc, nc, nr)
+			for ic := i0; ic < i1; ic += g.mc {
+				mc := min(g.mc, i1-ic)
+				packA(buf.a, transA, a, lda, ic, mc, pc, kc, mr)
+				for ir := 0; ir < mc; ir += mr {
+					ap := &buf.a[ir*kc]
+					rows := min(mr, mc-ir)
+					for jr := 0; jr < nc; jr += nr {
+						bp := &buf.b[jr*kc]
+						cols := min(nr, nc-jr)
+						off := (ic+ir)*ldc + jc + jr
+						if rows == mr && cols == nr {
+							_ = c[off+(mr-1)*ldc+nr-1] // the kernel writes up to here
+							g.kern(kc, ap, bp, &c[off], ldc, add)
+							continue
+						}
+						g.kern(kc, ap, bp, &tile[0], nr, 0)
+						for r := 0; r < rows; r++ {
+							dst := c[off+r*ldc : off+r*ldc+cols]
+							src := tile[r*nr : r*nr+cols]
+							if add != 0 {
+								for j, v := range src {
+									dst[j] += v
+								}
+							} else {
+								copy(dst, src)
+							}
+						}
+					}
 				}
 			}
 		}
-		for ; i < hi; i++ {
-			ci := c[i*ldc : i*ldc+n]
-			for p := k0; p < k1; p++ {
-				av := a[i*lda+p]
-				br := b[p*ldb : p*ldb+n]
-				for j, bv := range br {
-					ci[j] += av * bv
-				}
-			}
-		}
 	}
+	g.pool.Put(buf)
 }

@@ -1,0 +1,102 @@
+package kernels
+
+// gemv computes the products with one row (m == 1) or one column (n == 1) of C as a
+// matrix-vector product, which reads the matrix once and packs nothing.
+func gemv[T Float](g *gemmConfig[T], transA, transB bool, m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int, accumulate bool) {
+	buf := g.buffers()
+	defer g.pool.Put(buf)
+	scratch := buf.b
+	if len(scratch) < k+max(m, n) {
+		scratch = make([]T, k+max(m, n))
+	}
+	var x, y []T // the vector operand and the result
+	var mat []T  // the matrix operand
+	var ld int
+	rows := false // y[i] = Σp mat[i*ld+p]·x[p]; else y[j] = Σp x[p]·mat[p*ld+j]
+	if m == 1 {
+		// C(0, j) = Σp A(0, p)·B(p, j).
+		x = gather(scratch[:k], a, transA, lda)
+		y = scratch[k : k+n]
+		mat, ld, rows = b, ldb, transB
+	} else {
+		// C(i, 0) = Σp A(i, p)·B(p, 0).
+		x = gather(scratch[:k], b, !transB, ldb)
+		y = scratch[k : k+m]
+		mat, ld, rows = a, lda, !transA
+	}
+	if rows {
+		g.gemvT(y, x, mat, ld)
+	} else {
+		g.gemvN(y, x, mat, ld)
+	}
+	inc := 1
+	if n == 1 {
+		inc = ldc
+	}
+	if accumulate {
+		for i, v := range y {
+			c[i*inc] += v
+		}
+	} else {
+		for i, v := range y {
+			c[i*inc] = v
+		}
+	}
+}
+
+// gather returns the vector v[p] = s[p*stride] (stride = ld when strided, else 1), copying
+// into dst only when strided.
+func gather[T Float](dst, s []T, strided bool, ld int) []T {
+	if !strided {
+		return s[:len(dst)]
+	}
+	for p := range dst {
+		dst[p] = s[p*ld]
+	}
+	return dst
+}
+
+// gemvNGo is
+//
+//	for j := range y {
+//		var s T
+//		for p := range x {
+//			s += x[p] * a[p*lda+j]
+//		}
+//		y[j] = s
+//	}
+//
+// run over blocks of columns so that a block of y stays in cache while the rows stream by.
+func gemvNGo[T Float](y, x, a []T, lda int) {
+	const block = 256
+	for j0 := 0; j0 < len(y); j0 += block {
+		yb := y[j0:min(j0+block, len(y))]
+		clear(yb)
+		for p, xv := range x {
+			row := a[p*lda+j0 : p*lda+j0+len(yb)]
+			for j, v := range row {
+				yb[j] += xv * v
+			}
+		}
+	}
+}
+
+// gemvTGo is
+//
+//	for i := range y {
+//		var s T
+//		for p := range x {
+//			s += a[i*lda+p] * x[p]
+//		}
+//		y[i] = s
+//	}
+func gemvTGo[T Float](y, x, a []T, lda int) {
+	for i := range y {
+		row := a[i*lda : i*lda+len(x)]
+		var s T
+		for p, v := range row {
+			s += v * x[p]
+		}
+		y[i] = s
+	}
+}
