@@ -3,6 +3,7 @@ package kernels
 //go:generate go run asmgen.go
 
 import (
+	"runtime"
 	"sync"
 	"unsafe"
 
@@ -74,6 +75,7 @@ type gemmConfig[T Float] struct {
 	kc     int // depth of one packed block
 	mc     int // rows of A packed at a time (multiple of mr)
 	nc     int // columns of B packed at a time (multiple of nr)
+	aInL1  bool // loop order: A micro-panel held in L1 while B panels stream (else B held)
 	kern   microKernel[T]
 	gemvN  func(y, x, a []T, lda int) // y[j] = Σp x[p]·a[p*lda+j]
 	gemvT  func(y, x, a []T, lda int) // y[i] = Σp a[i*lda+p]·x[p]
@@ -118,8 +120,10 @@ func gemm[T Float](g *gemmConfig[T], transA, transB bool, m, n, k int, a []T, ld
 		g.run(transA, transB, 0, m, 0, n, k, a, lda, b, ldb, c, ldc, accumulate)
 		return
 	}
-	// Split the dimension with more panels; chunk boundaries fall on whole panels.
-	if mp >= np {
+	// Split along the dimension whose whole-panel chunks balance better (ties: along m, which
+	// packs B once per chunk); chunk boundaries fall on whole panels.
+	w := runtime.GOMAXPROCS(0)
+	if (mp+w-1)/w*g.mr*n <= (np+w-1)/w*g.nr*m {
 		grain := max(1, parallelFlops/(2*g.mr*n*k))
 		parallel.For(mp, grain, func(lo, hi int) {
 			g.run(transA, transB, lo*g.mr, min(hi*g.mr, m), 0, n, k, a, lda, b, ldb, c, ldc, accumulate)
@@ -136,7 +140,6 @@ func gemm[T Float](g *gemmConfig[T], transA, transB bool, m, n, k int, a []T, ld
 func (g *gemmConfig[T]) run(transA, transB bool, i0, i1, j0, j1, k int, a []T, lda int, b []T, ldb int, c []T, ldc int, accumulate bool) {
 	buf := g.buffers()
 	mr, nr := g.mr, g.nr
-	tile := buf.tile
 	for jc := j0; jc < j1; jc += g.nc {
 		nc := min(g.nc, j1-jc)
 		for pc := 0; pc < k; pc += g.kc {
@@ -149,29 +152,16 @@ func (g *gemmConfig[T]) run(transA, transB bool, i0, i1, j0, j1, k int, a []T, l
 			for ic := i0; ic < i1; ic += g.mc {
 				mc := min(g.mc, i1-ic)
 				packA(buf.a, transA, a, lda, ic, mc, pc, kc, mr)
-				for ir := 0; ir < mc; ir += mr {
-					ap := &buf.a[ir*kc]
-					rows := min(mr, mc-ir)
-					for jr := 0; jr < nc; jr += nr {
-						bp := &buf.b[jr*kc]
-						cols := min(nr, nc-jr)
-						off := (ic+ir)*ldc + jc + jr
-						if rows == mr && cols == nr {
-							_ = c[off+(mr-1)*ldc+nr-1] // the kernel writes up to here
-							g.kern(kc, ap, bp, &c[off], ldc, add)
-							continue
+				if g.aInL1 {
+					for ir := 0; ir < mc; ir += mr {
+						for jr := 0; jr < nc; jr += nr {
+							g.tile(buf, c, ldc, ic+ir, jc+jr, ir, jr, mc, nc, kc, add)
 						}
-						g.kern(kc, ap, bp, &tile[0], nr, 0)
-						for r := 0; r < rows; r++ {
-							dst := c[off+r*ldc : off+r*ldc+cols]
-							src := tile[r*nr : r*nr+cols]
-							if add != 0 {
-								for j, v := range src {
-									dst[j] += v
-								}
-							} else {
-								copy(dst, src)
-							}
+					}
+				} else {
+					for jr := 0; jr < nc; jr += nr {
+						for ir := 0; ir < mc; ir += mr {
+							g.tile(buf, c, ldc, ic+ir, jc+jr, ir, jr, mc, nc, kc, add)
 						}
 					}
 				}
@@ -179,4 +169,31 @@ func (g *gemmConfig[T]) run(transA, transB bool, i0, i1, j0, j1, k int, a []T, l
 		}
 	}
 	g.pool.Put(buf)
+}
+
+// tile runs the micro-kernel on packed panels ir (of A) and jr (of B) for the tile of C whose
+// top-left element is C(i, j), going through a scratch tile at the edges.
+func (g *gemmConfig[T]) tile(buf *gemmBuffers[T], c []T, ldc, i, j, ir, jr, mc, nc, kc, add int) {
+	mr, nr := g.mr, g.nr
+	ap, bp := &buf.a[ir*kc], &buf.b[jr*kc]
+	off := i*ldc + j
+	rows, cols := min(mr, mc-ir), min(nr, nc-jr)
+	if rows == mr && cols == nr {
+		_ = c[off+(mr-1)*ldc+nr-1] // the kernel writes up to here
+		g.kern(kc, ap, bp, &c[off], ldc, add)
+		return
+	}
+	tile := buf.tile
+	g.kern(kc, ap, bp, &tile[0], nr, 0)
+	for r := 0; r < rows; r++ {
+		dst := c[off+r*ldc : off+r*ldc+cols]
+		src := tile[r*nr : r*nr+cols]
+		if add != 0 {
+			for j, v := range src {
+				dst[j] += v
+			}
+		} else {
+			copy(dst, src)
+		}
+	}
 }

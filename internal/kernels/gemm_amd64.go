@@ -31,18 +31,18 @@ func selectGemm() (*gemmConfig[float32], *gemmConfig[float64]) {
 	switch {
 	case hasAVX512:
 		return &gemmConfig[float32]{
-				name: "avx512", mr: 12, nr: 32, kc: 256, mc: 120, nc: 512,
+				name: "avx512", mr: 12, nr: 32, kc: 256, mc: 120, nc: 512, aInL1: true,
 				kern: sgemmAVX512, gemvN: gemvNGo[float32], gemvT: gemvTGo[float32],
 			}, &gemmConfig[float64]{
-				name: "avx512", mr: 12, nr: 16, kc: 256, mc: 120, nc: 256,
+				name: "avx512", mr: 12, nr: 16, kc: 128, mc: 240, nc: 1024,
 				kern: dgemmAVX512, gemvN: gemvNGo[float64], gemvT: gemvTGo[float64],
 			}
 	case hasAVX2:
 		return &gemmConfig[float32]{
-				name: "avx2", mr: 6, nr: 16, kc: 256, mc: 120, nc: 512,
+				name: "avx2", mr: 6, nr: 16, kc: 256, mc: 120, nc: 1024,
 				kern: sgemmAVX2, gemvN: gemvNGo[float32], gemvT: gemvTGo[float32],
 			}, &gemmConfig[float64]{
-				name: "avx2", mr: 6, nr: 8, kc: 256, mc: 120, nc: 256,
+				name: "avx2", mr: 6, nr: 8, kc: 256, mc: 120, nc: 1024,
 				kern: dgemmAVX2, gemvN: gemvNGo[float64], gemvT: gemvTGo[float64],
 			}
 	}

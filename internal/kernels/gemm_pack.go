@@ -4,28 +4,76 @@ package kernels
 // A(i0+q*mr+r, p0+p) at dst[q*mr*kc + p*mr + r], rows past mc as zeros. A(i, p) is
 // a[i*lda+p], or a[p*lda+i] when trans.
 func packA[T Float](dst []T, trans bool, a []T, lda, i0, mc, p0, kc, mr int) {
-	for q := 0; q*mr < mc; q++ {
-		rows := min(mr, mc-q*mr)
+	if trans {
+		// Rows of the stored a are depths: read each once, front to back, and deal its values
+		// out to the panels, rather than walk down the columns with a large stride.
+		full := mc / mr * mr
+		for p := 0; p < kc; p++ {
+			src := a[(p0+p)*lda+i0 : (p0+p)*lda+i0+mc]
+			off := p * mr
+			for i := 0; i < full; i += mr {
+				copy(dst[i*kc+off:i*kc+off+mr], src[i:i+mr])
+			}
+			if full < mc {
+				d := dst[full*kc+off : full*kc+off+mr]
+				copy(d, src[full:])
+				clear(d[mc-full:])
+			}
+		}
+		return
+	}
+	q := 0
+	for ; (q+1)*mr <= mc; q++ {
 		panel := dst[q*mr*kc : (q+1)*mr*kc]
-		ib := i0 + q*mr
-		if trans {
-			for p := 0; p < kc; p++ {
-				src := a[(p0+p)*lda+ib : (p0+p)*lda+ib+rows]
-				d := panel[p*mr : p*mr+mr]
-				copy(d, src)
-				clear(d[rows:])
-			}
-			continue
+		src := a[(i0+q*mr)*lda+p0:]
+		switch mr {
+		case 12:
+			packRows12(panel, src, lda, kc)
+		case 6:
+			packRows6(panel, src, lda, kc)
+		default:
+			packRows(panel, src, lda, kc, mr, mr)
 		}
-		if rows < mr {
-			clear(panel)
+	}
+	if rows := mc - q*mr; rows > 0 {
+		panel := dst[q*mr*kc : (q+1)*mr*kc]
+		clear(panel)
+		packRows(panel, a[(i0+q*mr)*lda+p0:], lda, kc, mr, rows)
+	}
+}
+
+// packRows stores src[r*lda+p] at panel[p*mr+r] for r < rows, p < kc.
+func packRows[T Float](panel, src []T, lda, kc, mr, rows int) {
+	for r := 0; r < rows; r++ {
+		row := src[r*lda : r*lda+kc]
+		for p, v := range row {
+			panel[p*mr+r] = v
 		}
-		for r := 0; r < rows; r++ {
-			src := a[(ib+r)*lda+p0 : (ib+r)*lda+p0+kc]
-			for p, v := range src {
-				panel[p*mr+r] = v
-			}
-		}
+	}
+}
+
+// packRows12 is packRows for twelve rows, writing the panel front to back.
+func packRows12[T Float](panel, src []T, lda, kc int) {
+	r0, r1, r2, r3 := src[:kc], src[lda:lda+kc], src[2*lda:2*lda+kc], src[3*lda:3*lda+kc]
+	r4, r5, r6, r7 := src[4*lda:4*lda+kc], src[5*lda:5*lda+kc], src[6*lda:6*lda+kc], src[7*lda:7*lda+kc]
+	r8, r9, r10, r11 := src[8*lda:8*lda+kc], src[9*lda:9*lda+kc], src[10*lda:10*lda+kc], src[11*lda:11*lda+kc]
+	panel = panel[:12*kc]
+	for p := range r0 {
+		d := panel[12*p : 12*p+12 : 12*p+12]
+		d[0], d[1], d[2], d[3] = r0[p], r1[p], r2[p], r3[p]
+		d[4], d[5], d[6], d[7] = r4[p], r5[p], r6[p], r7[p]
+		d[8], d[9], d[10], d[11] = r8[p], r9[p], r10[p], r11[p]
+	}
+}
+
+// packRows6 is packRows for six rows, writing the panel front to back.
+func packRows6[T Float](panel, src []T, lda, kc int) {
+	r0, r1, r2 := src[:kc], src[lda:lda+kc], src[2*lda:2*lda+kc]
+	r3, r4, r5 := src[3*lda:3*lda+kc], src[4*lda:4*lda+kc], src[5*lda:5*lda+kc]
+	panel = panel[:6*kc]
+	for p := range r0 {
+		d := panel[6*p : 6*p+6 : 6*p+6]
+		d[0], d[1], d[2], d[3], d[4], d[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
 	}
 }
 
@@ -33,19 +81,42 @@ func packA[T Float](dst []T, trans bool, a []T, lda, i0, mc, p0, kc, mr int) {
 // q holds B(p0+p, j0+q*nr+j) at dst[q*nr*kc + p*nr + j], columns past nc as zeros. B(p, j) is
 // b[p*ldb+j], or b[j*ldb+p] when trans.
 func packB[T Float](dst []T, trans bool, b []T, ldb, p0, kc, j0, nc, nr int) {
+	if !trans {
+		// Read each row of B once, front to back, dealing it out to the panels.
+		full := nc / nr * nr
+		for p := 0; p < kc; p++ {
+			src := b[(p0+p)*ldb+j0 : (p0+p)*ldb+j0+nc]
+			off := p * nr
+			switch nr {
+			case 32:
+				for j := 0; j < full; j += 32 {
+					*(*[32]T)(dst[j*kc+off:]) = *(*[32]T)(src[j:])
+				}
+			case 16:
+				for j := 0; j < full; j += 16 {
+					*(*[16]T)(dst[j*kc+off:]) = *(*[16]T)(src[j:])
+				}
+			case 8:
+				for j := 0; j < full; j += 8 {
+					*(*[8]T)(dst[j*kc+off:]) = *(*[8]T)(src[j:])
+				}
+			default:
+				for j := 0; j < full; j += nr {
+					copy(dst[j*kc+off:j*kc+off+nr], src[j:j+nr])
+				}
+			}
+			if full < nc {
+				d := dst[full*kc+off : full*kc+off+nr]
+				copy(d, src[full:])
+				clear(d[nc-full:])
+			}
+		}
+		return
+	}
 	for q := 0; q*nr < nc; q++ {
 		cols := min(nr, nc-q*nr)
 		panel := dst[q*nr*kc : (q+1)*nr*kc]
 		jb := j0 + q*nr
-		if !trans {
-			for p := 0; p < kc; p++ {
-				src := b[(p0+p)*ldb+jb : (p0+p)*ldb+jb+cols]
-				d := panel[p*nr : p*nr+nr]
-				copy(d, src)
-				clear(d[cols:])
-			}
-			continue
-		}
 		if cols < nr {
 			clear(panel)
 		}

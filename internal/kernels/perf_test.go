@@ -1,0 +1,78 @@
+package kernels
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestGemmPerf prints best-of-many GFLOP/s for tuning on a shared machine; it runs only
+// with EAGER_PERF=1. EAGER_VARIANT (e.g. f64/avx2) picks one kernel, EAGER_SIZES a list of
+// sizes, EAGER_KC, EAGER_MC, EAGER_NC override the blocking, EAGER_BUDGET the time per size.
+func TestGemmPerf(t *testing.T) {
+	if os.Getenv("EAGER_PERF") == "" {
+		t.Skip("set EAGER_PERF=1")
+	}
+	env := func(k string, v *int) {
+		if s := os.Getenv(k); s != "" {
+			*v, _ = strconv.Atoi(s)
+		}
+	}
+	sizes := []int{64, 128, 256, 512, 1024}
+	if s := os.Getenv("EAGER_SIZES"); s != "" {
+		sizes = nil
+		for _, f := range strings.Split(s, ",") {
+			v, _ := strconv.Atoi(f)
+			sizes = append(sizes, v)
+		}
+	}
+	s32, d64 := gemmVariants()
+	for _, g := range s32 {
+		perfGemm(g, "f32", sizes, env)
+	}
+	for _, g := range d64 {
+		perfGemm(g, "f64", sizes, env)
+	}
+}
+
+func perfGemm[T Float](g0 *gemmConfig[T], dt string, sizes []int, env func(string, *int)) {
+	if v := os.Getenv("EAGER_VARIANT"); v != "" && v != dt+"/"+g0.name {
+		return
+	}
+	g := &gemmConfig[T]{name: g0.name, mr: g0.mr, nr: g0.nr, kc: g0.kc, mc: g0.mc, nc: g0.nc, kern: g0.kern, gemvN: g0.gemvN, gemvT: g0.gemvT}
+	env("EAGER_KC", &g.kc)
+	env("EAGER_MC", &g.mc)
+	env("EAGER_NC", &g.nc)
+	g.aInL1 = g0.aInL1
+	if o := os.Getenv("EAGER_ORDER"); o != "" {
+		g.aInL1 = o == "a"
+	}
+	for _, n := range sizes {
+		a, b, c := make([]T, n*n), make([]T, n*n), make([]T, n*n)
+		for i := range a {
+			a[i], b[i] = T(i%7)*0.1, T(i%5)*0.1
+		}
+		best := time.Hour
+		budget := time.Now().Add(perfBudget())
+		for time.Now().Before(budget) {
+			reps := max(1, (1<<26)/(n*n*n))
+			t0 := time.Now()
+			for range reps {
+				gemm(g, false, false, n, n, n, a, n, b, n, c, n, false)
+			}
+			best = min(best, time.Since(t0)/time.Duration(reps))
+		}
+		fmt.Printf("%s %s aInL1=%v kc=%d mc=%d nc=%d n=%d: %.1f GFLOP/s\n", dt, g.name, g.aInL1, g.kc, g.mc, g.nc, n, 2*float64(n*n*n)/best.Seconds()/1e9)
+	}
+}
+
+func perfBudget() time.Duration {
+	if s := os.Getenv("EAGER_BUDGET"); s != "" {
+		d, _ := time.ParseDuration(s)
+		return d
+	}
+	return 2 * time.Second
+}
