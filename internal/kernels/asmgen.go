@@ -23,7 +23,227 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"strings"
 )
+
+// gemvTemplate holds the AVX2 matrix-vector kernels; NAME, PX (PS/PD), SX (SS/SD), ELEM
+// (bytes), SHIFT (log2 ELEM), W1 (elements per vector) and BCAST are replaced per type.
+// Vector loads use the element count W1; the offsets below are written for it.
+const gemvTemplate = `
+// func NAMENAVX2(y *T, n int, x *T, k int, a *T, lda int)
+// y[j] = Σp x[p]·a[p*lda+j] for j < n, n a multiple of W1, k ≥ 1: blocks of 8 vectors of
+// columns go down all k rows with one accumulator per vector.
+TEXT ·NAMENAVX2(SB), NOSPLIT, $0-48
+	MOVQ y+0(FP), DI
+	MOVQ n+8(FP), CX
+	MOVQ x+16(FP), SI
+	MOVQ k+24(FP), R8
+	MOVQ a+32(FP), DX
+	MOVQ lda+40(FP), BX
+	SHLQ $SHIFT, BX
+blk8:
+	CMPQ CX, $(8*W1)
+	JL blk1
+	VXORPX Y0, Y0, Y0
+	VXORPX Y1, Y1, Y1
+	VXORPX Y2, Y2, Y2
+	VXORPX Y3, Y3, Y3
+	VXORPX Y4, Y4, Y4
+	VXORPX Y5, Y5, Y5
+	VXORPX Y6, Y6, Y6
+	VXORPX Y7, Y7, Y7
+	MOVQ DX, R10
+	MOVQ SI, R11
+	MOVQ R8, R12
+loop8:
+	BCAST (R11), Y15
+	VFMADD231PX (R10), Y15, Y0
+	VFMADD231PX 32(R10), Y15, Y1
+	VFMADD231PX 64(R10), Y15, Y2
+	VFMADD231PX 96(R10), Y15, Y3
+	VFMADD231PX 128(R10), Y15, Y4
+	VFMADD231PX 160(R10), Y15, Y5
+	VFMADD231PX 192(R10), Y15, Y6
+	VFMADD231PX 224(R10), Y15, Y7
+	ADDQ $ELEM, R11
+	ADDQ BX, R10
+	DECQ R12
+	JNZ loop8
+	VMOVUPX Y0, (DI)
+	VMOVUPX Y1, 32(DI)
+	VMOVUPX Y2, 64(DI)
+	VMOVUPX Y3, 96(DI)
+	VMOVUPX Y4, 128(DI)
+	VMOVUPX Y5, 160(DI)
+	VMOVUPX Y6, 192(DI)
+	VMOVUPX Y7, 224(DI)
+	ADDQ $256, DI
+	ADDQ $256, DX
+	SUBQ $(8*W1), CX
+	JMP blk8
+blk1:
+	CMPQ CX, $W1
+	JL doneN
+	VXORPX Y0, Y0, Y0
+	VXORPX Y1, Y1, Y1
+	MOVQ DX, R10
+	MOVQ SI, R11
+	MOVQ R8, R12
+loop1:
+	BCAST (R11), Y15
+	VFMADD231PX (R10), Y15, Y0
+	ADDQ $ELEM, R11
+	ADDQ BX, R10
+	DECQ R12
+	JNZ loop1
+	VMOVUPX Y0, (DI)
+	ADDQ $32, DI
+	ADDQ $32, DX
+	SUBQ $W1, CX
+	JMP blk1
+doneN:
+	VZEROUPPER
+	RET
+
+// func NAMETAVX2(y *T, m int, x *T, k int, a *T, lda int)
+// y[i] = Σp a[i*lda+p]·x[p] for i < m, k ≥ 1: four rows at a time, each summed in two vector
+// accumulators over blocks of 2·W1, then one over a block of W1, reduced across lanes, then
+// the last k mod W1 products added in order.
+TEXT ·NAMETAVX2(SB), NOSPLIT, $0-48
+	MOVQ y+0(FP), DI
+	MOVQ m+8(FP), CX
+	MOVQ x+16(FP), SI
+	MOVQ k+24(FP), R8
+	MOVQ a+32(FP), DX
+	MOVQ lda+40(FP), BX
+	SHLQ $SHIFT, BX
+	MOVQ R8, R9
+	ANDQ $-(2*W1), R9
+	SHLQ $SHIFT, R9 // bytes in blocks of 2·W1
+	MOVQ R8, R15
+	ANDQ $-W1, R15
+	SHLQ $SHIFT, R15 // bytes in blocks of W1
+	SHLQ $SHIFT, R8 // bytes in all of k
+rows4:
+	CMPQ CX, $4
+	JL rows1
+	MOVQ DX, R10
+	LEAQ (DX)(BX*1), R11
+	LEAQ (DX)(BX*2), R12
+	LEAQ (R11)(BX*2), R13
+	VXORPX Y0, Y0, Y0
+	VXORPX Y1, Y1, Y1
+	VXORPX Y2, Y2, Y2
+	VXORPX Y3, Y3, Y3
+	VXORPX Y4, Y4, Y4
+	VXORPX Y5, Y5, Y5
+	VXORPX Y6, Y6, Y6
+	VXORPX Y7, Y7, Y7
+	XORQ AX, AX
+	CMPQ AX, R9
+	JGE t4b
+t4a:
+	VMOVUPX (SI)(AX*1), Y8
+	VMOVUPX 32(SI)(AX*1), Y9
+	VFMADD231PX (R10)(AX*1), Y8, Y0
+	VFMADD231PX 32(R10)(AX*1), Y9, Y4
+	VFMADD231PX (R11)(AX*1), Y8, Y1
+	VFMADD231PX 32(R11)(AX*1), Y9, Y5
+	VFMADD231PX (R12)(AX*1), Y8, Y2
+	VFMADD231PX 32(R12)(AX*1), Y9, Y6
+	VFMADD231PX (R13)(AX*1), Y8, Y3
+	VFMADD231PX 32(R13)(AX*1), Y9, Y7
+	ADDQ $64, AX
+	CMPQ AX, R9
+	JL t4a
+t4b:
+	CMPQ AX, R15
+	JGE t4c
+	VMOVUPX (SI)(AX*1), Y8
+	VFMADD231PX (R10)(AX*1), Y8, Y0
+	VFMADD231PX (R11)(AX*1), Y8, Y1
+	VFMADD231PX (R12)(AX*1), Y8, Y2
+	VFMADD231PX (R13)(AX*1), Y8, Y3
+	ADDQ $32, AX
+t4c:
+	VADDPX Y4, Y0, Y0
+	VADDPX Y5, Y1, Y1
+	VADDPX Y6, Y2, Y2
+	VADDPX Y7, Y3, Y3
+	HSUM(Y0, X0, X8)
+	HSUM(Y1, X1, X8)
+	HSUM(Y2, X2, X8)
+	HSUM(Y3, X3, X8)
+	CMPQ AX, R8
+	JGE t4e
+t4d:
+	VMOVSX (SI)(AX*1), X8
+	VFMADD231SX (R10)(AX*1), X8, X0
+	VFMADD231SX (R11)(AX*1), X8, X1
+	VFMADD231SX (R12)(AX*1), X8, X2
+	VFMADD231SX (R13)(AX*1), X8, X3
+	ADDQ $ELEM, AX
+	CMPQ AX, R8
+	JL t4d
+t4e:
+	VMOVSX X0, (DI)
+	VMOVSX X1, ELEM(DI)
+	VMOVSX X2, (2*ELEM)(DI)
+	VMOVSX X3, (3*ELEM)(DI)
+	ADDQ $(4*ELEM), DI
+	LEAQ (DX)(BX*4), DX
+	SUBQ $4, CX
+	JMP rows4
+rows1:
+	TESTQ CX, CX
+	JZ doneT
+	VXORPX Y0, Y0, Y0
+	VXORPX Y4, Y4, Y4
+	XORQ AX, AX
+	CMPQ AX, R9
+	JGE t1b
+t1a:
+	VMOVUPX (SI)(AX*1), Y8
+	VMOVUPX 32(SI)(AX*1), Y9
+	VFMADD231PX (DX)(AX*1), Y8, Y0
+	VFMADD231PX 32(DX)(AX*1), Y9, Y4
+	ADDQ $64, AX
+	CMPQ AX, R9
+	JL t1a
+t1b:
+	CMPQ AX, R15
+	JGE t1c
+	VMOVUPX (SI)(AX*1), Y8
+	VFMADD231PX (DX)(AX*1), Y8, Y0
+	ADDQ $32, AX
+t1c:
+	VADDPX Y4, Y0, Y0
+	HSUM(Y0, X0, X8)
+	CMPQ AX, R8
+	JGE t1e
+t1d:
+	VMOVSX (SI)(AX*1), X8
+	VFMADD231SX (DX)(AX*1), X8, X0
+	ADDQ $ELEM, AX
+	CMPQ AX, R8
+	JL t1d
+t1e:
+	VMOVSX X0, (DI)
+	ADDQ $ELEM, DI
+	ADDQ BX, DX
+	DECQ CX
+	JMP rows1
+doneT:
+	VZEROUPPER
+	RET
+`
+
+// hsumPS and hsumPD define HSUM(y, x, tmp): x[0] = the sum of y's lanes, pairwise.
+const (
+	hsumPS = "\n#define HSUM(y, x, t) VEXTRACTF128 $1, y, t; VADDPS t, x, x; VMOVHLPS x, x, t; VADDPS t, x, x; VMOVSHDUP x, t; VADDSS t, x, x\n"
+	hsumPD = "\n#define HSUM(y, x, t) VEXTRACTF128 $1, y, t; VADDPD t, x, x; VUNPCKHPD x, x, t; VADDSD t, x, x\n"
+)
+
 
 type kern struct {
 	name   string
@@ -49,6 +269,20 @@ func main() {
 	fmt.Fprintf(&w, "//go:build amd64 && !purego\n\n#include \"textflag.h\"\n")
 	for _, k := range kernels {
 		gen(&w, k)
+	}
+	for _, t := range []struct{ name, s, ss, e, shift, w, bc string }{
+		{"sgemv", "PS", "SS", "4", "2", "8", "VBROADCASTSS"},
+		{"dgemv", "PD", "SD", "8", "3", "4", "VBROADCASTSD"},
+	} {
+		r := strings.NewReplacer("NAME", t.name, "PX", t.s, "SX", t.ss, "ELEM", t.e, "SHIFT", t.shift,
+			"W1", t.w, "BCAST", t.bc)
+		if t.s == "PS" {
+			fmt.Fprint(&w, hsumPS)
+		} else {
+			fmt.Fprint(&w, hsumPD)
+		}
+		fmt.Fprint(&w, r.Replace(gemvTemplate))
+		fmt.Fprint(&w, "\n#undef HSUM\n")
 	}
 	if err := os.WriteFile("gemm_amd64.s", w.Bytes(), 0o644); err != nil {
 		panic(err)

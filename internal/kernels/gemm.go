@@ -71,15 +71,15 @@ type microKernel[T Float] func(k int, a, b, c *T, ldc int, add int)
 // gemmConfig is one element type's micro-kernel and blocking.
 type gemmConfig[T Float] struct {
 	name   string
-	mr, nr int // micro-tile
-	kc     int // depth of one packed block
-	mc     int // rows of A packed at a time (multiple of mr)
-	nc     int // columns of B packed at a time (multiple of nr)
+	mr, nr int  // micro-tile
+	kc     int  // depth of one packed block
+	mc     int  // rows of A packed at a time (multiple of mr)
+	nc     int  // columns of B packed at a time (multiple of nr)
 	aInL1  bool // loop order: A micro-panel held in L1 while B panels stream (else B held)
 	kern   microKernel[T]
 	gemvN  func(y, x, a []T, lda int) // y[j] = Σp x[p]·a[p*lda+j]
 	gemvT  func(y, x, a []T, lda int) // y[i] = Σp a[i*lda+p]·x[p]
-	pool   sync.Pool // *gemmBuffers[T]
+	pool   sync.Pool                  // *gemmBuffers[T]
 }
 
 type gemmBuffers[T Float] struct {

@@ -32,18 +32,18 @@ func selectGemm() (*gemmConfig[float32], *gemmConfig[float64]) {
 	case hasAVX512:
 		return &gemmConfig[float32]{
 				name: "avx512", mr: 12, nr: 32, kc: 256, mc: 120, nc: 512, aInL1: true,
-				kern: sgemmAVX512, gemvN: gemvNGo[float32], gemvT: gemvTGo[float32],
+				kern: sgemmAVX512, gemvN: gemvNAsm(sgemvNAVX2, 8), gemvT: gemvTAsm(sgemvTAVX2),
 			}, &gemmConfig[float64]{
 				name: "avx512", mr: 12, nr: 16, kc: 128, mc: 240, nc: 1024,
-				kern: dgemmAVX512, gemvN: gemvNGo[float64], gemvT: gemvTGo[float64],
+				kern: dgemmAVX512, gemvN: gemvNAsm(dgemvNAVX2, 4), gemvT: gemvTAsm(dgemvTAVX2),
 			}
 	case hasAVX2:
 		return &gemmConfig[float32]{
 				name: "avx2", mr: 6, nr: 16, kc: 256, mc: 120, nc: 1024,
-				kern: sgemmAVX2, gemvN: gemvNGo[float32], gemvT: gemvTGo[float32],
+				kern: sgemmAVX2, gemvN: gemvNAsm(sgemvNAVX2, 8), gemvT: gemvTAsm(sgemvTAVX2),
 			}, &gemmConfig[float64]{
 				name: "avx2", mr: 6, nr: 8, kc: 256, mc: 120, nc: 1024,
-				kern: dgemmAVX2, gemvN: gemvNGo[float64], gemvT: gemvTGo[float64],
+				kern: dgemmAVX2, gemvN: gemvNAsm(dgemvNAVX2, 4), gemvT: gemvTAsm(dgemvTAVX2),
 			}
 	}
 	return goGemmConfig[float32]("go"), goGemmConfig[float64]("go")
@@ -65,4 +65,43 @@ func gemmVariants() ([]*gemmConfig[float32], []*gemmConfig[float64]) {
 		s, d = append(s, s32), append(d, d64)
 	}
 	return append(s, goGemmConfig[float32]("go")), append(d, goGemmConfig[float64]("go"))
+}
+
+// The matrix-vector kernels of gemm_amd64.s; see gemvNGo and gemvTGo. gemvN's n must be a
+// multiple of the vector width (8 float32s, 4 float64s); k ≥ 1.
+//
+//go:noescape
+func sgemvNAVX2(y *float32, n int, x *float32, k int, a *float32, lda int)
+
+//go:noescape
+func sgemvTAVX2(y *float32, m int, x *float32, k int, a *float32, lda int)
+
+//go:noescape
+func dgemvNAVX2(y *float64, n int, x *float64, k int, a *float64, lda int)
+
+//go:noescape
+func dgemvTAVX2(y *float64, m int, x *float64, k int, a *float64, lda int)
+
+// gemvNAsm runs the kernel on the columns in whole vectors and gemvNGo on the rest.
+func gemvNAsm[T Float](kern func(y *T, n int, x *T, k int, a *T, lda int), width int) func(y, x, a []T, lda int) {
+	return func(y, x, a []T, lda int) {
+		k, n := len(x), len(y)
+		nv := n / width * width
+		if nv > 0 {
+			_ = a[(k-1)*lda+nv-1]
+			kern(&y[0], nv, &x[0], k, &a[0], lda)
+		}
+		if nv < n {
+			gemvNGo(y[nv:], x, a[nv:], lda)
+		}
+	}
+}
+
+// gemvTAsm wraps a dot-form kernel with the bounds check the assembly does not make.
+func gemvTAsm[T Float](kern func(y *T, m int, x *T, k int, a *T, lda int)) func(y, x, a []T, lda int) {
+	return func(y, x, a []T, lda int) {
+		m, k := len(y), len(x)
+		_ = a[(m-1)*lda+k-1]
+		kern(&y[0], m, &x[0], k, &a[0], lda)
+	}
 }

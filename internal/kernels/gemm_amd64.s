@@ -1175,3 +1175,425 @@ store:
 	VMOVUPD Y11, 32(DX)
 	VZEROUPPER
 	RET
+
+#define HSUM(y, x, t) VEXTRACTF128 $1, y, t; VADDPS t, x, x; VMOVHLPS x, x, t; VADDPS t, x, x; VMOVSHDUP x, t; VADDSS t, x, x
+
+// func sgemvNAVX2(y *T, n int, x *T, k int, a *T, lda int)
+// y[j] = Σp x[p]·a[p*lda+j] for j < n, n a multiple of 8, k ≥ 1: blocks of 8 vectors of
+// columns go down all k rows with one accumulator per vector.
+TEXT ·sgemvNAVX2(SB), NOSPLIT, $0-48
+	MOVQ y+0(FP), DI
+	MOVQ n+8(FP), CX
+	MOVQ x+16(FP), SI
+	MOVQ k+24(FP), R8
+	MOVQ a+32(FP), DX
+	MOVQ lda+40(FP), BX
+	SHLQ $2, BX
+blk8:
+	CMPQ CX, $(8*8)
+	JL blk1
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ DX, R10
+	MOVQ SI, R11
+	MOVQ R8, R12
+loop8:
+	VBROADCASTSS (R11), Y15
+	VFMADD231PS (R10), Y15, Y0
+	VFMADD231PS 32(R10), Y15, Y1
+	VFMADD231PS 64(R10), Y15, Y2
+	VFMADD231PS 96(R10), Y15, Y3
+	VFMADD231PS 128(R10), Y15, Y4
+	VFMADD231PS 160(R10), Y15, Y5
+	VFMADD231PS 192(R10), Y15, Y6
+	VFMADD231PS 224(R10), Y15, Y7
+	ADDQ $4, R11
+	ADDQ BX, R10
+	DECQ R12
+	JNZ loop8
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	VMOVUPS Y4, 128(DI)
+	VMOVUPS Y5, 160(DI)
+	VMOVUPS Y6, 192(DI)
+	VMOVUPS Y7, 224(DI)
+	ADDQ $256, DI
+	ADDQ $256, DX
+	SUBQ $(8*8), CX
+	JMP blk8
+blk1:
+	CMPQ CX, $8
+	JL doneN
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	MOVQ DX, R10
+	MOVQ SI, R11
+	MOVQ R8, R12
+loop1:
+	VBROADCASTSS (R11), Y15
+	VFMADD231PS (R10), Y15, Y0
+	ADDQ $4, R11
+	ADDQ BX, R10
+	DECQ R12
+	JNZ loop1
+	VMOVUPS Y0, (DI)
+	ADDQ $32, DI
+	ADDQ $32, DX
+	SUBQ $8, CX
+	JMP blk1
+doneN:
+	VZEROUPPER
+	RET
+
+// func sgemvTAVX2(y *T, m int, x *T, k int, a *T, lda int)
+// y[i] = Σp a[i*lda+p]·x[p] for i < m, k ≥ 1: four rows at a time, each summed in two vector
+// accumulators over blocks of 2·8, then one over a block of 8, reduced across lanes, then
+// the last k mod 8 products added in order.
+TEXT ·sgemvTAVX2(SB), NOSPLIT, $0-48
+	MOVQ y+0(FP), DI
+	MOVQ m+8(FP), CX
+	MOVQ x+16(FP), SI
+	MOVQ k+24(FP), R8
+	MOVQ a+32(FP), DX
+	MOVQ lda+40(FP), BX
+	SHLQ $2, BX
+	MOVQ R8, R9
+	ANDQ $-(2*8), R9
+	SHLQ $2, R9 // bytes in blocks of 2·8
+	MOVQ R8, R15
+	ANDQ $-8, R15
+	SHLQ $2, R15 // bytes in blocks of 8
+	SHLQ $2, R8 // bytes in all of k
+rows4:
+	CMPQ CX, $4
+	JL rows1
+	MOVQ DX, R10
+	LEAQ (DX)(BX*1), R11
+	LEAQ (DX)(BX*2), R12
+	LEAQ (R11)(BX*2), R13
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	XORQ AX, AX
+	CMPQ AX, R9
+	JGE t4b
+t4a:
+	VMOVUPS (SI)(AX*1), Y8
+	VMOVUPS 32(SI)(AX*1), Y9
+	VFMADD231PS (R10)(AX*1), Y8, Y0
+	VFMADD231PS 32(R10)(AX*1), Y9, Y4
+	VFMADD231PS (R11)(AX*1), Y8, Y1
+	VFMADD231PS 32(R11)(AX*1), Y9, Y5
+	VFMADD231PS (R12)(AX*1), Y8, Y2
+	VFMADD231PS 32(R12)(AX*1), Y9, Y6
+	VFMADD231PS (R13)(AX*1), Y8, Y3
+	VFMADD231PS 32(R13)(AX*1), Y9, Y7
+	ADDQ $64, AX
+	CMPQ AX, R9
+	JL t4a
+t4b:
+	CMPQ AX, R15
+	JGE t4c
+	VMOVUPS (SI)(AX*1), Y8
+	VFMADD231PS (R10)(AX*1), Y8, Y0
+	VFMADD231PS (R11)(AX*1), Y8, Y1
+	VFMADD231PS (R12)(AX*1), Y8, Y2
+	VFMADD231PS (R13)(AX*1), Y8, Y3
+	ADDQ $32, AX
+t4c:
+	VADDPS Y4, Y0, Y0
+	VADDPS Y5, Y1, Y1
+	VADDPS Y6, Y2, Y2
+	VADDPS Y7, Y3, Y3
+	HSUM(Y0, X0, X8)
+	HSUM(Y1, X1, X8)
+	HSUM(Y2, X2, X8)
+	HSUM(Y3, X3, X8)
+	CMPQ AX, R8
+	JGE t4e
+t4d:
+	VMOVSS (SI)(AX*1), X8
+	VFMADD231SS (R10)(AX*1), X8, X0
+	VFMADD231SS (R11)(AX*1), X8, X1
+	VFMADD231SS (R12)(AX*1), X8, X2
+	VFMADD231SS (R13)(AX*1), X8, X3
+	ADDQ $4, AX
+	CMPQ AX, R8
+	JL t4d
+t4e:
+	VMOVSS X0, (DI)
+	VMOVSS X1, 4(DI)
+	VMOVSS X2, (2*4)(DI)
+	VMOVSS X3, (3*4)(DI)
+	ADDQ $(4*4), DI
+	LEAQ (DX)(BX*4), DX
+	SUBQ $4, CX
+	JMP rows4
+rows1:
+	TESTQ CX, CX
+	JZ doneT
+	VXORPS Y0, Y0, Y0
+	VXORPS Y4, Y4, Y4
+	XORQ AX, AX
+	CMPQ AX, R9
+	JGE t1b
+t1a:
+	VMOVUPS (SI)(AX*1), Y8
+	VMOVUPS 32(SI)(AX*1), Y9
+	VFMADD231PS (DX)(AX*1), Y8, Y0
+	VFMADD231PS 32(DX)(AX*1), Y9, Y4
+	ADDQ $64, AX
+	CMPQ AX, R9
+	JL t1a
+t1b:
+	CMPQ AX, R15
+	JGE t1c
+	VMOVUPS (SI)(AX*1), Y8
+	VFMADD231PS (DX)(AX*1), Y8, Y0
+	ADDQ $32, AX
+t1c:
+	VADDPS Y4, Y0, Y0
+	HSUM(Y0, X0, X8)
+	CMPQ AX, R8
+	JGE t1e
+t1d:
+	VMOVSS (SI)(AX*1), X8
+	VFMADD231SS (DX)(AX*1), X8, X0
+	ADDQ $4, AX
+	CMPQ AX, R8
+	JL t1d
+t1e:
+	VMOVSS X0, (DI)
+	ADDQ $4, DI
+	ADDQ BX, DX
+	DECQ CX
+	JMP rows1
+doneT:
+	VZEROUPPER
+	RET
+
+#undef HSUM
+
+#define HSUM(y, x, t) VEXTRACTF128 $1, y, t; VADDPD t, x, x; VUNPCKHPD x, x, t; VADDSD t, x, x
+
+// func dgemvNAVX2(y *T, n int, x *T, k int, a *T, lda int)
+// y[j] = Σp x[p]·a[p*lda+j] for j < n, n a multiple of 4, k ≥ 1: blocks of 8 vectors of
+// columns go down all k rows with one accumulator per vector.
+TEXT ·dgemvNAVX2(SB), NOSPLIT, $0-48
+	MOVQ y+0(FP), DI
+	MOVQ n+8(FP), CX
+	MOVQ x+16(FP), SI
+	MOVQ k+24(FP), R8
+	MOVQ a+32(FP), DX
+	MOVQ lda+40(FP), BX
+	SHLQ $3, BX
+blk8:
+	CMPQ CX, $(8*4)
+	JL blk1
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	MOVQ DX, R10
+	MOVQ SI, R11
+	MOVQ R8, R12
+loop8:
+	VBROADCASTSD (R11), Y15
+	VFMADD231PD (R10), Y15, Y0
+	VFMADD231PD 32(R10), Y15, Y1
+	VFMADD231PD 64(R10), Y15, Y2
+	VFMADD231PD 96(R10), Y15, Y3
+	VFMADD231PD 128(R10), Y15, Y4
+	VFMADD231PD 160(R10), Y15, Y5
+	VFMADD231PD 192(R10), Y15, Y6
+	VFMADD231PD 224(R10), Y15, Y7
+	ADDQ $8, R11
+	ADDQ BX, R10
+	DECQ R12
+	JNZ loop8
+	VMOVUPD Y0, (DI)
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD Y2, 64(DI)
+	VMOVUPD Y3, 96(DI)
+	VMOVUPD Y4, 128(DI)
+	VMOVUPD Y5, 160(DI)
+	VMOVUPD Y6, 192(DI)
+	VMOVUPD Y7, 224(DI)
+	ADDQ $256, DI
+	ADDQ $256, DX
+	SUBQ $(8*4), CX
+	JMP blk8
+blk1:
+	CMPQ CX, $4
+	JL doneN
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	MOVQ DX, R10
+	MOVQ SI, R11
+	MOVQ R8, R12
+loop1:
+	VBROADCASTSD (R11), Y15
+	VFMADD231PD (R10), Y15, Y0
+	ADDQ $8, R11
+	ADDQ BX, R10
+	DECQ R12
+	JNZ loop1
+	VMOVUPD Y0, (DI)
+	ADDQ $32, DI
+	ADDQ $32, DX
+	SUBQ $4, CX
+	JMP blk1
+doneN:
+	VZEROUPPER
+	RET
+
+// func dgemvTAVX2(y *T, m int, x *T, k int, a *T, lda int)
+// y[i] = Σp a[i*lda+p]·x[p] for i < m, k ≥ 1: four rows at a time, each summed in two vector
+// accumulators over blocks of 2·4, then one over a block of 4, reduced across lanes, then
+// the last k mod 4 products added in order.
+TEXT ·dgemvTAVX2(SB), NOSPLIT, $0-48
+	MOVQ y+0(FP), DI
+	MOVQ m+8(FP), CX
+	MOVQ x+16(FP), SI
+	MOVQ k+24(FP), R8
+	MOVQ a+32(FP), DX
+	MOVQ lda+40(FP), BX
+	SHLQ $3, BX
+	MOVQ R8, R9
+	ANDQ $-(2*4), R9
+	SHLQ $3, R9 // bytes in blocks of 2·4
+	MOVQ R8, R15
+	ANDQ $-4, R15
+	SHLQ $3, R15 // bytes in blocks of 4
+	SHLQ $3, R8 // bytes in all of k
+rows4:
+	CMPQ CX, $4
+	JL rows1
+	MOVQ DX, R10
+	LEAQ (DX)(BX*1), R11
+	LEAQ (DX)(BX*2), R12
+	LEAQ (R11)(BX*2), R13
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	XORQ AX, AX
+	CMPQ AX, R9
+	JGE t4b
+t4a:
+	VMOVUPD (SI)(AX*1), Y8
+	VMOVUPD 32(SI)(AX*1), Y9
+	VFMADD231PD (R10)(AX*1), Y8, Y0
+	VFMADD231PD 32(R10)(AX*1), Y9, Y4
+	VFMADD231PD (R11)(AX*1), Y8, Y1
+	VFMADD231PD 32(R11)(AX*1), Y9, Y5
+	VFMADD231PD (R12)(AX*1), Y8, Y2
+	VFMADD231PD 32(R12)(AX*1), Y9, Y6
+	VFMADD231PD (R13)(AX*1), Y8, Y3
+	VFMADD231PD 32(R13)(AX*1), Y9, Y7
+	ADDQ $64, AX
+	CMPQ AX, R9
+	JL t4a
+t4b:
+	CMPQ AX, R15
+	JGE t4c
+	VMOVUPD (SI)(AX*1), Y8
+	VFMADD231PD (R10)(AX*1), Y8, Y0
+	VFMADD231PD (R11)(AX*1), Y8, Y1
+	VFMADD231PD (R12)(AX*1), Y8, Y2
+	VFMADD231PD (R13)(AX*1), Y8, Y3
+	ADDQ $32, AX
+t4c:
+	VADDPD Y4, Y0, Y0
+	VADDPD Y5, Y1, Y1
+	VADDPD Y6, Y2, Y2
+	VADDPD Y7, Y3, Y3
+	HSUM(Y0, X0, X8)
+	HSUM(Y1, X1, X8)
+	HSUM(Y2, X2, X8)
+	HSUM(Y3, X3, X8)
+	CMPQ AX, R8
+	JGE t4e
+t4d:
+	VMOVSD (SI)(AX*1), X8
+	VFMADD231SD (R10)(AX*1), X8, X0
+	VFMADD231SD (R11)(AX*1), X8, X1
+	VFMADD231SD (R12)(AX*1), X8, X2
+	VFMADD231SD (R13)(AX*1), X8, X3
+	ADDQ $8, AX
+	CMPQ AX, R8
+	JL t4d
+t4e:
+	VMOVSD X0, (DI)
+	VMOVSD X1, 8(DI)
+	VMOVSD X2, (2*8)(DI)
+	VMOVSD X3, (3*8)(DI)
+	ADDQ $(4*8), DI
+	LEAQ (DX)(BX*4), DX
+	SUBQ $4, CX
+	JMP rows4
+rows1:
+	TESTQ CX, CX
+	JZ doneT
+	VXORPD Y0, Y0, Y0
+	VXORPD Y4, Y4, Y4
+	XORQ AX, AX
+	CMPQ AX, R9
+	JGE t1b
+t1a:
+	VMOVUPD (SI)(AX*1), Y8
+	VMOVUPD 32(SI)(AX*1), Y9
+	VFMADD231PD (DX)(AX*1), Y8, Y0
+	VFMADD231PD 32(DX)(AX*1), Y9, Y4
+	ADDQ $64, AX
+	CMPQ AX, R9
+	JL t1a
+t1b:
+	CMPQ AX, R15
+	JGE t1c
+	VMOVUPD (SI)(AX*1), Y8
+	VFMADD231PD (DX)(AX*1), Y8, Y0
+	ADDQ $32, AX
+t1c:
+	VADDPD Y4, Y0, Y0
+	HSUM(Y0, X0, X8)
+	CMPQ AX, R8
+	JGE t1e
+t1d:
+	VMOVSD (SI)(AX*1), X8
+	VFMADD231SD (DX)(AX*1), X8, X0
+	ADDQ $8, AX
+	CMPQ AX, R8
+	JL t1d
+t1e:
+	VMOVSD X0, (DI)
+	ADDQ $8, DI
+	ADDQ BX, DX
+	DECQ CX
+	JMP rows1
+doneT:
+	VZEROUPPER
+	RET
+
+#undef HSUM
