@@ -1,7 +1,8 @@
 //go:build ignore
 
-// asmgen writes gemm_amd64.s, the register-blocked GEMM micro-kernels. Run it with
-// `go generate` (or `go run asmgen.go`) in this directory after changing a tile shape.
+// asmgen writes gemm_amd64.s (the register-blocked GEMM micro-kernels and the matrix-vector
+// kernels) and elementwise_amd64.s (float32 elementwise and math kernels). Run it with
+// `go generate` (or `go run asmgen.go asmgen_elementwise.go`) in this directory after changing a tile shape.
 //
 // Each kernel computes one MR×NR tile of C from an MR-row panel of packed A (kc steps of MR
 // values) and an NR-column panel of packed B (kc steps of NR values):
@@ -244,7 +245,6 @@ const (
 	hsumPD = "\n#define HSUM(y, x, t) VEXTRACTF128 $1, y, t; VADDPD t, x, x; VUNPCKHPD x, x, t; VADDSD t, x, x\n"
 )
 
-
 type kern struct {
 	name   string
 	elem   int    // bytes per element
@@ -285,6 +285,9 @@ func main() {
 		fmt.Fprint(&w, "\n#undef HSUM\n")
 	}
 	if err := os.WriteFile("gemm_amd64.s", w.Bytes(), 0o644); err != nil {
+		panic(err)
+	}
+	if err := os.WriteFile("elementwise_amd64.s", []byte(elementwise()), 0o644); err != nil {
 		panic(err)
 	}
 }

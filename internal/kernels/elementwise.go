@@ -1,11 +1,27 @@
 package kernels
 
+import "unsafe"
+
+// The exported kernels below are generic; for float32 they call the *F32 functions, which
+// are AVX2 assembly on amd64 (elementwise_amd64.s) when the CPU has it and otherwise the Go
+// loops named *Go here, the reference the assembly is tested against. The element type
+// check is a compile-time constant per instantiation (only float32 is 4 bytes wide in Num).
+
 // Add is
 //
 //	for i := range dst {
 //		dst[i] = a[i] + b[i]
 //	}
 func Add[T Num](dst, a, b []T) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	if unsafe.Sizeof(T(0)) == 4 {
+		addF32(asF32(dst), asF32(a), asF32(b))
+		return
+	}
+	addGo(dst, a, b)
+}
+
+func addGo[T Num](dst, a, b []T) {
 	a, b = a[:len(dst)], b[:len(dst)]
 	for i := range dst {
 		dst[i] = a[i] + b[i]
@@ -15,6 +31,15 @@ func Add[T Num](dst, a, b []T) {
 // Sub is dst[i] = a[i] - b[i].
 func Sub[T Num](dst, a, b []T) {
 	a, b = a[:len(dst)], b[:len(dst)]
+	if unsafe.Sizeof(T(0)) == 4 {
+		subF32(asF32(dst), asF32(a), asF32(b))
+		return
+	}
+	subGo(dst, a, b)
+}
+
+func subGo[T Num](dst, a, b []T) {
+	a, b = a[:len(dst)], b[:len(dst)]
 	for i := range dst {
 		dst[i] = a[i] - b[i]
 	}
@@ -22,6 +47,15 @@ func Sub[T Num](dst, a, b []T) {
 
 // Mul is dst[i] = a[i] * b[i].
 func Mul[T Num](dst, a, b []T) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	if unsafe.Sizeof(T(0)) == 4 {
+		mulF32(asF32(dst), asF32(a), asF32(b))
+		return
+	}
+	mulGo(dst, a, b)
+}
+
+func mulGo[T Num](dst, a, b []T) {
 	a, b = a[:len(dst)], b[:len(dst)]
 	for i := range dst {
 		dst[i] = a[i] * b[i]
@@ -31,6 +65,15 @@ func Mul[T Num](dst, a, b []T) {
 // Div is dst[i] = a[i] / b[i].
 func Div[T Float](dst, a, b []T) {
 	a, b = a[:len(dst)], b[:len(dst)]
+	if unsafe.Sizeof(T(0)) == 4 {
+		divF32(asF32(dst), asF32(a), asF32(b))
+		return
+	}
+	divGo(dst, a, b)
+}
+
+func divGo[T Float](dst, a, b []T) {
+	a, b = a[:len(dst)], b[:len(dst)]
 	for i := range dst {
 		dst[i] = a[i] / b[i]
 	}
@@ -38,6 +81,15 @@ func Div[T Float](dst, a, b []T) {
 
 // AddScalar is dst[i] = a[i] + s.
 func AddScalar[T Num](dst, a []T, s T) {
+	a = a[:len(dst)]
+	if unsafe.Sizeof(T(0)) == 4 {
+		addScalarF32(asF32(dst), asF32(a), float32(s))
+		return
+	}
+	addScalarGo(dst, a, s)
+}
+
+func addScalarGo[T Num](dst, a []T, s T) {
 	a = a[:len(dst)]
 	for i := range dst {
 		dst[i] = a[i] + s
@@ -47,6 +99,10 @@ func AddScalar[T Num](dst, a []T, s T) {
 // SubScalar is dst[i] = a[i] - s.
 func SubScalar[T Num](dst, a []T, s T) {
 	a = a[:len(dst)]
+	if unsafe.Sizeof(T(0)) == 4 { // a - s is exactly a + (-s) in IEEE arithmetic
+		addScalarF32(asF32(dst), asF32(a), -float32(s))
+		return
+	}
 	for i := range dst {
 		dst[i] = a[i] - s
 	}
@@ -62,6 +118,15 @@ func ScalarSub[T Num](dst []T, s T, a []T) {
 
 // MulScalar is dst[i] = a[i] * s.
 func MulScalar[T Num](dst, a []T, s T) {
+	a = a[:len(dst)]
+	if unsafe.Sizeof(T(0)) == 4 {
+		mulScalarF32(asF32(dst), asF32(a), float32(s))
+		return
+	}
+	mulScalarGo(dst, a, s)
+}
+
+func mulScalarGo[T Num](dst, a []T, s T) {
 	a = a[:len(dst)]
 	for i := range dst {
 		dst[i] = a[i] * s
@@ -89,7 +154,18 @@ func ScalarDiv[T Float](dst []T, s T, a []T) {
 //	for i := range y {
 //		y[i] += alpha * x[i]
 //	}
+//
+// The float32 assembly fuses each multiply and add (one rounding instead of two).
 func Axpy[T Float](y []T, alpha T, x []T) {
+	x = x[:len(y)]
+	if unsafe.Sizeof(T(0)) == 4 {
+		axpyF32(asF32(y), float32(alpha), asF32(x))
+		return
+	}
+	axpyGo(y, alpha, x)
+}
+
+func axpyGo[T Float](y []T, alpha T, x []T) {
 	x = x[:len(y)]
 	for i := range y {
 		y[i] += alpha * x[i]
@@ -104,9 +180,19 @@ func Fill[T any](dst []T, v T) {
 }
 
 // Sum returns the sum of x, accumulated in float64 for float32 input (as PyTorch's CPU
-// reductions accumulate in a wider type) and in 8 independent lanes for speed; the lane
-// order is fixed, so the result is deterministic.
+// reductions accumulate in a wider type) in 8 independent lanes for speed: lane l takes
+// x[i+l] for each whole block of 8, lane 0 also takes the tail, and the lanes are combined
+// as ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7)). The order is fixed, so the result is deterministic,
+// and the assembly follows it exactly, so it is also the same bits with and without it.
 func Sum[T Float](x []T) T {
+	if unsafe.Sizeof(T(0)) == 4 {
+		return T(sumF32(asF32(x)))
+	}
+	return T(sumGo(x))
+}
+
+// sumGo is Sum's loop, returning the float64 total.
+func sumGo[T Float](x []T) float64 {
 	var acc [8]float64
 	i := 0
 	for ; i+8 <= len(x); i += 8 {
@@ -122,11 +208,23 @@ func Sum[T Float](x []T) T {
 	for ; i < len(x); i++ {
 		acc[0] += float64(x[i])
 	}
-	return T(((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])))
+	return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
 }
 
-// Dot returns sum(a[i]*b[i]), accumulated like Sum.
+// Dot returns sum(a[i]*b[i]), accumulated in float64 like Sum but in 4 lanes: lane l takes
+// a[i+l]*b[i+l] for each whole block of 4, lane 0 the tail, combined as (l0+l1)+(l2+l3).
+// For float32 input each product is exact in float64, so the assembly's fused multiply-add
+// gives the same bits as the Go loop.
 func Dot[T Float](a, b []T) T {
+	b = b[:len(a)]
+	if unsafe.Sizeof(T(0)) == 4 {
+		return T(dotF32(asF32(a), asF32(b)))
+	}
+	return T(dotGo(a, b))
+}
+
+// dotGo is Dot's loop, returning the float64 total.
+func dotGo[T Float](a, b []T) float64 {
 	b = b[:len(a)]
 	var acc [4]float64
 	i := 0
@@ -139,5 +237,5 @@ func Dot[T Float](a, b []T) T {
 	for ; i < len(a); i++ {
 		acc[0] += float64(a[i]) * float64(b[i])
 	}
-	return T((acc[0] + acc[1]) + (acc[2] + acc[3]))
+	return (acc[0] + acc[1]) + (acc[2] + acc[3])
 }

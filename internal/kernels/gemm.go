@@ -1,6 +1,6 @@
 package kernels
 
-//go:generate go run asmgen.go
+//go:generate go run asmgen.go asmgen_elementwise.go
 
 import (
 	"runtime"
@@ -56,11 +56,11 @@ func Gemm[T Float](transA, transB bool, m, n, k int, a []T, lda int, b []T, ldb 
 	}
 }
 
-func asF32[T Float](s []T) []float32 {
+func asF32[T any](s []T) []float32 {
 	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
 }
 
-func asF64[T Float](s []T) []float64 {
+func asF64[T any](s []T) []float64 {
 	return unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
 }
 
