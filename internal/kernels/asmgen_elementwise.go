@@ -352,95 +352,108 @@ done:
 	RET
 
 // func sumAVX2(x []float32) float64
-// Lanes 0-3 in Y0 and 4-7 in Y1 take x[i+l] for each whole block of 8; the tail goes to
-// lane 0; the result is ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7)), as in Sum's Go loop.
+// Lanes 0-15 in Y0-Y3 take x[i+l] for each whole block of 16; the tail is summed in order
+// into t; the result is ((v0+v2)+(v1+v3))+t with v[l] = (l[l]+l[l+8])+(l[l+4]+l[l+12]), as
+// in Sum's Go loop.
 TEXT ·sumAVX2(SB), NOSPLIT, $0-32
 	MOVQ x_base+0(FP), SI
 	MOVQ x_len+8(FP), CX
 	VXORPD Y0, Y0, Y0
 	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD X8, X8, X8
 	XORQ AX, AX
 	MOVQ CX, BX
 	ANDQ $-16, BX
-	JZ sum8
+	JZ sumtail
 sum16:
-	VCVTPS2PD (SI)(AX*4), Y2
-	VCVTPS2PD 16(SI)(AX*4), Y3
-	VADDPD Y2, Y0, Y0
-	VADDPD Y3, Y1, Y1
-	VCVTPS2PD 32(SI)(AX*4), Y2
-	VCVTPS2PD 48(SI)(AX*4), Y3
-	VADDPD Y2, Y0, Y0
-	VADDPD Y3, Y1, Y1
+	VCVTPS2PD (SI)(AX*4), Y4
+	VCVTPS2PD 16(SI)(AX*4), Y5
+	VCVTPS2PD 32(SI)(AX*4), Y6
+	VCVTPS2PD 48(SI)(AX*4), Y7
+	VADDPD Y4, Y0, Y0
+	VADDPD Y5, Y1, Y1
+	VADDPD Y6, Y2, Y2
+	VADDPD Y7, Y3, Y3
 	ADDQ $16, AX
 	CMPQ AX, BX
 	JL sum16
-sum8:
-	MOVQ CX, BX
-	ANDQ $-8, BX
-	CMPQ AX, BX
-	JGE sumtail
-	VCVTPS2PD (SI)(AX*4), Y2
-	VCVTPS2PD 16(SI)(AX*4), Y3
-	VADDPD Y2, Y0, Y0
-	VADDPD Y3, Y1, Y1
-	ADDQ $8, AX
 sumtail:
-	VEXTRACTF128 $1, Y0, X5
-	VEXTRACTF128 $1, Y1, X7
-	VMOVAPD X1, X6
 	CMPQ AX, CX
 	JGE sumdone
 sum1:
-	VCVTSS2SD (SI)(AX*4), X2, X2
-	VADDSD X2, X0, X0
+	VCVTSS2SD (SI)(AX*4), X9, X9
+	VADDSD X9, X8, X8
 	INCQ AX
 	CMPQ AX, CX
 	JL sum1
 sumdone:
-	VHADDPD X5, X0, X8
-	VHADDPD X7, X6, X9
-	VHADDPD X9, X8, X10
-	VHADDPD X10, X10, X10
-	VMOVSD X10, ret+24(FP)
+	VADDPD Y2, Y0, Y0
+	VADDPD Y3, Y1, Y1
+	VADDPD Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD X1, X0, X0
+	VUNPCKHPD X0, X0, X1
+	VADDSD X1, X0, X0
+	VADDSD X8, X0, X0
+	VMOVSD X0, ret+24(FP)
 	VZEROUPPER
 	RET
 
 // func dotAVX2(a, b []float32) float64
-// Lanes 0-3 in Y0 take a[i+l]·b[i+l] (exact in float64, so FMA rounds as Go's multiply and
-// add do) for each whole block of 4; the tail goes to lane 0; the result is (l0+l1)+(l2+l3).
+// As sumAVX2 over the products a[i]·b[i], which are exact in float64, so the fused
+// multiply-add rounds as Go's multiply and add do.
 TEXT ·dotAVX2(SB), NOSPLIT, $0-56
 	MOVQ a_base+0(FP), SI
 	MOVQ a_len+8(FP), CX
 	MOVQ b_base+24(FP), DX
 	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD X8, X8, X8
 	XORQ AX, AX
 	MOVQ CX, BX
-	ANDQ $-4, BX
+	ANDQ $-16, BX
 	JZ dottail
-dot4:
-	VCVTPS2PD (SI)(AX*4), Y2
-	VCVTPS2PD (DX)(AX*4), Y3
-	VFMADD231PD Y3, Y2, Y0
-	ADDQ $4, AX
+dot16:
+	VCVTPS2PD (SI)(AX*4), Y4
+	VCVTPS2PD 16(SI)(AX*4), Y5
+	VCVTPS2PD 32(SI)(AX*4), Y6
+	VCVTPS2PD 48(SI)(AX*4), Y7
+	VCVTPS2PD (DX)(AX*4), Y9
+	VCVTPS2PD 16(DX)(AX*4), Y10
+	VCVTPS2PD 32(DX)(AX*4), Y11
+	VCVTPS2PD 48(DX)(AX*4), Y12
+	VFMADD231PD Y9, Y4, Y0
+	VFMADD231PD Y10, Y5, Y1
+	VFMADD231PD Y11, Y6, Y2
+	VFMADD231PD Y12, Y7, Y3
+	ADDQ $16, AX
 	CMPQ AX, BX
-	JL dot4
+	JL dot16
 dottail:
-	VEXTRACTF128 $1, Y0, X5
 	CMPQ AX, CX
 	JGE dotdone
 dot1:
-	VCVTSS2SD (SI)(AX*4), X2, X2
-	VCVTSS2SD (DX)(AX*4), X3, X3
-	VMULSD X3, X2, X2
-	VADDSD X2, X0, X0
+	VCVTSS2SD (SI)(AX*4), X9, X9
+	VCVTSS2SD (DX)(AX*4), X10, X10
+	VMULSD X10, X9, X9
+	VADDSD X9, X8, X8
 	INCQ AX
 	CMPQ AX, CX
 	JL dot1
 dotdone:
-	VHADDPD X5, X0, X8
-	VHADDPD X8, X8, X8
-	VMOVSD X8, ret+48(FP)
+	VADDPD Y2, Y0, Y0
+	VADDPD Y3, Y1, Y1
+	VADDPD Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD X1, X0, X0
+	VUNPCKHPD X0, X0, X1
+	VADDSD X1, X0, X0
+	VADDSD X8, X0, X0
+	VMOVSD X0, ret+48(FP)
 	VZEROUPPER
 	RET
 `

@@ -37,3 +37,35 @@ func BenchmarkGemmF64(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGemv times the one-row and one-column products (1024×1024 matrix), which read
+// the matrix once.
+func BenchmarkGemv(b *testing.B) {
+	const n = 1024
+	for _, tc := range []struct {
+		name           string
+		m, n           int
+		transA, transB bool
+	}{
+		{"f32/1xN", 1, n, false, false}, {"f32/1xN-transB", 1, n, false, true},
+		{"f32/Mx1", n, 1, false, false}, {"f32/Mx1-transA", n, 1, true, false},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			a, bm, c := make([]float32, n*n), make([]float32, n*n), make([]float32, n)
+			for i := range a {
+				a[i], bm[i] = float32(i%7), float32(i%5)
+			}
+			lda, ldb := n, tc.n
+			if tc.transA {
+				lda = tc.m
+			}
+			if tc.transB {
+				ldb = n
+			}
+			for b.Loop() {
+				Gemm(tc.transA, tc.transB, tc.m, tc.n, n, a, lda, bm, ldb, c, tc.n, false)
+			}
+			b.ReportMetric(2*float64(n)*n*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
