@@ -80,6 +80,7 @@ type gemmConfig[T Float] struct {
 	gemvN  func(y, x, a []T, lda int) // y[j] = Σp x[p]·a[p*lda+j]
 	gemvT  func(y, x, a []T, lda int) // y[i] = Σp a[i*lda+p]·x[p]
 	pool   sync.Pool                  // *gemmBuffers[T]
+	vpool  sync.Pool                  // *[]T, matrix-vector scratch
 }
 
 type gemmBuffers[T Float] struct {
@@ -90,16 +91,21 @@ func (g *gemmConfig[T]) buffers() *gemmBuffers[T] {
 	if v := g.pool.Get(); v != nil {
 		return v.(*gemmBuffers[T])
 	}
-	return &gemmBuffers[T]{
-		a:    make([]T, g.mc*g.kc),
-		b:    make([]T, g.kc*g.nc),
-		tile: make([]T, g.mr*g.nr),
+	return &gemmBuffers[T]{a: make([]T, g.mc*g.kc), tile: make([]T, g.mr*g.nr)}
+}
+
+// packedB returns the buffer for one packed kc×nc block of B, made on first use.
+func (buf *gemmBuffers[T]) packedB(g *gemmConfig[T]) []T {
+	if buf.b == nil {
+		buf.b = make([]T, g.kc*g.nc)
 	}
+	return buf.b
 }
 
 // parallelFlops is the work (2·m·n·k) below which a product stays on the calling goroutine:
-// starting and joining a goroutine costs a few microseconds, about 2^19 flops here.
-const parallelFlops = 1 << 19
+// waking a second core and joining it costs several microseconds, 2^21 flops at ~150-200
+// GFLOP/s per core (64³ measured slower on two cores than on one).
+const parallelFlops = 1 << 21
 
 // smallFlops is the work below which packing costs more than it saves.
 const smallFlops = 2 * 8 * 8 * 8
@@ -114,32 +120,17 @@ func gemm[T Float](g *gemmConfig[T], transA, transB bool, m, n, k int, a []T, ld
 		gemv(g, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate)
 		return
 	}
-	mp := (m + g.mr - 1) / g.mr // panels of rows
-	np := (n + g.nr - 1) / g.nr // panels of columns
-	if flops < parallelFlops || (mp < 2 && np < 2) {
+	if flops < parallelFlops {
 		g.run(transA, transB, 0, m, 0, n, k, a, lda, b, ldb, c, ldc, accumulate)
 		return
 	}
-	// Split along the dimension whose whole-panel chunks balance better (ties: along m, which
-	// packs B once per chunk); chunk boundaries fall on whole panels.
-	w := runtime.GOMAXPROCS(0)
-	if (mp+w-1)/w*g.mr*n <= (np+w-1)/w*g.nr*m {
-		grain := max(1, parallelFlops/(2*g.mr*n*k))
-		parallel.For(mp, grain, func(lo, hi int) {
-			g.run(transA, transB, lo*g.mr, min(hi*g.mr, m), 0, n, k, a, lda, b, ldb, c, ldc, accumulate)
-		})
-	} else {
-		grain := max(1, parallelFlops/(2*g.nr*m*k))
-		parallel.For(np, grain, func(lo, hi int) {
-			g.run(transA, transB, 0, m, lo*g.nr, min(hi*g.nr, n), k, a, lda, b, ldb, c, ldc, accumulate)
-		})
-	}
+	g.runParallel(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate)
 }
 
 // run computes the block C[i0:i1, j0:j1] on the calling goroutine.
 func (g *gemmConfig[T]) run(transA, transB bool, i0, i1, j0, j1, k int, a []T, lda int, b []T, ldb int, c []T, ldc int, accumulate bool) {
 	buf := g.buffers()
-	mr, nr := g.mr, g.nr
+	bp := buf.packedB(g)
 	for jc := j0; jc < j1; jc += g.nc {
 		nc := min(g.nc, j1-jc)
 		for pc := 0; pc < k; pc += g.kc {
@@ -148,34 +139,94 @@ func (g *gemmConfig[T]) run(transA, transB bool, i0, i1, j0, j1, k int, a []T, l
 			if accumulate || pc > 0 {
 				add = 1
 			}
-			packB(buf.b, transB, b, ldb, pc, kc, jc, nc, nr)
-			for ic := i0; ic < i1; ic += g.mc {
-				mc := min(g.mc, i1-ic)
-				packA(buf.a, transA, a, lda, ic, mc, pc, kc, mr)
-				if g.aInL1 {
-					for ir := 0; ir < mc; ir += mr {
-						for jr := 0; jr < nc; jr += nr {
-							g.tile(buf, c, ldc, ic+ir, jc+jr, ir, jr, mc, nc, kc, add)
-						}
-					}
-				} else {
-					for jr := 0; jr < nc; jr += nr {
-						for ir := 0; ir < mc; ir += mr {
-							g.tile(buf, c, ldc, ic+ir, jc+jr, ir, jr, mc, nc, kc, add)
-						}
-					}
-				}
-			}
+			packB(bp, transB, b, ldb, pc, kc, jc, nc, g.nr)
+			g.block(buf, bp, transA, a, lda, c, ldc, i0, i1, jc, 0, nc, pc, kc, add)
 		}
 	}
 	g.pool.Put(buf)
 }
 
+// runParallel computes C on all cores. For each kc×nc block of B it runs one set of tasks:
+// first packing B's panels into a shared buffer (split in groups), then computing C's blocks
+// of whole panels of rows (and of columns when there are few rows), each packing its own A.
+// Tasks are claimed dynamically, but each C element is computed by the same operations
+// whichever goroutine runs its task, so the result does not depend on the core count or on
+// timing; and it is the same as run's.
+func (g *gemmConfig[T]) runParallel(transA, transB bool, m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int, accumulate bool) {
+	mr, nr := g.mr, g.nr
+	w := runtime.GOMAXPROCS(0)
+	shared := g.buffers()
+	defer g.pool.Put(shared)
+	sb := shared.packedB(g)
+	mp := (m + mr - 1) / mr
+	for jc := 0; jc < n; jc += g.nc {
+		nc := min(g.nc, n-jc)
+		np := (nc + nr - 1) / nr
+		// About two tasks per core, so that a core that starts late or is shared evens out.
+		mt := min(mp, 2*w)
+		rowsPer := (mp + mt - 1) / mt * mr
+		mt = (m + rowsPer - 1) / rowsPer
+		nt := min(np, (2*w+mt-1)/mt)
+		colsPer := (np + nt - 1) / nt * nr
+		nt = (nc + colsPer - 1) / colsPer
+		pt := min(np, w) // B packing tasks
+		panelsPer := (np + pt - 1) / pt
+		pt = (np + panelsPer - 1) / panelsPer
+		for pc := 0; pc < k; pc += g.kc {
+			kc := min(g.kc, k-pc)
+			add := 0
+			if accumulate || pc > 0 {
+				add = 1
+			}
+			var packed sync.WaitGroup
+			packed.Add(pt)
+			parallel.Tasks(pt+mt*nt, func(t int) {
+				if t < pt {
+					q0 := t * panelsPer
+					j0 := q0 * nr
+					packB(sb[q0*nr*kc:], transB, b, ldb, pc, kc, jc+j0, min(j0+panelsPer*nr, nc)-j0, nr)
+					packed.Done()
+					return
+				}
+				packed.Wait()
+				t -= pt
+				i0, jlo := t/nt*rowsPer, t%nt*colsPer
+				buf := g.buffers()
+				g.block(buf, sb, transA, a, lda, c, ldc, i0, min(i0+rowsPer, m), jc, jlo, min(jlo+colsPer, nc), pc, kc, add)
+				g.pool.Put(buf)
+			})
+		}
+	}
+}
+
+// block computes the rows [i0, i1) and columns jc+[jlo, jhi) of C from the packed B block bp
+// (columns jc.., depths pc..pc+kc; jlo a multiple of nr), packing A g.mc rows at a time.
+func (g *gemmConfig[T]) block(buf *gemmBuffers[T], bp []T, transA bool, a []T, lda int, c []T, ldc int, i0, i1, jc, jlo, jhi, pc, kc, add int) {
+	mr, nr := g.mr, g.nr
+	for ic := i0; ic < i1; ic += g.mc {
+		mc := min(g.mc, i1-ic)
+		packA(buf.a, transA, a, lda, ic, mc, pc, kc, mr)
+		if g.aInL1 {
+			for ir := 0; ir < mc; ir += mr {
+				for jr := jlo; jr < jhi; jr += nr {
+					g.tile(buf, bp, c, ldc, ic+ir, jc+jr, ir, jr, mc, jhi, kc, add)
+				}
+			}
+		} else {
+			for jr := jlo; jr < jhi; jr += nr {
+				for ir := 0; ir < mc; ir += mr {
+					g.tile(buf, bp, c, ldc, ic+ir, jc+jr, ir, jr, mc, jhi, kc, add)
+				}
+			}
+		}
+	}
+}
+
 // tile runs the micro-kernel on packed panels ir (of A) and jr (of B) for the tile of C whose
 // top-left element is C(i, j), going through a scratch tile at the edges.
-func (g *gemmConfig[T]) tile(buf *gemmBuffers[T], c []T, ldc, i, j, ir, jr, mc, nc, kc, add int) {
+func (g *gemmConfig[T]) tile(buf *gemmBuffers[T], b []T, c []T, ldc, i, j, ir, jr, mc, nc, kc, add int) {
 	mr, nr := g.mr, g.nr
-	ap, bp := &buf.a[ir*kc], &buf.b[jr*kc]
+	ap, bp := &buf.a[ir*kc], &b[jr*kc]
 	off := i*ldc + j
 	rows, cols := min(mr, mc-ir), min(nr, nc-jr)
 	if rows == mr && cols == nr {

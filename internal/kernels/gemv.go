@@ -1,14 +1,18 @@
 package kernels
 
+import "github.com/eagerml/eager/internal/parallel"
+
 // gemv computes the products with one row (m == 1) or one column (n == 1) of C as a
 // matrix-vector product, which reads the matrix once and packs nothing.
 func gemv[T Float](g *gemmConfig[T], transA, transB bool, m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int, accumulate bool) {
-	buf := g.buffers()
-	defer g.pool.Put(buf)
-	scratch := buf.b
-	if len(scratch) < k+max(m, n) {
-		scratch = make([]T, k+max(m, n))
+	need := k + max(m, n)
+	sp, _ := g.vpool.Get().(*[]T)
+	if sp == nil || len(*sp) < need {
+		s := make([]T, need)
+		sp = &s
 	}
+	defer g.vpool.Put(sp)
+	scratch := *sp
 	var x, y []T // the vector operand and the result
 	var mat []T  // the matrix operand
 	var ld int
@@ -24,11 +28,19 @@ func gemv[T Float](g *gemmConfig[T], transA, transB bool, m, n, k int, a []T, ld
 		y = scratch[k : k+m]
 		mat, ld, rows = a, lda, !transA
 	}
-	if rows {
-		g.gemvT(y, x, mat, ld)
-	} else {
-		g.gemvN(y, x, mat, ld)
-	}
+	// Each y element is computed alone, so splitting y across cores changes no bit; chunks
+	// are whole blocks of 64 so that the vector kernels see full vectors.
+	const block = 64
+	nb := (len(y) + block - 1) / block
+	grain := max(1, parallelFlops/(2*block*k))
+	parallel.For(nb, grain, func(lo, hi int) {
+		y := y[lo*block : min(hi*block, len(y))]
+		if rows {
+			g.gemvT(y, x, mat[lo*block*ld:], ld)
+		} else {
+			g.gemvN(y, x, mat[lo*block:], ld)
+		}
+	})
 	inc := 1
 	if n == 1 {
 		inc = ldc
