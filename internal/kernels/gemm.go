@@ -77,10 +77,12 @@ type gemmConfig[T Float] struct {
 	nc     int  // columns of B packed at a time (multiple of nr)
 	aInL1  bool // loop order: A micro-panel held in L1 while B panels stream (else B held)
 	kern   microKernel[T]
-	gemvN  func(y, x, a []T, lda int) // y[j] = Σp x[p]·a[p*lda+j]
-	gemvT  func(y, x, a []T, lda int) // y[i] = Σp a[i*lda+p]·x[p]
-	pool   sync.Pool                  // *gemmBuffers[T]
-	vpool  sync.Pool                  // *[]T, matrix-vector scratch
+	// kernDirect, where not nil, is kern reading A in place: A(i, p) at a[i*lda+p].
+	kernDirect func(k int, a *T, lda int, b, c *T, ldc int, add int)
+	gemvN      func(y, x, a []T, lda int) // y[j] = Σp x[p]·a[p*lda+j]
+	gemvT      func(y, x, a []T, lda int) // y[i] = Σp a[i*lda+p]·x[p]
+	pool       sync.Pool                  // *gemmBuffers[T]
+	vpool      sync.Pool                  // *[]T, matrix-vector scratch
 }
 
 type gemmBuffers[T Float] struct {
@@ -200,51 +202,74 @@ func (g *gemmConfig[T]) runParallel(transA, transB bool, m, n, k int, a []T, lda
 }
 
 // block computes the rows [i0, i1) and columns jc+[jlo, jhi) of C from the packed B block bp
-// (columns jc.., depths pc..pc+kc; jlo a multiple of nr), packing A g.mc rows at a time.
+// (columns jc.., depths pc..pc+kc; jlo a multiple of nr), packing A g.mc rows at a time, or,
+// where a direct kernel exists and A is not transposed, reading whole mr-row panels of A in
+// place (packing only a last partial panel). Both kernels do the same operations in the same
+// order, so the choice changes no bit. In-place reads are skipped when A's row stride is a
+// multiple of 4 KiB: the mr rows would then share L1 sets.
 func (g *gemmConfig[T]) block(buf *gemmBuffers[T], bp []T, transA bool, a []T, lda int, c []T, ldc int, i0, i1, jc, jlo, jhi, pc, kc, add int) {
 	mr, nr := g.mr, g.nr
+	direct := g.kernDirect != nil && !transA && lda*int(unsafe.Sizeof(T(0)))%4096 != 0
 	for ic := i0; ic < i1; ic += g.mc {
 		mc := min(g.mc, i1-ic)
-		packA(buf.a, transA, a, lda, ic, mc, pc, kc, mr)
+		full := 0 // panels [0, full) are read in place
+		if direct {
+			full = mc / mr * mr
+			if full < mc {
+				packA(buf.a[full*kc:], false, a, lda, ic+full, mc-full, pc, kc, mr)
+			}
+		} else {
+			packA(buf.a, transA, a, lda, ic, mc, pc, kc, mr)
+		}
 		if g.aInL1 {
 			for ir := 0; ir < mc; ir += mr {
 				for jr := jlo; jr < jhi; jr += nr {
-					g.tile(buf, bp, c, ldc, ic+ir, jc+jr, ir, jr, mc, jhi, kc, add)
+					g.tile(buf, a, lda, ir < full, bp, c, ldc, ic, ir, jc, jr, mc, jhi, pc, kc, add)
 				}
 			}
 		} else {
 			for jr := jlo; jr < jhi; jr += nr {
 				for ir := 0; ir < mc; ir += mr {
-					g.tile(buf, bp, c, ldc, ic+ir, jc+jr, ir, jr, mc, jhi, kc, add)
+					g.tile(buf, a, lda, ir < full, bp, c, ldc, ic, ir, jc, jr, mc, jhi, pc, kc, add)
 				}
 			}
 		}
 	}
 }
 
-// tile runs the micro-kernel on packed panels ir (of A) and jr (of B) for the tile of C whose
-// top-left element is C(i, j), going through a scratch tile at the edges.
-func (g *gemmConfig[T]) tile(buf *gemmBuffers[T], b []T, c []T, ldc, i, j, ir, jr, mc, nc, kc, add int) {
+// tile runs the micro-kernel for the tile of C at rows ic+ir and columns jc+jr: A's panel ir
+// from the packed block (or in place when inPlace), B's panel jr from b; edge tiles go
+// through a scratch tile of which only the valid part is written.
+func (g *gemmConfig[T]) tile(buf *gemmBuffers[T], a []T, lda int, inPlace bool, b []T, c []T, ldc, ic, ir, jc, jr, mc, nc, pc, kc, add int) {
 	mr, nr := g.mr, g.nr
-	ap, bp := &buf.a[ir*kc], &b[jr*kc]
-	off := i*ldc + j
 	rows, cols := min(mr, mc-ir), min(nr, nc-jr)
+	bp := &b[jr*kc]
+	off := (ic+ir)*ldc + jc + jr
+	dst, ld, tileAdd := &buf.tile[0], nr, 0
 	if rows == mr && cols == nr {
 		_ = c[off+(mr-1)*ldc+nr-1] // the kernel writes up to here
-		g.kern(kc, ap, bp, &c[off], ldc, add)
+		dst, ld, tileAdd = &c[off], ldc, add
+	}
+	if inPlace {
+		ao := (ic+ir)*lda + pc
+		_ = a[ao+(mr-1)*lda+kc-1] // the kernel reads up to here
+		g.kernDirect(kc, &a[ao], lda, bp, dst, ld, tileAdd)
+	} else {
+		g.kern(kc, &buf.a[ir*kc], bp, dst, ld, tileAdd)
+	}
+	if dst != &buf.tile[0] {
 		return
 	}
 	tile := buf.tile
-	g.kern(kc, ap, bp, &tile[0], nr, 0)
 	for r := 0; r < rows; r++ {
-		dst := c[off+r*ldc : off+r*ldc+cols]
+		d := c[off+r*ldc : off+r*ldc+cols]
 		src := tile[r*nr : r*nr+cols]
 		if add != 0 {
 			for j, v := range src {
-				dst[j] += v
+				d[j] += v
 			}
 		} else {
-			copy(dst, src)
+			copy(d, src)
 		}
 	}
 }

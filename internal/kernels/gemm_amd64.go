@@ -19,6 +19,20 @@ func sgemmAVX2(k int, a, b, c *float32, ldc int, add int)
 //go:noescape
 func dgemmAVX2(k int, a, b, c *float64, ldc int, add int)
 
+// The same kernels reading A in place (A(i, p) at a[i*lda+p]) instead of from a packed panel.
+//
+//go:noescape
+func sgemmAVX512Direct(k int, a *float32, lda int, b, c *float32, ldc int, add int)
+
+//go:noescape
+func dgemmAVX512Direct(k int, a *float64, lda int, b, c *float64, ldc int, add int)
+
+//go:noescape
+func sgemmAVX2Direct(k int, a *float32, lda int, b, c *float32, ldc int, add int)
+
+//go:noescape
+func dgemmAVX2Direct(k int, a *float64, lda int, b, c *float64, ldc int, add int)
+
 var (
 	hasAVX512 = cpu.X86.HasAVX512F
 	hasAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA
@@ -32,18 +46,18 @@ func selectGemm() (*gemmConfig[float32], *gemmConfig[float64]) {
 	case hasAVX512:
 		return &gemmConfig[float32]{
 				name: "avx512", mr: 12, nr: 32, kc: 256, mc: 120, nc: 512, aInL1: true,
-				kern: sgemmAVX512, gemvN: gemvNAsm(sgemvNAVX2, 8), gemvT: gemvTAsm(sgemvTAVX2),
+				kern: sgemmAVX512, kernDirect: sgemmAVX512Direct, gemvN: gemvNAsm(sgemvNAVX2, 8), gemvT: gemvTAsm(sgemvTAVX2),
 			}, &gemmConfig[float64]{
 				name: "avx512", mr: 12, nr: 16, kc: 128, mc: 240, nc: 1024,
-				kern: dgemmAVX512, gemvN: gemvNAsm(dgemvNAVX2, 4), gemvT: gemvTAsm(dgemvTAVX2),
+				kern: dgemmAVX512, kernDirect: dgemmAVX512Direct, gemvN: gemvNAsm(dgemvNAVX2, 4), gemvT: gemvTAsm(dgemvTAVX2),
 			}
 	case hasAVX2:
 		return &gemmConfig[float32]{
 				name: "avx2", mr: 6, nr: 16, kc: 256, mc: 120, nc: 1024,
-				kern: sgemmAVX2, gemvN: gemvNAsm(sgemvNAVX2, 8), gemvT: gemvTAsm(sgemvTAVX2),
+				kern: sgemmAVX2, kernDirect: sgemmAVX2Direct, gemvN: gemvNAsm(sgemvNAVX2, 8), gemvT: gemvTAsm(sgemvTAVX2),
 			}, &gemmConfig[float64]{
 				name: "avx2", mr: 6, nr: 8, kc: 256, mc: 120, nc: 1024,
-				kern: dgemmAVX2, gemvN: gemvNAsm(dgemvNAVX2, 4), gemvT: gemvTAsm(dgemvTAVX2),
+				kern: dgemmAVX2, kernDirect: dgemmAVX2Direct, gemvN: gemvNAsm(dgemvNAVX2, 4), gemvT: gemvTAsm(dgemvTAVX2),
 			}
 	}
 	return goGemmConfig[float32]("go"), goGemmConfig[float64]("go")

@@ -150,6 +150,9 @@ func gemmCases(short bool) []gemmCase {
 			cs = append(cs, tc)
 		}
 	}
+	// A row stride of 4 KiB, where A is packed even with an in-place kernel.
+	cs = append(cs, gemmCase{m: 40, n: 50, k: 30, lda: 1024, ldb: 50, ldc: 50},
+		gemmCase{m: 40, n: 50, k: 30, lda: 512, ldb: 50, ldc: 50, acc: true})
 	return cs
 }
 
@@ -230,4 +233,49 @@ func TestGemmDeterministic(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestGemmInPlaceSameBits checks that reading A in place gives the same bits as packing it.
+func TestGemmInPlaceSameBits(t *testing.T) {
+	s32, d64 := gemmVariants()
+	rng := rand.New(rand.NewPCG(5, 6))
+	tc := gemmCase{m: 77, n: 90, k: 300, lda: 301, ldb: 90, ldc: 91}
+	a, b, c0 := operands[float32](rng, tc)
+	a64, b64, c64 := operands[float64](rng, tc)
+	for _, g := range s32 {
+		if g.kernDirect == nil {
+			continue
+		}
+		packed := cloneConfig(g)
+		packed.kernDirect = nil
+		got, want := append([]float32(nil), c0...), append([]float32(nil), c0...)
+		gemm(g, false, false, tc.m, tc.n, tc.k, a, tc.lda, b, tc.ldb, got, tc.ldc, true)
+		gemm(packed, false, false, tc.m, tc.n, tc.k, a, tc.lda, b, tc.ldb, want, tc.ldc, true)
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("f32 %s: C[%d] = %v in place, %v packed", g.name, i, got[i], want[i])
+			}
+		}
+	}
+	for _, g := range d64 {
+		if g.kernDirect == nil {
+			continue
+		}
+		packed := cloneConfig(g)
+		packed.kernDirect = nil
+		got, want := append([]float64(nil), c64...), append([]float64(nil), c64...)
+		gemm(g, false, false, tc.m, tc.n, tc.k, a64, tc.lda, b64, tc.ldb, got, tc.ldc, true)
+		gemm(packed, false, false, tc.m, tc.n, tc.k, a64, tc.lda, b64, tc.ldb, want, tc.ldc, true)
+		for i := range got {
+			if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+				t.Fatalf("f64 %s: C[%d] = %v in place, %v packed", g.name, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+// cloneConfig copies a configuration's kernels and blocking (not its pools).
+func cloneConfig[T Float](g *gemmConfig[T]) *gemmConfig[T] {
+	return &gemmConfig[T]{name: g.name, mr: g.mr, nr: g.nr, kc: g.kc, mc: g.mc, nc: g.nc, aInL1: g.aInL1,
+		kern: g.kern, kernDirect: g.kernDirect, gemvN: g.gemvN, gemvT: g.gemvT}
 }

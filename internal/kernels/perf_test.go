@@ -42,7 +42,10 @@ func perfGemm[T Float](g0 *gemmConfig[T], dt string, sizes []int, env func(strin
 	if v := os.Getenv("EAGER_VARIANT"); v != "" && v != dt+"/"+g0.name {
 		return
 	}
-	g := &gemmConfig[T]{name: g0.name, mr: g0.mr, nr: g0.nr, kc: g0.kc, mc: g0.mc, nc: g0.nc, kern: g0.kern, gemvN: g0.gemvN, gemvT: g0.gemvT}
+	g := cloneConfig(g0)
+	if os.Getenv("EAGER_PACKED") != "" {
+		g.kernDirect = nil
+	}
 	env("EAGER_KC", &g.kc)
 	env("EAGER_MC", &g.mc)
 	env("EAGER_NC", &g.nc)
