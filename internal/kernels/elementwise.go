@@ -1,11 +1,37 @@
 package kernels
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/eagerml/eager/internal/parallel"
+)
 
 // The exported kernels below are generic; for float32 they call the *F32 functions, which
 // are AVX2 assembly on amd64 (elementwise_amd64.s) when the CPU has it and otherwise the Go
 // loops named *Go here, the reference the assembly is tested against. The element type
 // check is a compile-time constant per instantiation (only float32 is 4 bytes wide in Num).
+
+// splitLen is the length from which the float32 elementwise kernels split their slices
+// across cores (in fixed chunks; each element is computed alone, so no bit depends on the
+// split): below it, waking a second core costs more than the second core's memory bandwidth
+// brings.
+const splitLen = 1 << 18
+
+func split3(fn func(dst, a, b []float32), dst, a, b []float32) {
+	if len(dst) < splitLen {
+		fn(dst, a, b)
+		return
+	}
+	parallel.For(len(dst), splitLen/2, func(lo, hi int) { fn(dst[lo:hi], a[lo:hi], b[lo:hi]) })
+}
+
+func splitScalar(fn func(dst, a []float32, s float32), dst, a []float32, s float32) {
+	if len(dst) < splitLen {
+		fn(dst, a, s)
+		return
+	}
+	parallel.For(len(dst), splitLen/2, func(lo, hi int) { fn(dst[lo:hi], a[lo:hi], s) })
+}
 
 // Add is
 //
@@ -15,7 +41,7 @@ import "unsafe"
 func Add[T Num](dst, a, b []T) {
 	a, b = a[:len(dst)], b[:len(dst)]
 	if unsafe.Sizeof(T(0)) == 4 {
-		addF32(asF32(dst), asF32(a), asF32(b))
+		split3(addF32, asF32(dst), asF32(a), asF32(b))
 		return
 	}
 	addGo(dst, a, b)
@@ -32,7 +58,7 @@ func addGo[T Num](dst, a, b []T) {
 func Sub[T Num](dst, a, b []T) {
 	a, b = a[:len(dst)], b[:len(dst)]
 	if unsafe.Sizeof(T(0)) == 4 {
-		subF32(asF32(dst), asF32(a), asF32(b))
+		split3(subF32, asF32(dst), asF32(a), asF32(b))
 		return
 	}
 	subGo(dst, a, b)
@@ -49,7 +75,7 @@ func subGo[T Num](dst, a, b []T) {
 func Mul[T Num](dst, a, b []T) {
 	a, b = a[:len(dst)], b[:len(dst)]
 	if unsafe.Sizeof(T(0)) == 4 {
-		mulF32(asF32(dst), asF32(a), asF32(b))
+		split3(mulF32, asF32(dst), asF32(a), asF32(b))
 		return
 	}
 	mulGo(dst, a, b)
@@ -66,7 +92,7 @@ func mulGo[T Num](dst, a, b []T) {
 func Div[T Float](dst, a, b []T) {
 	a, b = a[:len(dst)], b[:len(dst)]
 	if unsafe.Sizeof(T(0)) == 4 {
-		divF32(asF32(dst), asF32(a), asF32(b))
+		split3(divF32, asF32(dst), asF32(a), asF32(b))
 		return
 	}
 	divGo(dst, a, b)
@@ -83,7 +109,7 @@ func divGo[T Float](dst, a, b []T) {
 func AddScalar[T Num](dst, a []T, s T) {
 	a = a[:len(dst)]
 	if unsafe.Sizeof(T(0)) == 4 {
-		addScalarF32(asF32(dst), asF32(a), float32(s))
+		splitScalar(addScalarF32, asF32(dst), asF32(a), float32(s))
 		return
 	}
 	addScalarGo(dst, a, s)
@@ -100,7 +126,7 @@ func addScalarGo[T Num](dst, a []T, s T) {
 func SubScalar[T Num](dst, a []T, s T) {
 	a = a[:len(dst)]
 	if unsafe.Sizeof(T(0)) == 4 { // a - s is exactly a + (-s) in IEEE arithmetic
-		addScalarF32(asF32(dst), asF32(a), -float32(s))
+		splitScalar(addScalarF32, asF32(dst), asF32(a), -float32(s))
 		return
 	}
 	for i := range dst {
@@ -120,7 +146,7 @@ func ScalarSub[T Num](dst []T, s T, a []T) {
 func MulScalar[T Num](dst, a []T, s T) {
 	a = a[:len(dst)]
 	if unsafe.Sizeof(T(0)) == 4 {
-		mulScalarF32(asF32(dst), asF32(a), float32(s))
+		splitScalar(mulScalarF32, asF32(dst), asF32(a), float32(s))
 		return
 	}
 	mulScalarGo(dst, a, s)
@@ -159,7 +185,7 @@ func ScalarDiv[T Float](dst []T, s T, a []T) {
 func Axpy[T Float](y []T, alpha T, x []T) {
 	x = x[:len(y)]
 	if unsafe.Sizeof(T(0)) == 4 {
-		axpyF32(asF32(y), float32(alpha), asF32(x))
+		splitScalar(func(y, x []float32, alpha float32) { axpyF32(y, alpha, x) }, asF32(y), asF32(x), float32(alpha))
 		return
 	}
 	axpyGo(y, alpha, x)

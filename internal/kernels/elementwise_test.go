@@ -219,3 +219,36 @@ func indexOf(xs []float32, x float32) int {
 	}
 	return 0
 }
+
+// TestElementwiseSplit checks the kernels on slices long enough to be split across cores.
+func TestElementwiseSplit(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	n := splitLen + 37
+	a, _ := ewBuf(rng, n, 1)
+	b, _ := ewBuf(rng, n, 0)
+	dst, check := ewBuf(rng, n, 2)
+	want := make([]float32, n)
+	Mul(dst, a, b)
+	mulGo(want, a, b)
+	check(t, "Mul")
+	for i := range want {
+		if !sameBits(dst[i], want[i]) {
+			t.Fatalf("Mul [%d] = %v, want %v", i, dst[i], want[i])
+		}
+	}
+	AddScalar(dst, a, 3)
+	addScalarGo(want, a, 3)
+	check(t, "AddScalar")
+	for i := range want {
+		if !sameBits(dst[i], want[i]) {
+			t.Fatalf("AddScalar [%d] = %v, want %v", i, dst[i], want[i])
+		}
+	}
+	ExpF32(dst, a)
+	check(t, "ExpF32")
+	for i, x := range a {
+		if d := ulps(dst[i], float32(math.Exp(float64(x)))); d > 2 {
+			t.Fatalf("ExpF32(%v) = %v: %d ulp", x, dst[i], d)
+		}
+	}
+}

@@ -1,6 +1,10 @@
 package kernels
 
-import "math"
+import (
+	"math"
+
+	"github.com/eagerml/eager/internal/parallel"
+)
 
 // ExpF32 is
 //
@@ -13,7 +17,7 @@ import "math"
 // results round once). Overflow gives +Inf, underflow 0, NaN stays NaN.
 func ExpF32(dst, src []float32) {
 	src = src[:len(dst)]
-	expF32(dst, src)
+	split2(expF32, dst, src)
 }
 
 // TanhF32 is
@@ -26,7 +30,7 @@ func ExpF32(dst, src []float32) {
 // above, with x's sign).
 func TanhF32(dst, src []float32) {
 	src = src[:len(dst)]
-	tanhF32(dst, src)
+	split2(tanhF32, dst, src)
 }
 
 // SigmoidF32 is
@@ -39,7 +43,7 @@ func TanhF32(dst, src []float32) {
 // so that it neither overflows nor flushes the tiny results of large negative x to zero).
 func SigmoidF32(dst, src []float32) {
 	src = src[:len(dst)]
-	sigmoidF32(dst, src)
+	split2(sigmoidF32, dst, src)
 }
 
 func expGo(dst, src []float32) {
@@ -70,4 +74,13 @@ func sigmoid64(x float64) float64 {
 	}
 	e := math.Exp(x)
 	return e / (1 + e)
+}
+
+// split2 runs fn over dst and src, in fixed chunks across cores for long slices.
+func split2(fn func(dst, src []float32), dst, src []float32) {
+	if len(dst) < splitLen/4 { // these cost about 4× an Add per element
+		fn(dst, src)
+		return
+	}
+	parallel.For(len(dst), splitLen/8, func(lo, hi int) { fn(dst[lo:hi], src[lo:hi]) })
 }
