@@ -288,6 +288,7 @@ func main() {
 		fmt.Fprint(&w, r.Replace(gemvTemplate))
 		fmt.Fprint(&w, "\n#undef HSUM\n")
 	}
+	fmt.Fprint(&w, transpose8)
 	if err := os.WriteFile("gemm_amd64.s", w.Bytes(), 0o644); err != nil {
 		panic(err)
 	}
@@ -449,3 +450,74 @@ func aAddr(k kern, u, r int) string {
 	idx := []string{"", "(R10*1)", "(R10*2)", "(R11*1)", "(R10*4)", "(R12*1)", "(R11*2)", "(R13*1)"}[r]
 	return fmt.Sprintf("%d(%s)%s", u*k.elem, base, idx)
 }
+
+// transpose8 packs eight stored rows of a transposed operand into a panel, 8×8 blocks at a
+// time: unpack pairs, shuffle quads, swap 128-bit halves (the classic AVX transpose).
+const transpose8 = `
+// func packCols8AVX2(panel *float32, nr int, src *float32, ld int, kc int)
+// panel[p*nr+j] = src[j*ld+p] for j < 8 and p < kc rounded down to a multiple of 8.
+TEXT ·packCols8AVX2(SB), NOSPLIT, $0-40
+	MOVQ panel+0(FP), DI
+	MOVQ nr+8(FP), BX
+	MOVQ src+16(FP), SI
+	MOVQ ld+24(FP), R10
+	MOVQ kc+32(FP), CX
+	SHLQ $2, BX
+	SHLQ $2, R10
+	LEAQ (R10)(R10*2), R11
+	LEAQ (R10)(R10*4), R12
+	LEAQ (R11)(R10*4), R13
+	LEAQ (BX)(BX*2), R8
+	LEAQ (BX)(BX*4), R9
+	LEAQ (R8)(BX*4), AX
+	SHRQ $3, CX
+	JZ tdone
+tloop:
+	VMOVUPS (SI), Y0
+	VMOVUPS (SI)(R10*1), Y1
+	VMOVUPS (SI)(R10*2), Y2
+	VMOVUPS (SI)(R11*1), Y3
+	VMOVUPS (SI)(R10*4), Y4
+	VMOVUPS (SI)(R12*1), Y5
+	VMOVUPS (SI)(R11*2), Y6
+	VMOVUPS (SI)(R13*1), Y7
+	VUNPCKLPS Y1, Y0, Y8
+	VUNPCKHPS Y1, Y0, Y9
+	VUNPCKLPS Y3, Y2, Y10
+	VUNPCKHPS Y3, Y2, Y11
+	VUNPCKLPS Y5, Y4, Y12
+	VUNPCKHPS Y5, Y4, Y13
+	VUNPCKLPS Y7, Y6, Y14
+	VUNPCKHPS Y7, Y6, Y15
+	VSHUFPS $0x44, Y10, Y8, Y0
+	VSHUFPS $0xEE, Y10, Y8, Y1
+	VSHUFPS $0x44, Y11, Y9, Y2
+	VSHUFPS $0xEE, Y11, Y9, Y3
+	VSHUFPS $0x44, Y14, Y12, Y4
+	VSHUFPS $0xEE, Y14, Y12, Y5
+	VSHUFPS $0x44, Y15, Y13, Y6
+	VSHUFPS $0xEE, Y15, Y13, Y7
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x20, Y6, Y2, Y10
+	VPERM2F128 $0x20, Y7, Y3, Y11
+	VPERM2F128 $0x31, Y4, Y0, Y12
+	VPERM2F128 $0x31, Y5, Y1, Y13
+	VPERM2F128 $0x31, Y6, Y2, Y14
+	VPERM2F128 $0x31, Y7, Y3, Y15
+	VMOVUPS Y8, (DI)
+	VMOVUPS Y9, (DI)(BX*1)
+	VMOVUPS Y10, (DI)(BX*2)
+	VMOVUPS Y11, (DI)(R8*1)
+	VMOVUPS Y12, (DI)(BX*4)
+	VMOVUPS Y13, (DI)(R9*1)
+	VMOVUPS Y14, (DI)(R8*2)
+	VMOVUPS Y15, (DI)(AX*1)
+	ADDQ $32, SI
+	LEAQ (DI)(BX*8), DI
+	DECQ CX
+	JNZ tloop
+tdone:
+	VZEROUPPER
+	RET
+`

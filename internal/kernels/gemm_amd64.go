@@ -119,3 +119,17 @@ func gemvTAsm[T Float](kern func(y *T, m int, x *T, k int, a *T, lda int)) func(
 		kern(&y[0], m, &x[0], k, &a[0], lda)
 	}
 }
+
+//go:noescape
+func packCols8AVX2(panel *float32, nr int, src *float32, ld int, kc int)
+
+// packCols8F32 is the AVX2 8×8-transpose packing of a transposed float32 operand: panel[p*nr+j]
+// = src[j*ld+p] for j < 8, p < kc (a multiple of 8); nil without AVX2.
+var packCols8F32 = func() func(panel []float32, nr int, src []float32, ld, kc int) {
+	if !hasAVX2 {
+		return nil
+	}
+	return func(panel []float32, nr int, src []float32, ld, kc int) {
+		packCols8AVX2(&panel[0], nr, &src[0], ld, kc)
+	}
+}()

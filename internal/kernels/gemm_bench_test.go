@@ -69,3 +69,40 @@ func BenchmarkGemv(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGemmShapes times shapes met in training: a batch of 64 through Linear(784, 128)
+// (x·Wᵀ, transB), its weight gradient (gᵀ·x, transA) and input gradient (g·W).
+func BenchmarkGemmShapes(b *testing.B) {
+	for _, tc := range []struct {
+		name           string
+		m, n, k        int
+		transA, transB bool
+	}{
+		{"linear-fwd/64x128x784/tB", 64, 128, 784, false, true},
+		{"linear-dW/128x784x64/tA", 128, 784, 64, true, false},
+		{"linear-dX/64x784x128", 64, 784, 128, false, false},
+		{"square/256/tA", 256, 256, 256, true, false},
+		{"square/256/tB", 256, 256, 256, false, true},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			a, bm, c := make([]float32, tc.m*tc.k), make([]float32, tc.k*tc.n), make([]float32, tc.m*tc.n)
+			for i := range a {
+				a[i] = float32(i%7) * 0.1
+			}
+			for i := range bm {
+				bm[i] = float32(i%5) * 0.1
+			}
+			lda, ldb := tc.k, tc.n
+			if tc.transA {
+				lda = tc.m
+			}
+			if tc.transB {
+				ldb = tc.k
+			}
+			for b.Loop() {
+				Gemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, a, lda, bm, ldb, c, tc.n, false)
+			}
+			b.ReportMetric(2*float64(tc.m*tc.n*tc.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}

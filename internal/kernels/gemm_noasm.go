@@ -11,3 +11,6 @@ var (
 func gemmVariants() ([]*gemmConfig[float32], []*gemmConfig[float64]) {
 	return []*gemmConfig[float32]{gemmF32}, []*gemmConfig[float64]{gemmF64}
 }
+
+// packCols8F32 has no portable fast version: packCols8's loop does the work.
+var packCols8F32 func(panel []float32, nr int, src []float32, ld, kc int)

@@ -1,5 +1,7 @@
 package kernels
 
+import "unsafe"
+
 // packA copies rows [i0, i0+mc) and depths [p0, p0+kc) of A into mr-row panels: panel q holds
 // A(i0+q*mr+r, p0+p) at dst[q*mr*kc + p*mr + r], rows past mc as zeros. A(i, p) is
 // a[i*lda+p], or a[p*lda+i] when trans.
@@ -120,12 +122,38 @@ func packB[T Float](dst []T, trans bool, b []T, ldb, p0, kc, j0, nc, nr int) {
 		if cols < nr {
 			clear(panel)
 		}
-		for j := 0; j < cols; j++ {
+		j := 0
+		for ; j+8 <= cols; j += 8 {
+			packCols8(panel[j:], b[(jb+j)*ldb+p0:], ldb, kc, nr)
+		}
+		for ; j < cols; j++ {
 			src := b[(jb+j)*ldb+p0 : (jb+j)*ldb+p0+kc]
 			for p, v := range src {
 				panel[p*nr+j] = v
 			}
 		}
+	}
+}
+
+// packCols8 stores src[j*ld+p] at panel[p*nr+j] for j < 8, p < kc: eight stored rows read side
+// by side, so that each step writes eight adjacent values.
+func packCols8[T Float](panel, src []T, ld, kc, nr int) {
+	p0 := 0
+	if unsafe.Sizeof(T(0)) == 4 && packCols8F32 != nil && kc >= 8 {
+		p0 = kc &^ 7
+		_ = src[7*ld+p0-1]     // the kernel reads up to here
+		_ = panel[(p0-1)*nr+7] // and writes up to here
+		packCols8F32(asF32(panel), nr, asF32(src), ld, p0)
+		if p0 == kc {
+			return
+		}
+	}
+	r0, r1, r2, r3 := src[:kc], src[ld:ld+kc], src[2*ld:2*ld+kc], src[3*ld:3*ld+kc]
+	r4, r5, r6, r7 := src[4*ld:4*ld+kc], src[5*ld:5*ld+kc], src[6*ld:6*ld+kc], src[7*ld:7*ld+kc]
+	for p := p0; p < kc; p++ {
+		d := panel[p*nr : p*nr+8 : p*nr+8]
+		d[0], d[1], d[2], d[3] = r0[p], r1[p], r2[p], r3[p]
+		d[4], d[5], d[6], d[7] = r4[p], r5[p], r6[p], r7[p]
 	}
 }
 
