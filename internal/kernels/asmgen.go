@@ -315,31 +315,30 @@ func gen(w *bytes.Buffer, k kern) {
 		panic(k.name + ": out of registers")
 	}
 	treg := func(r int) string { return fmt.Sprintf("%s%d", k.reg, tbase+r%ntmp) }
-	nr := k.nr()
 
 	if k.direct {
-		fmt.Fprintf(w, "\n// func %s(k int, a *float%d, lda int, b, c *float%d, ldc int, add int)\n", k.name, k.elem*8, k.elem*8)
+		fmt.Fprintf(w, "\n// func %s(k int, a *float%d, lda int, b *float%d, ldb int, c *float%d, ldc int, add int)\n", k.name, k.elem*8, k.elem*8, k.elem*8)
 		fmt.Fprintf(w, "// A(i, p) is read in place at a[i*lda+p].\n")
-		fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-56\n", k.name)
+		fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-64\n", k.name)
 		p("MOVQ k+0(FP), CX")
 		p("MOVQ a+8(FP), SI")
 		p("MOVQ lda+16(FP), R10")
 		p("MOVQ b+24(FP), DI")
-		p("MOVQ c+32(FP), DX")
-		p("MOVQ ldc+40(FP), BX")
+		p("MOVQ c+40(FP), DX")
+		p("MOVQ ldc+48(FP), BX")
 		p("SHLQ $%d, R10", map[int]int{4: 2, 8: 3}[k.elem])
 		p("LEAQ (R10)(R10*2), R11") // 3·lda
 		p("LEAQ (R10)(R10*4), R12") // 5·lda
 		p("LEAQ (R11)(R10*4), R13") // 7·lda
 		p("LEAQ (SI)(R10*8), AX")   // row 8
 	} else {
-		fmt.Fprintf(w, "\n// func %s(k int, a, b, c *float%d, ldc int, add int)\n", k.name, k.elem*8)
-		fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-48\n", k.name)
+		fmt.Fprintf(w, "\n// func %s(k int, a, b *float%d, ldb int, c *float%d, ldc int, add int)\n", k.name, k.elem*8, k.elem*8)
+		fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-56\n", k.name)
 		p("MOVQ k+0(FP), CX")
 		p("MOVQ a+8(FP), SI")
 		p("MOVQ b+16(FP), DI")
-		p("MOVQ c+24(FP), DX")
-		p("MOVQ ldc+32(FP), BX")
+		p("MOVQ c+32(FP), DX")
+		p("MOVQ ldc+40(FP), BX")
 	}
 	p("SHLQ $%d, BX", map[int]int{4: 2, 8: 3}[k.elem])
 	// Touch the C tile early so its lines arrive while the loop runs.
@@ -351,6 +350,13 @@ func gen(w *bytes.Buffer, k kern) {
 		}
 		p("ADDQ BX, R9")
 	}
+	// B advances ldb elements per step (nr for a packed panel).
+	if k.direct {
+		p("MOVQ ldb+32(FP), R9")
+	} else {
+		p("MOVQ ldb+24(FP), R9")
+	}
+	p("SHLQ $%d, R9", map[int]int{4: 2, 8: 3}[k.elem])
 	for r := 0; r < k.mr; r++ {
 		for v := 0; v < k.nv; v++ {
 			a := acc(r, v)
@@ -363,7 +369,7 @@ func gen(w *bytes.Buffer, k kern) {
 	}
 	step := func(u int) {
 		for v := 0; v < k.nv; v++ {
-			p("VMOVUP%s %d(DI), %s", sfx[1:], (u*nr*k.elem)+v*k.vbytes, breg(v))
+			p("VMOVUP%s %d(DI), %s", sfx[1:], v*k.vbytes, breg(v))
 		}
 		for r := 0; r < k.mr; r++ {
 			t := treg(r)
@@ -372,12 +378,13 @@ func gen(w *bytes.Buffer, k kern) {
 				p("VFMADD231%s %s, %s, %s", sfx, breg(v), t, acc(r, v))
 			}
 		}
+		p("ADDQ R9, DI")
 	}
 	p("MOVQ CX, R8")
 	p("SHRQ $%d, R8", map[int]int{1: 0, 2: 1, 4: 2, 8: 3}[k.unroll])
 	p("JZ tail")
 	fmt.Fprintf(w, "loop:\n")
-	p("PREFETCHT0 %d(DI)", 8*nr*k.elem)
+	p("PREFETCHT0 (DI)(R9*8)")
 	for u := 0; u < k.unroll; u++ {
 		step(u)
 	}
@@ -387,7 +394,6 @@ func gen(w *bytes.Buffer, k kern) {
 	} else {
 		p("ADDQ $%d, SI", k.unroll*k.mr*k.elem)
 	}
-	p("ADDQ $%d, DI", k.unroll*nr*k.elem)
 	p("DECQ R8")
 	p("JNZ loop")
 	fmt.Fprintf(w, "tail:\n")
@@ -401,14 +407,13 @@ func gen(w *bytes.Buffer, k kern) {
 	} else {
 		p("ADDQ $%d, SI", k.mr*k.elem)
 	}
-	p("ADDQ $%d, DI", nr*k.elem)
 	p("DECQ CX")
 	p("JNZ loop1")
 	fmt.Fprintf(w, "done:\n")
 	if k.direct {
-		p("MOVQ add+48(FP), AX")
+		p("MOVQ add+56(FP), AX")
 	} else {
-		p("MOVQ add+40(FP), AX")
+		p("MOVQ add+48(FP), AX")
 	}
 	p("TESTQ AX, AX")
 	p("JZ store")

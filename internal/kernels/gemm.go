@@ -64,9 +64,9 @@ func asF64[T any](s []T) []float64 {
 	return unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
 }
 
-// microKernel computes one mr×nr tile: c[i*ldc+j] (+)= Σp a[p*mr+i]·b[p*nr+j] over k steps,
-// adding to c when add != 0 and overwriting it otherwise.
-type microKernel[T Float] func(k int, a, b, c *T, ldc int, add int)
+// microKernel computes one mr×nr tile: c[i*ldc+j] (+)= Σp a[p*mr+i]·b[p*ldb+j] over k steps,
+// adding to c when add != 0 and overwriting it otherwise (ldb is nr for a packed B panel).
+type microKernel[T Float] func(k int, a, b *T, ldb int, c *T, ldc int, add int)
 
 // gemmConfig is one element type's micro-kernel and blocking.
 type gemmConfig[T Float] struct {
@@ -78,11 +78,13 @@ type gemmConfig[T Float] struct {
 	aInL1  bool // loop order: A micro-panel held in L1 while B panels stream (else B held)
 	kern   microKernel[T]
 	// kernDirect, where not nil, is kern reading A in place: A(i, p) at a[i*lda+p].
-	kernDirect func(k int, a *T, lda int, b, c *T, ldc int, add int)
-	gemvN      func(y, x, a []T, lda int) // y[j] = Σp x[p]·a[p*lda+j]
-	gemvT      func(y, x, a []T, lda int) // y[i] = Σp a[i*lda+p]·x[p]
-	pool       sync.Pool                  // *gemmBuffers[T]
-	vpool      sync.Pool                  // *[]T, matrix-vector scratch
+	kernDirect func(k int, a *T, lda int, b *T, ldb int, c *T, ldc int, add int)
+	// directBRows is the most rows of C for which B (not transposed) is read in place.
+	directBRows int
+	gemvN       func(y, x, a []T, lda int) // y[j] = Σp x[p]·a[p*lda+j]
+	gemvT       func(y, x, a []T, lda int) // y[i] = Σp a[i*lda+p]·x[p]
+	pool        sync.Pool                  // *gemmBuffers[T]
+	vpool       sync.Pool                  // *[]T, matrix-vector scratch
 }
 
 type gemmBuffers[T Float] struct {
@@ -132,7 +134,8 @@ func gemm[T Float](g *gemmConfig[T], transA, transB bool, m, n, k int, a []T, ld
 // run computes the block C[i0:i1, j0:j1] on the calling goroutine.
 func (g *gemmConfig[T]) run(transA, transB bool, i0, i1, j0, j1, k int, a []T, lda int, b []T, ldb int, c []T, ldc int, accumulate bool) {
 	buf := g.buffers()
-	bp := buf.packedB(g)
+	bb := bBlock[T]{packed: buf.packedB(g), b: b, ldb: ldb}
+	directB := g.directB(transB, i1-i0, ldb)
 	for jc := j0; jc < j1; jc += g.nc {
 		nc := min(g.nc, j1-jc)
 		for pc := 0; pc < k; pc += g.kc {
@@ -141,11 +144,47 @@ func (g *gemmConfig[T]) run(transA, transB bool, i0, i1, j0, j1, k int, a []T, l
 			if accumulate || pc > 0 {
 				add = 1
 			}
-			packB(bp, transB, b, ldb, pc, kc, jc, nc, g.nr)
-			g.block(buf, bp, transA, a, lda, c, ldc, i0, i1, jc, 0, nc, pc, kc, add)
+			bb.jc, bb.pc = jc, pc
+			if directB {
+				bb.direct = nc / g.nr * g.nr
+				if bb.direct < nc {
+					packB(bb.packed[bb.direct*kc:], false, b, ldb, pc, kc, jc+bb.direct, nc-bb.direct, g.nr)
+				}
+			} else {
+				packB(bb.packed, transB, b, ldb, pc, kc, jc, nc, g.nr)
+			}
+			g.block(buf, &bb, transA, a, lda, c, ldc, i0, i1, 0, nc, kc, add)
 		}
 	}
 	g.pool.Put(buf)
+}
+
+// directB reports whether B is read in place rather than packed: only when B is not
+// transposed, when each packed panel would be used by few row panels (rows ≤ directBRows),
+// so that packing costs more than it saves, and when B's row stride is not a multiple of
+// 4 KiB (whose rows share L1 sets).
+func (g *gemmConfig[T]) directB(transB bool, rows, ldb int) bool {
+	return !transB && rows <= g.directBRows && ldb*int(unsafe.Sizeof(T(0)))%4096 != 0
+}
+
+// bBlock is where the micro-kernels read a kc×nc block of B (depths pc.., columns jc..):
+// packed nr-column panels, except that whole panels of columns [0, direct) are read in place.
+type bBlock[T Float] struct {
+	packed []T
+	b      []T
+	ldb    int
+	direct int
+	pc, jc int
+}
+
+// panel returns the start of the panel of columns jr.. and its step from one depth to the next.
+func (bb *bBlock[T]) panel(jr, kc, nr int) (*T, int) {
+	if jr < bb.direct {
+		o := bb.pc*bb.ldb + bb.jc + jr
+		_ = bb.b[o+(kc-1)*bb.ldb+nr-1] // the kernel reads up to here
+		return &bb.b[o], bb.ldb
+	}
+	return &bb.packed[jr*kc], nr
 }
 
 // runParallel computes C on all cores. For each kc×nc block of B it runs one set of tasks:
@@ -159,7 +198,8 @@ func (g *gemmConfig[T]) runParallel(transA, transB bool, m, n, k int, a []T, lda
 	w := runtime.GOMAXPROCS(0)
 	shared := g.buffers()
 	defer g.pool.Put(shared)
-	sb := shared.packedB(g)
+	bb := bBlock[T]{packed: shared.packedB(g), b: b, ldb: ldb}
+	directB := g.directB(transB, m, ldb)
 	mp := (m + mr - 1) / mr
 	for jc := 0; jc < n; jc += g.nc {
 		nc := min(g.nc, n-jc)
@@ -171,22 +211,31 @@ func (g *gemmConfig[T]) runParallel(transA, transB bool, m, n, k int, a []T, lda
 		nt := min(np, (2*w+mt-1)/mt)
 		colsPer := (np + nt - 1) / nt * nr
 		nt = (nc + colsPer - 1) / colsPer
-		pt := min(np, w) // B packing tasks
-		panelsPer := (np + pt - 1) / pt
-		pt = (np + panelsPer - 1) / panelsPer
+		q0 := 0 // first panel to pack
+		if directB {
+			q0 = nc / nr
+			bb.direct = q0 * nr
+		}
+		pt := min(np-q0, w) // B packing tasks
+		panelsPer := 1
+		if pt > 0 {
+			panelsPer = (np - q0 + pt - 1) / pt
+			pt = (np - q0 + panelsPer - 1) / panelsPer
+		}
 		for pc := 0; pc < k; pc += g.kc {
 			kc := min(g.kc, k-pc)
 			add := 0
 			if accumulate || pc > 0 {
 				add = 1
 			}
+			bb.jc, bb.pc = jc, pc
 			var packed sync.WaitGroup
 			packed.Add(pt)
 			parallel.Tasks(pt+mt*nt, func(t int) {
 				if t < pt {
-					q0 := t * panelsPer
-					j0 := q0 * nr
-					packB(sb[q0*nr*kc:], transB, b, ldb, pc, kc, jc+j0, min(j0+panelsPer*nr, nc)-j0, nr)
+					q := q0 + t*panelsPer
+					j0 := q * nr
+					packB(bb.packed[q*nr*kc:], transB, b, ldb, pc, kc, jc+j0, min(j0+panelsPer*nr, nc)-j0, nr)
 					packed.Done()
 					return
 				}
@@ -194,21 +243,22 @@ func (g *gemmConfig[T]) runParallel(transA, transB bool, m, n, k int, a []T, lda
 				t -= pt
 				i0, jlo := t/nt*rowsPer, t%nt*colsPer
 				buf := g.buffers()
-				g.block(buf, sb, transA, a, lda, c, ldc, i0, min(i0+rowsPer, m), jc, jlo, min(jlo+colsPer, nc), pc, kc, add)
+				g.block(buf, &bb, transA, a, lda, c, ldc, i0, min(i0+rowsPer, m), jlo, min(jlo+colsPer, nc), kc, add)
 				g.pool.Put(buf)
 			})
 		}
 	}
 }
 
-// block computes the rows [i0, i1) and columns jc+[jlo, jhi) of C from the packed B block bp
-// (columns jc.., depths pc..pc+kc; jlo a multiple of nr), packing A g.mc rows at a time, or,
-// where a direct kernel exists and A is not transposed, reading whole mr-row panels of A in
-// place (packing only a last partial panel). Both kernels do the same operations in the same
-// order, so the choice changes no bit. In-place reads are skipped when A's row stride is a
-// multiple of 4 KiB: the mr rows would then share L1 sets.
-func (g *gemmConfig[T]) block(buf *gemmBuffers[T], bp []T, transA bool, a []T, lda int, c []T, ldc int, i0, i1, jc, jlo, jhi, pc, kc, add int) {
+// block computes the rows [i0, i1) and columns jc+[jlo, jhi) of C from the B block bb
+// (jlo a multiple of nr), packing A g.mc rows at a time, or, where a direct kernel exists and
+// A is not transposed, reading whole mr-row panels of A in place (packing only a last partial
+// panel). Both kernels do the same operations in the same order whatever they read from, so
+// these choices change no bit. In-place reads are skipped when A's row stride is a multiple
+// of 4 KiB: the mr rows would then share L1 sets.
+func (g *gemmConfig[T]) block(buf *gemmBuffers[T], bb *bBlock[T], transA bool, a []T, lda int, c []T, ldc int, i0, i1, jlo, jhi, kc, add int) {
 	mr, nr := g.mr, g.nr
+	pc := bb.pc
 	direct := g.kernDirect != nil && !transA && lda*int(unsafe.Sizeof(T(0)))%4096 != 0
 	for ic := i0; ic < i1; ic += g.mc {
 		mc := min(g.mc, i1-ic)
@@ -224,38 +274,38 @@ func (g *gemmConfig[T]) block(buf *gemmBuffers[T], bp []T, transA bool, a []T, l
 		if g.aInL1 {
 			for ir := 0; ir < mc; ir += mr {
 				for jr := jlo; jr < jhi; jr += nr {
-					g.tile(buf, a, lda, ir < full, bp, c, ldc, ic, ir, jc, jr, mc, jhi, pc, kc, add)
+					g.tile(buf, a, lda, ir < full, bb, c, ldc, ic, ir, jr, mc, jhi, kc, add)
 				}
 			}
 		} else {
 			for jr := jlo; jr < jhi; jr += nr {
 				for ir := 0; ir < mc; ir += mr {
-					g.tile(buf, a, lda, ir < full, bp, c, ldc, ic, ir, jc, jr, mc, jhi, pc, kc, add)
+					g.tile(buf, a, lda, ir < full, bb, c, ldc, ic, ir, jr, mc, jhi, kc, add)
 				}
 			}
 		}
 	}
 }
 
-// tile runs the micro-kernel for the tile of C at rows ic+ir and columns jc+jr: A's panel ir
-// from the packed block (or in place when inPlace), B's panel jr from b; edge tiles go
+// tile runs the micro-kernel for the tile of C at rows ic+ir and columns bb.jc+jr: A's panel
+// ir from the packed block (or in place when inPlace), B's panel jr from bb; edge tiles go
 // through a scratch tile of which only the valid part is written.
-func (g *gemmConfig[T]) tile(buf *gemmBuffers[T], a []T, lda int, inPlace bool, b []T, c []T, ldc, ic, ir, jc, jr, mc, nc, pc, kc, add int) {
+func (g *gemmConfig[T]) tile(buf *gemmBuffers[T], a []T, lda int, inPlace bool, bb *bBlock[T], c []T, ldc, ic, ir, jr, mc, nc, kc, add int) {
 	mr, nr := g.mr, g.nr
 	rows, cols := min(mr, mc-ir), min(nr, nc-jr)
-	bp := &b[jr*kc]
-	off := (ic+ir)*ldc + jc + jr
+	bp, bstep := bb.panel(jr, kc, nr)
+	off := (ic+ir)*ldc + bb.jc + jr
 	dst, ld, tileAdd := &buf.tile[0], nr, 0
 	if rows == mr && cols == nr {
 		_ = c[off+(mr-1)*ldc+nr-1] // the kernel writes up to here
 		dst, ld, tileAdd = &c[off], ldc, add
 	}
 	if inPlace {
-		ao := (ic+ir)*lda + pc
+		ao := (ic+ir)*lda + bb.pc
 		_ = a[ao+(mr-1)*lda+kc-1] // the kernel reads up to here
-		g.kernDirect(kc, &a[ao], lda, bp, dst, ld, tileAdd)
+		g.kernDirect(kc, &a[ao], lda, bp, bstep, dst, ld, tileAdd)
 	} else {
-		g.kern(kc, &buf.a[ir*kc], bp, dst, ld, tileAdd)
+		g.kern(kc, &buf.a[ir*kc], bp, bstep, dst, ld, tileAdd)
 	}
 	if dst != &buf.tile[0] {
 		return

@@ -8,30 +8,30 @@ import "golang.org/x/sys/cpu"
 // see microKernel.
 //
 //go:noescape
-func sgemmAVX512(k int, a, b, c *float32, ldc int, add int)
+func sgemmAVX512(k int, a, b *float32, ldb int, c *float32, ldc int, add int)
 
 //go:noescape
-func dgemmAVX512(k int, a, b, c *float64, ldc int, add int)
+func dgemmAVX512(k int, a, b *float64, ldb int, c *float64, ldc int, add int)
 
 //go:noescape
-func sgemmAVX2(k int, a, b, c *float32, ldc int, add int)
+func sgemmAVX2(k int, a, b *float32, ldb int, c *float32, ldc int, add int)
 
 //go:noescape
-func dgemmAVX2(k int, a, b, c *float64, ldc int, add int)
+func dgemmAVX2(k int, a, b *float64, ldb int, c *float64, ldc int, add int)
 
 // The same kernels reading A in place (A(i, p) at a[i*lda+p]) instead of from a packed panel.
 //
 //go:noescape
-func sgemmAVX512Direct(k int, a *float32, lda int, b, c *float32, ldc int, add int)
+func sgemmAVX512Direct(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, add int)
 
 //go:noescape
-func dgemmAVX512Direct(k int, a *float64, lda int, b, c *float64, ldc int, add int)
+func dgemmAVX512Direct(k int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, add int)
 
 //go:noescape
-func sgemmAVX2Direct(k int, a *float32, lda int, b, c *float32, ldc int, add int)
+func sgemmAVX2Direct(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, add int)
 
 //go:noescape
-func dgemmAVX2Direct(k int, a *float64, lda int, b, c *float64, ldc int, add int)
+func dgemmAVX2Direct(k int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, add int)
 
 var (
 	hasAVX512 = cpu.X86.HasAVX512F
@@ -45,18 +45,18 @@ func selectGemm() (*gemmConfig[float32], *gemmConfig[float64]) {
 	switch {
 	case hasAVX512:
 		return &gemmConfig[float32]{
-				name: "avx512", mr: 12, nr: 32, kc: 256, mc: 120, nc: 512, aInL1: true,
+				name: "avx512", mr: 12, nr: 32, kc: 256, mc: 120, nc: 512, aInL1: true, directBRows: 256,
 				kern: sgemmAVX512, kernDirect: sgemmAVX512Direct, gemvN: gemvNAsm(sgemvNAVX2, 8), gemvT: gemvTAsm(sgemvTAVX2),
 			}, &gemmConfig[float64]{
-				name: "avx512", mr: 12, nr: 16, kc: 128, mc: 240, nc: 1024,
+				name: "avx512", mr: 12, nr: 16, kc: 128, mc: 240, nc: 1024, directBRows: 256,
 				kern: dgemmAVX512, kernDirect: dgemmAVX512Direct, gemvN: gemvNAsm(dgemvNAVX2, 4), gemvT: gemvTAsm(dgemvTAVX2),
 			}
 	case hasAVX2:
 		return &gemmConfig[float32]{
-				name: "avx2", mr: 6, nr: 16, kc: 256, mc: 120, nc: 1024,
+				name: "avx2", mr: 6, nr: 16, kc: 256, mc: 120, nc: 1024, directBRows: 256,
 				kern: sgemmAVX2, kernDirect: sgemmAVX2Direct, gemvN: gemvNAsm(sgemvNAVX2, 8), gemvT: gemvTAsm(sgemvTAVX2),
 			}, &gemmConfig[float64]{
-				name: "avx2", mr: 6, nr: 8, kc: 256, mc: 120, nc: 1024,
+				name: "avx2", mr: 6, nr: 8, kc: 256, mc: 120, nc: 1024, directBRows: 256,
 				kern: dgemmAVX2, kernDirect: dgemmAVX2Direct, gemvN: gemvNAsm(dgemvNAVX2, 4), gemvT: gemvTAsm(dgemvTAVX2),
 			}
 	}

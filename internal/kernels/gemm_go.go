@@ -10,20 +10,20 @@ import (
 //	for p := 0; p < k; p++ {
 //		for i := 0; i < 4; i++ {
 //			for j := 0; j < 4; j++ {
-//				acc[i][j] += a[p*4+i] * b[p*4+j]
+//				acc[i][j] += a[p*4+i] * b[p*ldb+j]
 //			}
 //		}
 //	}
 //	c[i*ldc+j] = acc[i][j] // or += when add != 0
 //
 // Its sixteen scalar accumulators stay in registers where there are 32 of them (arm64).
-func gemmKernelGo[T Float](k int, a, b, c *T, ldc int, add int) {
+func gemmKernelGo[T Float](k int, a, b *T, ldb int, c *T, ldc int, add int) {
 	as := unsafe.Slice(a, 4*k)
-	bs := unsafe.Slice(b, 4*k)
+	bs := unsafe.Slice(b, (k-1)*ldb+4)
 	var c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33 T
 	for p := 0; p < k; p++ {
 		ap := as[4*p : 4*p+4 : 4*p+4]
-		bp := bs[4*p : 4*p+4 : 4*p+4]
+		bp := bs[ldb*p : ldb*p+4 : ldb*p+4]
 		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
 		a0 := ap[0]
 		c00 += a0 * b0
@@ -67,24 +67,24 @@ func gemmKernelGo[T Float](k int, a, b, c *T, ldc int, add int) {
 func goGemmConfig[T Float](name string) *gemmConfig[T] {
 	if runtime.GOARCH == "amd64" || runtime.GOARCH == "386" {
 		return &gemmConfig[T]{
-			name: name, mr: 2, nr: 4, kc: 256, mc: 64, nc: 1024,
+			name: name, mr: 2, nr: 4, kc: 256, mc: 64, nc: 1024, directBRows: 64,
 			kern: gemmKernelGo2x4[T], gemvN: gemvNGo[T], gemvT: gemvTGo[T],
 		}
 	}
 	return &gemmConfig[T]{
-		name: name, mr: 4, nr: 4, kc: 256, mc: 64, nc: 1024,
+		name: name, mr: 4, nr: 4, kc: 256, mc: 64, nc: 1024, directBRows: 64,
 		kern: gemmKernelGo[T], gemvN: gemvNGo[T], gemvT: gemvTGo[T],
 	}
 }
 
 // gemmKernelGo2x4 is gemmKernelGo's 2×4 variant.
-func gemmKernelGo2x4[T Float](k int, a, b, c *T, ldc int, add int) {
+func gemmKernelGo2x4[T Float](k int, a, b *T, ldb int, c *T, ldc int, add int) {
 	as := unsafe.Slice(a, 2*k)
-	bs := unsafe.Slice(b, 4*k)
+	bs := unsafe.Slice(b, (k-1)*ldb+4)
 	var c00, c01, c02, c03, c10, c11, c12, c13 T
 	for p := 0; p < k; p++ {
 		ap := as[2*p : 2*p+2 : 2*p+2]
-		bp := bs[4*p : 4*p+4 : 4*p+4]
+		bp := bs[ldb*p : ldb*p+4 : ldb*p+4]
 		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
 		a0, a1 := ap[0], ap[1]
 		c00 += a0 * b0

@@ -13,8 +13,19 @@ func packA[T Float](dst []T, trans bool, a []T, lda, i0, mc, p0, kc, mr int) {
 		for p := 0; p < kc; p++ {
 			src := a[(p0+p)*lda+i0 : (p0+p)*lda+i0+mc]
 			off := p * mr
-			for i := 0; i < full; i += mr {
-				copy(dst[i*kc+off:i*kc+off+mr], src[i:i+mr])
+			switch mr {
+			case 12:
+				for i := 0; i < full; i += 12 {
+					*(*[12]T)(dst[i*kc+off:]) = *(*[12]T)(src[i:])
+				}
+			case 6:
+				for i := 0; i < full; i += 6 {
+					*(*[6]T)(dst[i*kc+off:]) = *(*[6]T)(src[i:])
+				}
+			default:
+				for i := 0; i < full; i += mr {
+					copy(dst[i*kc+off:i*kc+off+mr], src[i:i+mr])
+				}
 			}
 			if full < mc {
 				d := dst[full*kc+off : full*kc+off+mr]

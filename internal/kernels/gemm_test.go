@@ -235,7 +235,8 @@ func TestGemmDeterministic(t *testing.T) {
 	}
 }
 
-// TestGemmInPlaceSameBits checks that reading A in place gives the same bits as packing it.
+// TestGemmInPlaceSameBits checks that reading A and B in place gives the same bits as packing
+// them.
 func TestGemmInPlaceSameBits(t *testing.T) {
 	s32, d64 := gemmVariants()
 	rng := rand.New(rand.NewPCG(5, 6))
@@ -247,7 +248,7 @@ func TestGemmInPlaceSameBits(t *testing.T) {
 			continue
 		}
 		packed := cloneConfig(g)
-		packed.kernDirect = nil
+		packed.kernDirect, packed.directBRows = nil, 0
 		got, want := append([]float32(nil), c0...), append([]float32(nil), c0...)
 		gemm(g, false, false, tc.m, tc.n, tc.k, a, tc.lda, b, tc.ldb, got, tc.ldc, true)
 		gemm(packed, false, false, tc.m, tc.n, tc.k, a, tc.lda, b, tc.ldb, want, tc.ldc, true)
@@ -262,7 +263,7 @@ func TestGemmInPlaceSameBits(t *testing.T) {
 			continue
 		}
 		packed := cloneConfig(g)
-		packed.kernDirect = nil
+		packed.kernDirect, packed.directBRows = nil, 0
 		got, want := append([]float64(nil), c64...), append([]float64(nil), c64...)
 		gemm(g, false, false, tc.m, tc.n, tc.k, a64, tc.lda, b64, tc.ldb, got, tc.ldc, true)
 		gemm(packed, false, false, tc.m, tc.n, tc.k, a64, tc.lda, b64, tc.ldb, want, tc.ldc, true)
@@ -277,5 +278,5 @@ func TestGemmInPlaceSameBits(t *testing.T) {
 // cloneConfig copies a configuration's kernels and blocking (not its pools).
 func cloneConfig[T Float](g *gemmConfig[T]) *gemmConfig[T] {
 	return &gemmConfig[T]{name: g.name, mr: g.mr, nr: g.nr, kc: g.kc, mc: g.mc, nc: g.nc, aInL1: g.aInL1,
-		kern: g.kern, kernDirect: g.kernDirect, gemvN: g.gemvN, gemvT: g.gemvT}
+		kern: g.kern, kernDirect: g.kernDirect, directBRows: g.directBRows, gemvN: g.gemvN, gemvT: g.gemvT}
 }

@@ -46,6 +46,7 @@ func perfGemm[T Float](g0 *gemmConfig[T], dt string, sizes []int, env func(strin
 	if os.Getenv("EAGER_PACKED") != "" {
 		g.kernDirect = nil
 	}
+	env("EAGER_DIRECTB", &g.directBRows)
 	env("EAGER_KC", &g.kc)
 	env("EAGER_MC", &g.mc)
 	env("EAGER_NC", &g.nc)
@@ -78,4 +79,38 @@ func perfBudget() time.Duration {
 		return d
 	}
 	return 2 * time.Second
+}
+
+// TestGemmShapePerf prints best-of GFLOP/s of Gemm for EAGER_SHAPES="m,n,k,tA,tB;..." (tA, tB
+// 0 or 1), with EAGER_PERF=1.
+func TestGemmShapePerf(t *testing.T) {
+	if os.Getenv("EAGER_PERF") == "" || os.Getenv("EAGER_SHAPES") == "" {
+		t.Skip("set EAGER_PERF=1 and EAGER_SHAPES")
+	}
+	for _, sh := range strings.Split(os.Getenv("EAGER_SHAPES"), ";") {
+		var v [5]int
+		for i, f := range strings.Split(sh, ",") {
+			v[i], _ = strconv.Atoi(f)
+		}
+		m, n, k, tA, tB := v[0], v[1], v[2], v[3] == 1, v[4] == 1
+		a, b, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
+		lda, ldb := k, n
+		if tA {
+			lda = m
+		}
+		if tB {
+			ldb = k
+		}
+		best := time.Hour
+		budget := time.Now().Add(perfBudget())
+		for time.Now().Before(budget) {
+			reps := max(1, (1<<26)/(m*n*k))
+			t0 := time.Now()
+			for range reps {
+				Gemm(tA, tB, m, n, k, a, lda, b, ldb, c, n, false)
+			}
+			best = min(best, time.Since(t0)/time.Duration(reps))
+		}
+		fmt.Printf("f32 %s: %.1f GFLOP/s\n", sh, 2*float64(m*n*k)/best.Seconds()/1e9)
+	}
 }
