@@ -32,8 +32,9 @@ import (
 // Vector loads use the element count W1; the offsets below are written for it.
 const gemvTemplate = `
 // func NAMENAVX2(y *T, n int, x *T, k int, a *T, lda int)
-// y[j] = Σp x[p]·a[p*lda+j] for j < n, n a multiple of W1, k ≥ 1: blocks of 8 vectors of
-// columns go down all k rows with one accumulator per vector.
+// y[j] = Σp x[p]·a[p*lda+j] for j < n, n a multiple of W1, k ≥ 1: for each chunk of 8 KiB of
+// y (kept in L1), zero it, then stream the k rows through it front to back, y += x[p]·row, so
+// that the matrix is read sequentially; each y[j] still sums over p in order.
 TEXT ·NAMENAVX2(SB), NOSPLIT, $0-48
 	MOVQ y+0(FP), DI
 	MOVQ n+8(FP), CX
@@ -42,66 +43,64 @@ TEXT ·NAMENAVX2(SB), NOSPLIT, $0-48
 	MOVQ a+32(FP), DX
 	MOVQ lda+40(FP), BX
 	SHLQ $SHIFT, BX
-blk8:
-	CMPQ CX, $(8*W1)
-	JL blk1
+chunk:
+	TESTQ CX, CX
+	JLE doneN
+	MOVQ CX, R9
+	CMPQ R9, $(8192/ELEM)
+	JLE sized
+	MOVQ $(8192/ELEM), R9
+sized:
 	VXORPX Y0, Y0, Y0
-	VXORPX Y1, Y1, Y1
-	VXORPX Y2, Y2, Y2
-	VXORPX Y3, Y3, Y3
-	VXORPX Y4, Y4, Y4
-	VXORPX Y5, Y5, Y5
-	VXORPX Y6, Y6, Y6
-	VXORPX Y7, Y7, Y7
+	XORQ AX, AX
+zero:
+	VMOVUPX Y0, (DI)(AX*ELEM)
+	ADDQ $W1, AX
+	CMPQ AX, R9
+	JL zero
+	MOVQ R9, R13
+	ANDQ $-(4*W1), R13
 	MOVQ DX, R10
 	MOVQ SI, R11
 	MOVQ R8, R12
-loop8:
+row:
 	BCAST (R11), Y15
-	VFMADD231PX (R10), Y15, Y0
-	VFMADD231PX 32(R10), Y15, Y1
-	VFMADD231PX 64(R10), Y15, Y2
-	VFMADD231PX 96(R10), Y15, Y3
-	VFMADD231PX 128(R10), Y15, Y4
-	VFMADD231PX 160(R10), Y15, Y5
-	VFMADD231PX 192(R10), Y15, Y6
-	VFMADD231PX 224(R10), Y15, Y7
+	XORQ AX, AX
+	CMPQ AX, R13
+	JGE row1
+row4:
+	VMOVUPX (DI)(AX*ELEM), Y0
+	VMOVUPX 32(DI)(AX*ELEM), Y1
+	VMOVUPX 64(DI)(AX*ELEM), Y2
+	VMOVUPX 96(DI)(AX*ELEM), Y3
+	VFMADD231PX (R10)(AX*ELEM), Y15, Y0
+	VFMADD231PX 32(R10)(AX*ELEM), Y15, Y1
+	VFMADD231PX 64(R10)(AX*ELEM), Y15, Y2
+	VFMADD231PX 96(R10)(AX*ELEM), Y15, Y3
+	VMOVUPX Y0, (DI)(AX*ELEM)
+	VMOVUPX Y1, 32(DI)(AX*ELEM)
+	VMOVUPX Y2, 64(DI)(AX*ELEM)
+	VMOVUPX Y3, 96(DI)(AX*ELEM)
+	ADDQ $(4*W1), AX
+	CMPQ AX, R13
+	JL row4
+row1:
+	CMPQ AX, R9
+	JGE rowend
+	VMOVUPX (DI)(AX*ELEM), Y0
+	VFMADD231PX (R10)(AX*ELEM), Y15, Y0
+	VMOVUPX Y0, (DI)(AX*ELEM)
+	ADDQ $W1, AX
+	JMP row1
+rowend:
 	ADDQ $ELEM, R11
 	ADDQ BX, R10
 	DECQ R12
-	JNZ loop8
-	VMOVUPX Y0, (DI)
-	VMOVUPX Y1, 32(DI)
-	VMOVUPX Y2, 64(DI)
-	VMOVUPX Y3, 96(DI)
-	VMOVUPX Y4, 128(DI)
-	VMOVUPX Y5, 160(DI)
-	VMOVUPX Y6, 192(DI)
-	VMOVUPX Y7, 224(DI)
-	ADDQ $256, DI
-	ADDQ $256, DX
-	SUBQ $(8*W1), CX
-	JMP blk8
-blk1:
-	CMPQ CX, $W1
-	JL doneN
-	VXORPX Y0, Y0, Y0
-	VXORPX Y1, Y1, Y1
-	MOVQ DX, R10
-	MOVQ SI, R11
-	MOVQ R8, R12
-loop1:
-	BCAST (R11), Y15
-	VFMADD231PX (R10), Y15, Y0
-	ADDQ $ELEM, R11
-	ADDQ BX, R10
-	DECQ R12
-	JNZ loop1
-	VMOVUPX Y0, (DI)
-	ADDQ $32, DI
-	ADDQ $32, DX
-	SUBQ $W1, CX
-	JMP blk1
+	JNZ row
+	LEAQ (DI)(R9*ELEM), DI
+	LEAQ (DX)(R9*ELEM), DX
+	SUBQ R9, CX
+	JMP chunk
 doneN:
 	VZEROUPPER
 	RET

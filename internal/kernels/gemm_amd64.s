@@ -2427,8 +2427,9 @@ store:
 #define HSUM(y, x, t) VEXTRACTF128 $1, y, t; VADDPS t, x, x; VMOVHLPS x, x, t; VADDPS t, x, x; VMOVSHDUP x, t; VADDSS t, x, x
 
 // func sgemvNAVX2(y *T, n int, x *T, k int, a *T, lda int)
-// y[j] = Σp x[p]·a[p*lda+j] for j < n, n a multiple of 8, k ≥ 1: blocks of 8 vectors of
-// columns go down all k rows with one accumulator per vector.
+// y[j] = Σp x[p]·a[p*lda+j] for j < n, n a multiple of 8, k ≥ 1: for each chunk of 8 KiB of
+// y (kept in L1), zero it, then stream the k rows through it front to back, y += x[p]·row, so
+// that the matrix is read sequentially; each y[j] still sums over p in order.
 TEXT ·sgemvNAVX2(SB), NOSPLIT, $0-48
 	MOVQ y+0(FP), DI
 	MOVQ n+8(FP), CX
@@ -2437,66 +2438,64 @@ TEXT ·sgemvNAVX2(SB), NOSPLIT, $0-48
 	MOVQ a+32(FP), DX
 	MOVQ lda+40(FP), BX
 	SHLQ $2, BX
-blk8:
-	CMPQ CX, $(8*8)
-	JL blk1
+chunk:
+	TESTQ CX, CX
+	JLE doneN
+	MOVQ CX, R9
+	CMPQ R9, $(8192/4)
+	JLE sized
+	MOVQ $(8192/4), R9
+sized:
 	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
+	XORQ AX, AX
+zero:
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, R9
+	JL zero
+	MOVQ R9, R13
+	ANDQ $-(4*8), R13
 	MOVQ DX, R10
 	MOVQ SI, R11
 	MOVQ R8, R12
-loop8:
+row:
 	VBROADCASTSS (R11), Y15
-	VFMADD231PS (R10), Y15, Y0
-	VFMADD231PS 32(R10), Y15, Y1
-	VFMADD231PS 64(R10), Y15, Y2
-	VFMADD231PS 96(R10), Y15, Y3
-	VFMADD231PS 128(R10), Y15, Y4
-	VFMADD231PS 160(R10), Y15, Y5
-	VFMADD231PS 192(R10), Y15, Y6
-	VFMADD231PS 224(R10), Y15, Y7
+	XORQ AX, AX
+	CMPQ AX, R13
+	JGE row1
+row4:
+	VMOVUPS (DI)(AX*4), Y0
+	VMOVUPS 32(DI)(AX*4), Y1
+	VMOVUPS 64(DI)(AX*4), Y2
+	VMOVUPS 96(DI)(AX*4), Y3
+	VFMADD231PS (R10)(AX*4), Y15, Y0
+	VFMADD231PS 32(R10)(AX*4), Y15, Y1
+	VFMADD231PS 64(R10)(AX*4), Y15, Y2
+	VFMADD231PS 96(R10)(AX*4), Y15, Y3
+	VMOVUPS Y0, (DI)(AX*4)
+	VMOVUPS Y1, 32(DI)(AX*4)
+	VMOVUPS Y2, 64(DI)(AX*4)
+	VMOVUPS Y3, 96(DI)(AX*4)
+	ADDQ $(4*8), AX
+	CMPQ AX, R13
+	JL row4
+row1:
+	CMPQ AX, R9
+	JGE rowend
+	VMOVUPS (DI)(AX*4), Y0
+	VFMADD231PS (R10)(AX*4), Y15, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP row1
+rowend:
 	ADDQ $4, R11
 	ADDQ BX, R10
 	DECQ R12
-	JNZ loop8
-	VMOVUPS Y0, (DI)
-	VMOVUPS Y1, 32(DI)
-	VMOVUPS Y2, 64(DI)
-	VMOVUPS Y3, 96(DI)
-	VMOVUPS Y4, 128(DI)
-	VMOVUPS Y5, 160(DI)
-	VMOVUPS Y6, 192(DI)
-	VMOVUPS Y7, 224(DI)
-	ADDQ $256, DI
-	ADDQ $256, DX
-	SUBQ $(8*8), CX
-	JMP blk8
-blk1:
-	CMPQ CX, $8
-	JL doneN
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	MOVQ DX, R10
-	MOVQ SI, R11
-	MOVQ R8, R12
-loop1:
-	VBROADCASTSS (R11), Y15
-	VFMADD231PS (R10), Y15, Y0
-	ADDQ $4, R11
-	ADDQ BX, R10
-	DECQ R12
-	JNZ loop1
-	VMOVUPS Y0, (DI)
-	ADDQ $32, DI
-	ADDQ $32, DX
-	SUBQ $8, CX
-	JMP blk1
+	JNZ row
+	LEAQ (DI)(R9*4), DI
+	LEAQ (DX)(R9*4), DX
+	SUBQ R9, CX
+	JMP chunk
 doneN:
 	VZEROUPPER
 	RET
@@ -2638,8 +2637,9 @@ doneT:
 #define HSUM(y, x, t) VEXTRACTF128 $1, y, t; VADDPD t, x, x; VUNPCKHPD x, x, t; VADDSD t, x, x
 
 // func dgemvNAVX2(y *T, n int, x *T, k int, a *T, lda int)
-// y[j] = Σp x[p]·a[p*lda+j] for j < n, n a multiple of 4, k ≥ 1: blocks of 8 vectors of
-// columns go down all k rows with one accumulator per vector.
+// y[j] = Σp x[p]·a[p*lda+j] for j < n, n a multiple of 4, k ≥ 1: for each chunk of 8 KiB of
+// y (kept in L1), zero it, then stream the k rows through it front to back, y += x[p]·row, so
+// that the matrix is read sequentially; each y[j] still sums over p in order.
 TEXT ·dgemvNAVX2(SB), NOSPLIT, $0-48
 	MOVQ y+0(FP), DI
 	MOVQ n+8(FP), CX
@@ -2648,66 +2648,64 @@ TEXT ·dgemvNAVX2(SB), NOSPLIT, $0-48
 	MOVQ a+32(FP), DX
 	MOVQ lda+40(FP), BX
 	SHLQ $3, BX
-blk8:
-	CMPQ CX, $(8*4)
-	JL blk1
+chunk:
+	TESTQ CX, CX
+	JLE doneN
+	MOVQ CX, R9
+	CMPQ R9, $(8192/8)
+	JLE sized
+	MOVQ $(8192/8), R9
+sized:
 	VXORPD Y0, Y0, Y0
-	VXORPD Y1, Y1, Y1
-	VXORPD Y2, Y2, Y2
-	VXORPD Y3, Y3, Y3
-	VXORPD Y4, Y4, Y4
-	VXORPD Y5, Y5, Y5
-	VXORPD Y6, Y6, Y6
-	VXORPD Y7, Y7, Y7
+	XORQ AX, AX
+zero:
+	VMOVUPD Y0, (DI)(AX*8)
+	ADDQ $4, AX
+	CMPQ AX, R9
+	JL zero
+	MOVQ R9, R13
+	ANDQ $-(4*4), R13
 	MOVQ DX, R10
 	MOVQ SI, R11
 	MOVQ R8, R12
-loop8:
+row:
 	VBROADCASTSD (R11), Y15
-	VFMADD231PD (R10), Y15, Y0
-	VFMADD231PD 32(R10), Y15, Y1
-	VFMADD231PD 64(R10), Y15, Y2
-	VFMADD231PD 96(R10), Y15, Y3
-	VFMADD231PD 128(R10), Y15, Y4
-	VFMADD231PD 160(R10), Y15, Y5
-	VFMADD231PD 192(R10), Y15, Y6
-	VFMADD231PD 224(R10), Y15, Y7
+	XORQ AX, AX
+	CMPQ AX, R13
+	JGE row1
+row4:
+	VMOVUPD (DI)(AX*8), Y0
+	VMOVUPD 32(DI)(AX*8), Y1
+	VMOVUPD 64(DI)(AX*8), Y2
+	VMOVUPD 96(DI)(AX*8), Y3
+	VFMADD231PD (R10)(AX*8), Y15, Y0
+	VFMADD231PD 32(R10)(AX*8), Y15, Y1
+	VFMADD231PD 64(R10)(AX*8), Y15, Y2
+	VFMADD231PD 96(R10)(AX*8), Y15, Y3
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y1, 32(DI)(AX*8)
+	VMOVUPD Y2, 64(DI)(AX*8)
+	VMOVUPD Y3, 96(DI)(AX*8)
+	ADDQ $(4*4), AX
+	CMPQ AX, R13
+	JL row4
+row1:
+	CMPQ AX, R9
+	JGE rowend
+	VMOVUPD (DI)(AX*8), Y0
+	VFMADD231PD (R10)(AX*8), Y15, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	ADDQ $4, AX
+	JMP row1
+rowend:
 	ADDQ $8, R11
 	ADDQ BX, R10
 	DECQ R12
-	JNZ loop8
-	VMOVUPD Y0, (DI)
-	VMOVUPD Y1, 32(DI)
-	VMOVUPD Y2, 64(DI)
-	VMOVUPD Y3, 96(DI)
-	VMOVUPD Y4, 128(DI)
-	VMOVUPD Y5, 160(DI)
-	VMOVUPD Y6, 192(DI)
-	VMOVUPD Y7, 224(DI)
-	ADDQ $256, DI
-	ADDQ $256, DX
-	SUBQ $(8*4), CX
-	JMP blk8
-blk1:
-	CMPQ CX, $4
-	JL doneN
-	VXORPD Y0, Y0, Y0
-	VXORPD Y1, Y1, Y1
-	MOVQ DX, R10
-	MOVQ SI, R11
-	MOVQ R8, R12
-loop1:
-	VBROADCASTSD (R11), Y15
-	VFMADD231PD (R10), Y15, Y0
-	ADDQ $8, R11
-	ADDQ BX, R10
-	DECQ R12
-	JNZ loop1
-	VMOVUPD Y0, (DI)
-	ADDQ $32, DI
-	ADDQ $32, DX
-	SUBQ $4, CX
-	JMP blk1
+	JNZ row
+	LEAQ (DI)(R9*8), DI
+	LEAQ (DX)(R9*8), DX
+	SUBQ R9, CX
+	JMP chunk
 doneN:
 	VZEROUPPER
 	RET

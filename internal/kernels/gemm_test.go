@@ -137,7 +137,7 @@ func gemmCases(short bool) []gemmCase {
 		}
 	}
 	// Shapes that cross the kc, mc and nc blocks and take the parallel path.
-	for _, s := range [][3]int{{130, 530, 300}, {1, 700, 300}, {300, 1, 270}, {257, 129, 513}, {2, 2000, 40}, {600, 3, 70}, {5, 3000, 100}, {20, 700, 300}, {70, 1100, 5}} {
+	for _, s := range [][3]int{{130, 530, 300}, {1, 700, 300}, {300, 1, 270}, {257, 129, 513}, {2, 2000, 40}, {600, 3, 70}, {5, 3000, 100}, {20, 700, 300}, {70, 1100, 5}, {1, 5003, 20}, {4100, 1, 33}} {
 		for tr := 0; tr < 4; tr++ {
 			tc := gemmCase{transA: tr&1 != 0, transB: tr&2 != 0, acc: tr == 1, m: s[0], n: s[1], k: s[2]}
 			tc.lda, tc.ldb, tc.ldc = s[2]+1, s[1]+2, s[1]+3
