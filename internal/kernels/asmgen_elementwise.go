@@ -33,6 +33,13 @@ func elementwise() string {
 	} {
 		b.WriteString(strings.NewReplacer("NAME", f.name, "BODY", f.body).Replace(unaryTemplate))
 	}
+	for _, f := range []struct{ name, body string }{
+		{"expAVX512", exp512("Z0", "Z1", "Z2", "Z3")},
+		{"tanhAVX512", tanh512},
+		{"sigmoidAVX512", sigmoid512},
+	} {
+		b.WriteString(strings.NewReplacer("NAME", f.name, "BODY", f.body).Replace(unary512Template))
+	}
 	return b.String()
 }
 
@@ -454,6 +461,106 @@ dotdone:
 	VADDSD X1, X0, X0
 	VADDSD X8, X0, X0
 	VMOVSD X0, ret+48(FP)
+	VZEROUPPER
+	RET
+`
+
+// exp512 is exp on sixteen float32s in zmm registers, Z12-Z15 as loaded by unary512Template,
+// the other constants broadcast from memory.
+func exp512(x, t1, t2, t3 string) string {
+	return strings.NewReplacer("{x}", x, "{t1}", t1, "{t2}", t2, "{t3}", t3).Replace(`
+	VMAXPS {x}, Z14, {x}
+	VMINPS {x}, Z15, {x}
+	VMULPS Z13, {x}, {t1}
+	VRNDSCALEPS $0, {t1}, {t1}
+	VFNMADD231PS.BCST ln2hi<>(SB), {t1}, {x}
+	VFNMADD231PS.BCST ln2lo<>(SB), {t1}, {x}
+	VBROADCASTSS expP0<>(SB), {t2}
+	VFMADD213PS.BCST expP1<>(SB), {x}, {t2}
+	VFMADD213PS.BCST expP2<>(SB), {x}, {t2}
+	VFMADD213PS.BCST expP3<>(SB), {x}, {t2}
+	VFMADD213PS.BCST expP4<>(SB), {x}, {t2}
+	VFMADD213PS.BCST expP5<>(SB), {x}, {t2}
+	VMULPS {x}, {x}, {t3}
+	VFMADD213PS {x}, {t3}, {t2}
+	VADDPS Z12, {t2}, {t2}
+	VCVTPS2DQ {t1}, {t1}
+	VPSRAD $1, {t1}, {t3}
+	VPSUBD {t3}, {t1}, {t1}
+	VPADDD.BCST bias<>(SB), {t3}, {t3}
+	VPSLLD $23, {t3}, {t3}
+	VPADDD.BCST bias<>(SB), {t1}, {t1}
+	VPSLLD $23, {t1}, {t1}
+	VMULPS {t3}, {t2}, {t2}
+	VMULPS {t1}, {t2}, {x}
+`)
+}
+
+// tanh512 is tanh in zmm registers, the branch chosen by a mask register.
+var tanh512 = `
+	VPANDD.BCST absMask<>(SB), Z0, Z5
+	VPANDD.BCST signMask<>(SB), Z0, Z6
+	VMULPS Z5, Z5, Z7
+	VBROADCASTSS tanhQ0<>(SB), Z8
+	VFMADD213PS.BCST tanhQ1<>(SB), Z7, Z8
+	VFMADD213PS.BCST tanhQ2<>(SB), Z7, Z8
+	VFMADD213PS.BCST tanhQ3<>(SB), Z7, Z8
+	VFMADD213PS.BCST tanhQ4<>(SB), Z7, Z8
+	VMULPS Z7, Z8, Z8
+	VFMADD213PS Z5, Z5, Z8
+	VCMPPS.BCST $1, tanhMax<>(SB), Z5, K1
+	VADDPS Z5, Z5, Z0` + exp512("Z0", "Z1", "Z2", "Z3") + `	VADDPS Z12, Z0, Z0
+	VBROADCASTSS two<>(SB), Z1
+	VDIVPS Z0, Z1, Z1
+	VSUBPS Z1, Z12, Z0
+	VMOVAPS Z8, K1, Z0
+	VPORD Z6, Z0, Z0
+`
+
+// sigmoid512 is sigmoid in zmm registers, x's sign bit tested into a mask register.
+var sigmoid512 = `
+	VMOVAPS Z0, Z6
+	VPORD.BCST signMask<>(SB), Z0, Z0` + exp512("Z0", "Z1", "Z2", "Z3") + `	VADDPS Z12, Z0, Z1
+	VDIVPS Z1, Z12, Z2
+	VDIVPS Z1, Z0, Z3
+	VPTESTMD.BCST signMask<>(SB), Z6, K1
+	VMOVAPS Z3, K1, Z2
+	VMOVAPS Z2, Z0
+`
+
+// unary512Template runs BODY (Z0 in, Z0 out, Z1-Z11 and K1 scratch) over the slice sixteen
+// values at a time, the last n mod 16 through a masked load and store (mask in K2).
+const unary512Template = `
+// func NAME(dst, src []float32)
+TEXT ·NAME(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), R8
+	MOVQ src_base+24(FP), SI
+	VBROADCASTSS one<>(SB), Z12
+	VBROADCASTSS log2e<>(SB), Z13
+	VBROADCASTSS expLo<>(SB), Z14
+	VBROADCASTSS expHi<>(SB), Z15
+	XORQ AX, AX
+	MOVQ R8, BX
+	ANDQ $-16, BX
+	JZ tail
+loop:
+	VMOVUPS (SI)(AX*4), Z0
+BODY	VMOVUPS Z0, (DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, BX
+	JL loop
+tail:
+	MOVQ R8, CX
+	SUBQ AX, CX
+	JZ done
+	MOVQ $1, BX
+	SHLQ CX, BX
+	DECQ BX
+	KMOVW BX, K2
+	VMOVUPS.Z (SI)(AX*4), K2, Z0
+BODY	VMOVUPS Z0, K2, (DI)(AX*4)
+done:
 	VZEROUPPER
 	RET
 `

@@ -42,6 +42,17 @@ func tanhAVX2(dst, src []float32)
 //go:noescape
 func sigmoidAVX2(dst, src []float32)
 
+// AVX-512 versions of the math kernels: the same algorithm sixteen values at a time.
+//
+//go:noescape
+func expAVX512(dst, src []float32)
+
+//go:noescape
+func tanhAVX512(dst, src []float32)
+
+//go:noescape
+func sigmoidAVX512(dst, src []float32)
+
 func addF32(dst, a, b []float32) {
 	if hasAVX2 {
 		addAVX2(dst, a, b)
@@ -113,6 +124,10 @@ func dotF32(a, b []float32) float64 {
 }
 
 func expF32(dst, src []float32) {
+	if hasAVX512 {
+		expAVX512(dst, src)
+		return
+	}
 	if hasAVX2 {
 		expAVX2(dst, src)
 		return
@@ -121,6 +136,10 @@ func expF32(dst, src []float32) {
 }
 
 func tanhF32(dst, src []float32) {
+	if hasAVX512 {
+		tanhAVX512(dst, src)
+		return
+	}
 	if hasAVX2 {
 		tanhAVX2(dst, src)
 		return
@@ -129,9 +148,31 @@ func tanhF32(dst, src []float32) {
 }
 
 func sigmoidF32(dst, src []float32) {
+	if hasAVX512 {
+		sigmoidAVX512(dst, src)
+		return
+	}
 	if hasAVX2 {
 		sigmoidAVX2(dst, src)
 		return
 	}
 	sigmoidGo(dst, src)
+}
+
+// mathVariant is one implementation of the float32 math kernels, for tests.
+type mathVariant struct {
+	name                string
+	exp, tanh, sigmoid func(dst, src []float32)
+}
+
+// mathVariants lists the math kernels this CPU runs.
+func mathVariants() []mathVariant {
+	v := []mathVariant{{"go", expGo, tanhGo, sigmoidGo}}
+	if hasAVX2 {
+		v = append(v, mathVariant{"avx2", expAVX2, tanhAVX2, sigmoidAVX2})
+	}
+	if hasAVX512 {
+		v = append(v, mathVariant{"avx512", expAVX512, tanhAVX512, sigmoidAVX512})
+	}
+	return v
 }

@@ -18,3 +18,14 @@ func dotF32(a, b []float32) float64 { return dotGo(a, b) }
 func expF32(dst, src []float32)     { expGo(dst, src) }
 func tanhF32(dst, src []float32)    { tanhGo(dst, src) }
 func sigmoidF32(dst, src []float32) { sigmoidGo(dst, src) }
+
+// mathVariant is one implementation of the float32 math kernels, for tests.
+type mathVariant struct {
+	name                string
+	exp, tanh, sigmoid func(dst, src []float32)
+}
+
+// mathVariants lists the math kernels this build runs.
+func mathVariants() []mathVariant {
+	return []mathVariant{{"go", expGo, tanhGo, sigmoidGo}}
+}

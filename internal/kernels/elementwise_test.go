@@ -166,19 +166,22 @@ func mathInputs(short bool) []float32 {
 	return xs
 }
 
-// TestMathF32 checks ExpF32, TanhF32 and SigmoidF32 against float64 math rounded to float32.
+// TestMathF32 checks ExpF32, TanhF32 and SigmoidF32, and every variant of them this CPU
+// runs, against float64 math rounded to float32.
 func TestMathF32(t *testing.T) {
 	xs := mathInputs(testing.Short())
-	for _, f := range []struct {
+	type fn struct {
 		name string
 		fn   func(dst, src []float32)
 		ref  func(float64) float64
-		tol  int64
-	}{
-		{"Exp", ExpF32, math.Exp, 2},
-		{"Tanh", TanhF32, math.Tanh, 2},
-		{"Sigmoid", SigmoidF32, sigmoid64, 2},
-	} {
+	}
+	fns := []fn{{"Exp", ExpF32, math.Exp}, {"Tanh", TanhF32, math.Tanh}, {"Sigmoid", SigmoidF32, sigmoid64}}
+	for _, v := range mathVariants() {
+		fns = append(fns, fn{"Exp/" + v.name, v.exp, math.Exp}, fn{"Tanh/" + v.name, v.tanh, math.Tanh},
+			fn{"Sigmoid/" + v.name, v.sigmoid, sigmoid64})
+	}
+	const tol = 2 // ulp
+	for _, f := range fns {
 		t.Run(f.name, func(t *testing.T) {
 			got := make([]float32, len(xs)+5)
 			for i := range got {
@@ -190,22 +193,26 @@ func TestMathF32(t *testing.T) {
 					t.Fatalf("wrote past dst at %d", i)
 				}
 			}
-			worst, at := int64(0), float32(0)
+			worst, at := int64(0), 0
 			for i, x := range xs {
-				want := float32(f.ref(float64(x)))
-				if d := ulps(got[i], want); d > worst {
-					worst, at = d, x
+				if d := ulps(got[i], float32(f.ref(float64(x)))); d > worst {
+					worst, at = d, i
 				}
 			}
-			if worst > f.tol {
-				t.Fatalf("%s(%v) = %v, want %v: %d ulp", f.name, at, got[indexOf(xs, at)], float32(f.ref(float64(at))), worst)
+			if worst > tol {
+				t.Fatalf("%s(%v) = %v, want %v: %d ulp", f.name, xs[at], got[at], float32(f.ref(float64(xs[at]))), worst)
 			}
-			t.Logf("max error %d ulp at %v", worst, at)
+			t.Logf("max error %d ulp at %v", worst, xs[at])
 			// Every tail length, with guards.
-			for n := 0; n < 20; n++ {
+			for n := 0; n < 40; n++ {
 				dst, check := ewBuf(rand.New(rand.NewPCG(1, uint64(n))), n, 1)
 				f.fn(dst, xs[1000:1000+n])
 				check(t, f.name)
+				for i, x := range xs[1000 : 1000+n] {
+					if d := ulps(dst[i], float32(f.ref(float64(x)))); d > tol {
+						t.Fatalf("n=%d: %s(%v) = %v: %d ulp", n, f.name, x, dst[i], d)
+					}
+				}
 			}
 		})
 	}
