@@ -161,7 +161,7 @@ func sigmoidF32(dst, src []float32) {
 
 // mathVariant is one implementation of the float32 math kernels, for tests.
 type mathVariant struct {
-	name                string
+	name               string
 	exp, tanh, sigmoid func(dst, src []float32)
 }
 

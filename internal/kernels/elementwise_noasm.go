@@ -21,7 +21,7 @@ func sigmoidF32(dst, src []float32) { sigmoidGo(dst, src) }
 
 // mathVariant is one implementation of the float32 math kernels, for tests.
 type mathVariant struct {
-	name                string
+	name               string
 	exp, tanh, sigmoid func(dst, src []float32)
 }
 
