@@ -13,9 +13,12 @@
 //
 //   - GEMM micro-kernels: AVX-512 (12×32 float32 and 12×16 float64 tiles, 24 zmm
 //     accumulators) or AVX2+FMA (6×16 and 6×8, 12 ymm accumulators), each in a variant that
-//     reads packed A panels and one that reads A in place; matrix-vector kernels (AVX2).
-//   - float32 Add, Sub, Mul, Div, AddScalar, SubScalar, MulScalar, Axpy, Sum, Dot and ExpF32,
-//     TanhF32, SigmoidF32 (AVX2+FMA).
+//     reads packed A panels and one that reads A in place (B is read from packed panels or
+//     in place, by its row step); an AVX2 8×8 transpose for packing transposed float32 B;
+//     matrix-vector kernels (AVX2).
+//   - float32 Add, Sub, Mul, Div, AddScalar, SubScalar, MulScalar, Axpy, Sum, Dot (AVX2+FMA)
+//     and ExpF32, TanhF32, SigmoidF32 (AVX-512 or AVX2+FMA); slices of 256K elements and
+//     more (64K for the math kernels) are split across cores in fixed chunks.
 //
 // Files ending in _amd64.go/.s are built with `amd64 && !purego`; *_noasm.go with
 // `!amd64 || purego` supply the same functions in Go. `go test -tags purego` runs the whole
@@ -33,11 +36,13 @@
 // # Speed
 //
 // Measured on the 2-core AMD EPYC (Zen 5, AVX-512) development machine, single-threaded,
-// best of many runs on a shared machine: float32 GEMM 155 GFLOP/s at 64³, 190 at 128³, 205
-// at 256³-512³; float64 about half of that; the purego 2×4 micro-kernel about 7 GFLOP/s.
-// Elementwise float32 kernels on 4M elements run at memory speed (about 40 GB/s), ExpF32 at
-// about 2.3 G values/s. The benchmarks in *_bench_test.go report GFLOP/s and GB/s, and
-// EAGER_PERF=1 go test -run GemmPerf -v prints best-of timings for tuning the blocking.
+// best of many runs (the machine is shared, so two-core figures could not be measured
+// cleanly): float32 GEMM 180 GFLOP/s at 64³, 210 at 128³, 220 at 256³, 210 at 512³, 170 at
+// 1024³ (whose 4 KiB row strides force packing); float64 90-100; the AVX2 kernels half of
+// that; the purego 2×4 micro-kernel about 7 GFLOP/s. Float32 elementwise kernels on 4M
+// elements run at memory speed (about 40 GB/s), ExpF32 about as fast, TanhF32 and SigmoidF32
+// at 20-28 GB/s (AVX-512). The benchmarks in *_bench_test.go report GFLOP/s and GB/s;
+// `EAGER_PERF=1 go test -run GemmPerf -v` prints best-of timings for tuning the blocking.
 package kernels
 
 // Float is the set of floating-point element types kernels support.
