@@ -331,13 +331,16 @@ func gen(w *bytes.Buffer, k kern) {
 		p("LEAQ (R11)(R10*4), R13") // 7·lda
 		p("LEAQ (SI)(R10*8), AX")   // row 8
 	} else {
-		fmt.Fprintf(w, "\n// func %s(k int, a, b *float%d, ldb int, c *float%d, ldc int, add int)\n", k.name, k.elem*8, k.elem*8)
-		fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-56\n", k.name)
+		fmt.Fprintf(w, "\n// func %s(k int, a *float%d, lda int, b *float%d, ldb int, c *float%d, ldc int, add int)\n", k.name, k.elem*8, k.elem*8, k.elem*8)
+		fmt.Fprintf(w, "// A(i, p) is read at a[p*lda+i]: lda is mr for a packed panel.\n")
+		fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-64\n", k.name)
 		p("MOVQ k+0(FP), CX")
 		p("MOVQ a+8(FP), SI")
-		p("MOVQ b+16(FP), DI")
-		p("MOVQ c+32(FP), DX")
-		p("MOVQ ldc+40(FP), BX")
+		p("MOVQ lda+16(FP), R10")
+		p("MOVQ b+24(FP), DI")
+		p("MOVQ c+40(FP), DX")
+		p("MOVQ ldc+48(FP), BX")
+		p("SHLQ $%d, R10", map[int]int{4: 2, 8: 3}[k.elem])
 	}
 	p("SHLQ $%d, BX", map[int]int{4: 2, 8: 3}[k.elem])
 	// Touch the C tile early so its lines arrive while the loop runs.
@@ -350,11 +353,7 @@ func gen(w *bytes.Buffer, k kern) {
 		p("ADDQ BX, R9")
 	}
 	// B advances ldb elements per step (nr for a packed panel).
-	if k.direct {
-		p("MOVQ ldb+32(FP), R9")
-	} else {
-		p("MOVQ ldb+24(FP), R9")
-	}
+	p("MOVQ ldb+32(FP), R9")
 	p("SHLQ $%d, R9", map[int]int{4: 2, 8: 3}[k.elem])
 	for r := 0; r < k.mr; r++ {
 		for v := 0; v < k.nv; v++ {
@@ -378,6 +377,9 @@ func gen(w *bytes.Buffer, k kern) {
 			}
 		}
 		p("ADDQ R9, DI")
+		if !k.direct {
+			p("ADDQ R10, SI")
+		}
 	}
 	p("MOVQ CX, R8")
 	p("SHRQ $%d, R8", map[int]int{1: 0, 2: 1, 4: 2, 8: 3}[k.unroll])
@@ -390,8 +392,6 @@ func gen(w *bytes.Buffer, k kern) {
 	if k.direct {
 		p("ADDQ $%d, SI", k.unroll*k.elem)
 		p("ADDQ $%d, AX", k.unroll*k.elem)
-	} else {
-		p("ADDQ $%d, SI", k.unroll*k.mr*k.elem)
 	}
 	p("DECQ R8")
 	p("JNZ loop")
@@ -403,17 +403,11 @@ func gen(w *bytes.Buffer, k kern) {
 	if k.direct {
 		p("ADDQ $%d, SI", k.elem)
 		p("ADDQ $%d, AX", k.elem)
-	} else {
-		p("ADDQ $%d, SI", k.mr*k.elem)
 	}
 	p("DECQ CX")
 	p("JNZ loop1")
 	fmt.Fprintf(w, "done:\n")
-	if k.direct {
-		p("MOVQ add+56(FP), AX")
-	} else {
-		p("MOVQ add+48(FP), AX")
-	}
+	p("MOVQ add+56(FP), AX")
 	p("TESTQ AX, AX")
 	p("JZ store")
 	for r := 0; r < k.mr; r++ {
@@ -440,12 +434,12 @@ func gen(w *bytes.Buffer, k kern) {
 	p("RET")
 }
 
-// aAddr is the address of A(r, p+u) relative to the loop's position p: in the packed panel,
-// or in place, row r at SI + r·lda (rows 8-11 from AX = SI + 8·lda) with R10, R11, R12, R13
+// aAddr is the address of A(r, p+u) relative to the loop's position p: p-major (a packed
+// panel or a transposed A, SI advanced by lda each step), or row-major in place, row r at SI + r·lda (rows 8-11 from AX = SI + 8·lda) with R10, R11, R12, R13
 // holding 1, 3, 5 and 7 times lda in bytes.
 func aAddr(k kern, u, r int) string {
 	if !k.direct {
-		return fmt.Sprintf("%d(SI)", (u*k.mr+r)*k.elem)
+		return fmt.Sprintf("%d(SI)", r*k.elem) // SI advances by lda each step
 	}
 	base := "SI"
 	if r >= 8 {

@@ -64,9 +64,10 @@ func asF64[T any](s []T) []float64 {
 	return unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
 }
 
-// microKernel computes one mr×nr tile: c[i*ldc+j] (+)= Σp a[p*mr+i]·b[p*ldb+j] over k steps,
-// adding to c when add != 0 and overwriting it otherwise (ldb is nr for a packed B panel).
-type microKernel[T Float] func(k int, a, b *T, ldb int, c *T, ldc int, add int)
+// microKernel computes one mr×nr tile: c[i*ldc+j] (+)= Σp a[p*lda+i]·b[p*ldb+j] over k steps,
+// adding to c when add != 0 and overwriting it otherwise (lda is mr for a packed A panel, ldb
+// nr for a packed B panel).
+type microKernel[T Float] func(k int, a *T, lda int, b *T, ldb int, c *T, ldc int, add int)
 
 // gemmConfig is one element type's micro-kernel and blocking.
 type gemmConfig[T Float] struct {
@@ -81,6 +82,7 @@ type gemmConfig[T Float] struct {
 	kernDirect func(k int, a *T, lda int, b *T, ldb int, c *T, ldc int, add int)
 	// directBRows is the most rows of C for which B (not transposed) is read in place.
 	directBRows int
+	packAll     bool // pack A and B whatever their layout (for tests)
 	gemvN       func(y, x, a []T, lda int) // y[j] = Σp x[p]·a[p*lda+j]
 	gemvT       func(y, x, a []T, lda int) // y[i] = Σp a[i*lda+p]·x[p]
 	pool        sync.Pool                  // *gemmBuffers[T]
@@ -164,7 +166,7 @@ func (g *gemmConfig[T]) run(transA, transB bool, i0, i1, j0, j1, k int, a []T, l
 // so that packing costs more than it saves, and when B's row stride is not a multiple of
 // 4 KiB (whose rows share L1 sets).
 func (g *gemmConfig[T]) directB(transB bool, rows, ldb int) bool {
-	return !transB && rows <= g.directBRows && ldb*int(unsafe.Sizeof(T(0)))%4096 != 0
+	return !transB && !g.packAll && rows <= g.directBRows && ldb*int(unsafe.Sizeof(T(0)))%4096 != 0
 }
 
 // bBlock is where the micro-kernels read a kc×nc block of B (depths pc.., columns jc..):
@@ -251,46 +253,72 @@ func (g *gemmConfig[T]) runParallel(transA, transB bool, m, n, k int, a []T, lda
 }
 
 // block computes the rows [i0, i1) and columns jc+[jlo, jhi) of C from the B block bb
-// (jlo a multiple of nr), packing A g.mc rows at a time, or, where a direct kernel exists and
-// A is not transposed, reading whole mr-row panels of A in place (packing only a last partial
-// panel). Both kernels do the same operations in the same order whatever they read from, so
-// these choices change no bit. (Even with 4 KiB row strides, whose mr rows share L1 sets,
-// reading A in place measured faster than packing it: 180 against 170 GFLOP/s at 1024³.)
+// (jlo a multiple of nr), A g.mc rows at a time: whole mr-row panels of A are read in place
+// (with the row-major kernel, or, when A is transposed, with the p-major kernel stepping by
+// lda) and only a last partial panel is packed, or all of A is packed (transposed A whose
+// row stride is a multiple of 4 KiB: a panel's kc rows would all share one L1 set). The
+// kernels do the same operations in the same order whatever they read from, so these choices
+// change no bit. (Even with 4 KiB row strides, whose mr rows share L1 sets, reading A in
+// place row-major measured faster than packing it: 180 against 170 GFLOP/s at 1024³.)
 func (g *gemmConfig[T]) block(buf *gemmBuffers[T], bb *bBlock[T], transA bool, a []T, lda int, c []T, ldc int, i0, i1, jlo, jhi, kc, add int) {
 	mr, nr := g.mr, g.nr
 	pc := bb.pc
-	direct := g.kernDirect != nil && !transA
+	mode := aPacked
+	switch {
+	case !transA && g.kernDirect != nil:
+		mode = aRows
+	case transA && lda*int(unsafe.Sizeof(T(0)))%4096 != 0:
+		mode = aCols
+	}
+	if g.packAll {
+		mode = aPacked
+	}
 	for ic := i0; ic < i1; ic += g.mc {
 		mc := min(g.mc, i1-ic)
 		full := 0 // panels [0, full) are read in place
-		if direct {
+		if mode != aPacked {
 			full = mc / mr * mr
 			if full < mc {
-				packA(buf.a[full*kc:], false, a, lda, ic+full, mc-full, pc, kc, mr)
+				packA(buf.a[full*kc:], transA, a, lda, ic+full, mc-full, pc, kc, mr)
 			}
 		} else {
 			packA(buf.a, transA, a, lda, ic, mc, pc, kc, mr)
 		}
 		if g.aInL1 {
 			for ir := 0; ir < mc; ir += mr {
+				m := aPacked
+				if ir < full {
+					m = mode
+				}
 				for jr := jlo; jr < jhi; jr += nr {
-					g.tile(buf, a, lda, ir < full, bb, c, ldc, ic, ir, jr, mc, jhi, kc, add)
+					g.tile(buf, a, lda, m, bb, c, ldc, ic, ir, jr, mc, jhi, kc, add)
 				}
 			}
 		} else {
 			for jr := jlo; jr < jhi; jr += nr {
 				for ir := 0; ir < mc; ir += mr {
-					g.tile(buf, a, lda, ir < full, bb, c, ldc, ic, ir, jr, mc, jhi, kc, add)
+					m := aPacked
+					if ir < full {
+						m = mode
+					}
+					g.tile(buf, a, lda, m, bb, c, ldc, ic, ir, jr, mc, jhi, kc, add)
 				}
 			}
 		}
 	}
 }
 
+// Where a tile's A panel is read from.
+const (
+	aPacked = iota // the packed block in buf.a
+	aRows          // A in place, row-major: A(i, p) at a[i*lda+p]
+	aCols          // A in place, transposed: A(i, p) at a[p*lda+i]
+)
+
 // tile runs the micro-kernel for the tile of C at rows ic+ir and columns bb.jc+jr: A's panel
-// ir from the packed block (or in place when inPlace), B's panel jr from bb; edge tiles go
-// through a scratch tile of which only the valid part is written.
-func (g *gemmConfig[T]) tile(buf *gemmBuffers[T], a []T, lda int, inPlace bool, bb *bBlock[T], c []T, ldc, ic, ir, jr, mc, nc, kc, add int) {
+// ir read as mode says, B's panel jr from bb; edge tiles go through a scratch tile of which
+// only the valid part is written.
+func (g *gemmConfig[T]) tile(buf *gemmBuffers[T], a []T, lda, mode int, bb *bBlock[T], c []T, ldc, ic, ir, jr, mc, nc, kc, add int) {
 	mr, nr := g.mr, g.nr
 	rows, cols := min(mr, mc-ir), min(nr, nc-jr)
 	bp, bstep := bb.panel(jr, kc, nr)
@@ -300,12 +328,17 @@ func (g *gemmConfig[T]) tile(buf *gemmBuffers[T], a []T, lda int, inPlace bool, 
 		_ = c[off+(mr-1)*ldc+nr-1] // the kernel writes up to here
 		dst, ld, tileAdd = &c[off], ldc, add
 	}
-	if inPlace {
+	switch mode {
+	case aRows:
 		ao := (ic+ir)*lda + bb.pc
 		_ = a[ao+(mr-1)*lda+kc-1] // the kernel reads up to here
 		g.kernDirect(kc, &a[ao], lda, bp, bstep, dst, ld, tileAdd)
-	} else {
-		g.kern(kc, &buf.a[ir*kc], bp, bstep, dst, ld, tileAdd)
+	case aCols:
+		ao := bb.pc*lda + ic + ir
+		_ = a[ao+(kc-1)*lda+mr-1] // the kernel reads up to here
+		g.kern(kc, &a[ao], lda, bp, bstep, dst, ld, tileAdd)
+	default:
+		g.kern(kc, &buf.a[ir*kc], mr, bp, bstep, dst, ld, tileAdd)
 	}
 	if dst != &buf.tile[0] {
 		return

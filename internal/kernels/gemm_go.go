@@ -10,19 +10,19 @@ import (
 //	for p := 0; p < k; p++ {
 //		for i := 0; i < 4; i++ {
 //			for j := 0; j < 4; j++ {
-//				acc[i][j] += a[p*4+i] * b[p*ldb+j]
+//				acc[i][j] += a[p*lda+i] * b[p*ldb+j]
 //			}
 //		}
 //	}
 //	c[i*ldc+j] = acc[i][j] // or += when add != 0
 //
 // Its sixteen scalar accumulators stay in registers where there are 32 of them (arm64).
-func gemmKernelGo[T Float](k int, a, b *T, ldb int, c *T, ldc int, add int) {
-	as := unsafe.Slice(a, 4*k)
+func gemmKernelGo[T Float](k int, a *T, lda int, b *T, ldb int, c *T, ldc int, add int) {
+	as := unsafe.Slice(a, (k-1)*lda+4)
 	bs := unsafe.Slice(b, (k-1)*ldb+4)
 	var c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33 T
 	for p := 0; p < k; p++ {
-		ap := as[4*p : 4*p+4 : 4*p+4]
+		ap := as[lda*p : lda*p+4 : lda*p+4]
 		bp := bs[ldb*p : ldb*p+4 : ldb*p+4]
 		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
 		a0 := ap[0]
@@ -78,12 +78,12 @@ func goGemmConfig[T Float](name string) *gemmConfig[T] {
 }
 
 // gemmKernelGo2x4 is gemmKernelGo's 2×4 variant.
-func gemmKernelGo2x4[T Float](k int, a, b *T, ldb int, c *T, ldc int, add int) {
-	as := unsafe.Slice(a, 2*k)
+func gemmKernelGo2x4[T Float](k int, a *T, lda int, b *T, ldb int, c *T, ldc int, add int) {
+	as := unsafe.Slice(a, (k-1)*lda+2)
 	bs := unsafe.Slice(b, (k-1)*ldb+4)
 	var c00, c01, c02, c03, c10, c11, c12, c13 T
 	for p := 0; p < k; p++ {
-		ap := as[2*p : 2*p+2 : 2*p+2]
+		ap := as[lda*p : lda*p+2 : lda*p+2]
 		bp := bs[ldb*p : ldb*p+4 : ldb*p+4]
 		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
 		a0, a1 := ap[0], ap[1]

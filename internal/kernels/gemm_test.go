@@ -239,38 +239,31 @@ func TestGemmDeterministic(t *testing.T) {
 // them.
 func TestGemmInPlaceSameBits(t *testing.T) {
 	s32, d64 := gemmVariants()
-	rng := rand.New(rand.NewPCG(5, 6))
-	tc := gemmCase{m: 77, n: 90, k: 300, lda: 301, ldb: 90, ldc: 91}
-	a, b, c0 := operands[float32](rng, tc)
-	a64, b64, c64 := operands[float64](rng, tc)
-	for _, g := range s32 {
-		if g.kernDirect == nil {
-			continue
+	for _, transA := range []bool{false, true} {
+		tc := gemmCase{m: 77, n: 90, k: 300, lda: 301, ldb: 90, ldc: 91, transA: transA, acc: true}
+		if transA {
+			tc.lda = 79
 		}
-		packed := cloneConfig(g)
-		packed.kernDirect, packed.directBRows = nil, 0
-		got, want := append([]float32(nil), c0...), append([]float32(nil), c0...)
-		gemm(g, false, false, tc.m, tc.n, tc.k, a, tc.lda, b, tc.ldb, got, tc.ldc, true)
-		gemm(packed, false, false, tc.m, tc.n, tc.k, a, tc.lda, b, tc.ldb, want, tc.ldc, true)
-		for i := range got {
-			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-				t.Fatalf("f32 %s: C[%d] = %v in place, %v packed", g.name, i, got[i], want[i])
-			}
+		for _, g := range s32 {
+			inPlaceSameBits(t, g, tc)
+		}
+		for _, g := range d64 {
+			inPlaceSameBits(t, g, tc)
 		}
 	}
-	for _, g := range d64 {
-		if g.kernDirect == nil {
-			continue
-		}
-		packed := cloneConfig(g)
-		packed.kernDirect, packed.directBRows = nil, 0
-		got, want := append([]float64(nil), c64...), append([]float64(nil), c64...)
-		gemm(g, false, false, tc.m, tc.n, tc.k, a64, tc.lda, b64, tc.ldb, got, tc.ldc, true)
-		gemm(packed, false, false, tc.m, tc.n, tc.k, a64, tc.lda, b64, tc.ldb, want, tc.ldc, true)
-		for i := range got {
-			if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
-				t.Fatalf("f64 %s: C[%d] = %v in place, %v packed", g.name, i, got[i], want[i])
-			}
+}
+
+func inPlaceSameBits[T Float](t *testing.T, g *gemmConfig[T], tc gemmCase) {
+	t.Helper()
+	a, b, c0 := operands[T](rand.New(rand.NewPCG(5, 6)), tc)
+	packed := cloneConfig(g)
+	packed.packAll = true
+	got, want := append([]T(nil), c0...), append([]T(nil), c0...)
+	gemm(g, tc.transA, false, tc.m, tc.n, tc.k, a, tc.lda, b, tc.ldb, got, tc.ldc, true)
+	gemm(packed, tc.transA, false, tc.m, tc.n, tc.k, a, tc.lda, b, tc.ldb, want, tc.ldc, true)
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("%s %v: C[%d] = %v in place, %v packed", g.name, tc, i, got[i], want[i])
 		}
 	}
 }

@@ -87,6 +87,8 @@ func TestGemmShapePerf(t *testing.T) {
 	if os.Getenv("EAGER_PERF") == "" || os.Getenv("EAGER_SHAPES") == "" {
 		t.Skip("set EAGER_PERF=1 and EAGER_SHAPES")
 	}
+	gemmF32.packAll = os.Getenv("EAGER_PACKALL") != ""
+	defer func() { gemmF32.packAll = false }()
 	for _, sh := range strings.Split(os.Getenv("EAGER_SHAPES"), ";") {
 		var v [5]int
 		for i, f := range strings.Split(sh, ",") {
