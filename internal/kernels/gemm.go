@@ -82,7 +82,7 @@ type gemmConfig[T Float] struct {
 	kernDirect func(k int, a *T, lda int, b *T, ldb int, c *T, ldc int, add int)
 	// directBRows is the most rows of C for which B (not transposed) is read in place.
 	directBRows int
-	packAll     bool // pack A and B whatever their layout (for tests)
+	packAll     bool                       // pack A and B whatever their layout (for tests)
 	gemvN       func(y, x, a []T, lda int) // y[j] = Σp x[p]·a[p*lda+j]
 	gemvT       func(y, x, a []T, lda int) // y[i] = Σp a[i*lda+p]·x[p]
 	pool        sync.Pool                  // *gemmBuffers[T]
