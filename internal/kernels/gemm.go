@@ -27,11 +27,15 @@ import (
 // except that the sum over p runs in blocks of kc (each block summed in registers, then added
 // to C) and may use fused multiply-adds, so results differ from this loop in the last bits.
 //
-// The structure is GotoBLAS/BLIS's: B is packed a kc×nc block at a time into NR-column
-// panels, A a mc×kc block at a time into MR-row panels (transposed operands are read
+// The structure is GotoBLAS/BLIS's: B is packed a kc×nc block at a time into nr-column
+// panels, A a mc×kc block at a time into mr-row panels (transposed operands are read
 // transposed while packing, so no separate transpose copy is made), and a register-blocked
-// micro-kernel computes each MR×NR tile of C over the kc depth. Edge tiles run on
-// zero-padded panels into a scratch tile, and only the valid part is written to C.
+// micro-kernel computes each mr×nr tile of C over the kc depth. Where packing would cost more
+// than it saves, whole panels are read in place instead: A always (row-major by a kernel that
+// broadcasts from mr row pointers, transposed by stepping lda per depth) unless transposed
+// with a row stride that is a multiple of 4 KiB, and B when it is not transposed and C has
+// few rows. Edge tiles run on zero-padded panels into a scratch tile, and only the valid part
+// is written to C.
 //
 // Large products are split across cores along m (or n) only, never along k, so every element
 // of C is computed by the same sequence of operations whatever GOMAXPROCS is: results are

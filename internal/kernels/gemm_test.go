@@ -150,7 +150,7 @@ func gemmCases(short bool) []gemmCase {
 			cs = append(cs, tc)
 		}
 	}
-	// A row stride of 4 KiB, where A is packed even with an in-place kernel.
+	// Row strides of 4 and 2 KiB (A read in place, B packed when it is 4 KiB).
 	cs = append(cs, gemmCase{m: 40, n: 50, k: 30, lda: 1024, ldb: 50, ldc: 50},
 		gemmCase{m: 40, n: 50, k: 30, lda: 512, ldb: 50, ldc: 50, acc: true})
 	return cs
