@@ -152,7 +152,9 @@ func gemmCases(short bool) []gemmCase {
 	}
 	// Row strides of 4 and 2 KiB (A read in place, B packed when it is 4 KiB).
 	cs = append(cs, gemmCase{m: 40, n: 50, k: 30, lda: 1024, ldb: 50, ldc: 50},
-		gemmCase{m: 40, n: 50, k: 30, lda: 512, ldb: 50, ldc: 50, acc: true})
+		gemmCase{m: 40, n: 50, k: 30, lda: 512, ldb: 50, ldc: 50, acc: true},
+		gemmCase{m: 40, n: 50, k: 30, lda: 1024, ldb: 1024, ldc: 50, transA: true},
+		gemmCase{m: 40, n: 50, k: 300, lda: 2048, ldb: 1024, ldc: 50, transA: true, acc: true})
 	return cs
 }
 
