@@ -1,0 +1,49 @@
+package kernels
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+const benchLen = 4 << 20 // 4M elements: 16 MB per float32 operand, past the L2 caches
+
+// benchEW runs fn over benchLen-element operands, reporting GB/s of memory traffic (bytes
+// per element read and written).
+func benchEW(b *testing.B, bytesPerElem int, fn func(dst, a, c []float32)) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	dst, a, c := make([]float32, benchLen), make([]float32, benchLen), make([]float32, benchLen)
+	for i := range a {
+		a[i], c[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64())+4
+	}
+	fn(dst, a, c)
+	b.ResetTimer()
+	for b.Loop() {
+		fn(dst, a, c)
+	}
+	b.ReportMetric(float64(bytesPerElem)*benchLen*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+}
+
+var sink float32
+
+func BenchmarkElementwiseF32(b *testing.B) {
+	for _, k := range []struct {
+		name  string
+		bytes int
+		fn    func(dst, a, c []float32)
+	}{
+		{"Add", 12, func(d, a, c []float32) { Add(d, a, c) }},
+		{"Sub", 12, func(d, a, c []float32) { Sub(d, a, c) }},
+		{"Mul", 12, func(d, a, c []float32) { Mul(d, a, c) }},
+		{"Div", 12, func(d, a, c []float32) { Div(d, a, c) }},
+		{"AddScalar", 8, func(d, a, c []float32) { AddScalar(d, a, 0.5) }},
+		{"MulScalar", 8, func(d, a, c []float32) { MulScalar(d, a, 0.5) }},
+		{"Axpy", 12, func(d, a, c []float32) { Axpy(d, 1e-3, a) }},
+		{"Sum", 4, func(d, a, c []float32) { sink = Sum(a) }},
+		{"Dot", 8, func(d, a, c []float32) { sink = Dot(a, c) }},
+		{"Exp", 8, func(d, a, c []float32) { ExpF32(d, a) }},
+		{"Tanh", 8, func(d, a, c []float32) { TanhF32(d, a) }},
+		{"Sigmoid", 8, func(d, a, c []float32) { SigmoidF32(d, a) }},
+	} {
+		b.Run(k.name, func(b *testing.B) { benchEW(b, k.bytes, k.fn) })
+	}
+}

@@ -1,0 +1,31 @@
+//go:build !amd64 || purego
+
+package kernels
+
+// The float32 kernels' portable versions: the Go loops.
+
+func addF32(dst, a, b []float32)               { addGo(dst, a, b) }
+func subF32(dst, a, b []float32)               { subGo(dst, a, b) }
+func mulF32(dst, a, b []float32)               { mulGo(dst, a, b) }
+func divF32(dst, a, b []float32)               { divGo(dst, a, b) }
+func addScalarF32(dst, a []float32, s float32) { addScalarGo(dst, a, s) }
+func mulScalarF32(dst, a []float32, s float32) { mulScalarGo(dst, a, s) }
+func axpyF32(y []float32, alpha float32, x []float32) {
+	axpyGo(y, alpha, x)
+}
+func sumF32(x []float32) float64    { return sumGo(x) }
+func dotF32(a, b []float32) float64 { return dotGo(a, b) }
+func expF32(dst, src []float32)     { expGo(dst, src) }
+func tanhF32(dst, src []float32)    { tanhGo(dst, src) }
+func sigmoidF32(dst, src []float32) { sigmoidGo(dst, src) }
+
+// mathVariant is one implementation of the float32 math kernels, for tests.
+type mathVariant struct {
+	name               string
+	exp, tanh, sigmoid func(dst, src []float32)
+}
+
+// mathVariants lists the math kernels this build runs.
+func mathVariants() []mathVariant {
+	return []mathVariant{{"go", expGo, tanhGo, sigmoidGo}}
+}

@@ -1,0 +1,86 @@
+package kernels
+
+import (
+	"math"
+
+	"github.com/eagerml/eager/internal/parallel"
+)
+
+// ExpF32 is
+//
+//	for i := range dst {
+//		dst[i] = float32(math.Exp(float64(src[i])))
+//	}
+//
+// within 2 ulp (the assembly works in float32: e^x = 2^n·e^r with r = x - n·ln2 reduced
+// exactly, e^r by a degree-7 polynomial, and 2^n applied in two halves so that subnormal
+// results round once). Overflow gives +Inf, underflow 0, NaN stays NaN.
+func ExpF32(dst, src []float32) {
+	src = src[:len(dst)]
+	split2(expF32, dst, src)
+}
+
+// TanhF32 is
+//
+//	for i := range dst {
+//		dst[i] = float32(math.Tanh(float64(src[i])))
+//	}
+//
+// within 2 ulp (the assembly uses an odd polynomial for |x| < 0.625 and 1 - 2/(e^(2|x|)+1)
+// above, with x's sign).
+func TanhF32(dst, src []float32) {
+	src = src[:len(dst)]
+	split2(tanhF32, dst, src)
+}
+
+// SigmoidF32 is
+//
+//	for i := range dst {
+//		dst[i] = float32(1 / (1 + math.Exp(-float64(src[i]))))
+//	}
+//
+// within 2 ulp (the assembly computes e = e^-|x| and then 1/(1+e), or e/(1+e) for negative x,
+// so that it neither overflows nor flushes the tiny results of large negative x to zero).
+func SigmoidF32(dst, src []float32) {
+	src = src[:len(dst)]
+	split2(sigmoidF32, dst, src)
+}
+
+func expGo(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = float32(math.Exp(float64(v)))
+	}
+}
+
+func tanhGo(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = float32(math.Tanh(float64(v)))
+	}
+}
+
+func sigmoidGo(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = float32(sigmoid64(float64(v)))
+	}
+}
+
+// sigmoid64 is 1/(1+e^-x), computed without overflow for large negative x.
+func sigmoid64(x float64) float64 {
+	if x >= 0 {
+		return 1 / (1 + math.Exp(-x))
+	}
+	e := math.Exp(x)
+	return e / (1 + e)
+}
+
+// split2 runs fn over dst and src, in fixed chunks across cores for long slices.
+func split2(fn func(dst, src []float32), dst, src []float32) {
+	if len(dst) < splitLen/4 { // these cost about 4× an Add per element
+		fn(dst, src)
+		return
+	}
+	parallel.For(len(dst), splitLen/8, func(lo, hi int) { fn(dst[lo:hi], src[lo:hi]) })
+}
