@@ -206,13 +206,34 @@ func convert(x *Tensor, dt DType) *Tensor {
 		convertFrom(out, c.i64(), n)
 	case Bool:
 		src := c.bools()
-		for i, b := range src {
-			if b {
-				out.set(i, 1)
+		switch dt {
+		case Float32:
+			boolsTo(out.st.f32, src)
+		case Float64:
+			boolsTo(out.st.f64, src)
+		case Int64:
+			boolsTo(out.st.i64, src)
+		default:
+			for i, b := range src {
+				if b {
+					out.set(i, 1)
+				}
 			}
 		}
 	}
 	return out
+}
+
+// boolsTo writes 1 where src is true and 0 elsewhere.
+func boolsTo[T float32 | float64 | int64](dst []T, src []bool) {
+	dst = dst[:len(src)]
+	for i, b := range src {
+		if b {
+			dst[i] = 1
+		} else {
+			dst[i] = 0
+		}
+	}
 }
 
 func convertFrom[T float32 | float64 | int64](out *Tensor, src []T, n int) {

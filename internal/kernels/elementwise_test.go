@@ -218,15 +218,6 @@ func TestMathF32(t *testing.T) {
 	}
 }
 
-func indexOf(xs []float32, x float32) int {
-	for i, v := range xs {
-		if sameBits(v, x) {
-			return i
-		}
-	}
-	return 0
-}
-
 // TestElementwiseSplit checks the kernels on slices long enough to be split across cores.
 func TestElementwiseSplit(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
