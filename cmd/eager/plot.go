@@ -49,3 +49,26 @@ func plotLosses(path string, losses []float64, title string) error {
 	p.Legend.Top = true
 	return p.Save(7*vg.Inch, 4*vg.Inch, path)
 }
+
+// plotAccuracy writes a PNG of the test accuracy after each epoch.
+func plotAccuracy(path string, acc []float64, title string) error {
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	p := plot.New()
+	p.Title.Text = "test accuracy (" + title + ")"
+	p.X.Label.Text = "epoch"
+	p.Y.Label.Text = "accuracy (%)"
+	pts := make(plotter.XYs, len(acc))
+	for i, a := range acc {
+		pts[i].X, pts[i].Y = float64(i+1), 100*a
+	}
+	l, s, err := plotter.NewLinePoints(pts)
+	if err != nil {
+		return err
+	}
+	p.Add(l, s)
+	return p.Save(5*vg.Inch, 3.5*vg.Inch, path)
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -78,6 +79,7 @@ func runTrain(args []string) error {
 type trainResult struct {
 	TestAccuracy float64
 	Losses       []float64 // one per step
+	Accuracies   []float64 // test accuracy after each epoch
 	Model        nn.Module
 }
 
@@ -215,6 +217,7 @@ func train(c trainConfig, out io.Writer) (*trainResult, error) {
 		}
 		acc := evaluate(model, c.model, testDS)
 		res.TestAccuracy = acc
+		res.Accuracies = append(res.Accuracies, acc)
 		fmt.Fprintf(out, "epoch %d: train loss %.4f, test accuracy %.2f%%, %.0f samples/s\n",
 			epoch+1, sum/float64(max(steps, 1)), 100*acc, float64(seen)/elapsed.Seconds())
 		if c.save != "" {
@@ -240,7 +243,11 @@ func train(c trainConfig, out io.Writer) (*trainResult, error) {
 		if err := plotLosses(c.plot, res.Losses, c.model); err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(out, "loss plot written to %s\n", c.plot)
+		accPlot := strings.TrimSuffix(c.plot, filepath.Ext(c.plot)) + "-accuracy.png"
+		if err := plotAccuracy(accPlot, res.Accuracies, c.model); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(out, "loss plot written to %s, accuracy plot to %s\n", c.plot, accPlot)
 	}
 	return res, nil
 }
