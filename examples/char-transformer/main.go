@@ -8,9 +8,10 @@
 // character. It trains on the text bundled in data/text (tinyshakespeare.txt, 1.1 MB of
 // Shakespeare's plays): data.CharCorpus encodes it character by character, its Windows are
 // the (context, next characters) pairs and a data.DataLoader shuffles them into batches.
-// The loss is nn.CrossEntropy over all positions, the optimizer optim.AdamW with a linear
-// warmup and a cosine decay of the learning rate (optim.SequentialLR), and the gradient
-// norm is clipped with optim.ClipGradNorm.
+// The loss is nn.CrossEntropy over all positions; the optimizer is optim.AdamW, with weight
+// decay on the weight matrices only (two parameter groups), a linear warmup and a cosine
+// decay of the learning rate (optim.SequentialLR), and the gradient norm clipped with
+// optim.ClipGradNorm.
 //
 // After training, generate samples text under eager.NoGrad: the model reads the last
 // characters, the logits of the next one are divided by a temperature (below 1: safer,
@@ -212,7 +213,19 @@ func run(c config, out io.Writer) (result, error) {
 
 	eager.ManualSeed(c.seed)
 	model := NewGPT(ModelConfig{Vocab: corpus.VocabSize(), Context: c.context, DModel: c.dModel, Heads: c.heads, Layers: c.layers})
-	opt := optim.NewAdamW(model.Parameters(), optim.AdamWConfig{LR: c.lr, Betas: [2]float64{0.9, 0.99}, WeightDecay: 0.1})
+	// Weight decay on the matrices only, not on biases and LayerNorm gains (as nanoGPT).
+	var matrices, vectors []*eager.Tensor
+	for _, p := range model.Parameters() {
+		if p.Dim() >= 2 {
+			matrices = append(matrices, p)
+		} else {
+			vectors = append(vectors, p)
+		}
+	}
+	opt := optim.NewAdamWGroups([]optim.Group{
+		{Params: matrices},
+		{Params: vectors, WeightDecay: optim.Ptr(0.0)},
+	}, optim.AdamWConfig{LR: c.lr, Betas: [2]float64{0.9, 0.99}, WeightDecay: 0.1})
 	warmup := min(c.warmup, c.steps-1)
 	sched := optim.NewSequentialLR(opt, []optim.Scheduler{
 		optim.NewLinearLR(opt, 0.01, 1, max(warmup, 1)),
