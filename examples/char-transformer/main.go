@@ -187,6 +187,9 @@ func defaultText() string {
 // run trains a fresh model on c.textPath, then generates text with it.
 func run(c config, out io.Writer) (result, error) {
 	var res result
+	if c.steps < 1 || c.batch < 1 || c.context < 1 || c.every < 1 || c.evalBatches < 1 || !(c.temperature > 0) {
+		return res, fmt.Errorf("steps, batch, context, every, evalbatches and temperature must be positive")
+	}
 	text, err := os.ReadFile(c.textPath)
 	if err != nil {
 		return res, err

@@ -139,6 +139,9 @@ func main() {
 
 // run trains a fresh classifier and reports its accuracy on held-out sequences.
 func run(c config, out io.Writer) (result, error) {
+	if c.steps < 1 || c.batch < 1 || c.every < 1 || c.testSize < 1 {
+		return result{}, fmt.Errorf("steps, batch, every and test must be positive")
+	}
 	if c.startLen < 1 || c.startLen > c.maxLen {
 		return result{}, fmt.Errorf("-startlen %d must be in [1, -maxlen %d]", c.startLen, c.maxLen)
 	}
