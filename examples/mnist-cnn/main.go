@@ -8,7 +8,7 @@
 // model with Train(true) and Eval() around the evaluation. The training step is the same
 // five lines as in mnist-mlp. Run it from the module root:
 //
-//	go run ./examples/mnist-cnn              # 2 epochs, about 98.8% test accuracy
+//	go run ./examples/mnist-cnn              # 3 epochs, about 98.5% test accuracy
 //	go run ./examples/mnist-cnn -epochs 1 -seed 2
 //
 // The run is deterministic: the same -seed gives the same weights and the same output.
@@ -29,16 +29,16 @@ import (
 
 // NewCNN returns a small convolutional network for [N, 1, 28, 28] images: two blocks of
 // 3×3 convolution, batch normalisation, ReLU and 2×2 max pooling (28×28 → 14×14 → 7×7),
-// then dropout and a linear classifier over the 32×7×7 features.
+// then dropout and a linear classifier over the 16×7×7 features.
 func NewCNN() *nn.Sequential {
 	return nn.NewSequential(
-		nn.NewConv2d(nn.Conv2dConfig{In: 1, Out: 16, Kernel: []int{3}, Padding: []int{1}}),
+		nn.NewConv2d(nn.Conv2dConfig{In: 1, Out: 8, Kernel: []int{3}, Padding: []int{1}}),
+		nn.NewBatchNorm2d(8), &nn.ReLU{}, nn.NewMaxPool2d(2, 2),
+		nn.NewConv2d(nn.Conv2dConfig{In: 8, Out: 16, Kernel: []int{3}, Padding: []int{1}}),
 		nn.NewBatchNorm2d(16), &nn.ReLU{}, nn.NewMaxPool2d(2, 2),
-		nn.NewConv2d(nn.Conv2dConfig{In: 16, Out: 32, Kernel: []int{3}, Padding: []int{1}}),
-		nn.NewBatchNorm2d(32), &nn.ReLU{}, nn.NewMaxPool2d(2, 2),
 		nn.NewFlatten(),
 		nn.NewDropout(0.25),
-		nn.NewLinear(32*7*7, 10),
+		nn.NewLinear(16*7*7, 10),
 	)
 }
 
@@ -62,7 +62,7 @@ type result struct {
 
 func main() {
 	c := config{}
-	flag.IntVar(&c.epochs, "epochs", 2, "passes over the 60,000 training images")
+	flag.IntVar(&c.epochs, "epochs", 3, "passes over the 60,000 training images")
 	flag.IntVar(&c.steps, "steps", 0, "stop after this many training steps (0: run all epochs)")
 	flag.IntVar(&c.batch, "batch", 64, "batch size")
 	flag.Float64Var(&c.lr, "lr", 1e-3, "Adam learning rate")
