@@ -27,11 +27,11 @@ func smallMNIST(t *testing.T, n int) data.Dataset {
 	return data.NewSubset(test, idx)
 }
 
-// TestRunSmoke trains for a few steps that span two epochs (16 images, batch 4) and checks
+// TestRunSmoke trains for a few steps that span two epochs (12 images, batch 4) and checks
 // that the run is reproducible.
 func TestRunSmoke(t *testing.T) {
-	ds := smallMNIST(t, 16)
-	c := config{epochs: 3, steps: 6, batch: 4, lr: 1e-3, seed: 1, workers: 1, evalLimit: 16}
+	ds := smallMNIST(t, 12)
+	c := config{epochs: 3, steps: 4, batch: 4, lr: 1e-3, seed: 1, workers: 1, evalLimit: 12}
 	res, err := run(c, ds, ds, io.Discard)
 	if err != nil {
 		t.Fatal(err)
