@@ -164,6 +164,16 @@ func AddOpProbe(p OpProbe) (remove func()) {
 	return func() { updateHooks(func(h *hookSet) { h.probes = removeHook(h.probes, id) }) }
 }
 
+// ProbesInstalled reports whether any probe is installed (a profiler is recording), for code
+// that reports its own work with EmitOpEvent and wants to skip reading the clock otherwise.
+func ProbesInstalled() bool {
+	if slowPath.Load() == 0 {
+		return false
+	}
+	h := hooks.Load()
+	return h != nil && len(h.probes) > 0
+}
+
 func removeHook[F any](hs []hookEntry[F], id uint64) []hookEntry[F] {
 	for i, e := range hs {
 		if e.id == id {

@@ -148,9 +148,16 @@ func (p *plan) run(xs []*eager.Tensor) []*eager.Tensor {
 		defer p.arenas.Put(a)
 	}
 	outs := make([]*eager.Tensor, len(p.g.Outputs))
+	profiling := eager.ProbesInstalled()
 	eager.NoGrad(func() {
 		for i, k := range p.kern {
-			c.vals[i] = k(c)
+			if profiling && p.reportsOwn(i) {
+				t0 := eager.Nanotime()
+				c.vals[i] = k(c)
+				p.emit(i, t0, c.vals[i])
+			} else {
+				c.vals[i] = k(c)
+			}
 			for _, d := range p.free[i] {
 				c.vals[d] = nil
 			}
@@ -186,4 +193,28 @@ func (p *plan) run(xs []*eager.Tensor) []*eager.Tensor {
 		}
 	})
 	return outs
+}
+
+// reportsOwn reports whether node i runs jit's own kernel (a fused loop, an n-ary sum, a
+// GEMM epilogue) rather than replaying an eager op, which reports itself to the profiler.
+func (p *plan) reportsOwn(i int) bool {
+	switch p.g.Nodes[i].Op {
+	case "Fused", "SumN", "Gemm":
+		return true
+	}
+	return false
+}
+
+// emit reports node i's kernel run to the profiler, as one op named after the node.
+func (p *plan) emit(i int, t0 int64, out *eager.Tensor) {
+	n := p.g.Nodes[i]
+	ev := &eager.OpEvent{Name: "jit." + n.Op, Start: t0, End: eager.Nanotime(), Output: out}
+	if out != nil {
+		ev.OutputBytes = int64(out.Numel() * out.DType().Size())
+		ev.FLOPs = int64(out.Numel())
+		if n.Fused != nil {
+			ev.FLOPs *= int64(max(1, len(n.Fused.Insts)))
+		}
+	}
+	eager.EmitOpEvent(ev)
 }
