@@ -12,6 +12,7 @@ import (
 
 	"github.com/eagerml/eager"
 	"github.com/eagerml/eager/data"
+	"github.com/eagerml/eager/dist"
 	"github.com/eagerml/eager/nn"
 	"github.com/eagerml/eager/optim"
 	"github.com/eagerml/eager/serialize"
@@ -35,6 +36,8 @@ type trainConfig struct {
 	save      string // checkpoint written after every epoch
 	resume    string // checkpoint to continue from
 	weights   string // final weights (safetensors state dict PyTorch can load)
+
+	comm dist.Communicator // tests: the process group; nil joins the launcher's (dist.Init)
 }
 
 func runTrain(args []string) error {
@@ -112,6 +115,11 @@ func newOptimizer(name string, params []*eager.Tensor, lr float64) (optim.Optimi
 }
 
 func train(c trainConfig, out io.Writer) (*trainResult, error) {
+	par, err := startParallel(&c, &out) // under mpirun: only rank 0 prints and saves
+	if err != nil {
+		return nil, err
+	}
+	defer par.close()
 	trainSet, testSet, err := loadMNIST(c.dataDir)
 	if err != nil {
 		return nil, err
@@ -120,16 +128,20 @@ func train(c trainConfig, out io.Writer) (*trainResult, error) {
 	if c.limit > 0 && c.limit < trainSet.Len() {
 		ds = data.NewSubset(trainSet, firstN(c.limit))
 	}
+	ds = par.dataset(ds, c.seed)
 	eager.ManualSeed(c.seed)
 	model, err := newModel(c.model)
 	if err != nil {
+		return nil, err
+	}
+	if model, err = par.wrap(model); err != nil {
 		return nil, err
 	}
 	opt, err := newOptimizer(c.optimizer, model.Parameters(), c.lr)
 	if err != nil {
 		return nil, err
 	}
-	loader := data.NewDataLoader(ds, data.Options{BatchSize: c.batch, Shuffle: true, Seed: c.seed, Workers: c.workers})
+	loader := data.NewDataLoader(ds, par.loaderOptions(data.Options{BatchSize: c.batch, Shuffle: true, Seed: c.seed, Workers: c.workers}))
 	var sched optim.Scheduler
 	switch c.schedule {
 	case "cosine":
@@ -139,7 +151,10 @@ func train(c trainConfig, out io.Writer) (*trainResult, error) {
 		return nil, fmt.Errorf("unknown schedule %q (want cosine or none)", c.schedule)
 	}
 	fmt.Fprintf(out, "training %s (%d parameters) on %d MNIST images, %d epochs, batch %d, %s lr %g, %s schedule\n",
-		c.model, countParams(model), ds.Len(), c.epochs, c.batch, c.optimizer, c.lr, c.schedule)
+		c.model, countParams(model), ds.Len()*par.size(), c.epochs, c.batch, c.optimizer, c.lr, c.schedule)
+	if par.distributed() {
+		fmt.Fprintf(out, "data parallel over %d processes: batch %d per process, %d in all\n", par.size(), c.batch, c.batch*par.size())
+	}
 
 	res := &trainResult{}
 	first, step := 0, 0
@@ -153,6 +168,7 @@ func train(c trainConfig, out io.Writer) (*trainResult, error) {
 	}
 	for epoch := first; epoch < c.epochs && (c.stopAfter == 0 || epoch < c.stopAfter); epoch++ {
 		loader.SetEpoch(epoch)
+		par.setEpoch(epoch)
 		model.Train(true)
 		bar := newBar(loader.Len(), fmt.Sprintf("epoch %d/%d", epoch+1, c.epochs), c.quiet)
 		start := time.Now()
@@ -162,6 +178,9 @@ func train(c trainConfig, out io.Writer) (*trainResult, error) {
 			logits := model.Forward(prepare(c.model, batch.X))
 			loss := nn.CrossEntropy(logits, batch.Y)
 			loss.Backward()
+			if err := par.finishGrads(); err != nil {
+				return nil, err
+			}
 			opt.Step()
 			opt.ZeroGrad()
 			if sched != nil {
@@ -186,15 +205,22 @@ func train(c trainConfig, out io.Writer) (*trainResult, error) {
 			return nil, err
 		}
 		elapsed := time.Since(start)
+		trainLoss, err := par.mean(sum / float64(max(steps, 1)))
+		if err != nil {
+			return nil, err
+		}
 		var testDS data.Dataset = testSet
 		if c.testLimit > 0 && c.testLimit < testSet.Len() {
 			testDS = data.NewSubset(testSet, firstN(c.testLimit))
 		}
-		acc := evaluate(model, c.model, testDS)
+		acc := 0.0
+		if par.leader() {
+			acc = evaluate(model, c.model, testDS)
+		}
 		res.TestAccuracy = acc
-		fmt.Fprintf(out, "epoch %d: train loss %.4f, test accuracy %.2f%%, %.0f samples/s\n",
-			epoch+1, sum/float64(max(steps, 1)), 100*acc, float64(seen)/elapsed.Seconds())
-		if c.save != "" {
+		fmt.Fprintf(out, "epoch %d: train loss %.4f, test accuracy %.2f%%, %.0f samples/s%s\n",
+			epoch+1, trainLoss, 100*acc, float64(seen*par.size())/elapsed.Seconds(), par.report(elapsed.Seconds()))
+		if c.save != "" && par.leader() {
 			if err := ensureDir(c.save); err != nil {
 				return nil, err
 			}
@@ -203,7 +229,7 @@ func train(c trainConfig, out io.Writer) (*trainResult, error) {
 			}
 		}
 	}
-	if c.weights != "" {
+	if c.weights != "" && par.leader() {
 		if err := ensureDir(c.weights); err != nil {
 			return nil, err
 		}
@@ -213,7 +239,7 @@ func train(c trainConfig, out io.Writer) (*trainResult, error) {
 		fmt.Fprintf(out, "weights written to %s\n", c.weights)
 	}
 	res.Model = model
-	if c.plot != "" {
+	if c.plot != "" && par.leader() {
 		if err := plotLosses(c.plot, res.Losses, c.model); err != nil {
 			return nil, err
 		}
