@@ -222,3 +222,29 @@ func TestMPICheckpointIntact(t *testing.T) {
 	}
 	t.Logf("checkpoint of step %s loads", strconv.Itoa(ck.Step))
 }
+
+// TestMPIAllReduceTiming logs the time of AllReduce calls of gradient-bucket sizes (run
+// with -test.v; set EAGER_MPI_TIMING=1).
+func TestMPIAllReduceTiming(t *testing.T) {
+	if os.Getenv("EAGER_MPI_TIMING") == "" {
+		t.Skip("set EAGER_MPI_TIMING=1")
+	}
+	c := needMPI(t)
+	for _, n := range []int{1, 1 << 10, 235146, 421642, 4 << 20} {
+		buf := make([]float32, n)
+		if err := c.Barrier(); err != nil {
+			t.Fatal(err)
+		}
+		const iters = 30
+		start := time.Now()
+		for range iters {
+			if err := c.AllReduce(buf); err != nil {
+				t.Fatal(err)
+			}
+		}
+		el := time.Since(start) / iters
+		if c.Rank() == 0 {
+			t.Logf("AllReduce of %d float32 (%.2f MB): %v per call, %.2f GB/s", n, float64(4*n)/1e6, el, float64(4*n)/el.Seconds()/1e9)
+		}
+	}
+}

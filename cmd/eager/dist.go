@@ -67,11 +67,11 @@ func (p *parallel) loaderOptions(o data.Options) data.Options {
 
 // wrap returns model wrapped for data-parallel training, after copying rank 0's weights
 // to every process.
-func (p *parallel) wrap(model nn.Module) (nn.Module, error) {
+func (p *parallel) wrap(model nn.Module, bucketMB float64) (nn.Module, error) {
 	if !p.distributed() {
 		return model, nil
 	}
-	ddp, err := dist.NewDataParallel(model, p.comm, dist.DataParallelConfig{})
+	ddp, err := dist.NewDataParallel(model, p.comm, dist.DataParallelConfig{BucketCapMB: bucketMB, FirstBucketCapMB: min(bucketMB, 1)})
 	if err != nil {
 		return nil, err
 	}

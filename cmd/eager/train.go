@@ -37,7 +37,8 @@ type trainConfig struct {
 	resume    string // checkpoint to continue from
 	weights   string // final weights (safetensors state dict PyTorch can load)
 
-	comm dist.Communicator // tests: the process group; nil joins the launcher's (dist.Init)
+	bucketMB float64           // data parallel: gradient bucket size in MiB (0: 25)
+	comm     dist.Communicator // tests: the process group; nil joins the launcher's (dist.Init)
 }
 
 func runTrain(args []string) error {
@@ -59,6 +60,7 @@ func runTrain(args []string) error {
 	fs.StringVar(&c.save, "save", "", "write a checkpoint (model, optimizer, RNG, epoch) here after every epoch (default runs/<model>.ckpt.safetensors)")
 	fs.StringVar(&c.resume, "resume", "", "continue training from this checkpoint (same flags as the interrupted run)")
 	fs.StringVar(&c.weights, "weights", "", "write the trained weights here as a safetensors state dict (default runs/<model>.safetensors)")
+	fs.Float64Var(&c.bucketMB, "bucket-mb", 0, "under mpirun: size in MiB of the gradient buckets reduced during backward (0: 25, as PyTorch)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -134,7 +136,7 @@ func train(c trainConfig, out io.Writer) (*trainResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	if model, err = par.wrap(model); err != nil {
+	if model, err = par.wrap(model, c.bucketMB); err != nil {
 		return nil, err
 	}
 	opt, err := newOptimizer(c.optimizer, model.Parameters(), c.lr)
