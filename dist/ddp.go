@@ -49,6 +49,9 @@ type DataParallelConfig struct {
 // with the wrapped module's parameter names, so checkpoints are interchangeable with the
 // unwrapped module's.
 //
+// Gradient hooks also run in eager.Grad calls that reach the parameters (a gradient
+// penalty, say): run those inside NoSync, so that only the step's Backward is reduced.
+//
 // Threading: Forward, Backward and FinishGrads must run on one goroutine at a time, as a
 // training loop does; the hooks run on the goroutine that calls Backward, and the
 // communicator serializes the calls of the communication goroutine with any others.
