@@ -22,6 +22,22 @@ type parallel struct {
 	lastComm, lastWait float64 // seconds, at the end of the previous epoch
 }
 
+// joinJob runs fn with c.comm set to this process's communicator (dist.Init: MPI under
+// mpirun, else a single process) and closes it when fn succeeds. After a failure it does
+// not finalize MPI: the process then exits with an error and mpirun ends the whole job at
+// once, whereas MPI_Finalize would wait for peers that are blocked in a collective.
+func joinJob(c *trainConfig, fn func() error) error {
+	comm, err := dist.Init()
+	if err != nil {
+		return err
+	}
+	c.comm = comm
+	if err := fn(); err != nil {
+		return err
+	}
+	return comm.Close()
+}
+
 // startParallel joins the job that launched this process (c.comm, for tests, or dist.Init)
 // and silences every process but rank 0.
 func startParallel(c *trainConfig, out *io.Writer) (*parallel, error) {

@@ -70,8 +70,10 @@ func runTrain(args []string) error {
 	if c.weights == "" {
 		c.weights = filepath.Join("runs", c.model+".safetensors")
 	}
-	_, err := train(c, os.Stdout)
-	return err
+	return joinJob(&c, func() error { // under mpirun: one process of the data-parallel job
+		_, err := train(c, os.Stdout)
+		return err
+	})
 }
 
 // trainResult is what a training run measured.
