@@ -59,7 +59,11 @@
 // reductions started from gradient hooks during backward, collectives from the training
 // loop) are handed to it and run one at a time in call order. Collectives are started
 // non-blocking and polled with short sleeps, so that a rank waiting for a slower peer does
-// not spin on a core its own backward pass, or a peer on the same machine, needs.
+// not spin on a core its own backward pass, or a peer on the same machine, needs (blocking
+// calls made 2-process MLP training on 2 cores 1.3-5 times slower). An AllReduce of 16K
+// elements or more polls a barrier first and then moves the data with the blocking
+// MPI_Allreduce, whose tuned algorithms are 4-6 times faster than MPI_Iallreduce on 1-16 MB
+// buffers once every rank is there.
 //
 // # Failures
 //

@@ -82,19 +82,19 @@ const maxCount = 1 << 30
 // call would busy-wait on its core for the whole time a peer is still computing, taking
 // that core from this process's own backward pass (which the reduction is meant to
 // overlap) and, on a shared machine, from the peer itself; sleeping gives it back. On 2
-// cores with 2 ranks, blocking calls made data-parallel MNIST MLP training 1.6-1.8 times
+// cores with 2 ranks, blocking calls made data-parallel MNIST MLP training 1.3-5 times
 // slower than this polling. A collective of several rounds needs a test per round, hence
 // the spin after each wake-up.
-var (
-	// blockingMin is the element count from which AllReduce waits for its peers with a
-	// polled barrier and then calls the blocking MPI_Allreduce.
-	blockingMin = 16384
-
+const (
 	firstSpin = 100 * time.Microsecond
 	spinFor   = 10 * time.Microsecond
 	minPause  = 10 * time.Microsecond
 	maxPause  = 250 * time.Microsecond
 )
+
+// blockingMin is the element count from which AllReduce waits for its peers with a polled
+// barrier and then calls the blocking MPI_Allreduce (a variable for TestMPIAllReduceTiming).
+var blockingMin = 16384
 
 // MPI is the communicator of an MPI job: every process that mpirun started. Init creates it.
 //
@@ -102,8 +102,9 @@ var (
 // goroutine locked to the OS thread that initialized MPI. Calls from other goroutines (such
 // as DataParallel's bucket reductions during backward) are handed to it and run one at a
 // time, in the order they were made. Each collective is started non-blocking and polled
-// (see spinFor) so that a wait does not occupy a core, and a collective that exceeds the
-// timeout aborts the job with MPI_Abort, from the same thread.
+// (see firstSpin) so that waiting for a peer does not occupy a core; a large AllReduce
+// polls a barrier and then moves the data with the blocking MPI_Allreduce. A collective
+// that exceeds the timeout aborts the job with MPI_Abort, from the same thread.
 type MPI struct {
 	rank, size int
 	timeout    time.Duration
