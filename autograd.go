@@ -305,6 +305,19 @@ func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, cap
 		}
 	}
 
+	// A leaf's gradient is final once every reachable node with an edge to it has run:
+	// pending counts those edges, and finishLeaf runs the leaf's hooks and accumulates its
+	// gradient the moment the count reaches zero, not after the whole sweep. Gradient hooks
+	// on parameters thus see each gradient as early as possible, so that data-parallel
+	// training can start reducing a bucket of gradients while backward goes on.
+	pending := map[*Tensor]int{}
+	for _, n := range nodes {
+		for _, e := range n.next {
+			if e.leaf != nil {
+				pending[e.leaf]++
+			}
+		}
+	}
 	leafGrads := map[*Tensor]*Tensor{}
 	var leafOrder []*Tensor
 	addLeaf := func(l, g *Tensor) {
@@ -314,6 +327,40 @@ func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, cap
 		}
 		leafGrads[l] = g
 		leafOrder = append(leafOrder, l)
+	}
+	finishLeaf := func(l *Tensor) {
+		g, ok := leafGrads[l]
+		if !ok {
+			return
+		}
+		delete(leafGrads, l)
+		l.mu.Lock()
+		hooks := l.hooks
+		l.mu.Unlock()
+		for _, h := range hooks {
+			if r := h(g); r != nil {
+				g = r
+			}
+		}
+		if capture != nil {
+			if i, ok := captureLeaf[l]; ok {
+				captured[i] = g
+			}
+			return
+		}
+		accumulateLeaf(l, g, create)
+	}
+	// edgesDone is called once per node after its gradient has been propagated (or found
+	// to be nil): it finishes the leaves whose last pending edge this was.
+	edgesDone := func(n *node) {
+		for _, e := range n.next {
+			if e.leaf == nil {
+				continue
+			}
+			if pending[e.leaf]--; pending[e.leaf] == 0 {
+				finishLeaf(e.leaf)
+			}
+		}
 	}
 	for i, r := range roots {
 		g := rootGrads[i]
@@ -341,6 +388,7 @@ func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, cap
 		g := n.grad
 		n.grad = nil
 		if g == nil {
+			edgesDone(n)
 			continue
 		}
 		if n.freed { // before hooks and retained grads: a failed call must change nothing
@@ -402,25 +450,13 @@ func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, cap
 		if anomalyEnabled.Load() {
 			checkAnomalyBackward(n, ig)
 		}
+		edgesDone(n)
 	}
 
+	// Leaves that no node points to (roots that are leaves) are finished last, in the order
+	// their gradients appeared.
 	for _, l := range leafOrder {
-		g := leafGrads[l]
-		l.mu.Lock()
-		hooks := l.hooks
-		l.mu.Unlock()
-		for _, h := range hooks {
-			if r := h(g); r != nil {
-				g = r
-			}
-		}
-		if capture != nil {
-			if i, ok := captureLeaf[l]; ok {
-				captured[i] = g
-			}
-			continue
-		}
-		accumulateLeaf(l, g, create)
+		finishLeaf(l)
 	}
 	if capture != nil && !allowUnused {
 		for i, c := range captured {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/eagerml/eager"
 	"github.com/eagerml/eager/data"
+	"github.com/eagerml/eager/dist"
 	"github.com/eagerml/eager/jit"
 	"github.com/eagerml/eager/nn"
 	"github.com/eagerml/eager/optim"
@@ -39,6 +40,9 @@ type trainConfig struct {
 	resume    string // checkpoint to continue from
 	weights   string // final weights (safetensors state dict PyTorch can load)
 	gradNorms int    // log per-parameter gradient norms every N steps (0: never)
+
+	bucketMB float64           // data parallel: gradient bucket size in MiB (0: 25)
+	comm     dist.Communicator // tests: the process group; nil joins the launcher's (dist.Init)
 }
 
 func runTrain(args []string) error {
@@ -62,6 +66,7 @@ func runTrain(args []string) error {
 	fs.StringVar(&c.resume, "resume", "", "continue training from this checkpoint (same flags as the interrupted run)")
 	fs.StringVar(&c.weights, "weights", "", "write the trained weights here as a safetensors state dict (default runs/<model>.safetensors)")
 	fs.IntVar(&c.gradNorms, "grad-norms", 0, "every N steps, print each layer's gradient norm and flag vanishing (<1e-7), exploding (>1e3) or non-finite ones (0: never)")
+	fs.Float64Var(&c.bucketMB, "bucket-mb", 0, "under mpirun: size in MiB of the gradient buckets reduced during backward (0: 25, as PyTorch)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -71,8 +76,10 @@ func runTrain(args []string) error {
 	if c.weights == "" {
 		c.weights = filepath.Join("runs", c.model+".safetensors")
 	}
-	_, err := train(c, os.Stdout)
-	return err
+	return joinJob(&c, func() error { // under mpirun: one process of the data-parallel job
+		_, err := train(c, os.Stdout)
+		return err
+	})
 }
 
 // trainResult is what a training run measured.
@@ -119,6 +126,11 @@ func newOptimizer(name string, params []*eager.Tensor, lr float64) (optim.Optimi
 }
 
 func train(c trainConfig, out io.Writer) (*trainResult, error) {
+	par, err := startParallel(&c, &out) // under mpirun: only rank 0 prints and saves
+	if err != nil {
+		return nil, err
+	}
+	defer par.close()
 	trainSet, testSet, err := loadMNIST(c.dataDir)
 	if err != nil {
 		return nil, err
@@ -127,16 +139,20 @@ func train(c trainConfig, out io.Writer) (*trainResult, error) {
 	if c.limit > 0 && c.limit < trainSet.Len() {
 		ds = data.NewSubset(trainSet, firstN(c.limit))
 	}
+	ds = par.dataset(ds, c.seed)
 	eager.ManualSeed(c.seed)
 	model, err := newModel(c.model)
 	if err != nil {
+		return nil, err
+	}
+	if model, err = par.wrap(model, c.bucketMB); err != nil {
 		return nil, err
 	}
 	opt, err := newOptimizer(c.optimizer, model.Parameters(), c.lr)
 	if err != nil {
 		return nil, err
 	}
-	loader := data.NewDataLoader(ds, data.Options{BatchSize: c.batch, Shuffle: true, Seed: c.seed, Workers: c.workers})
+	loader := data.NewDataLoader(ds, par.loaderOptions(data.Options{BatchSize: c.batch, Shuffle: true, Seed: c.seed, Workers: c.workers}))
 	var sched optim.Scheduler
 	switch c.schedule {
 	case "cosine":
@@ -146,7 +162,10 @@ func train(c trainConfig, out io.Writer) (*trainResult, error) {
 		return nil, fmt.Errorf("unknown schedule %q (want cosine or none)", c.schedule)
 	}
 	fmt.Fprintf(out, "training %s (%d parameters) on %d MNIST images, %d epochs, batch %d, %s lr %g, %s schedule\n",
-		c.model, countParams(model), ds.Len(), c.epochs, c.batch, c.optimizer, c.lr, c.schedule)
+		c.model, countParams(model), ds.Len()*par.size(), c.epochs, c.batch, c.optimizer, c.lr, c.schedule)
+	if par.distributed() {
+		fmt.Fprintf(out, "data parallel over %d processes: batch %d per process, %d in all\n", par.size(), c.batch, c.batch*par.size())
+	}
 
 	var compiled *jit.Func
 	if c.jit {
@@ -155,6 +174,9 @@ func train(c trainConfig, out io.Writer) (*trainResult, error) {
 		}
 		if c.gradNorms > 0 {
 			return nil, fmt.Errorf("-jit and -grad-norms cannot be combined: the compiled step does not expose gradients")
+		}
+		if par.distributed() {
+			return nil, fmt.Errorf("-jit is not supported under mpirun yet: the gradient averaging runs outside the compiled step")
 		}
 		compiled = jit.Compile(trainStep(model, opt))
 	}
@@ -170,6 +192,7 @@ func train(c trainConfig, out io.Writer) (*trainResult, error) {
 	}
 	for epoch := first; epoch < c.epochs && (c.stopAfter == 0 || epoch < c.stopAfter); epoch++ {
 		loader.SetEpoch(epoch)
+		par.setEpoch(epoch)
 		model.Train(true)
 		bar := newBar(loader.Len(), fmt.Sprintf("epoch %d/%d", epoch+1, c.epochs), c.quiet)
 		start := time.Now()
@@ -183,7 +206,10 @@ func train(c trainConfig, out io.Writer) (*trainResult, error) {
 				logits := model.Forward(prepare(c.model, batch.X))
 				loss = nn.CrossEntropy(logits, batch.Y)
 				loss.Backward()
-				if c.gradNorms > 0 && (step+1)%c.gradNorms == 0 {
+				if err := par.finishGrads(); err != nil {
+					return nil, err
+				}
+				if c.gradNorms > 0 && (step+1)%c.gradNorms == 0 && par.leader() {
 					logGradNorms(out, model, step+1)
 				}
 				opt.Step()
@@ -211,16 +237,23 @@ func train(c trainConfig, out io.Writer) (*trainResult, error) {
 			return nil, err
 		}
 		elapsed := time.Since(start)
+		trainLoss, err := par.mean(sum / float64(max(steps, 1)))
+		if err != nil {
+			return nil, err
+		}
 		var testDS data.Dataset = testSet
 		if c.testLimit > 0 && c.testLimit < testSet.Len() {
 			testDS = data.NewSubset(testSet, firstN(c.testLimit))
 		}
-		acc := evaluate(model, c.model, testDS)
+		acc := 0.0
+		if par.leader() {
+			acc = evaluate(model, c.model, testDS)
+		}
 		res.TestAccuracy = acc
 		res.Accuracies = append(res.Accuracies, acc)
-		fmt.Fprintf(out, "epoch %d: train loss %.4f, test accuracy %.2f%%, %.0f samples/s\n",
-			epoch+1, sum/float64(max(steps, 1)), 100*acc, float64(seen)/elapsed.Seconds())
-		if c.save != "" {
+		fmt.Fprintf(out, "epoch %d: train loss %.4f, test accuracy %.2f%%, %.0f samples/s%s\n",
+			epoch+1, trainLoss, 100*acc, float64(seen*par.size())/elapsed.Seconds(), par.report(elapsed.Seconds()))
+		if c.save != "" && par.leader() {
 			if err := ensureDir(c.save); err != nil {
 				return nil, err
 			}
@@ -229,7 +262,7 @@ func train(c trainConfig, out io.Writer) (*trainResult, error) {
 			}
 		}
 	}
-	if c.weights != "" {
+	if c.weights != "" && par.leader() {
 		if err := ensureDir(c.weights); err != nil {
 			return nil, err
 		}
@@ -239,7 +272,7 @@ func train(c trainConfig, out io.Writer) (*trainResult, error) {
 		fmt.Fprintf(out, "weights written to %s\n", c.weights)
 	}
 	res.Model = model
-	if c.plot != "" {
+	if c.plot != "" && par.leader() {
 		if err := plotLosses(c.plot, res.Losses, c.model); err != nil {
 			return nil, err
 		}
