@@ -25,6 +25,8 @@ func main() {
 		err = runTrain(os.Args[2:])
 	case "eval":
 		err = runEval(os.Args[2:])
+	case "bench":
+		err = runBench(os.Args[2:])
 	case "graph":
 		err = runGraph(os.Args[2:])
 	case "-h", "-help", "--help", "help":
@@ -50,6 +52,7 @@ func usage() {
 commands:
   train   train a model on the bundled MNIST and report test accuracy
   eval    evaluate trained weights on the MNIST test set
+  bench   run speed workloads side by side with PyTorch (bench/torch_bench.py)
   graph   write the autograd graph of the default model's training step (Graphviz DOT)
 `)
 }

@@ -178,7 +178,7 @@ func train(c trainConfig, out io.Writer) (*trainResult, error) {
 		if par.distributed() {
 			return nil, fmt.Errorf("-jit is not supported under mpirun yet: the gradient averaging runs outside the compiled step")
 		}
-		compiled = jit.Compile(trainStep(model, opt))
+		compiled = jit.Compile(compiledTrainStep(model, opt))
 	}
 	res := &trainResult{}
 	first, step := 0, 0
@@ -285,9 +285,9 @@ func train(c trainConfig, out io.Writer) (*trainResult, error) {
 	return res, nil
 }
 
-// trainStep is one training step as a function of the batch, for jit.Compile: forward,
+// compiledTrainStep is one training step as a function of the batch, for jit.Compile: forward,
 // loss, backward and the optimizer update; it returns the loss.
-func trainStep(model nn.Module, opt optim.Optimizer) func(xs ...*eager.Tensor) []*eager.Tensor {
+func compiledTrainStep(model nn.Module, opt optim.Optimizer) func(xs ...*eager.Tensor) []*eager.Tensor {
 	return func(xs ...*eager.Tensor) []*eager.Tensor {
 		loss := nn.CrossEntropy(model.Forward(xs[0]), xs[1])
 		loss.Backward()
