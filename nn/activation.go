@@ -1,12 +1,6 @@
 package nn
 
-import (
-	"math"
-
-	"github.com/eagerml/eager"
-)
-
-func sqrtf(v float64) float64 { return math.Sqrt(v) }
+import "github.com/eagerml/eager"
 
 // ReLU is the module form of Tensor.ReLU.
 type ReLU struct{ Base }

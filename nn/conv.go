@@ -1,10 +1,6 @@
 package nn
 
-import (
-	"math"
-
-	"github.com/eagerml/eager"
-)
+import "github.com/eagerml/eager"
 
 // Conv2dConfig configures Conv2d and ConvTranspose2d as PyTorch's constructor arguments;
 // Stride, Padding and Dilation default to 1, 0 and 1 (a single value applies to both dims),
@@ -159,5 +155,3 @@ type AdaptiveAvgPool2d struct {
 func (p *AdaptiveAvgPool2d) Forward(x *eager.Tensor) *eager.Tensor {
 	return eager.AdaptiveAvgPool2d(x, p.OutH, p.OutW)
 }
-
-var _ = math.Sqrt

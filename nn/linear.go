@@ -1,6 +1,10 @@
 package nn
 
-import "github.com/eagerml/eager"
+import (
+	"math"
+
+	"github.com/eagerml/eager"
+)
 
 // Linear applies y = x·Wᵀ + b to the last dim of x, as torch.nn.Linear. Weight has shape
 // [out, in]; Bias [out] (nil without bias).
@@ -66,7 +70,7 @@ func NewBilinear(in1, in2, out int, opts ...LinearOption) *Bilinear {
 	}
 	l := &Bilinear{}
 	l.Weight = l.RegisterParameter("weight", eager.Zeros(out, in1, in2))
-	bound := 1 / sqrtf(float64(in1))
+	bound := 1 / math.Sqrt(float64(in1))
 	Uniform(l.Weight, -bound, bound)
 	if cfg.bias {
 		l.Bias = l.RegisterParameter("bias", eager.Zeros(out))

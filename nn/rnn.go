@@ -176,7 +176,7 @@ func (r *recurrent) run(op string, x, h0, c0 *eager.Tensor, lengths []int, step 
 			layerIn = eager.Cat(outs, 2)
 		}
 		if r.cfg.Dropout > 0 && l < L-1 {
-			layerIn = dropout(layerIn, r.cfg.Dropout, r.Training())
+			layerIn = eager.Dropout(layerIn, r.cfg.Dropout, r.Training())
 		}
 	}
 	out := layerIn
@@ -189,15 +189,6 @@ func (r *recurrent) run(op string, x, h0, c0 *eager.Tensor, lengths []int, step 
 		cN = eager.Stack(cs, 0)
 	}
 	return out, hN, cN
-}
-
-// dropout is inverted dropout with the default generator.
-func dropout(x *eager.Tensor, p float64, train bool) *eager.Tensor {
-	if !train || p == 0 {
-		return x
-	}
-	keep := eager.RandOf(x.DType(), x.Shape()...).GeScalar(p).To(x.DType()).MulScalar(1 / (1 - p))
-	return x.Mul(keep)
 }
 
 // LSTM is a multi-layer long short-term memory network, as torch.nn.LSTM (gates i, f, g, o;
