@@ -262,6 +262,8 @@ func compileInst[T float](in Inst, rowLen int) fstep[T] {
 				}
 			}
 		}
+	case "AddcmulInPlace", "AddcdivInPlace":
+		return addcStep[T](in.Op == "AddcdivInPlace", T(in.P[0]), in.P[1] != 0)
 	case "AddScaledInPlace":
 		alpha := T(in.P[0])
 		return func(_ *worker[T], dst []T, a []opnd[T]) {
@@ -304,6 +306,51 @@ func compileInst[T float](in Inst, rowLen int) fstep[T] {
 		}
 	}
 	panic("jit: internal error: no fused kernel for " + in.Op)
+}
+
+// addcStep computes x + value*a*b (or x + value*a/b) as eager does: on its dense fast path
+// (value*a)*b and (value*a)/b, otherwise (a*b)*value and (a/b)*value.
+func addcStep[T float](div bool, value T, dense bool) fstep[T] {
+	return func(_ *worker[T], dst []T, o []opnd[T]) {
+		x, a, b := o[0], o[1], o[2]
+		if x.v != nil && a.v != nil && b.v != nil {
+			n := len(dst)
+			xv, av, bv := x.v[:n], a.v[:n], b.v[:n]
+			switch {
+			case dense && div:
+				for i := range dst {
+					dst[i] = xv[i] + value*av[i]/bv[i]
+				}
+			case dense:
+				for i := range dst {
+					dst[i] = xv[i] + value*av[i]*bv[i]
+				}
+			case div:
+				for i := range dst {
+					dst[i] = xv[i] + av[i]/bv[i]*value
+				}
+			default:
+				for i := range dst {
+					dst[i] = xv[i] + av[i]*bv[i]*value
+				}
+			}
+			return
+		}
+		for i := range dst {
+			var t T
+			switch {
+			case dense && div:
+				t = value * a.at(i) / b.at(i)
+			case dense:
+				t = value * a.at(i) * b.at(i)
+			case div:
+				t = a.at(i) / b.at(i) * value
+			default:
+				t = a.at(i) * b.at(i) * value
+			}
+			dst[i] = x.at(i) + t
+		}
+	}
 }
 
 // reduceRow reduces one row as eager's reductions do: Sum with the same kernel (float64
@@ -431,8 +478,15 @@ func fusedKernel[T float](p *plan, i int) kernel {
 		}
 	}
 	steps := make([]fstep[T], len(prog.Insts))
+	var slowSteps []fstep[T] // addcmul/addcdiv on eager's slow path, for non-dense inputs
 	for k, in := range prog.Insts {
 		steps[k] = compileInst[T](in, prog.RowLen)
+		if (in.Op == "AddcmulInPlace" || in.Op == "AddcdivInPlace") && in.P[1] != 0 {
+			if slowSteps == nil {
+				slowSteps = make([]fstep[T], len(prog.Insts))
+			}
+			slowSteps[k] = addcStep[T](in.Op == "AddcdivInPlace", T(in.P[0]), false)
+		}
 	}
 	total := numel(prog.Shape)
 	rowLen := prog.RowLen
@@ -448,6 +502,20 @@ func fusedKernel[T float](p *plan, i int) kernel {
 		srcs := make([]source[T], prog.NIn)
 		for k, a := range args {
 			srcs[k] = newSource[T](c.vals[a], prog.Shape)
+		}
+		run := steps
+		for k, st := range slowSteps {
+			if st == nil {
+				continue
+			}
+			for _, a := range prog.Insts[k].Args {
+				if a.Kind == OpIn && srcs[a.Index].mode == srcGather {
+					if &run[0] == &steps[0] {
+						run = append([]fstep[T](nil), steps...)
+					}
+					run[k] = st
+				}
+			}
 		}
 		outs := make([]*eager.Tensor, len(prog.Outs))
 		direct := make([][]T, len(prog.Regs)) // output buffers of registers with Slots -1
@@ -519,7 +587,7 @@ func fusedKernel[T float](p *plan, i int) kernel {
 							ops[j] = opnd[T]{s: T(a.Imm)}
 						}
 					}
-					steps[k](w, w.regs[in.Dst], ops)
+					run[k](w, w.regs[in.Dst], ops)
 				}
 				for _, ro := range extra {
 					reg := w.regs[ro.reg]

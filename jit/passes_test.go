@@ -288,6 +288,36 @@ func TestFusedOpsMatchEager(t *testing.T) {
 			eager.NoGrad(func() { c.AddScaledInPlace(xs[1], 0.3) })
 			return []*eager.Tensor{c.Mul(xs[2])}
 		}, a, b, one)
+		for _, name := range []string{"AddcmulInPlace", "AddcdivInPlace"} {
+			name := name
+			// Operands dense (eager's one-kernel path), broadcast, and a transposed input
+			// (both eager's slow path, which rounds differently).
+			upd := func(c, x, y *eager.Tensor) {
+				eager.NoGrad(func() {
+					c.MulScalarInPlace(0.9).AddScalarInPlace(0.25).DivScalarInPlace(3)
+					if name == "AddcmulInPlace" {
+						c.AddcmulInPlace(x, y, 0.3)
+					} else {
+						c.AddcdivInPlace(x, y, -0.7)
+					}
+				})
+			}
+			check(name+"/dense", func(xs ...*eager.Tensor) []*eager.Tensor {
+				c := xs[0].Mul(xs[2])
+				upd(c, xs[1].Exp(), xs[0].AddScalar(0.5))
+				return []*eager.Tensor{c.Mul(xs[2])}
+			}, a, b, one)
+			check(name+"/broadcast", func(xs ...*eager.Tensor) []*eager.Tensor {
+				c := xs[0].Mul(xs[2])
+				upd(c, xs[1].Exp(), xs[3])
+				return []*eager.Tensor{c.Mul(xs[2])}
+			}, a, b, one, vals)
+			check(name+"/transposed", func(xs ...*eager.Tensor) []*eager.Tensor {
+				c := xs[0].Mul(xs[2])
+				upd(c, xs[1], xs[1].AddScalar(0.5))
+				return []*eager.Tensor{c.Mul(xs[2])}
+			}, a, b.T(), one)
+		}
 		check("Sum/Amax/Amin", func(xs ...*eager.Tensor) []*eager.Tensor {
 			y := xs[0].Mul(xs[1])
 			return []*eager.Tensor{y.Sum(-1), y.MaxKeepDim(-1).Add(y), y.Min(-1)}
