@@ -40,11 +40,12 @@
 // place through a different view fails with ErrAliasing instead of giving stale values.
 //
 // Code whose ops depend on Go state that changes between calls calls
-// eager.MarkGoStateDependent: optim's Adam (its bias correction is computed in Go from the
-// step count) on every step, SGD with momentum and RMSprop on the step that creates their
-// buffers. Such a call runs eagerly and keeps no graph (Stats.EagerCalls), so compiled
-// results never silently replay stale Go values; SGD and RMSprop run compiled from their
-// second step on, Adam stays eager.
+// eager.MarkGoStateDependent: optim's Adam without Capturable (its bias correction is
+// computed in Go from the step count) on every step; SGD with momentum, RMSprop and Adam
+// with Capturable on the step that creates their state. Such a call runs eagerly and keeps
+// no graph (Stats.EagerCalls), so compiled results never silently replay stale Go values;
+// SGD, RMSprop and capturable Adam (optim.AdamConfig.Capturable: the step count is a tensor,
+// the results are the default Adam's bits) run compiled from their second step on.
 //
 // fn must run its tensor ops on the calling goroutine. A compiled function called while
 // another is being traced on the same goroutine runs eagerly, so that the outer trace sees it.

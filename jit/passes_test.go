@@ -317,6 +317,12 @@ func TestFusedOpsMatchEager(t *testing.T) {
 				upd(c, xs[1], xs[1].AddScalar(0.5))
 				return []*eager.Tensor{c.Mul(xs[2])}
 			}, a, b.T(), one)
+			r := eager.Randn(64, 64).To(dt)
+			check(name+"/transposed-random", func(xs ...*eager.Tensor) []*eager.Tensor {
+				c := xs[0].Mul(xs[2])
+				upd(c, xs[1], xs[1].AddScalar(3))
+				return []*eager.Tensor{c.Mul(xs[2])}
+			}, r.Exp(), r.T(), eager.OnesOf(dt, 64, 64))
 		}
 		check("Sum/Amax/Amin", func(xs ...*eager.Tensor) []*eager.Tensor {
 			y := xs[0].Mul(xs[1])
