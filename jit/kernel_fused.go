@@ -8,22 +8,35 @@ import (
 	"github.com/eagerml/eager/internal/parallel"
 )
 
-// Element functions of the fusible ops. They repeat eager's definitions exactly (float32
-// unary math is computed in float64 and rounded, as eager's unary kernels do); the test
-// TestFusedOpsMatchEager checks every one against the eager op, bit for bit, on values
-// that include NaN, infinities, signed zeros and denormals.
+// Element functions of the fusible ops. The parameterless unary ops use eager's own element
+// functions and slice kernels (eager.UnaryKernels), so a fused loop computes what eager
+// computes, and follows any change to eager's kernels. Only the ops with parameters
+// (LeakyReLU, Softplus, Clamp) repeat eager's definitions here. The test
+// TestFusedOpsMatchEager checks every one against the eager op, bit for bit, on values that
+// include NaN, infinities, signed zeros and denormals.
 
-const (
-	sqrt2       = 1.4142135623730951
-	sqrt2OverPi = 0.7978845608028654
-)
+// eagerUnary lists the unary ops whose kernels come from eager.
+var eagerUnary = []string{"Neg", "Exp", "Log", "Log1p", "Sqrt", "Rsqrt", "Abs", "Sign", "Sin", "Cos", "Tanh",
+	"Sigmoid", "ReLU", "Erf", "GELU", "GELUTanh", "SiLU"}
 
-func sigmoid(v float64) float64 {
-	if v >= 0 {
-		return 1 / (1 + math.Exp(-v))
+// unaryVec holds eager's slice kernels of the unary ops, when they have them.
+var unaryVec = map[string]struct {
+	f32 func(dst, src []float32)
+	f64 func(dst, src []float64)
+}{}
+
+func init() {
+	for _, name := range eagerUnary {
+		f, f32, f64, ok := eager.UnaryKernels(name)
+		if !ok {
+			panic("jit: eager has no unary op " + name)
+		}
+		unaryOps[name] = func([2]float64) func(float64) float64 { return f }
+		unaryVec[name] = struct {
+			f32 func(dst, src []float32)
+			f64 func(dst, src []float64)
+		}{f32, f64}
 	}
-	e := math.Exp(v)
-	return e / (1 + e)
 }
 
 func softplus(v float64) float64 {
@@ -35,44 +48,6 @@ func softplus(v float64) float64 {
 
 // unaryOps maps an op to its element function given the instruction's parameters.
 var unaryOps = map[string]func(p [2]float64) func(v float64) float64{
-	"Neg":   func([2]float64) func(float64) float64 { return func(v float64) float64 { return -v } },
-	"Exp":   func([2]float64) func(float64) float64 { return math.Exp },
-	"Log":   func([2]float64) func(float64) float64 { return math.Log },
-	"Log1p": func([2]float64) func(float64) float64 { return math.Log1p },
-	"Sqrt":  func([2]float64) func(float64) float64 { return math.Sqrt },
-	"Rsqrt": func([2]float64) func(float64) float64 { return func(v float64) float64 { return 1 / math.Sqrt(v) } },
-	"Abs":   func([2]float64) func(float64) float64 { return math.Abs },
-	"Sign": func([2]float64) func(float64) float64 {
-		return func(v float64) float64 {
-			switch {
-			case v > 0:
-				return 1
-			case v < 0:
-				return -1
-			}
-			return 0 // 0, -0 and NaN, as eager's (and PyTorch's) Sign
-		}
-	},
-	"Sin":     func([2]float64) func(float64) float64 { return math.Sin },
-	"Cos":     func([2]float64) func(float64) float64 { return math.Cos },
-	"Tanh":    func([2]float64) func(float64) float64 { return math.Tanh },
-	"Sigmoid": func([2]float64) func(float64) float64 { return sigmoid },
-	"ReLU": func([2]float64) func(float64) float64 {
-		return func(v float64) float64 {
-			if v > 0 || v != v {
-				return v
-			}
-			return 0
-		}
-	},
-	"Erf": func([2]float64) func(float64) float64 { return math.Erf },
-	"GELU": func([2]float64) func(float64) float64 {
-		return func(v float64) float64 { return 0.5 * v * (1 + math.Erf(v/sqrt2)) }
-	},
-	"GELUTanh": func([2]float64) func(float64) float64 {
-		return func(v float64) float64 { return 0.5 * v * (1 + math.Tanh(sqrt2OverPi*(v+0.044715*v*v*v))) }
-	},
-	"SiLU": func([2]float64) func(float64) float64 { return func(v float64) float64 { return v * sigmoid(v) } },
 	"LeakyReLU": func(p [2]float64) func(float64) float64 {
 		slope := p[0]
 		return func(v float64) float64 {
@@ -100,6 +75,33 @@ var unaryOps = map[string]func(p [2]float64) func(v float64) float64{
 			return math.Min(math.Max(v, lo), hi)
 		}
 	},
+}
+
+// unaryKernel returns the slice kernel of unary op name for T: eager's vector kernel when
+// it has one, else a loop over f (float32 computed in float64 and rounded, as eager does).
+func unaryKernel[T float](name string, f func(float64) float64) func(dst, src []T) {
+	var k any
+	var zero T
+	v := unaryVec[name]
+	switch any(zero).(type) {
+	case float32:
+		if v.f32 != nil {
+			k = v.f32
+		}
+	default:
+		if v.f64 != nil {
+			k = v.f64
+		}
+	}
+	if k != nil {
+		return k.(func(dst, src []T))
+	}
+	return func(dst, src []T) {
+		src = src[:len(dst)]
+		for i, v := range src {
+			dst[i] = T(f(float64(v)))
+		}
+	}
 }
 
 const (
@@ -193,39 +195,15 @@ type fstep[T float] func(w *worker[T], dst []T, a []opnd[T])
 
 func compileInst[T float](in Inst, rowLen int) fstep[T] {
 	if mk, ok := unaryOps[in.Op]; ok {
-		f := mk(in.P)
-		switch in.Op {
-		case "Neg":
-			return func(_ *worker[T], dst []T, a []opnd[T]) {
-				if a[0].v == nil {
-					fill(dst, -a[0].s)
-					return
-				}
-				for i, v := range a[0].v[:len(dst)] {
-					dst[i] = -v
-				}
-			}
-		case "ReLU":
-			return func(_ *worker[T], dst []T, a []opnd[T]) {
-				if a[0].v == nil {
-					fill(dst, T(f(float64(a[0].s))))
-					return
-				}
-				// max keeps NaN and turns -0 into +0, as eager's ReLU does, without a
-				// branch to mispredict.
-				for i, v := range a[0].v[:len(dst)] {
-					dst[i] = max(v, 0)
-				}
-			}
-		}
+		k := unaryKernel[T](in.Op, mk(in.P))
 		return func(_ *worker[T], dst []T, a []opnd[T]) {
 			if a[0].v == nil {
-				fill(dst, T(f(float64(a[0].s))))
+				one := [1]T{a[0].s}
+				k(one[:], one[:])
+				fill(dst, one[0])
 				return
 			}
-			for i, v := range a[0].v[:len(dst)] {
-				dst[i] = T(f(float64(v)))
-			}
+			k(dst, a[0].v[:len(dst)])
 		}
 	}
 	if op, ok := binaryOps[in.Op]; ok {

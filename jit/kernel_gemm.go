@@ -40,10 +40,9 @@ func gemmOperand(t *eager.Tensor) (trans bool, ld int, ok bool) {
 func gemmKernel[T float](p *plan, i int) kernel {
 	n := p.g.Nodes[i]
 	hasBias := attrOf(n.Attrs, "bias") == true
-	var act func(float64) float64
-	actName, _ := attrOf(n.Attrs, "act").(string)
-	if actName != "" {
-		act = unaryOps[actName]([2]float64{attrFloat(n.Attrs, "p0"), attrFloat(n.Attrs, "p1")})
+	var act func(dst, src []T)
+	if name, _ := attrOf(n.Attrs, "act").(string); name != "" {
+		act = unaryKernel[T](name, unaryOps[name]([2]float64{attrFloat(n.Attrs, "p0"), attrFloat(n.Attrs, "p1")}))
 	}
 	args := n.Args
 	return func(c *execCtx) *eager.Tensor {
@@ -97,7 +96,7 @@ func gemmKernel[T float](p *plan, i int) kernel {
 					kernels.Add(row, row, bias)
 				}
 				if act != nil {
-					applyAct(row, act, actName)
+					act(row, row)
 				}
 			}
 		})
@@ -105,15 +104,3 @@ func gemmKernel[T float](p *plan, i int) kernel {
 	}
 }
 
-// applyAct applies an activation to row in place, as eager's unary kernel does.
-func applyAct[T float](row []T, act func(float64) float64, name string) {
-	if name == "ReLU" {
-		for j, v := range row {
-			row[j] = max(v, 0)
-		}
-		return
-	}
-	for j, v := range row {
-		row[j] = T(act(float64(v)))
-	}
-}
