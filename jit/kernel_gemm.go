@@ -103,4 +103,3 @@ func gemmKernel[T float](p *plan, i int) kernel {
 		return out
 	}
 }
-
