@@ -2,6 +2,7 @@ package jit
 
 import (
 	"math"
+	"sync"
 
 	"github.com/eagerml/eager"
 	"github.com/eagerml/eager/internal/kernels"
@@ -267,19 +268,18 @@ func compileInst[T float](in Inst, rowLen int) fstep[T] {
 			}
 		}
 	case "Sum", "Amax", "Amin":
+		// dst holds one value per row (compact); the operand is the rows' elements.
 		op := in.Op
 		return func(_ *worker[T], dst []T, a []opnd[T]) {
 			src := a[0].v
-			for r := 0; r < len(dst); r += rowLen {
-				var s T
+			for r := range dst {
 				if src == nil {
 					row := make([]T, rowLen) // a broadcast scalar row (rare)
 					fill(row, a[0].s)
-					s = reduceRow(op, row)
+					dst[r] = reduceRow(op, row)
 				} else {
-					s = reduceRow(op, src[r:r+rowLen])
+					dst[r] = reduceRow(op, src[r*rowLen:(r+1)*rowLen])
 				}
-				fill(dst[r:r+rowLen], s)
 			}
 		}
 	}
@@ -423,13 +423,17 @@ func binaryStep[T float](op int) fstep[T] {
 	}
 }
 
-// worker holds one goroutine's scratch memory for running a program.
+// worker holds one goroutine's scratch memory for running a program; workers are pooled
+// per kernel and reused across calls.
 type worker[T float] struct {
-	slots [][]T
-	inBuf [][]T
-	regs  [][]T
-	ops   []opnd[T]
-	ins   []opnd[T]
+	slots  [][]T
+	inBuf  [][]T // gathered element operands
+	rowBuf [][]T // gathered row operands
+	regs   [][]T
+	ops    []opnd[T]
+	rowOps []opnd[T]
+	ins    []opnd[T]
+	rowIns []opnd[T]
 }
 
 func init() {
@@ -444,7 +448,29 @@ func init() {
 	}
 }
 
-// fusedKernel runs a program over its iteration shape, tile by tile, in parallel.
+// Instruction kinds of the executor.
+const (
+	instElem    = iota // elementwise over the tile's elements
+	instRow            // elementwise over the tile's rows (one value per row), or a reduction
+	instRowArgs        // elementwise over elements, reading row values: run row by row
+)
+
+// instCost estimates an instruction's cost per element, in units of one vector add, so
+// that expensive programs are split across cores sooner.
+func instCost(op string) int {
+	switch op {
+	case "Exp", "Log", "Log1p", "Tanh", "Sigmoid", "Erf", "GELU", "GELUTanh", "SiLU", "Sin", "Cos", "Pow", "Softplus":
+		return 24
+	case "Sqrt", "Rsqrt", "Div", "DivInPlace", "AddcdivInPlace", "Where", "Maximum", "Minimum", "LeakyReLU", "Clamp":
+		return 4
+	}
+	return 1
+}
+
+// fusedKernel runs a program over its iteration shape, tile by tile (whole rows), in
+// parallel over tiles with a fixed partition. Row values (reductions and what is computed
+// from them) are held one per row, and elementwise instructions that read them run row by
+// row with the row's value as a scalar operand.
 func fusedKernel[T float](p *plan, i int) kernel {
 	n := p.g.Nodes[i]
 	prog := n.Fused
@@ -457,6 +483,11 @@ func fusedKernel[T float](p *plan, i int) kernel {
 	}
 	steps := make([]fstep[T], len(prog.Insts))
 	var slowSteps []fstep[T] // addcmul/addcdiv on eager's slow path, for non-dense inputs
+	kind := make([]int, len(prog.Insts))
+	inElem := make([]bool, prog.NIn) // inputs read by element instructions
+	inRow := make([]bool, prog.NIn)  // inputs read by row instructions
+	cost := 0
+	maxArgs := 0
 	for k, in := range prog.Insts {
 		steps[k] = compileInst[T](in, prog.RowLen)
 		if (in.Op == "AddcmulInPlace" || in.Op == "AddcdivInPlace") && in.P[1] != 0 {
@@ -465,21 +496,72 @@ func fusedKernel[T float](p *plan, i int) kernel {
 			}
 			slowSteps[k] = addcStep[T](in.Op == "AddcdivInPlace", T(in.P[0]), false)
 		}
+		maxArgs = max(maxArgs, len(in.Args))
+		switch {
+		case prog.Regs[in.Dst].Row && !isReduction(in.Op):
+			kind[k] = instRow
+		case isReduction(in.Op):
+			kind[k] = instRow
+			cost++
+		default:
+			kind[k] = instElem
+			for _, a := range in.Args {
+				if a.Kind == OpReg && prog.Regs[a.Index].Row {
+					kind[k] = instRowArgs
+				}
+			}
+			cost += instCost(in.Op)
+		}
+		for _, a := range in.Args {
+			if a.Kind != OpIn {
+				continue
+			}
+			if kind[k] == instRow && !isReduction(in.Op) {
+				inRow[a.Index] = true
+			} else {
+				inElem[a.Index] = true
+			}
+		}
 	}
 	total := numel(prog.Shape)
 	rowLen := prog.RowLen
 	tileLen := rowLen * max(1, p.cfg.tile/rowLen)
 	tiles := (total + tileLen - 1) / tileLen
-	grain := max(1, (1<<15)/tileLen)
-	maxArgs := 0
-	for _, in := range prog.Insts {
-		maxArgs = max(maxArgs, len(in.Args))
+	bufLen := min(tileLen, total)
+	rowBufLen := max(1, bufLen/rowLen)
+	grain := max(1, (1<<16)/(tileLen*max(1, cost)))
+	rowShape := append([]int(nil), prog.Shape...)
+	if rowLen > 1 {
+		k := len(rowShape)
+		for d, acc := k-1, 1; d >= 0 && acc < rowLen; d-- {
+			acc *= rowShape[d]
+			rowShape[d] = 1
+		}
+	}
+	var pool sync.Pool
+	newWorker := func() *worker[T] {
+		w := &worker[T]{slots: make([][]T, prog.NSlots), inBuf: make([][]T, prog.NIn), rowBuf: make([][]T, prog.NIn),
+			regs: make([][]T, len(prog.Regs)), ops: make([]opnd[T], maxArgs), rowOps: make([]opnd[T], maxArgs),
+			ins: make([]opnd[T], prog.NIn), rowIns: make([]opnd[T], prog.NIn)}
+		for s := range w.slots {
+			w.slots[s] = make([]T, bufLen)
+		}
+		return w
 	}
 	args := n.Args
 	return func(c *execCtx) *eager.Tensor {
 		srcs := make([]source[T], prog.NIn)
+		var rowSrcs []source[T]
 		for k, a := range args {
-			srcs[k] = newSource[T](c.vals[a], prog.Shape)
+			if inElem[k] {
+				srcs[k] = newSource[T](c.vals[a], prog.Shape)
+			}
+			if inRow[k] {
+				if rowSrcs == nil {
+					rowSrcs = make([]source[T], prog.NIn)
+				}
+				rowSrcs[k] = newSource[T](c.vals[a], rowShape)
+			}
 		}
 		run := steps
 		for k, st := range slowSteps {
@@ -523,60 +605,86 @@ func fusedKernel[T float](p *plan, i int) kernel {
 			extra = append(extra, ro)
 		}
 		parallel.For(tiles, grain, func(lo, hi int) {
-			w := &worker[T]{slots: make([][]T, prog.NSlots), inBuf: make([][]T, prog.NIn),
-				regs: make([][]T, len(prog.Regs)), ops: make([]opnd[T], maxArgs), ins: make([]opnd[T], prog.NIn)}
-			for s := range w.slots {
-				w.slots[s] = make([]T, tileLen)
+			w, _ := pool.Get().(*worker[T])
+			if w == nil {
+				w = newWorker()
 			}
-			for k := range w.inBuf {
-				if srcs[k].mode == srcGather {
-					w.inBuf[k] = make([]T, tileLen)
+			defer pool.Put(w)
+			for k := range srcs {
+				if inElem[k] && srcs[k].mode == srcGather && w.inBuf[k] == nil {
+					w.inBuf[k] = make([]T, bufLen)
+				}
+				if inRow[k] && rowSrcs[k].mode == srcGather && w.rowBuf[k] == nil {
+					w.rowBuf[k] = make([]T, rowBufLen)
 				}
 			}
 			for t := lo; t < hi; t++ {
 				pos := t * tileLen
 				m := min(tileLen, total-pos)
+				nr, rpos := m/rowLen, pos/rowLen
 				for r, s := range prog.Slots {
-					if s >= 0 {
-						w.regs[r] = w.slots[s][:m]
-					} else {
+					switch {
+					case s < 0:
 						w.regs[r] = direct[r][pos : pos+m]
+					case prog.Regs[r].Row:
+						w.regs[r] = w.slots[s][:nr]
+					default:
+						w.regs[r] = w.slots[s][:m]
 					}
 				}
 				for k := range srcs {
-					switch srcs[k].mode {
-					case srcDirect:
-						w.ins[k] = opnd[T]{v: srcs[k].data[pos : pos+m]}
-					case srcScalar:
-						w.ins[k] = opnd[T]{s: srcs[k].scalar}
-					default:
-						w.ins[k] = opnd[T]{v: srcs[k].tile(w.inBuf[k][:m], pos)}
+					if inElem[k] {
+						w.ins[k] = srcs[k].operand(w.inBuf[k], pos, m)
+					}
+					if inRow[k] {
+						w.rowIns[k] = rowSrcs[k].operand(w.rowBuf[k], rpos, nr)
 					}
 				}
 				for k, in := range prog.Insts {
+					ins := w.ins
+					if kind[k] == instRow && !isReduction(in.Op) {
+						ins = w.rowIns
+					}
 					ops := w.ops[:len(in.Args)]
 					for j, a := range in.Args {
 						switch a.Kind {
 						case OpReg:
 							ops[j] = opnd[T]{v: w.regs[a.Index]}
 						case OpIn:
-							ops[j] = w.ins[a.Index]
+							ops[j] = ins[a.Index]
 						default:
 							ops[j] = opnd[T]{s: T(a.Imm)}
 						}
 					}
-					run[k](w, w.regs[in.Dst], ops)
+					dst := w.regs[in.Dst]
+					if kind[k] != instRowArgs {
+						run[k](w, dst, ops)
+						continue
+					}
+					// Row by row, with each row value as a scalar operand.
+					ro := w.rowOps[:len(in.Args)]
+					for r := 0; r < nr; r++ {
+						for j, a := range in.Args {
+							o := ops[j]
+							switch {
+							case a.Kind == OpReg && prog.Regs[a.Index].Row:
+								o = opnd[T]{s: o.v[r]}
+							case o.v != nil:
+								o.v = o.v[r*rowLen : (r+1)*rowLen]
+							}
+							ro[j] = o
+						}
+						run[k](w, dst[r*rowLen:(r+1)*rowLen], ro)
+					}
 				}
 				for _, ro := range extra {
 					reg := w.regs[ro.reg]
 					if ro.row {
-						first := pos / rowLen
-						for r := 0; r*rowLen < m; r++ {
-							v := reg[r*rowLen]
+						for r := 0; r < nr; r++ {
 							if ro.b != nil {
-								ro.b[first+r] = v != 0
+								ro.b[rpos+r] = reg[r] != 0
 							} else {
-								ro.t[first+r] = v
+								ro.t[rpos+r] = reg[r]
 							}
 						}
 						continue

@@ -9,6 +9,7 @@ import "github.com/eagerml/eager"
 // activation to each block while it is in cache, instead of three passes over memory. Each
 // element is computed as eager does (the same GEMM kernel, then y+b, then the activation in
 // float64 rounded), so the results are bit-identical. Intermediates must have no other use.
+// Every other Bmm becomes a Gemm without epilogue, whose result the memory plan places.
 func FuseGemm(g *Graph) *Graph {
 	g = g.clone()
 	users := g.users()
@@ -57,9 +58,8 @@ func FuseGemm(g *Graph) *Graph {
 				params = [2]float64{attrFloat(g.Nodes[u].Attrs, "min"), attrFloat(g.Nodes[u].Attrs, "max")}
 			}
 		}
-		if bias < 0 && act == "" {
-			continue
-		}
+		// A product with no epilogue becomes a Gemm too, so that it writes into a buffer
+		// of the memory plan instead of allocating its result at every call.
 		out := g.Nodes[cur]
 		args := []int{n.Args[0], n.Args[1]}
 		if bias >= 0 {
