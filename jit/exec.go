@@ -37,6 +37,7 @@ type plan struct {
 	arenas  sync.Pool // *arena, reused across calls
 	ctxs    sync.Pool // *execCtx, reused across calls
 	slots   []slot    // memory plan
+	buf     []int     // per node: its memory-plan slot (Node.Buf, or a static output's)
 }
 
 func newPlan(g *Graph, cfg *config) *plan {
@@ -65,6 +66,13 @@ func newPlan(g *Graph, cfg *config) *plan {
 		p.outCopy = append(p.outCopy, g.Nodes[root[o]].Op == "Const")
 	}
 	p.slots = planSlots(g)
+	p.buf = make([]int, len(g.Nodes))
+	for i, n := range g.Nodes {
+		p.buf[i] = n.Buf
+	}
+	if cfg.staticOutputs {
+		p.planStaticOutputs()
+	}
 	return p
 }
 
@@ -217,4 +225,25 @@ func (p *plan) emit(i int, t0 int64, out *eager.Tensor) {
 		}
 	}
 	eager.EmitOpEvent(ev)
+}
+
+// planStaticOutputs gives every output that a native kernel computes into a new buffer at
+// each call (WithStaticOutputs) a slot of its own, kept across calls.
+func (p *plan) planStaticOutputs() {
+	g := p.g
+	effect := map[int]bool{}
+	for _, e := range g.Effects {
+		effect[e.Value] = true
+	}
+	for _, o := range g.Outputs {
+		n := g.Nodes[o]
+		if _, ok := nativeKernels[n.Op]; !ok {
+			continue
+		}
+		if p.buf[o] >= 0 || n.Into >= 0 || n.Reuse >= 0 || effect[o] {
+			continue
+		}
+		p.buf[o] = len(p.slots)
+		p.slots = append(p.slots, slot{DType: n.DType, N: numel(n.Shape)})
+	}
 }

@@ -52,6 +52,8 @@ type config struct {
 	passes    []string
 	dump      io.Writer
 	tile      int
+
+	staticOutputs bool
 }
 
 // Option configures Compile.
@@ -92,6 +94,14 @@ func WithDump(w io.Writer) Option { return func(c *config) { c.dump = w } }
 // WithTileSize sets the number of elements a fused elementwise kernel computes per tile
 // (default 2048: a few tiles of float32 fit in a 32 KiB L1 data cache).
 func WithTileSize(n int) Option { return func(c *config) { c.tile = max(n, 64) } }
+
+// WithStaticOutputs makes the outputs that jit's own kernels compute (fused loops, n-ary
+// sums, GEMMs) buffers owned by the compiled function, as CUDA graphs' static outputs: a
+// later call with the same signature overwrites them in place instead of allocating new
+// ones, so that a call costs no allocation and no page faults. Use an output before the
+// next call, or Clone it to keep it. Without this option (the default) every call returns
+// new tensors, as eager does.
+func WithStaticOutputs() Option { return func(c *config) { c.staticOutputs = true } }
 
 // DefaultPasses is the optimization pipeline Compile runs unless told otherwise.
 var DefaultPasses = []string{"dce", "simplify", "fold", "cse", "dce", "sumchain", "gemm", "fuse", "dce", "memplan"}

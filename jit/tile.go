@@ -194,8 +194,8 @@ func (c *execCtx) outputTensor(p *plan, i int) *eager.Tensor {
 			return t
 		}
 	}
-	if n.Buf >= 0 && c.bufs != nil {
-		return c.bufs.get(p.slots, n.Buf, n.Shape)
+	if b := p.buf[i]; b >= 0 && c.bufs != nil {
+		return c.bufs.get(p.slots, b, n.Shape)
 	}
 	return eager.ZerosOf(n.DType, n.Shape...)
 }
