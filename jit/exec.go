@@ -38,6 +38,16 @@ type plan struct {
 	ctxs    sync.Pool // *execCtx, reused across calls
 	slots   []slot    // memory plan
 	buf     []int     // per node: its memory-plan slot (Node.Buf, or a static output's)
+	exec    []int     // nodes whose kernels run, in order (not inputs, constants, captures)
+	inputs  [][2]int  // (node, argument index) of the Input nodes
+	fixed   []fixedVal
+}
+
+// fixedVal is a node whose value is the same tensor at every call (a constant, a captured
+// tensor).
+type fixedVal struct {
+	node int
+	t    *eager.Tensor
 }
 
 func newPlan(g *Graph, cfg *config) *plan {
@@ -56,6 +66,20 @@ func newPlan(g *Graph, cfg *config) *plan {
 		for _, a := range n.Args {
 			last[a] = i
 		}
+	}
+	for i, n := range g.Nodes {
+		switch {
+		case n.Op == "Input":
+			p.inputs = append(p.inputs, [2]int{i, n.Index})
+		case n.Op == "Const":
+			p.fixed = append(p.fixed, fixedVal{i, n.Const})
+		case n.Op == "Capture" && g.Captures[n.Index].Tensor != nil:
+			p.fixed = append(p.fixed, fixedVal{i, g.Captures[n.Index].Tensor})
+		default:
+			p.exec = append(p.exec, i)
+			continue
+		}
+		last[i] = -1 // never freed: the caller or the graph holds them anyway
 	}
 	for v, l := range last {
 		if l >= 0 && !esc[v] {
@@ -139,10 +163,18 @@ func (p *plan) run(xs []*eager.Tensor) []*eager.Tensor {
 	c, _ := p.ctxs.Get().(*execCtx)
 	if c == nil {
 		c = &execCtx{vals: make([]*eager.Tensor, len(p.g.Nodes)), args: make([]*eager.Tensor, p.maxArgs)}
+		for _, f := range p.fixed { // kept in the pooled context across calls
+			c.vals[f.node] = f.t
+		}
 	}
 	c.xs = xs
 	defer func() {
-		clear(c.vals)
+		for _, in := range p.inputs {
+			c.vals[in[0]] = nil
+		}
+		for _, i := range p.exec {
+			c.vals[i] = nil
+		}
 		clear(c.args)
 		c.xs, c.bufs = nil, nil
 		p.ctxs.Put(c)
@@ -158,7 +190,11 @@ func (p *plan) run(xs []*eager.Tensor) []*eager.Tensor {
 	outs := make([]*eager.Tensor, len(p.g.Outputs))
 	profiling := eager.ProbesInstalled()
 	eager.NoGrad(func() {
-		for i, k := range p.kern {
+		for _, in := range p.inputs {
+			c.vals[in[0]] = xs[in[1]]
+		}
+		for _, i := range p.exec {
+			k := p.kern[i]
 			if profiling && p.reportsOwn(i) {
 				t0 := eager.Nanotime()
 				c.vals[i] = k(c)
