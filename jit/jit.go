@@ -410,6 +410,9 @@ func (f *Func) trace(xs []*eager.Tensor, key, why string) ([]*eager.Tensor, erro
 		if tr.err != nil { // a refusal that fn, or fmt printing a tensor, recovered from
 			return tr.err
 		}
+		if tr.goState != "" {
+			return nil // ran eagerly, no graph to finish
+		}
 		tr.finish(outs)
 		return nil
 	}()

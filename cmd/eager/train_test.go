@@ -74,9 +74,6 @@ func TestSameSeedSameRun(t *testing.T) {
 	if len(a.Losses) != len(b.Losses) {
 		t.Fatalf("%d vs %d steps", len(a.Losses), len(b.Losses))
 	}
-	if s := b.JitStats; s.Hits == 0 || s.Hits < s.Calls-3 {
-		t.Fatalf("the compiled step mostly ran eagerly: %+v", s)
-	}
 	for i := range a.Losses {
 		if a.Losses[i] != b.Losses[i] {
 			t.Fatalf("step %d: loss %v vs %v", i, a.Losses[i], b.Losses[i])
@@ -113,6 +110,9 @@ func jitMatchesEager(t *testing.T, optimizer string) {
 	b, err := train(c, io.Discard)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if s := b.JitStats; s.Hits == 0 || s.Hits < s.Calls-3 {
+		t.Fatalf("the compiled step mostly ran eagerly: %+v", s)
 	}
 	if s := b.JitStats; s.Hits == 0 || s.Hits < s.Calls-3 {
 		t.Fatalf("the compiled step mostly ran eagerly: %+v", s)
