@@ -68,7 +68,51 @@ func FuseGemm(g *Graph) *Graph {
 		out.Op, out.Args = "Gemm", args
 		out.Attrs = []eager.Attr{{Name: "bias", Value: bias >= 0}, {Name: "act", Value: act}, {Name: "p0", Value: params[0]}, {Name: "p1", Value: params[1]}}
 	}
-	return DCE(g)
+	return DCE(transposeProducts(g))
+}
+
+// transposeProducts computes a transposed product directly, without the transpose: the
+// transpose of a Gemm without epilogue whose only reader is the transpose, (A·B)ᵀ, becomes
+// the Gemm Bᵀ·Aᵀ, which writes the transposed layout at once (a weight's gradient, which
+// eager computes as xᵀ·g and then transposes, is then contiguous for the optimizer's loop).
+// The GEMM kernel computes every element by the same sequence of operations whichever
+// operand comes first (TestGemmTransposeSymmetry in internal/kernels), so the bits are the
+// same.
+func transposeProducts(g *Graph) *Graph {
+	users := g.users()
+	esc := g.escapes()
+	changed := false
+	for _, n := range g.Nodes {
+		if n.Op != "Permute" {
+			continue
+		}
+		dims := attrInts(n.Attrs, "dims")
+		if !(sameInts(dims, []int{1, 0}) || sameInts(dims, []int{0, 2, 1})) {
+			continue
+		}
+		p := n.Args[0]
+		pn := g.Nodes[p]
+		if pn.Op != "Gemm" || attrOf(pn.Attrs, "bias") == true || attrOf(pn.Attrs, "act") != "" || len(users[p]) != 1 || esc[p] {
+			continue
+		}
+		as, bs := g.Nodes[pn.Args[0]].Shape, g.Nodes[pn.Args[1]].Shape
+		if !(len(dims) == 3 && sameInts(pn.Shape, []int{as[0], as[1], bs[2]}) || len(dims) == 2 && as[0] == 1 && sameInts(pn.Shape, []int{as[1], bs[2]})) {
+			continue // the product was reshaped into something else
+		}
+		tr := func(v int) int { // a [B, R, C] operand viewed as [B, C, R]
+			sh := g.Nodes[v].Shape
+			g.Nodes = append(g.Nodes, &Node{Op: "Permute", Args: []int{v}, Attrs: []eager.Attr{{Name: "dims", Value: []int{0, 2, 1}}},
+				Shape: []int{sh[0], sh[2], sh[1]}, DType: g.Nodes[v].DType, Buf: -1, Reuse: -1, Into: -1, Where: n.Where})
+			return len(g.Nodes) - 1
+		}
+		a, b := pn.Args[0], pn.Args[1]
+		n.Op, n.Args, n.Attrs = "Gemm", []int{tr(b), tr(a)}, pn.Attrs
+		changed = true
+	}
+	if !changed {
+		return g
+	}
+	return toposort(g)
 }
 
 // isRowVector reports whether n broadcasts along the last dim only: shape [..1.., N].
