@@ -201,6 +201,23 @@ func TestPassGemmEpilogue(t *testing.T) {
 	checkGraph(t, g, fn, x)
 }
 
+// A transposed product (a weight gradient, xᵀ·g then transposed) is computed as gᵀ·x, with
+// the same bits and no transpose left over it.
+func TestPassGemmTransposedProduct(t *testing.T) {
+	fn := func(xs ...*eager.Tensor) []*eager.Tensor {
+		return []*eager.Tensor{xs[0].T().MatMul(xs[1]).T().MulScalar(2), eager.Bmm(xs[2], xs[3]).Transpose(1, 2).AddScalar(1)}
+	}
+	x, gr := eager.Randn(64, 37), eager.Randn(64, 23)
+	a, b := eager.Randn(3, 9, 70), eager.Randn(3, 70, 5)
+	g := runPass(t, "gemm", runPass(t, "dce", traced(t, fn, x, gr, a, b)))
+	for _, n := range g.Nodes {
+		if n.Op == "Permute" && g.Nodes[n.Args[0]].Op == "Gemm" {
+			t.Fatalf("a transpose of a product is left:\n%s", g)
+		}
+	}
+	checkGraph(t, g, fn, x, gr, a, b)
+}
+
 func TestPassMemoryPlan(t *testing.T) {
 	fn := func(xs ...*eager.Tensor) []*eager.Tensor {
 		a := xs[0].Exp().Mul(xs[1]).Softmax(-1) // Softmax is not fused: it separates groups
