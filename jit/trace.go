@@ -52,8 +52,7 @@ type tracer struct {
 	wOrder    []*eager.Tensor
 	dups      [][2]int // pairs of argument positions holding the same tensor
 	paused    bool
-	whereMemo map[string]string // call stack (its PCs) -> the user's file:line
-	err       *Error            // the first refusal, kept even if fn (or fmt) recovers the panic
+	err       *Error // the first refusal, kept even if fn (or fmt) recovers the panic
 }
 
 // gradState is what fn did to one leaf's gradient.
@@ -613,22 +612,12 @@ func isStdFrame(function string) bool {
 	return function != "" && !strings.Contains(first, ".") && first != "main"
 }
 
-// where returns eager.CallerLocation() for the op being recorded, resolving each distinct
-// call stack once: symbolizing a stack costs microseconds, and a trace records the same
-// call sites many times (a loop over layers, an optimizer over parameters).
+// where returns eager.CallerLocation() for the op being recorded, from the call stack's
+// program counters (eager symbolizes each one once per process).
 func (tr *tracer) where() string {
 	var pcs [32]uintptr
 	n := runtime.Callers(2, pcs[:])
-	key := unsafe.String((*byte)(unsafe.Pointer(&pcs[0])), n*int(unsafe.Sizeof(pcs[0])))
-	if s, ok := tr.whereMemo[key]; ok {
-		return s
-	}
-	s := eager.CallerLocation()
-	if tr.whereMemo == nil {
-		tr.whereMemo = map[string]string{}
-	}
-	tr.whereMemo[strings.Clone(key)] = s
-	return s
+	return eager.CallerLocationPCs(pcs[:n])
 }
 
 // userLocation returns "file.go:line" of the innermost frame that is neither eager's
