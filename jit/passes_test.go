@@ -1,6 +1,7 @@
 package jit
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -366,6 +367,34 @@ func TestFusedUnaryTilesMatchEager(t *testing.T) {
 						t.Fatalf("%s %v tile %d at %d: got %v, want %v", name, dt, tile, i, got[i], want[i])
 					}
 				}
+			}
+		}
+	}
+}
+
+// Row values (a reduction and what is computed from it, including reads of row-shaped
+// inputs) are computed once per row and broadcast back row by row: the same bits as eager,
+// whatever the tile size.
+func TestFusedRowValues(t *testing.T) {
+	fn := func(xs ...*eager.Tensor) []*eager.Tensor {
+		x, r, g := xs[0], xs[1], xs[2]
+		m := x.MeanKeepDim(-1)
+		c := x.Sub(m)
+		v := c.Mul(c).MeanKeepDim(-1).Add(r.Abs()).AddScalar(1e-5).Sqrt()
+		y := c.Div(v).Mul(g).Add(m.Exp())
+		return []*eager.Tensor{y, v, y.Max(-1)}
+	}
+	for _, dt := range []eager.DType{eager.Float32, eager.Float64} {
+		x, r, g := eager.Randn(37, 33).To(dt), eager.Randn(37, 1).To(dt), eager.Randn(33).To(dt)
+		for _, tile := range []int{64, 200, 2048} {
+			f := Compile(fn, WithTileSize(tile))
+			f.Call(x, r, g)
+			if f.Graph().Count("Fused") != 1 {
+				t.Fatalf("want one fused loop:\n%s", f.Graph())
+			}
+			got, want := f.Call(x, r, g), fn(x, r, g)
+			for i := range want {
+				bitsEqual(t, fmt.Sprintf("%v tile %d output %d", dt, tile, i), got[i], want[i])
 			}
 		}
 	}
