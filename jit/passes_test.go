@@ -399,3 +399,33 @@ func TestFusedRowValues(t *testing.T) {
 		}
 	}
 }
+
+// By default every call returns new tensors; WithStaticOutputs returns the same buffer,
+// overwritten by the next call, with the right values each time.
+func TestStaticOutputs(t *testing.T) {
+	fn := func(xs ...*eager.Tensor) []*eager.Tensor {
+		return []*eager.Tensor{xs[0].Mul(xs[1]).ReLU().AddScalar(1)}
+	}
+	a, b := eager.Randn(5000), eager.Randn(5000)
+	for _, static := range []bool{false, true} {
+		var opts []Option
+		if static {
+			opts = append(opts, WithStaticOutputs())
+		}
+		f := Compile(fn, opts...)
+		f.Call(a, b)
+		y1 := f.Call(a, b)[0]
+		bitsEqual(t, "first", y1, fn(a, b)[0])
+		keep := y1.Clone()
+		y2 := f.Call(b, a.MulScalar(2))[0]
+		bitsEqual(t, "second", y2, fn(b, a.MulScalar(2))[0])
+		d1, _ := eager.StorageData[float32](y1)
+		d2, _ := eager.StorageData[float32](y2)
+		if same := &d1[0] == &d2[0]; same != static {
+			t.Fatalf("static=%v: outputs share storage: %v", static, same)
+		}
+		if !static {
+			bitsEqual(t, "first kept", y1, keep)
+		}
+	}
+}
