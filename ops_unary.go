@@ -146,7 +146,7 @@ func init() {
 			return v
 		}
 		return 0
-	}, f32: reluVec[float32], f64: reluVec[float64], saveY: true, intOK: true,
+	}, f32: kernels.ReLU[float32], f64: kernels.ReLU[float64], saveY: true, intOK: true,
 		bw: func(g, x, y *Tensor) *Tensor { return g.Mul(y.GtScalar(0).To(g.dtype)) }}
 	erfDef = &unaryDef{op: defOp("Erf", true), f: math.Erf, saveX: true,
 		bw: func(g, x, y *Tensor) *Tensor { return g.Mul(x.Square().Neg().Exp().MulScalar(2 / math.SqrtPi)) }}
@@ -284,16 +284,4 @@ func (x *Tensor) Clamp(lo, hi float64) *Tensor {
 		return g.Mul(in.To(g.dtype))
 	}, attrs: []Attr{{"min", lo}, {"max", hi}}}
 	return d.apply(x)
-}
-
-// reluVec is dst[i] = max(src[i], 0), keeping NaN.
-func reluVec[T float32 | float64](dst, src []T) {
-	src = src[:len(dst)]
-	for i, v := range src {
-		if v > 0 || v != v {
-			dst[i] = v
-		} else {
-			dst[i] = 0
-		}
-	}
 }

@@ -56,6 +56,50 @@ func tanhAVX512(dst, src []float32)
 //go:noescape
 func sigmoidAVX512(dst, src []float32)
 
+//go:noescape
+func scalarSubAVX2(dst []float32, s float32, a []float32)
+
+//go:noescape
+func scalarDivAVX2(dst []float32, s float32, a []float32)
+
+//go:noescape
+func divScalarAVX2(dst, a []float32, s float32)
+
+//go:noescape
+func reluAVX2(dst, a []float32)
+
+func scalarSubF32(dst []float32, s float32, a []float32) {
+	if hasAVX2 {
+		scalarSubAVX2(dst, s, a)
+		return
+	}
+	scalarSubGo(dst, s, a)
+}
+
+func scalarDivF32(dst []float32, s float32, a []float32) {
+	if hasAVX2 {
+		scalarDivAVX2(dst, s, a)
+		return
+	}
+	scalarDivGo(dst, s, a)
+}
+
+func divScalarF32(dst, a []float32, s float32) {
+	if hasAVX2 {
+		divScalarAVX2(dst, a, s)
+		return
+	}
+	divScalarGo(dst, a, s)
+}
+
+func reluF32(dst, a []float32) {
+	if hasAVX2 {
+		reluAVX2(dst, a)
+		return
+	}
+	reluGo(dst, a)
+}
+
 func addF32(dst, a, b []float32) {
 	if hasAVX2 {
 		addAVX2(dst, a, b)
