@@ -32,6 +32,7 @@ func elementwise() string {
 	}
 	b.WriteString(strings.NewReplacer("NAME", "divScalarAVX2", "VOP", "VDIVPS", "SOP", "VDIVSS").Replace(scalarFwdTemplate))
 	b.WriteString(reluTemplate)
+	b.WriteString(sqrtTemplate)
 	b.WriteString(reductions)
 	for _, f := range []struct{ name, body string }{
 		{"expAVX2", exp("Y0", "Y1", "Y2", "Y3")},
@@ -469,6 +470,56 @@ loop1:
 	VMOVSS (SI)(AX*4), X0
 	VCMPSS $6, X4, X0, X5
 	VANDPS X5, X0, X0
+	VMOVSS X0, (DI)(AX*4)
+	INCQ AX
+	CMPQ AX, CX
+	JL loop1
+done:
+	VZEROUPPER
+	RET
+`
+
+// sqrtTemplate is dst[i] = sqrt(a[i]), correctly rounded (VSQRTPS), which is what rounding
+// the float64 square root gives too.
+const sqrtTemplate = `
+// func sqrtAVX2(dst, a []float32)
+TEXT ·sqrtAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ a_base+24(FP), SI
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $-32, BX
+	JZ tail8
+loop32:
+	VSQRTPS (SI)(AX*4), Y0
+	VSQRTPS 32(SI)(AX*4), Y1
+	VSQRTPS 64(SI)(AX*4), Y2
+	VSQRTPS 96(SI)(AX*4), Y3
+	VMOVUPS Y0, (DI)(AX*4)
+	VMOVUPS Y1, 32(DI)(AX*4)
+	VMOVUPS Y2, 64(DI)(AX*4)
+	VMOVUPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JL loop32
+tail8:
+	MOVQ CX, BX
+	ANDQ $-8, BX
+	CMPQ AX, BX
+	JGE tail1
+loop8:
+	VSQRTPS (SI)(AX*4), Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, BX
+	JL loop8
+tail1:
+	CMPQ AX, CX
+	JGE done
+loop1:
+	VMOVSS (SI)(AX*4), X0
+	VSQRTSS X0, X0, X0
 	VMOVSS X0, (DI)(AX*4)
 	INCQ AX
 	CMPQ AX, CX

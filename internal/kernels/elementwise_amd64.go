@@ -92,6 +92,17 @@ func divScalarF32(dst, a []float32, s float32) {
 	divScalarGo(dst, a, s)
 }
 
+//go:noescape
+func sqrtAVX2(dst, a []float32)
+
+func sqrtF32(dst, a []float32) {
+	if hasAVX2 {
+		sqrtAVX2(dst, a)
+		return
+	}
+	sqrtGo(dst, a)
+}
+
 func reluF32(dst, a []float32) {
 	if hasAVX2 {
 		reluAVX2(dst, a)

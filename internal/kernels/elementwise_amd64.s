@@ -726,6 +726,52 @@ done:
 	VZEROUPPER
 	RET
 
+// func sqrtAVX2(dst, a []float32)
+TEXT ·sqrtAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ a_base+24(FP), SI
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $-32, BX
+	JZ tail8
+loop32:
+	VSQRTPS (SI)(AX*4), Y0
+	VSQRTPS 32(SI)(AX*4), Y1
+	VSQRTPS 64(SI)(AX*4), Y2
+	VSQRTPS 96(SI)(AX*4), Y3
+	VMOVUPS Y0, (DI)(AX*4)
+	VMOVUPS Y1, 32(DI)(AX*4)
+	VMOVUPS Y2, 64(DI)(AX*4)
+	VMOVUPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JL loop32
+tail8:
+	MOVQ CX, BX
+	ANDQ $-8, BX
+	CMPQ AX, BX
+	JGE tail1
+loop8:
+	VSQRTPS (SI)(AX*4), Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, BX
+	JL loop8
+tail1:
+	CMPQ AX, CX
+	JGE done
+loop1:
+	VMOVSS (SI)(AX*4), X0
+	VSQRTSS X0, X0, X0
+	VMOVSS X0, (DI)(AX*4)
+	INCQ AX
+	CMPQ AX, CX
+	JL loop1
+done:
+	VZEROUPPER
+	RET
+
 // func axpyAVX2(y []float32, alpha float32, x []float32)
 TEXT ·axpyAVX2(SB), NOSPLIT, $0-56
 	MOVQ y_base+0(FP), DI

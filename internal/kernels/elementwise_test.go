@@ -78,6 +78,11 @@ func TestElementwiseF32(t *testing.T) {
 				d[i] = -0.7 / a[i]
 			}
 		}},
+		{"Sqrt", func(d, a, _ []float32) { Sqrt(d, a) }, func(d, a, _ []float32) {
+			for i, v := range a {
+				d[i] = float32(math.Sqrt(float64(v)))
+			}
+		}},
 		{"ReLU", func(d, a, _ []float32) { ReLU(d, a) }, func(d, a, _ []float32) {
 			for i, v := range a {
 				if v > 0 || v != v {
