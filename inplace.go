@@ -240,8 +240,8 @@ func addInto(dst, src *Tensor) {
 	}
 	switch dst.dtype {
 	case Float32:
-		runBinary(dst, dst, s.Detach(), addK.f32, addK.vv32, addK.vs32, addK.sv32)
+		runBinary(dst, dst, s, addK.f32, addK.vv32, addK.vs32, addK.sv32)
 	case Float64:
-		runBinary(dst, dst, s.Detach(), addK.f64, addK.vv64, addK.vs64, addK.sv64)
+		runBinary(dst, dst, s, addK.f64, addK.vv64, addK.vs64, addK.sv64)
 	}
 }
