@@ -32,6 +32,7 @@ type node struct {
 	nextBuf  [2]edge
 	bw       backwardFn
 	saved    []savedRef
+	savedBuf [2]savedRef
 	shape    []int
 	shapeBuf [4]int
 	dtype    DType
@@ -94,6 +95,9 @@ func record(op *OpInfo, out *Tensor, bw backwardFn, inputs ...*Tensor) *node {
 // save records tensors the backward function reads, with their current versions, so that an
 // in-place change made before backward is reported instead of silently giving wrong gradients.
 func (n *node) save(ts ...*Tensor) {
+	if n.saved == nil && len(ts) <= len(n.savedBuf) {
+		n.saved = n.savedBuf[:0]
+	}
 	for _, t := range ts {
 		n.saved = append(n.saved, savedRef{t, t.st.version.Load()})
 	}
@@ -261,14 +265,12 @@ func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, cap
 			failf(op, "output gradient of shape %v does not match output of shape %v", g.shape, r.shape)
 		}
 	}
-	if !create {
-		defer setGradMode(false)()
-	} else {
-		defer setGradMode(true)()
-	}
+	prevMode := pushGradMode(create)
+	defer popGradMode(prevMode)
 
 	// Collect reachable nodes.
 	bs := &backwardState{create: create, capture: capture}
+	bs.leaves = bs.leafBuf[:0]
 	var stack []*node
 	seen := newNodeSet()
 	for _, r := range roots {
@@ -426,11 +428,16 @@ func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, cap
 // nodeSet is a set of nodes: a short list searched linearly while small (most graphs run
 // through Backward are small and a map costs more than the search), a map beyond that.
 type nodeSet struct {
+	buf  [16]*node
 	few  []*node
 	many map[*node]struct{}
 }
 
-func newNodeSet() *nodeSet { return &nodeSet{few: make([]*node, 0, 16)} }
+func newNodeSet() *nodeSet {
+	s := &nodeSet{}
+	s.few = s.buf[:0]
+	return s
+}
 
 // add inserts n and reports whether it was new.
 func (s *nodeSet) add(n *node) bool {
@@ -473,6 +480,7 @@ type backwardState struct {
 	capture  []*Tensor
 	captured []*Tensor
 	leaves   []leafSlot
+	leafBuf  [4]leafSlot
 	index    map[*Tensor]int // leaf → slot, once there are many leaves
 	order    []int           // slots in the order their first gradient arrived
 }

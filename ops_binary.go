@@ -128,7 +128,10 @@ func binaryForward(op *OpInfo, k *binaryKernels, a, b *Tensor, floatOnly bool) (
 	if floatOnly && !dt.IsFloat() {
 		dt = Float32
 	}
-	shape := broadcastShapes(op.Name, a.shape, b.shape)
+	shape := a.shape // read only: newTensor copies it
+	if !sameShape(a.shape, b.shape) {
+		shape = broadcastShapes(op.Name, a.shape, b.shape)
+	}
 	ca, cb := a.To(dt), b.To(dt)
 	out := newTensor(dt, shape)
 	switch dt {
