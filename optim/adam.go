@@ -114,6 +114,15 @@ func (o *Adam) Step() {
 			d, _ = effectiveGrad(p, grad, o.maximize, g.WeightDecay)
 		}
 		beta1, beta2 := g.Betas[0], g.Betas[1]
+		if !o.amsgrad {
+			t := float64(s.step)
+			if eager.FusedAdamStep(p, m, v, d, eager.AdamScalars{
+				Beta1: beta1, Beta2: beta2, BiasCorrection2Sqrt: math.Sqrt(1 - math.Pow(beta2, t)),
+				Eps: g.Eps, StepSize: g.LR / (1 - math.Pow(beta1, t)),
+			}) {
+				return
+			}
+		}
 		m.MulScalarInPlace(beta1).AddScaledInPlace(d, 1-beta1)
 		v.MulScalarInPlace(beta2).AddcmulInPlace(d, d, 1-beta2)
 

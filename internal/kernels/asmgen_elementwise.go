@@ -33,6 +33,7 @@ func elementwise() string {
 	b.WriteString(strings.NewReplacer("NAME", "divScalarAVX2", "VOP", "VDIVPS", "SOP", "VDIVSS").Replace(scalarFwdTemplate))
 	b.WriteString(reluTemplate)
 	b.WriteString(sqrtTemplate)
+	b.WriteString(adamTemplate)
 	b.WriteString(reductions)
 	for _, f := range []struct{ name, body string }{
 		{"expAVX2", exp("Y0", "Y1", "Y2", "Y3")},
@@ -524,6 +525,53 @@ loop1:
 	INCQ AX
 	CMPQ AX, CX
 	JL loop1
+done:
+	VZEROUPPER
+	RET
+`
+
+// adamTemplate is one Adam step over 8 elements at a time, each operation rounded separately
+// in the order of AdamGo (no FMA); the caller runs the last n mod 8 elements in Go.
+const adamTemplate = `
+// func adamAVX2(p, m, v, d *float32, n int, c *AdamCoefficients[float32])
+TEXT ·adamAVX2(SB), NOSPLIT, $0-48
+	MOVQ p+0(FP), DI
+	MOVQ m+8(FP), SI
+	MOVQ v+16(FP), R8
+	MOVQ d+24(FP), DX
+	MOVQ n+32(FP), CX
+	MOVQ c+40(FP), BX
+	VBROADCASTSS 0(BX), Y8
+	VBROADCASTSS 4(BX), Y9
+	VBROADCASTSS 8(BX), Y10
+	VBROADCASTSS 12(BX), Y11
+	VBROADCASTSS 16(BX), Y12
+	VBROADCASTSS 20(BX), Y13
+	VBROADCASTSS 24(BX), Y14
+	XORQ AX, AX
+	ANDQ $-8, CX
+	JZ done
+loop:
+	VMOVUPS (DX)(AX*4), Y0
+	VMULPS (SI)(AX*4), Y8, Y1
+	VMULPS Y0, Y9, Y2
+	VADDPS Y2, Y1, Y1
+	VMOVUPS Y1, (SI)(AX*4)
+	VMULPS (R8)(AX*4), Y10, Y3
+	VMULPS Y0, Y11, Y4
+	VMULPS Y0, Y4, Y4
+	VADDPS Y4, Y3, Y3
+	VMOVUPS Y3, (R8)(AX*4)
+	VSQRTPS Y3, Y5
+	VDIVPS Y12, Y5, Y5
+	VADDPS Y13, Y5, Y5
+	VMULPS Y1, Y14, Y6
+	VDIVPS Y5, Y6, Y6
+	VADDPS (DI)(AX*4), Y6, Y6
+	VMOVUPS Y6, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JL loop
 done:
 	VZEROUPPER
 	RET

@@ -95,6 +95,18 @@ func divScalarF32(dst, a []float32, s float32) {
 //go:noescape
 func sqrtAVX2(dst, a []float32)
 
+//go:noescape
+func adamAVX2(p, m, v, d *float32, n int, c *AdamCoefficients[float32])
+
+func adamF32(p, m, v, d []float32, c *AdamCoefficients[float32]) {
+	done := 0
+	if hasAVX2 && len(p) >= 8 {
+		adamAVX2(&p[0], &m[0], &v[0], &d[0], len(p), c)
+		done = len(p) &^ 7
+	}
+	adamGo(p[done:], m[done:], v[done:], d[done:], c)
+}
+
 func sqrtF32(dst, a []float32) {
 	if hasAVX2 {
 		sqrtAVX2(dst, a)

@@ -34,3 +34,5 @@ type mathVariant struct {
 func mathVariants() []mathVariant {
 	return []mathVariant{{"go", expGo, tanhGo, sigmoidGo}}
 }
+
+func adamF32(p, m, v, d []float32, c *AdamCoefficients[float32]) { adamGo(p, m, v, d, c) }
