@@ -55,20 +55,35 @@ func worker() {
 		select {
 		case j = <-jobs:
 		default:
-			deadline := time.Now().Add(spinFor)
-			for j == nil {
-				select {
-				case j = <-jobs:
-				default:
-					if time.Now().After(deadline) {
-						j = <-jobs
-					} else {
-						runtime.Gosched()
-					}
-				}
+			j = spinForJob()
+			if j == nil {
+				j = <-jobs // park
 			}
 		}
 		j.work()
+	}
+}
+
+// spinForJob polls for an offered job for up to spinFor, reading the channel's length (a
+// plain load) rather than entering the scheduler on every iteration, and yielding the core
+// every 64 polls so that the garbage collector and other goroutines can run. It returns nil
+// when no job came.
+func spinForJob() *job {
+	start := time.Now()
+	for i := 1; ; i++ {
+		if len(jobs) > 0 {
+			select {
+			case j := <-jobs:
+				return j
+			default:
+			}
+		}
+		if i%64 == 0 {
+			if time.Since(start) > spinFor {
+				return nil
+			}
+			runtime.Gosched()
+		}
 	}
 }
 
