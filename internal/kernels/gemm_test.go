@@ -205,6 +205,11 @@ func TestGemmDeterministic(t *testing.T) {
 		{m: 20, n: 900, k: 300, lda: 300, ldb: 900, ldc: 900, transB: true},
 		{m: 1, n: 900, k: 300, lda: 300, ldb: 900, ldc: 900},
 		{m: 513, n: 1, k: 300, lda: 513, ldb: 1, ldc: 1, transA: true},
+		// The MLP's first layer (split by columns) and a tall product (split by rows).
+		{m: 64, n: 256, k: 784, lda: 784, ldb: 784, ldc: 256, transB: true},
+		{m: 256, n: 784, k: 64, lda: 256, ldb: 784, ldc: 784, transA: true},
+		{m: 64, n: 784, k: 256, lda: 256, ldb: 784, ldc: 784},
+		{m: 700, n: 300, k: 90, lda: 90, ldb: 300, ldc: 300},
 	} {
 		if tc.transB {
 			tc.ldb = tc.k
