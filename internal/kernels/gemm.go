@@ -91,7 +91,7 @@ type gemmConfig[T Float] struct {
 	gemvT       func(y, x, a []T, lda int) // y[i] = Σp a[i*lda+p]·x[p]
 	freeMu      sync.Mutex
 	free        []*gemmBuffers[T] // packing buffers not in use
-	vpool       sync.Pool                  // *[]T, matrix-vector scratch
+	vpool       sync.Pool         // *[]T, matrix-vector scratch
 }
 
 type gemmBuffers[T Float] struct {
