@@ -36,10 +36,10 @@ type node struct {
 	shape    []int
 	shapeBuf [4]int
 	dtype    DType
+	freed    bool
 	hooks    []func(*Tensor) *Tensor
 	retained *Tensor // the output tensor, when RetainGrad was called on it
 	where    string  // user's file:line, recorded in anomaly mode
-	freed    bool
 
 	grad *Tensor // gradient accumulated during one backward pass
 }

@@ -25,12 +25,12 @@ type Tensor struct {
 	dtype   DType
 
 	requiresGrad bool
+	retainGrad   bool
 	node         *node // the op that produced this tensor; nil for leaves
 
-	mu         sync.Mutex // guards grad and hooks of a leaf during backward
-	grad       *Tensor
-	hooks      []func(*Tensor) *Tensor
-	retainGrad bool
+	mu    sync.Mutex // guards grad and hooks of a leaf during backward
+	grad  *Tensor
+	hooks []func(*Tensor) *Tensor
 
 	dims [8]int // backing array for shape and strides of tensors up to rank 4
 }
