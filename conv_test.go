@@ -472,3 +472,56 @@ func BenchmarkConv2d(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCNNLayers times each conv and pool primitive of the `eager bench` CNN workloads
+// (MNIST CNN and LeNet-5, batch 64, float32) on its own: forward, weight gradient, input
+// gradient, bias gradient, pool forward and backward.
+func BenchmarkCNNLayers(b *testing.B) {
+	type layer struct {
+		name  string
+		c, o  int
+		h, k  int
+		pad   int
+		input bool // the input gradient is needed (not the first layer)
+	}
+	for _, net := range []struct {
+		name   string
+		layers []layer
+	}{
+		{"cnn", []layer{{"conv1", 1, 32, 28, 3, 1, false}, {"conv2", 32, 64, 14, 3, 1, true}}},
+		{"lenet", []layer{{"conv1", 1, 6, 28, 5, 2, false}, {"conv2", 6, 16, 14, 5, 0, true}}},
+	} {
+		for _, l := range net.layers {
+			ManualSeed(1)
+			x := Randn(64, l.c, l.h, l.h)
+			w := Randn(l.o, l.c, l.k, l.k)
+			bias := Randn(l.o)
+			opts := ConvOptions{Padding: []int{l.pad}}
+			p := convGeometry("Conv2d", x, w, bias, opts, x.shape, w.shape)
+			var y *Tensor
+			NoGrad(func() { y = conv2d(x, w, bias, p) })
+			run := func(name string, fn func()) {
+				b.Run(net.name+"/"+l.name+"/"+name, func(b *testing.B) {
+					b.ReportAllocs()
+					NoGrad(func() {
+						for i := 0; i < b.N; i++ {
+							fn()
+						}
+					})
+				})
+			}
+			run("forward", func() { conv2d(x, w, bias, p) })
+			run("grad_weight", func() { conv2dBackwardWeight(x, y, p) })
+			run("grad_bias", func() { convBiasGrad(y) })
+			if l.input {
+				run("grad_input", func() { convTranspose2d(y, w, nil, p) })
+			}
+			pp := poolGeom{}
+			pp.setup("MaxPool2d", y, y.shape, []int{2}, nil, nil, nil)
+			var pooled, idx *Tensor
+			NoGrad(func() { pooled, idx = maxPool2d(y, pp) })
+			run("maxpool", func() { maxPool2d(y, pp) })
+			run("maxpool_backward", func() { maxPool2dBackward(pooled, idx, y.shape) })
+		}
+	}
+}

@@ -1,6 +1,9 @@
 package eager
 
 import (
+	"sync"
+	"unsafe"
+
 	"github.com/eagerml/eager/internal/kernels"
 	"github.com/eagerml/eager/internal/parallel"
 )
@@ -325,7 +328,7 @@ func conv2d(x, w, b *Tensor, p convGeom) *Tensor {
 				gw = conv2dBackwardWeight(x, g, p)
 			}
 			if b != nil && b.requiresGrad {
-				gb = g.Sum(0, 2, 3)
+				gb = convBiasGrad(g)
 			}
 			return []*Tensor{gx, gw, gb}
 		}, x, w, b)
@@ -362,7 +365,7 @@ func convTranspose2d(y, w, b *Tensor, p convGeom) *Tensor {
 				gw = conv2dBackwardWeight(g, y, p)
 			}
 			if b != nil && b.requiresGrad {
-				gb = g.Sum(0, 2, 3)
+				gb = convBiasGrad(g)
 			}
 			return []*Tensor{gy, gw, gb}
 		}, y, w, b)
@@ -408,6 +411,40 @@ func conv2dBackwardWeight(x, y *Tensor, p convGeom) *Tensor {
 	return out
 }
 
+// convBiasGrad returns the gradient of a per-channel bias from the output gradient
+// g [n ch h w]: the sum over samples and positions, [ch]. When the sum itself must be
+// differentiable (a graph is being built through g) it is the ordinary Sum; otherwise a
+// kernel sums each channel's planes in place, in sample order, accumulating in float64.
+func convBiasGrad(g *Tensor) *Tensor {
+	if needsGrad(g, nil) {
+		return g.Sum(0, 2, 3)
+	}
+	ch := g.shape[1]
+	out := newTensor(g.dtype, []int{ch})
+	gc := g.contig()
+	switch g.dtype {
+	case Float32:
+		biasGradKernel(out.f32(), gc.f32(), g.shape[0], ch, g.shape[2]*g.shape[3])
+	case Float64:
+		biasGradKernel(out.f64(), gc.f64(), g.shape[0], ch, g.shape[2]*g.shape[3])
+	}
+	return out
+}
+
+// biasGradKernel sets out[c] = Σ_n Σ_i g[n][c][i] for g [n ch l], channels split across
+// workers; each channel's sum runs in the same order whatever the split.
+func biasGradKernel[T floatT](out, g []T, n, ch, l int) {
+	parallel.For(ch, max(1, (1<<15)/max(1, n*l)), func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			var s float64
+			for i := 0; i < n; i++ {
+				s += float64(kernels.Sum(g[(i*ch+c)*l : (i*ch+c+1)*l]))
+			}
+			out[c] = T(s)
+		}
+	})
+}
+
 // biasData returns b's contiguous data, or nil for a nil bias.
 func biasData[T floatT](b *Tensor) []T {
 	if b == nil {
@@ -417,18 +454,22 @@ func biasData[T floatT](b *Tensor) []T {
 	return data[T](c.st)[c.offset : c.offset+c.Numel()]
 }
 
-// convForward computes out [n o oh ow] = x [n c h w] ⋆ w [o c/g kh kw] + b. Samples are split
-// across workers; each worker unfolds one sample and group at a time into its own im2col
-// buffer and multiplies: out[n, group] (og × L) = w[group] (og × K) · col (K × L).
+// convForward computes out [n o oh ow] = x [n c h w] ⋆ w [o c/g kh kw] + b. Samples are cut
+// into tasks of p.grain() samples that the cores claim as they free up; a task unfolds one
+// sample and group at a time into its im2col buffer and multiplies on its own core:
+// out[n, group] (og × L) = w[group] (og × K) · col (K × L). Each output element is computed
+// by the same operations whichever core runs it.
 func convForward[T floatT](out, x, w, b []T, p *convGeom) {
 	K, L := p.kdim(), p.oh*p.ow
 	cg, og := p.c/p.g, p.o/p.g
 	xs, ys := p.c*p.h*p.w, p.o*L
 	direct := p.direct()
-	parallel.For(p.n, p.grain(), func(lo, hi int) {
+	p.forSamples(func(lo, hi int) {
 		var col []T
 		if !direct {
-			col = make([]T, K*L)
+			buf := getScratch[T](K * L)
+			defer putScratch(buf)
+			col = scratchSlice[T](buf, K*L)
 		}
 		for n := lo; n < hi; n++ {
 			yn := out[n*ys : (n+1)*ys]
@@ -441,7 +482,7 @@ func convForward[T floatT](out, x, w, b []T, p *convGeom) {
 					im2col(col, src, p)
 					src = col
 				}
-				kernels.Gemm(false, false, og, L, K, w[gi*og*K:], K, src, L, yn[gi*og*L:], L, b != nil)
+				kernels.GemmSerial(false, false, og, L, K, w[gi*og*K:], K, src, L, yn[gi*og*L:], L, b != nil)
 			}
 		}
 	})
@@ -449,26 +490,20 @@ func convForward[T floatT](out, x, w, b []T, p *convGeom) {
 
 // convBackwardInput computes dx [n c h w] = the adjoint of convForward in x applied to
 // y [n o oh ow] (+ b per channel): per sample and group, col (K × L) = w[group]ᵀ (K × og) ·
-// y[n, group] (og × L), folded back with col2im. wᵀ is formed once per call.
+// y[n, group] (og × L), folded back with col2im. The GEMM reads w transposed in place.
+// Samples are split as in convForward.
 func convBackwardInput[T floatT](dx, y, w, b []T, p *convGeom) {
 	K, L := p.kdim(), p.oh*p.ow
 	cg, og := p.c/p.g, p.o/p.g
 	hw := p.h * p.w
 	xs, ys := p.c*hw, p.o*L
-	wt := make([]T, p.o*K)
-	for gi := 0; gi < p.g; gi++ {
-		wg, tg := w[gi*og*K:(gi+1)*og*K], wt[gi*og*K:(gi+1)*og*K]
-		for o := 0; o < og; o++ {
-			for r, v := range wg[o*K : (o+1)*K] {
-				tg[r*og+o] = v
-			}
-		}
-	}
 	direct := p.direct()
-	parallel.For(p.n, p.grain(), func(lo, hi int) {
+	p.forSamples(func(lo, hi int) {
 		var col []T
 		if !direct {
-			col = make([]T, K*L)
+			buf := getScratch[T](K * L)
+			defer putScratch(buf)
+			col = scratchSlice[T](buf, K*L)
 		}
 		for n := lo; n < hi; n++ {
 			xn := dx[n*xs : (n+1)*xs]
@@ -478,50 +513,89 @@ func convBackwardInput[T floatT](dx, y, w, b []T, p *convGeom) {
 			for gi := 0; gi < p.g; gi++ {
 				dst := xn[gi*cg*hw:]
 				if direct { // col2im is the identity: accumulate straight into dx
-					kernels.Gemm(false, false, K, L, og, wt[gi*og*K:], og, y[n*ys+gi*og*L:], L, dst, L, true)
+					kernels.GemmSerial(true, false, K, L, og, w[gi*og*K:], K, y[n*ys+gi*og*L:], L, dst, L, true)
 					continue
 				}
-				kernels.Gemm(false, false, K, L, og, wt[gi*og*K:], og, y[n*ys+gi*og*L:], L, col, L, false)
+				kernels.GemmSerial(true, false, K, L, og, w[gi*og*K:], K, y[n*ys+gi*og*L:], L, col, L, false)
 				col2im(dst, col, p)
 			}
 		}
 	})
 }
 
-// convBackwardWeight computes dw [o c/g kh kw] = Σ_n y[n, group] (og × L) · colᵀ (L × K),
-// with colᵀ unfolded directly in transposed layout. The batch is cut into a fixed number of
-// chunks that depends only on the problem size, each summed into its own buffer and the
-// buffers added in order, so the result does not depend on the core count.
+// forSamples runs fn over [0, p.n) in tasks of p.grain() samples, on all cores when there
+// is more than one task. Tasks write disjoint samples, so the result does not depend on
+// which core runs which task.
+func (p *convGeom) forSamples(fn func(lo, hi int)) {
+	per := p.grain()
+	tasks := (p.n + per - 1) / per
+	if tasks <= 1 {
+		fn(0, p.n)
+		return
+	}
+	parallel.Tasks(tasks, func(t int) { fn(t*per, min((t+1)*per, p.n)) })
+}
+
+// convBackwardWeight computes dw [o c/g kh kw] = Σ_n y[n, group] (og × L) · colᵀ (L × K). It
+// is formed transposed, dwᵀ (K × og) += col (K × L) · y[n, group]ᵀ (L × og), so that the
+// unfolding is the row-copying im2col and the GEMM's tiles fit the shape (K is usually a
+// multiple of the row tile, og of the column tile). The batch is cut into a fixed number of
+// chunks that depends only on the problem size; each chunk sums its samples in order into its
+// own buffer, and the buffers are added in chunk order, so the result does not depend on the
+// core count or on which core ran which chunk.
 func convBackwardWeight[T floatT](dw, x, y []T, p *convGeom) {
 	K, L := p.kdim(), p.oh*p.ow
 	cg, og := p.c/p.g, p.o/p.g
 	xs, ys := p.c*p.h*p.w, p.o*L
 	work := p.o * K * L
-	chunks := min(p.n, 8, max(1, p.n*work/(1<<18)))
-	if chunks == 0 {
+	if p.n == 0 {
+		clear(dw)
 		return
 	}
+	chunks := min(p.n, 8, max(1, p.n*work/(1<<18)))
 	size := (p.n + chunks - 1) / chunks
 	chunks = (p.n + size - 1) / size
 	nw := p.o * K
-	partial := make([]T, (chunks-1)*nw)
-	parallel.For(chunks, 1, func(lo, hi int) {
-		colT := make([]T, L*K)
-		for ch := lo; ch < hi; ch++ {
-			acc := dw
-			if ch > 0 {
-				acc = partial[(ch-1)*nw : ch*nw]
-			}
-			for n := ch * size; n < min((ch+1)*size, p.n); n++ {
-				for gi := 0; gi < p.g; gi++ {
-					im2colT(colT, x[n*xs+gi*cg*p.h*p.w:], p)
-					kernels.Gemm(false, false, og, K, L, y[n*ys+gi*og*L:], L, colT, K, acc[gi*og*K:], K, true)
+	pbuf := getScratch[T](chunks * nw)
+	defer putScratch(pbuf)
+	partial := scratchSlice[T](pbuf, chunks*nw) // chunk ch: per group, [K og]
+	direct := p.direct()
+	run := func(ch int) {
+		acc := partial[ch*nw : (ch+1)*nw]
+		var col []T
+		if !direct {
+			buf := getScratch[T](K * L)
+			defer putScratch(buf)
+			col = scratchSlice[T](buf, K*L)
+		}
+		n0 := ch * size
+		for n := n0; n < min(n0+size, p.n); n++ {
+			for gi := 0; gi < p.g; gi++ {
+				src := x[n*xs+gi*cg*p.h*p.w:]
+				if !direct {
+					im2col(col, src, p)
+					src = col
 				}
+				kernels.GemmSerial(false, true, K, og, L, src, L, y[n*ys+gi*og*L:], L, acc[gi*K*og:], og, n > n0)
 			}
 		}
-	})
+	}
+	if chunks == 1 {
+		run(0)
+	} else {
+		parallel.Tasks(chunks, run)
+	}
+	sum := partial[:nw]
 	for ch := 1; ch < chunks; ch++ {
-		kernels.Add(dw, dw, partial[(ch-1)*nw:ch*nw])
+		kernels.Add(sum, sum, partial[ch*nw:(ch+1)*nw])
+	}
+	for gi := 0; gi < p.g; gi++ {
+		src, dst := sum[gi*K*og:(gi+1)*K*og], dw[gi*og*K:(gi+1)*og*K]
+		for k := 0; k < K; k++ {
+			for o, v := range src[k*og : (k+1)*og] {
+				dst[o*K+k] = v
+			}
+		}
 	}
 }
 
@@ -618,40 +692,37 @@ func col2im[T floatT](x, col []T, p *convGeom) {
 	}
 }
 
-// im2colT is im2col written transposed, colT [L K], so that the weight gradient is a plain
-// row-major GEMM with no packing:
-//
-//	colT[y·ow+x][(ci·kh+i)·kw+j] = x[ci][y·sh-ph+i·dh][x·sw-pw+j·dw]   (0 in the padding)
-func im2colT[T floatT](colT, x []T, p *convGeom) {
-	K, hw := p.kdim(), p.h*p.w
-	cg := p.c / p.g
-	for y := 0; y < p.oh; y++ {
-		for xo := 0; xo < p.ow; xo++ {
-			dst := colT[(y*p.ow+xo)*K : (y*p.ow+xo+1)*K]
-			x0 := xo*p.sw - p.pw
-			// kernel columns j with 0 <= x0 + j·dw < w
-			jlo, jhi := validRange(x0, p.dw, p.w, p.kw)
-			r := 0
-			for c := 0; c < cg; c++ {
-				xc := x[c*hw : (c+1)*hw]
-				for i := 0; i < p.kh; i++ {
-					d := dst[r : r+p.kw]
-					r += p.kw
-					iy := y*p.sh - p.ph + i*p.dh
-					if iy < 0 || iy >= p.h {
-						clear(d)
-						continue
-					}
-					clear(d[:jlo])
-					clear(d[jhi:])
-					src := xc[iy*p.w : (iy+1)*p.w]
-					ix := x0 + jlo*p.dw
-					for j := jlo; j < jhi; j++ {
-						d[j] = src[ix]
-						ix += p.dw
-					}
-				}
-			}
-		}
+// Scratch buffers of the conv kernels (im2col matrices, weight-gradient partials) come from
+// pools of power-of-two byte sizes, so that a training step reuses the previous step's
+// buffers instead of allocating and clearing new ones. Contents are not cleared: every
+// kernel writes its scratch before reading it.
+var scratchPools [48]sync.Pool // class i: *[]uint64 of 1<<i bytes (at least 8)
+
+// scratchClass returns the pool class of a buffer of n bytes.
+func scratchClass(n int) int {
+	c := 3
+	for 1<<c < n {
+		c++
 	}
+	return c
+}
+
+// getScratch returns a buffer of at least n elements of T.
+func getScratch[T floatT](n int) *[]uint64 {
+	c := scratchClass(max(1, n) * int(unsafe.Sizeof(T(0))))
+	if v := scratchPools[c].Get(); v != nil {
+		return v.(*[]uint64)
+	}
+	b := make([]uint64, (1<<c)/8)
+	return &b
+}
+
+// putScratch returns a buffer from getScratch to its pool.
+func putScratch(b *[]uint64) {
+	scratchPools[scratchClass(len(*b)*8)].Put(b)
+}
+
+// scratchSlice views the first n elements of a scratch buffer as T.
+func scratchSlice[T floatT](b *[]uint64, n int) []T {
+	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(*b))), n)
 }
