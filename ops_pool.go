@@ -293,6 +293,14 @@ func maxPool2dGather(x, idx *Tensor) *Tensor {
 func maxPoolForward[T floatT](out []T, idx []int64, x []T, p *poolGeom) {
 	hw, l := p.h*p.w, p.oh*p.ow
 	ninf := T(math.Inf(-1))
+	if p.is2x2() {
+		parallel.For(p.planes(), p.grain(), func(lo, hi int) {
+			for pl := lo; pl < hi; pl++ {
+				maxPool2x2Plane(out[pl*l:(pl+1)*l], idx[pl*l:(pl+1)*l], x[pl*hw:(pl+1)*hw], p)
+			}
+		})
+		return
+	}
 	parallel.For(p.planes(), p.grain(), func(lo, hi int) {
 		for pl := lo; pl < hi; pl++ {
 			xp, op, ip := x[pl*hw:(pl+1)*hw], out[pl*l:(pl+1)*l], idx[pl*l:(pl+1)*l]
@@ -314,6 +322,55 @@ func maxPoolForward[T floatT](out []T, idx []int64, x []T, p *poolGeom) {
 			}
 		}
 	})
+}
+
+// is2x2 reports whether the pooling is the common 2×2 window with stride 2, no padding and
+// no dilation, whose windows all lie inside the input (also with ceil mode, for even sizes).
+func (p *poolGeom) is2x2() bool {
+	return p.kh == 2 && p.kw == 2 && p.sh == 2 && p.sw == 2 && p.ph == 0 && p.pw == 0 &&
+		p.dh == 1 && p.dw == 1 && 2*p.oh <= p.h && 2*p.ow <= p.w
+}
+
+// maxPool2x2Plane is maxPoolForward's loop for one plane of a 2×2 stride-2 pooling. It keeps
+// the general loop's choice (the first maximum in row-major window order, or the last NaN)
+// but finds it without data-dependent branches: the maximum m of the four values, then the
+// first position holding m, selected with conditional moves.
+func maxPool2x2Plane[T floatT](out []T, idx []int64, x []T, p *poolGeom) {
+	w := p.w
+	for y := 0; y < p.oh; y++ {
+		r0 := x[2*y*w : 2*y*w+2*p.ow]
+		r1 := x[(2*y+1)*w : (2*y+1)*w+2*p.ow]
+		o := out[y*p.ow : (y+1)*p.ow]
+		ix := idx[y*p.ow : (y+1)*p.ow]
+		base := int64(2 * y * w)
+		for j := range o {
+			a, b, c, d := r0[2*j], r0[2*j+1], r1[2*j], r1[2*j+1]
+			m := max(max(a, b), max(c, d)) // NaN if any is NaN
+			k := int64(w) + 1
+			if c == m {
+				k = int64(w)
+			}
+			if b == m {
+				k = 1
+			}
+			if a == m {
+				k = 0
+			}
+			if m != m { // a NaN: the last NaN wins
+				k = int64(w) + 1
+				switch {
+				case d != d:
+				case c != c:
+					k = int64(w)
+				case b != b:
+					k = 1
+				default:
+					k = 0
+				}
+			}
+			o[j], ix[j] = m, base+2*int64(j)+k
+		}
+	}
 }
 
 // dilatedWindow returns the first in-range input position of output position o's window and
