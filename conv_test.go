@@ -525,3 +525,41 @@ func BenchmarkCNNLayers(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkConvWide compares the wide and plain layouts on the CNN workloads' stride-1 layers.
+func BenchmarkConvWide(b *testing.B) {
+	for _, l := range []struct {
+		name           string
+		c, o, h, k, pd int
+	}{
+		{"cnn1", 1, 32, 28, 3, 1}, {"cnn2", 32, 64, 14, 3, 1}, {"lenet1", 1, 6, 28, 5, 2}, {"lenet2", 6, 16, 14, 5, 0},
+	} {
+		ManualSeed(1)
+		x := Randn(64, l.c, l.h, l.h)
+		w := Randn(l.o, l.c, l.k, l.k)
+		bias := Randn(l.o)
+		p := convGeometry("Conv2d", x, w, bias, ConvOptions{Padding: []int{l.pd}}, x.shape, w.shape)
+		var y *Tensor
+		NoGrad(func() { y = conv2d(x, w, bias, p) })
+		for _, plain := range []bool{false, true} {
+			name := "wide"
+			if plain {
+				name = "plain"
+			}
+			b.Run(l.name+"/forward/"+name, func(b *testing.B) {
+				convNoWide = plain
+				defer func() { convNoWide = false }()
+				for i := 0; i < b.N; i++ {
+					conv2d(x, w, bias, p)
+				}
+			})
+			b.Run(l.name+"/grad_input/"+name, func(b *testing.B) {
+				convNoWide = plain
+				defer func() { convNoWide = false }()
+				for i := 0; i < b.N; i++ {
+					convTranspose2d(y, w, nil, p)
+				}
+			})
+		}
+	}
+}

@@ -464,6 +464,10 @@ func convForward[T floatT](out, x, w, b []T, p *convGeom) {
 	cg, og := p.c/p.g, p.o/p.g
 	xs, ys := p.c*p.h*p.w, p.o*L
 	direct := p.direct()
+	if p.wide() {
+		convForwardWide(out, x, w, b, p)
+		return
+	}
 	p.forSamples(func(lo, hi int) {
 		var col []T
 		if !direct {
@@ -498,6 +502,10 @@ func convBackwardInput[T floatT](dx, y, w, b []T, p *convGeom) {
 	hw := p.h * p.w
 	xs, ys := p.c*hw, p.o*L
 	direct := p.direct()
+	if p.wide() && allFinite(w) {
+		convBackwardInputWide(dx, y, w, b, p)
+		return
+	}
 	p.forSamples(func(lo, hi int) {
 		var col []T
 		if !direct {
@@ -521,6 +529,177 @@ func convBackwardInput[T floatT](dx, y, w, b []T, p *convGeom) {
 			}
 		}
 	})
+}
+
+// The wide layout, for stride-1 convolutions of narrow images. Each sample's group of
+// channels is copied into a zero-padded buffer xp whose planes are hp×wp (hp = h+2·ph,
+// wp = w+2·pw) plus a tail of (kw-1)·dw zeros, and the output is computed for oh×wp positions
+// instead of oh×ow: the extra wp-ow columns of each output row are discarded. Then the im2col
+// row of channel ci and kernel offset (i, j) is the contiguous run of oh·wp elements of xp
+// starting at ci·ps + i·dh·wp + j·dw (ps the padded plane size), one copy instead of oh
+// short ones, and col2im likewise adds whole rows. The GEMM does (wp-ow)/ow more work, so
+// the layout is used only when that is at most a quarter.
+
+// convNoWide turns the wide layout off, for tests comparing it with the plain one.
+var convNoWide bool
+
+// wide reports whether the wide layout is used.
+func (p *convGeom) wide() bool {
+	wp := p.w + 2*p.pw
+	return !convNoWide && p.sh == 1 && p.sw == 1 && !p.direct() && 4*(wp-p.ow) <= p.ow && p.kdim() >= p.o/p.g
+}
+
+// wideSizes returns the padded row length wp, the padded plane size ps (with its tail) and
+// the wide output length lw = oh·wp.
+func (p *convGeom) wideSizes() (wp, ps, lw int) {
+	wp = p.w + 2*p.pw
+	return wp, (p.h+2*p.ph)*wp + (p.kw-1)*p.dw, p.oh * wp
+}
+
+// padPlanes copies cg planes of x [cg h w] into xp [cg ps], zero-padded.
+func padPlanes[T floatT](xp, x []T, cg int, p *convGeom) {
+	wp, ps, _ := p.wideSizes()
+	hw := p.h * p.w
+	for ci := 0; ci < cg; ci++ {
+		plane := xp[ci*ps : (ci+1)*ps]
+		clear(plane[:p.ph*wp+p.pw])
+		src := x[ci*hw : (ci+1)*hw]
+		for r := 0; r < p.h; r++ {
+			d := plane[(r+p.ph)*wp+p.pw:]
+			copy(d[:p.w], src[r*p.w:(r+1)*p.w])
+			clear(d[p.w : p.w+2*p.pw]) // this row's right and the next row's left padding
+		}
+		clear(plane[(p.h+p.ph)*wp+p.pw:])
+	}
+}
+
+// im2colWide unfolds padded planes xp [cg ps] into col [K lw].
+func im2colWide[T floatT](col, xp []T, cg int, p *convGeom) {
+	wp, ps, lw := p.wideSizes()
+	r := 0
+	for ci := 0; ci < cg; ci++ {
+		for i := 0; i < p.kh; i++ {
+			for j := 0; j < p.kw; j++ {
+				o := ci*ps + i*p.dh*wp + j*p.dw
+				copy(col[r*lw:(r+1)*lw], xp[o:o+lw])
+				r++
+			}
+		}
+	}
+}
+
+// spreadWide copies rows planes of y [rows oh ow] into yw [rows lw], zeroing the extra
+// columns.
+func spreadWide[T floatT](yw, y []T, rows int, p *convGeom) {
+	wp, _, lw := p.wideSizes()
+	L := p.oh * p.ow
+	for o := 0; o < rows; o++ {
+		src := y[o*L : (o+1)*L]
+		dst := yw[o*lw : (o+1)*lw]
+		for r := 0; r < p.oh; r++ {
+			copy(dst[r*wp:r*wp+p.ow], src[r*p.ow:(r+1)*p.ow])
+			clear(dst[r*wp+p.ow : (r+1)*wp])
+		}
+	}
+}
+
+// clearWideColumns zeroes the extra columns of the rows of col [rows lw].
+func clearWideColumns[T floatT](col []T, rows int, p *convGeom) {
+	wp, _, lw := p.wideSizes()
+	for r := 0; r < rows; r++ {
+		row := col[r*lw : (r+1)*lw]
+		for y := 0; y < p.oh; y++ {
+			for k := y*wp + p.ow; k < (y+1)*wp; k++ {
+				row[k] = 0
+			}
+		}
+	}
+}
+
+// convForwardWide is convForward in the wide layout.
+func convForwardWide[T floatT](out, x, w, b []T, p *convGeom) {
+	K, L := p.kdim(), p.oh*p.ow
+	cg, og := p.c/p.g, p.o/p.g
+	xs, ys := p.c*p.h*p.w, p.o*L
+	wp, ps, lw := p.wideSizes()
+	p.forSamples(func(lo, hi int) {
+		buf := getScratch[T](cg*ps + K*lw + og*lw)
+		defer putScratch(buf)
+		s := scratchSlice[T](buf, cg*ps+K*lw+og*lw)
+		xp, col, yw := s[:cg*ps], s[cg*ps:cg*ps+K*lw], s[cg*ps+K*lw:]
+		for n := lo; n < hi; n++ {
+			for gi := 0; gi < p.g; gi++ {
+				padPlanes(xp, x[n*xs+gi*cg*p.h*p.w:], cg, p)
+				im2colWide(col, xp, cg, p)
+				kernels.GemmSerial(false, false, og, lw, K, w[gi*og*K:], K, col, lw, yw, lw, false)
+				for o := 0; o < og; o++ {
+					c := gi*og + o
+					dst := out[n*ys+c*L : n*ys+(c+1)*L]
+					src := yw[o*lw : (o+1)*lw]
+					for r := 0; r < p.oh; r++ {
+						copy(dst[r*p.ow:(r+1)*p.ow], src[r*wp:r*wp+p.ow])
+					}
+					if b != nil {
+						kernels.AddScalar(dst, dst, b[c])
+					}
+				}
+			}
+		}
+	})
+}
+
+// convBackwardInputWide is convBackwardInput in the wide layout: y is spread to oh×wp with
+// zeros in the extra columns, so that the extra columns of col are exact zeros (w is
+// finite) and folding whole rows back adds nothing where it should not.
+func convBackwardInputWide[T floatT](dx, y, w, b []T, p *convGeom) {
+	K, L := p.kdim(), p.oh*p.ow
+	cg, og := p.c/p.g, p.o/p.g
+	hw := p.h * p.w
+	xs, ys := p.c*hw, p.o*L
+	wp, ps, lw := p.wideSizes()
+	p.forSamples(func(lo, hi int) {
+		buf := getScratch[T](cg*ps + K*lw + og*lw)
+		defer putScratch(buf)
+		s := scratchSlice[T](buf, cg*ps+K*lw+og*lw)
+		xp, col, yw := s[:cg*ps], s[cg*ps:cg*ps+K*lw], s[cg*ps+K*lw:]
+		for n := lo; n < hi; n++ {
+			for gi := 0; gi < p.g; gi++ {
+				spreadWide(yw, y[n*ys+gi*og*L:], og, p)
+				kernels.GemmSerial(true, false, K, lw, og, w[gi*og*K:], K, yw, lw, col, lw, false)
+				clear(xp)
+				r := 0
+				for ci := 0; ci < cg; ci++ {
+					for i := 0; i < p.kh; i++ {
+						for j := 0; j < p.kw; j++ {
+							o := ci*ps + i*p.dh*wp + j*p.dw
+							d := xp[o : o+lw]
+							kernels.Add(d, d, col[r*lw:(r+1)*lw])
+							r++
+						}
+					}
+				}
+				for ci := 0; ci < cg; ci++ {
+					c := gi*cg + ci
+					dst := dx[n*xs+c*hw : n*xs+(c+1)*hw]
+					src := xp[ci*ps+p.ph*wp+p.pw:]
+					for r := 0; r < p.h; r++ {
+						copy(dst[r*p.w:(r+1)*p.w], src[r*wp:r*wp+p.w])
+					}
+					if b != nil {
+						kernels.AddScalar(dst, dst, b[c])
+					}
+				}
+			}
+		}
+	})
+}
+
+// allFinite reports whether v holds no infinity or NaN, from its (vectorised) sum: a sum
+// that is finite proves it. (A float64 sum may overflow for finite values too; callers
+// then take their slower path, which is correct for any values.)
+func allFinite[T floatT](v []T) bool {
+	s := kernels.Sum(v)
+	return s-s == 0
 }
 
 // forSamples runs fn over [0, p.n) in tasks of p.grain() samples, on all cores when there
@@ -560,15 +739,38 @@ func convBackwardWeight[T floatT](dw, x, y []T, p *convGeom) {
 	defer putScratch(pbuf)
 	partial := scratchSlice[T](pbuf, chunks*nw) // chunk ch: per group, [K og]
 	direct := p.direct()
+	wide := p.wide()
+	_, ps, lw := p.wideSizes()
 	run := func(ch int) {
 		acc := partial[ch*nw : (ch+1)*nw]
+		n0 := ch * size
+		if wide {
+			// dwᵀ += col (K × lw) · ywᵀ (lw × og), the extra columns of yw zeroed and those
+			// of col finite (zeroed when x is not).
+			buf := getScratch[T](cg*ps + K*lw + og*lw)
+			defer putScratch(buf)
+			s := scratchSlice[T](buf, cg*ps+K*lw+og*lw)
+			xp, col, yw := s[:cg*ps], s[cg*ps:cg*ps+K*lw], s[cg*ps+K*lw:]
+			for n := n0; n < min(n0+size, p.n); n++ {
+				for gi := 0; gi < p.g; gi++ {
+					xg := x[n*xs+gi*cg*p.h*p.w : n*xs+(gi+1)*cg*p.h*p.w]
+					padPlanes(xp, xg, cg, p)
+					im2colWide(col, xp, cg, p)
+					if !allFinite(xg) { // else 0·(extra column) is 0 already
+						clearWideColumns(col, K, p)
+					}
+					spreadWide(yw, y[n*ys+gi*og*L:], og, p)
+					kernels.GemmSerial(false, true, K, og, lw, col, lw, yw, lw, acc[gi*K*og:], og, n > n0)
+				}
+			}
+			return
+		}
 		var col []T
 		if !direct {
 			buf := getScratch[T](K * L)
 			defer putScratch(buf)
 			col = scratchSlice[T](buf, K*L)
 		}
-		n0 := ch * size
 		for n := n0; n < min(n0+size, p.n); n++ {
 			for gi := 0; gi < p.g; gi++ {
 				src := x[n*xs+gi*cg*p.h*p.w:]
