@@ -562,14 +562,15 @@ func padPlanes[T floatT](xp, x []T, cg int, p *convGeom) {
 	hw := p.h * p.w
 	for ci := 0; ci < cg; ci++ {
 		plane := xp[ci*ps : (ci+1)*ps]
-		clear(plane[:p.ph*wp+p.pw])
+		clear(plane[:p.ph*wp])
 		src := x[ci*hw : (ci+1)*hw]
 		for r := 0; r < p.h; r++ {
-			d := plane[(r+p.ph)*wp+p.pw:]
-			copy(d[:p.w], src[r*p.w:(r+1)*p.w])
-			clear(d[p.w : p.w+2*p.pw]) // this row's right and the next row's left padding
+			row := plane[(r+p.ph)*wp : (r+p.ph+1)*wp]
+			clear(row[:p.pw])
+			copy(row[p.pw:p.pw+p.w], src[r*p.w:(r+1)*p.w])
+			clear(row[p.pw+p.w:])
 		}
-		clear(plane[(p.h+p.ph)*wp+p.pw:])
+		clear(plane[(p.h+p.ph)*wp:])
 	}
 }
 
@@ -839,6 +840,9 @@ func im2col[T floatT](col, x []T, p *convGeom) {
 					}
 					clear(seg[:lo])
 					clear(seg[hi:])
+					if lo >= hi { // the whole row lies in the padding
+						continue
+					}
 					src := xc[iy*p.w : (iy+1)*p.w]
 					if p.sw == 1 {
 						copy(seg[lo:hi], src[lo+off:hi+off])
