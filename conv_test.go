@@ -689,3 +689,46 @@ func TestConvWideNonFinite(t *testing.T) {
 	same("input gradient", gx.Float64s(), wantGX)
 	same("weight gradient", gw.Float64s(), wantGW)
 }
+
+// TestMaxPool2x2Fast checks the 2×2 stride-2 max-pool loop against the general one, values
+// and indices, on odd sizes, ceil mode, ties, infinities and NaNs.
+func TestMaxPool2x2Fast(t *testing.T) {
+	defer func() { poolNoFast = false }()
+	r := rand.New(rand.NewPCG(13, 14))
+	vals := []float64{0, 1, -1, 2, math.Inf(1), math.Inf(-1), math.NaN(), math.Copysign(0, -1)}
+	for _, dt := range []DType{Float32, Float64} {
+		for _, tc := range []struct {
+			h, w int
+			ceil bool
+		}{{2, 2, false}, {5, 7, false}, {6, 8, true}, {9, 4, false}, {28, 28, false}} {
+			x := RandnOf(dt, 3, 2, tc.h, tc.w)
+			for i := 0; i < x.Numel(); i++ {
+				if r.IntN(3) == 0 {
+					v := vals[r.IntN(len(vals))]
+					if dt == Float32 {
+						x.st.f32[i] = float32(v)
+					} else {
+						x.st.f64[i] = v
+					}
+				}
+			}
+			opts := PoolOptions{Kernel: []int{2}, CeilMode: tc.ceil}
+			poolNoFast = false
+			p := poolGeom{ceil: tc.ceil}
+			p.setup("MaxPool2d", x, x.shape, opts.Kernel, nil, nil, nil)
+			if !p.is2x2() {
+				t.Fatalf("%v: fast path not taken", tc)
+			}
+			v1, i1 := MaxPool2dWithIndices(x, opts)
+			poolNoFast = true
+			v2, i2 := MaxPool2dWithIndices(x, opts)
+			a, b := v1.Float64s(), v2.Float64s()
+			ia, ib := i1.Int64s(), i2.Int64s()
+			for i := range a {
+				if ia[i] != ib[i] || math.Float64bits(a[i]) != math.Float64bits(b[i]) && !(a[i] != a[i] && b[i] != b[i]) {
+					t.Fatalf("%v %v element %d: fast %v at %d, general %v at %d", dt, tc, i, a[i], ia[i], b[i], ib[i])
+				}
+			}
+		}
+	}
+}

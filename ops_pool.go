@@ -324,10 +324,14 @@ func maxPoolForward[T floatT](out []T, idx []int64, x []T, p *poolGeom) {
 	})
 }
 
+// poolNoFast turns the special-cased pooling loops off, for tests comparing them with the
+// general ones.
+var poolNoFast bool
+
 // is2x2 reports whether the pooling is the common 2×2 window with stride 2, no padding and
 // no dilation, whose windows all lie inside the input (also with ceil mode, for even sizes).
 func (p *poolGeom) is2x2() bool {
-	return p.kh == 2 && p.kw == 2 && p.sh == 2 && p.sw == 2 && p.ph == 0 && p.pw == 0 &&
+	return !poolNoFast && p.kh == 2 && p.kw == 2 && p.sh == 2 && p.sw == 2 && p.ph == 0 && p.pw == 0 &&
 		p.dh == 1 && p.dw == 1 && 2*p.oh <= p.h && 2*p.ow <= p.w
 }
 
@@ -368,7 +372,8 @@ func maxPool2x2Plane[T floatT](out []T, idx []int64, x []T, p *poolGeom) {
 					k = 0
 				}
 			}
-			o[j], ix[j] = m, base+2*int64(j)+k
+			at := base + 2*int64(j) + k
+			o[j], ix[j] = x[at], at // the chosen element itself: max(-0, 0) may be either zero
 		}
 	}
 }
