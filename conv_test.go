@@ -519,9 +519,12 @@ func BenchmarkCNNLayers(b *testing.B) {
 			}
 			pp := poolGeom{}
 			pp.setup("MaxPool2d", y, y.shape, []int{2}, nil, nil, nil)
-			var pooled, idx *Tensor
-			NoGrad(func() { pooled, idx = maxPool2d(y, pp) })
-			run("maxpool", func() { maxPool2d(y, pp) })
+			var pooled, idx, act *Tensor
+			NoGrad(func() {
+				act = y.ReLU() // as in the workloads: ties at zero
+				pooled, idx = maxPool2d(act, pp)
+			})
+			run("maxpool", func() { maxPool2d(act, pp) })
 			run("maxpool_backward", func() { maxPool2dBackward(pooled, idx, y.shape) })
 		}
 	}
@@ -730,5 +733,22 @@ func TestMaxPool2x2Fast(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// BenchmarkMaxPool2x2 compares the 2×2 fast path with the general loop on ReLU outputs.
+func BenchmarkMaxPool2x2(b *testing.B) {
+	ManualSeed(1)
+	x := Randn(64, 32, 28, 28).ReLU()
+	for _, general := range []bool{false, true} {
+		b.Run(fmt.Sprintf("general=%v", general), func(b *testing.B) {
+			poolNoFast = general
+			defer func() { poolNoFast = false }()
+			NoGrad(func() {
+				for i := 0; i < b.N; i++ {
+					MaxPool2d(x, PoolOptions{Kernel: []int{2}})
+				}
+			})
+		})
 	}
 }

@@ -842,12 +842,26 @@ func im2col[T floatT](col, x []T, p *convGeom) {
 						clear(seg)
 						continue
 					}
-					clear(seg[:lo])
-					clear(seg[hi:])
 					if lo >= hi { // the whole row lies in the padding
+						clear(seg)
 						continue
 					}
 					src := xc[iy*p.w : (iy+1)*p.w]
+					if p.sw == 1 && p.ow <= 32 { // short rows: loops beat memmove calls
+						for k := range seg[:lo] {
+							seg[k] = 0
+						}
+						s, d := src[lo+off:hi+off], seg[lo:hi]
+						for k := range d {
+							d[k] = s[k]
+						}
+						for k := hi; k < len(seg); k++ {
+							seg[k] = 0
+						}
+						continue
+					}
+					clear(seg[:lo])
+					clear(seg[hi:])
 					if p.sw == 1 {
 						copy(seg[lo:hi], src[lo+off:hi+off])
 						continue
@@ -888,7 +902,14 @@ func col2im[T floatT](x, col []T, p *convGeom) {
 					dst := xc[iy*p.w : (iy+1)*p.w]
 					if p.sw == 1 {
 						d := dst[lo+off : hi+off]
-						kernels.Add(d, d, seg)
+						if len(d) > 32 {
+							kernels.Add(d, d, seg)
+							continue
+						}
+						seg = seg[:len(d)]
+						for k := range d {
+							d[k] += seg[k]
+						}
 						continue
 					}
 					ix := lo*p.sw + off
