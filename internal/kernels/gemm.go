@@ -60,6 +60,32 @@ func Gemm[T Float](transA, transB bool, m, n, k int, a []T, lda int, b []T, ldb 
 	}
 }
 
+// GemmSerial is Gemm computed on the calling goroutine only (except for products with one
+// row or column, which may still be split), for callers that already run one product per
+// core. It gives the same bits as Gemm.
+func GemmSerial[T Float](transA, transB bool, m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int, accumulate bool) {
+	if m <= 0 || n <= 0 {
+		return
+	}
+	if k <= 0 {
+		Gemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate)
+		return
+	}
+	if unsafe.Sizeof(T(0)) == 4 {
+		gemmSerial(gemmF32, transA, transB, m, n, k, asF32(a), lda, asF32(b), ldb, asF32(c), ldc, accumulate)
+	} else {
+		gemmSerial(gemmF64, transA, transB, m, n, k, asF64(a), lda, asF64(b), ldb, asF64(c), ldc, accumulate)
+	}
+}
+
+func gemmSerial[T Float](g *gemmConfig[T], transA, transB bool, m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int, accumulate bool) {
+	if 2*m*n*k < parallelFlops || m == 1 || n == 1 {
+		gemm(g, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate)
+		return
+	}
+	g.run(transA, transB, 0, m, 0, n, k, a, lda, b, ldb, c, ldc, accumulate)
+}
+
 func asF32[T any](s []T) []float32 {
 	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
 }
