@@ -412,38 +412,11 @@ func conv2dBackwardWeight(x, y *Tensor, p convGeom) *Tensor {
 }
 
 // convBiasGrad returns the gradient of a per-channel bias from the output gradient
-// g [n ch h w]: the sum over samples and positions, [ch]. When the sum itself must be
-// differentiable (a graph is being built through g) it is the ordinary Sum; otherwise a
-// kernel sums each channel's planes in place, in sample order, accumulating in float64.
-func convBiasGrad(g *Tensor) *Tensor {
-	if needsGrad(g, nil) {
-		return g.Sum(0, 2, 3)
-	}
-	ch := g.shape[1]
-	out := newTensor(g.dtype, []int{ch})
-	gc := g.contig()
-	switch g.dtype {
-	case Float32:
-		biasGradKernel(out.f32(), gc.f32(), g.shape[0], ch, g.shape[2]*g.shape[3])
-	case Float64:
-		biasGradKernel(out.f64(), gc.f64(), g.shape[0], ch, g.shape[2]*g.shape[3])
-	}
-	return out
-}
-
-// biasGradKernel sets out[c] = Σ_n Σ_i g[n][c][i] for g [n ch l], channels split across
-// workers; each channel's sum runs in the same order whatever the split.
-func biasGradKernel[T floatT](out, g []T, n, ch, l int) {
-	parallel.For(ch, max(1, (1<<15)/max(1, n*l)), func(lo, hi int) {
-		for c := lo; c < hi; c++ {
-			var s float64
-			for i := 0; i < n; i++ {
-				s += float64(kernels.Sum(g[(i*ch+c)*l : (i*ch+c+1)*l]))
-			}
-			out[c] = T(s)
-		}
-	})
-}
+// g [n ch h w]: the sum over samples and positions, [ch]. It is the ordinary Sum, an op that
+// jit traces and replays with the same summation order (a private kernel here would be
+// invisible to the tracer, and a different order would make compiled and eager results
+// differ).
+func convBiasGrad(g *Tensor) *Tensor { return g.Sum(0, 2, 3) }
 
 // biasData returns b's contiguous data, or nil for a nil bias.
 func biasData[T floatT](b *Tensor) []T {
