@@ -1,8 +1,9 @@
 package eager
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"sync/atomic"
 )
 
@@ -31,13 +32,14 @@ type node struct {
 	nextBuf  [2]edge
 	bw       backwardFn
 	saved    []savedRef
+	savedBuf [2]savedRef
 	shape    []int
 	shapeBuf [4]int
 	dtype    DType
+	freed    bool
 	hooks    []func(*Tensor) *Tensor
 	retained *Tensor // the output tensor, when RetainGrad was called on it
 	where    string  // user's file:line, recorded in anomaly mode
-	freed    bool
 
 	grad *Tensor // gradient accumulated during one backward pass
 }
@@ -93,6 +95,9 @@ func record(op *OpInfo, out *Tensor, bw backwardFn, inputs ...*Tensor) *node {
 // save records tensors the backward function reads, with their current versions, so that an
 // in-place change made before backward is reported instead of silently giving wrong gradients.
 func (n *node) save(ts ...*Tensor) {
+	if n.saved == nil && len(ts) <= len(n.savedBuf) {
+		n.saved = n.savedBuf[:0]
+	}
 	for _, t := range ts {
 		n.saved = append(n.saved, savedRef{t, t.st.version.Load()})
 	}
@@ -260,47 +265,44 @@ func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, cap
 			failf(op, "output gradient of shape %v does not match output of shape %v", g.shape, r.shape)
 		}
 	}
-	if !create {
-		defer setGradMode(false)()
-	} else {
-		defer setGradMode(true)()
-	}
+	prevMode := pushGradMode(create)
+	defer popGradMode(prevMode)
 
 	// Collect reachable nodes.
-	var nodes []*node
-	seen := make(map[*node]bool)
+	bs := &backwardState{create: create, capture: capture}
+	bs.leaves = bs.leafBuf[:0]
 	var stack []*node
+	seen := newNodeSet()
 	for _, r := range roots {
-		if r.node != nil && !seen[r.node] {
-			seen[r.node] = true
+		if r.node != nil && seen.add(r.node) {
 			stack = append(stack, r.node)
 		}
 	}
+	var nodes []*node
 	for len(stack) > 0 {
 		n := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		nodes = append(nodes, n)
 		for _, e := range n.next {
-			if e.node != nil && !seen[e.node] {
-				seen[e.node] = true
+			if e.node != nil && seen.add(e.node) {
 				stack = append(stack, e.node)
 			}
 		}
 	}
-	sort.Slice(nodes, func(i, j int) bool { return nodes[i].seq > nodes[j].seq })
+	slices.SortFunc(nodes, func(a, b *node) int { return cmp.Compare(b.seq, a.seq) })
 
 	// Targets for Grad: non-leaf inputs by node, leaf inputs by tensor.
 	var captured []*Tensor
 	var captureNode map[*node]int
-	captureLeaf := map[*Tensor]int{}
 	if capture != nil {
 		captured = make([]*Tensor, len(capture))
+		bs.captured = captured
 		captureNode = map[*node]int{}
 		for i, t := range capture {
 			if t.node != nil {
 				captureNode[t.node] = i
 			} else {
-				captureLeaf[t] = i
+				bs.captureLeaf(t, i)
 			}
 		}
 	}
@@ -310,55 +312,10 @@ func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, cap
 	// gradient the moment the count reaches zero, not after the whole sweep. Gradient hooks
 	// on parameters thus see each gradient as early as possible, so that data-parallel
 	// training can start reducing a bucket of gradients while backward goes on.
-	pending := map[*Tensor]int{}
 	for _, n := range nodes {
 		for _, e := range n.next {
 			if e.leaf != nil {
-				pending[e.leaf]++
-			}
-		}
-	}
-	leafGrads := map[*Tensor]*Tensor{}
-	var leafOrder []*Tensor
-	addLeaf := func(l, g *Tensor) {
-		if old, ok := leafGrads[l]; ok {
-			leafGrads[l] = old.Add(g)
-			return
-		}
-		leafGrads[l] = g
-		leafOrder = append(leafOrder, l)
-	}
-	finishLeaf := func(l *Tensor) {
-		g, ok := leafGrads[l]
-		if !ok {
-			return
-		}
-		delete(leafGrads, l)
-		l.mu.Lock()
-		hooks := l.hooks
-		l.mu.Unlock()
-		for _, h := range hooks {
-			if r := h(g); r != nil {
-				g = r
-			}
-		}
-		if capture != nil {
-			if i, ok := captureLeaf[l]; ok {
-				captured[i] = g
-			}
-			return
-		}
-		accumulateLeaf(l, g, create)
-	}
-	// edgesDone is called once per node after its gradient has been propagated (or found
-	// to be nil): it finishes the leaves whose last pending edge this was.
-	edgesDone := func(n *node) {
-		for _, e := range n.next {
-			if e.leaf == nil {
-				continue
-			}
-			if pending[e.leaf]--; pending[e.leaf] == 0 {
-				finishLeaf(e.leaf)
+				bs.leaf(e.leaf).pending++
 			}
 		}
 	}
@@ -368,7 +325,7 @@ func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, cap
 			g = g.To(r.dtype)
 		}
 		if r.node == nil {
-			addLeaf(r, g)
+			bs.addLeaf(r, g)
 		} else if r.node.grad == nil {
 			r.node.grad = g
 		} else {
@@ -388,7 +345,7 @@ func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, cap
 		g := n.grad
 		n.grad = nil
 		if g == nil {
-			edgesDone(n)
+			bs.edgesDone(n)
 			continue
 		}
 		if n.freed { // before hooks and retained grads: a failed call must change nothing
@@ -444,19 +401,19 @@ func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, cap
 					e.node.grad = e.node.grad.Add(gi)
 				}
 			case e.leaf != nil:
-				addLeaf(e.leaf, gi)
+				bs.addLeaf(e.leaf, gi)
 			}
 		}
 		if anomalyEnabled.Load() {
 			checkAnomalyBackward(n, ig)
 		}
-		edgesDone(n)
+		bs.edgesDone(n)
 	}
 
 	// Leaves that no node points to (roots that are leaves) are finished last, in the order
 	// their gradients appeared.
-	for _, l := range leafOrder {
-		finishLeaf(l)
+	for _, i := range bs.order {
+		bs.finishLeaf(&bs.leaves[i])
 	}
 	if capture != nil && !allowUnused {
 		for i, c := range captured {
@@ -466,6 +423,150 @@ func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, cap
 		}
 	}
 	return captured
+}
+
+// nodeSet is a set of nodes: a short list searched linearly while small (most graphs run
+// through Backward are small and a map costs more than the search), a map beyond that.
+type nodeSet struct {
+	buf  [16]*node
+	few  []*node
+	many map[*node]struct{}
+}
+
+func newNodeSet() *nodeSet {
+	s := &nodeSet{}
+	s.few = s.buf[:0]
+	return s
+}
+
+// add inserts n and reports whether it was new.
+func (s *nodeSet) add(n *node) bool {
+	if s.many != nil {
+		if _, ok := s.many[n]; ok {
+			return false
+		}
+		s.many[n] = struct{}{}
+		return true
+	}
+	for _, m := range s.few {
+		if m == n {
+			return false
+		}
+	}
+	if len(s.few) < 32 {
+		s.few = append(s.few, n)
+		return true
+	}
+	s.many = make(map[*node]struct{}, 64)
+	for _, m := range s.few {
+		s.many[m] = struct{}{}
+	}
+	s.many[n] = struct{}{}
+	return true
+}
+
+// leafSlot is one leaf's state during a backward pass.
+type leafSlot struct {
+	t          *Tensor
+	grad       *Tensor // gradient gathered so far, nil before the first
+	pending    int     // edges from reachable nodes still to run
+	captureIdx int     // index in Grad's inputs, or -1
+}
+
+// backwardState holds the leaves of one backward pass: the gradients flowing into them and
+// the count of edges still to deliver.
+type backwardState struct {
+	create   bool
+	capture  []*Tensor
+	captured []*Tensor
+	leaves   []leafSlot
+	leafBuf  [4]leafSlot
+	index    map[*Tensor]int // leaf → slot, once there are many leaves
+	order    []int           // slots in the order their first gradient arrived
+}
+
+// slot returns the index of t's slot, adding one if needed.
+func (bs *backwardState) slot(t *Tensor) int {
+	if bs.index != nil {
+		if i, ok := bs.index[t]; ok {
+			return i
+		}
+	} else {
+		for i := range bs.leaves {
+			if bs.leaves[i].t == t {
+				return i
+			}
+		}
+	}
+	bs.leaves = append(bs.leaves, leafSlot{t: t, captureIdx: -1})
+	i := len(bs.leaves) - 1
+	if bs.index != nil {
+		bs.index[t] = i
+	} else if len(bs.leaves) > 16 {
+		bs.index = make(map[*Tensor]int, 64)
+		for j := range bs.leaves {
+			bs.index[bs.leaves[j].t] = j
+		}
+	}
+	return i
+}
+
+// leaf returns t's slot, adding one if needed; the pointer is valid until the next addition.
+func (bs *backwardState) leaf(t *Tensor) *leafSlot { return &bs.leaves[bs.slot(t)] }
+
+func (bs *backwardState) captureLeaf(t *Tensor, i int) { bs.leaf(t).captureIdx = i }
+
+func (bs *backwardState) addLeaf(l, g *Tensor) {
+	i := bs.slot(l)
+	sl := &bs.leaves[i]
+	if sl.grad != nil {
+		sl.grad = sl.grad.Add(g)
+		return
+	}
+	sl.grad = g
+	if sl.pending == 0 {
+		// No reachable node points to it (a root that is a leaf): finished at the end.
+		bs.order = append(bs.order, i)
+	}
+}
+
+// finishLeaf runs the leaf's hooks and delivers its gradient.
+func (bs *backwardState) finishLeaf(sl *leafSlot) {
+	g := sl.grad
+	if g == nil {
+		return
+	}
+	sl.grad = nil
+	l := sl.t
+	l.mu.Lock()
+	hooks := l.hooks
+	l.mu.Unlock()
+	for _, h := range hooks {
+		if r := h(g); r != nil {
+			g = r
+		}
+	}
+	if bs.capture != nil {
+		if sl.captureIdx >= 0 {
+			bs.captured[sl.captureIdx] = g
+		}
+		return
+	}
+	accumulateLeaf(l, g, bs.create)
+}
+
+// edgesDone is called once per node after its gradient has been propagated (or found to be
+// nil): it finishes the leaves whose last pending edge this was.
+func (bs *backwardState) edgesDone(n *node) {
+	for _, e := range n.next {
+		if e.leaf == nil {
+			continue
+		}
+		sl := bs.leaf(e.leaf)
+		if sl.pending--; sl.pending == 0 {
+			bs.finishLeaf(sl)
+		}
+	}
 }
 
 func detachIf(g *Tensor, detach bool) *Tensor {

@@ -3,6 +3,7 @@ package eager
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -469,6 +470,285 @@ func BenchmarkConv2d(b *testing.B) {
 				passes = 3
 			}
 			b.ReportMetric(passes*flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
+// BenchmarkCNNLayers times each conv and pool primitive of the `eager bench` CNN workloads
+// (MNIST CNN and LeNet-5, batch 64, float32) on its own: forward, weight gradient, input
+// gradient, bias gradient, pool forward and backward.
+func BenchmarkCNNLayers(b *testing.B) {
+	type layer struct {
+		name  string
+		c, o  int
+		h, k  int
+		pad   int
+		input bool // the input gradient is needed (not the first layer)
+	}
+	for _, net := range []struct {
+		name   string
+		layers []layer
+	}{
+		{"cnn", []layer{{"conv1", 1, 32, 28, 3, 1, false}, {"conv2", 32, 64, 14, 3, 1, true}}},
+		{"lenet", []layer{{"conv1", 1, 6, 28, 5, 2, false}, {"conv2", 6, 16, 14, 5, 0, true}}},
+	} {
+		for _, l := range net.layers {
+			ManualSeed(1)
+			x := Randn(64, l.c, l.h, l.h)
+			w := Randn(l.o, l.c, l.k, l.k)
+			bias := Randn(l.o)
+			opts := ConvOptions{Padding: []int{l.pad}}
+			p := convGeometry("Conv2d", x, w, bias, opts, x.shape, w.shape)
+			var y *Tensor
+			NoGrad(func() { y = conv2d(x, w, bias, p) })
+			run := func(name string, fn func()) {
+				b.Run(net.name+"/"+l.name+"/"+name, func(b *testing.B) {
+					b.ReportAllocs()
+					NoGrad(func() {
+						for i := 0; i < b.N; i++ {
+							fn()
+						}
+					})
+				})
+			}
+			run("forward", func() { conv2d(x, w, bias, p) })
+			run("grad_weight", func() { conv2dBackwardWeight(x, y, p) })
+			run("grad_bias", func() { convBiasGrad(y) })
+			if l.input {
+				run("grad_input", func() { convTranspose2d(y, w, nil, p) })
+			}
+			pp := poolGeom{}
+			pp.setup("MaxPool2d", y, y.shape, []int{2}, nil, nil, nil)
+			var pooled, idx, act *Tensor
+			NoGrad(func() {
+				act = y.ReLU() // as in the workloads: ties at zero
+				pooled, idx = maxPool2d(act, pp)
+			})
+			run("maxpool", func() { maxPool2d(act, pp) })
+			run("maxpool_backward", func() { maxPool2dBackward(pooled, idx, y.shape) })
+		}
+	}
+}
+
+// BenchmarkConvWide compares the wide and plain layouts on the CNN workloads' stride-1 layers.
+func BenchmarkConvWide(b *testing.B) {
+	for _, l := range []struct {
+		name           string
+		c, o, h, k, pd int
+	}{
+		{"cnn1", 1, 32, 28, 3, 1}, {"cnn2", 32, 64, 14, 3, 1}, {"lenet1", 1, 6, 28, 5, 2}, {"lenet2", 6, 16, 14, 5, 0},
+	} {
+		ManualSeed(1)
+		x := Randn(64, l.c, l.h, l.h)
+		w := Randn(l.o, l.c, l.k, l.k)
+		bias := Randn(l.o)
+		p := convGeometry("Conv2d", x, w, bias, ConvOptions{Padding: []int{l.pd}}, x.shape, w.shape)
+		var y *Tensor
+		NoGrad(func() { y = conv2d(x, w, bias, p) })
+		for _, plain := range []bool{false, true} {
+			name := "wide"
+			if plain {
+				name = "plain"
+			}
+			b.Run(l.name+"/forward/"+name, func(b *testing.B) {
+				convNoWide = plain
+				defer func() { convNoWide = false }()
+				for i := 0; i < b.N; i++ {
+					conv2d(x, w, bias, p)
+				}
+			})
+			b.Run(l.name+"/grad_input/"+name, func(b *testing.B) {
+				convNoWide = plain
+				defer func() { convNoWide = false }()
+				for i := 0; i < b.N; i++ {
+					convTranspose2d(y, w, nil, p)
+				}
+			})
+		}
+	}
+}
+
+// naiveConvGrads returns the input and weight gradients of <g, conv(x, w)> by the textbook
+// loops, the reference for the kernels' adjoints.
+func naiveConvGrads(x, w, g []float64, p convGeom) (gx, gw []float64) {
+	gx, gw = make([]float64, p.n*p.c*p.h*p.w), make([]float64, len(w))
+	cg, og := p.c/p.g, p.o/p.g
+	for n := 0; n < p.n; n++ {
+		for o := 0; o < p.o; o++ {
+			grp := o / og
+			for y := 0; y < p.oh; y++ {
+				for xo := 0; xo < p.ow; xo++ {
+					gv := g[((n*p.o+o)*p.oh+y)*p.ow+xo]
+					for ci := 0; ci < cg; ci++ {
+						c := grp*cg + ci
+						for i := 0; i < p.kh; i++ {
+							for j := 0; j < p.kw; j++ {
+								iy, ix := y*p.sh-p.ph+i*p.dh, xo*p.sw-p.pw+j*p.dw
+								if iy < 0 || iy >= p.h || ix < 0 || ix >= p.w {
+									continue
+								}
+								xi, wi := ((n*p.c+c)*p.h+iy)*p.w+ix, ((o*cg+ci)*p.kh+i)*p.kw+j
+								gx[xi] += gv * w[wi]
+								gw[wi] += gv * x[xi]
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return gx, gw
+}
+
+// TestConvKernelsRandom checks the forward, input-gradient and weight-gradient kernels (the
+// wide and plain layouts, pointwise and strided paths) against the textbook loops over random
+// geometries: strides, paddings, dilations, groups, one channel, odd and narrow sizes, and
+// batches large enough to be split into tasks and weight-gradient chunks.
+func TestConvKernelsRandom(t *testing.T) {
+	defer func() { convNoWide = false }()
+	ManualSeed(11)
+	r := rand.New(rand.NewPCG(11, 12))
+	rng := func(lo, hi int) int { return lo + r.IntN(hi-lo+1) }
+	wide := 0
+	defer func() {
+		t.Logf("%d cases used the wide layout", wide)
+		if wide < 10 {
+			t.Errorf("only %d cases used the wide layout", wide)
+		}
+	}()
+	for tc := 0; tc < 80; tc++ {
+		g := []int{1, 1, 1, 2, 3}[rng(0, 4)]
+		cg, og := rng(1, 4), rng(1, 5)
+		if tc%5 == 0 {
+			g, cg = 1, 1 // one input channel
+		}
+		kh, kw := rng(1, 5), rng(1, 5)
+		sh, sw := []int{1, 1, 2, 3}[rng(0, 3)], []int{1, 1, 1, 2}[rng(0, 3)]
+		dh, dw := []int{1, 1, 2}[rng(0, 2)], []int{1, 1, 3}[rng(0, 2)]
+		ph, pw := rng(0, 2), rng(0, 3)
+		n := []int{1, 2, 5, 40}[rng(0, 3)]
+		h := max(rng(1, 12), dh*(kh-1)+1-2*ph)
+		w := max(rng(1, 30), dw*(kw-1)+1-2*pw)
+		opts := ConvOptions{Stride: []int{sh, sw}, Padding: []int{ph, pw}, Dilation: []int{dh, dw}, Groups: g}
+		x := RandnOf(Float64, n, g*cg, h, w)
+		wt := RandnOf(Float64, g*og, cg, kh, kw)
+		p := convGeometry("Conv2d", x, wt, nil, opts, x.shape, wt.shape)
+		gy := RandnOf(Float64, n, g*og, p.oh, p.ow)
+		want := naiveConv2d(x.Float64s(), wt.Float64s(), p)
+		wantGX, wantGW := naiveConvGrads(x.Float64s(), wt.Float64s(), gy.Float64s(), p)
+		convNoWide = false
+		if p.wide() {
+			wide++
+		}
+		for _, plain := range []bool{false, true} {
+			convNoWide = plain
+			name := fmt.Sprintf("case %d %+v wide=%v", tc, p, p.wide())
+			var y, gx, gw *Tensor
+			NoGrad(func() {
+				y = conv2d(x, wt, nil, p)
+				gx = convTranspose2d(gy, wt, nil, p)
+				gw = conv2dBackwardWeight(x, gy, p)
+			})
+			if i, ok := closeEnough(y.Float64s(), want, 1e-10, 1e-9); !ok {
+				t.Fatalf("%s: forward element %d: got %v, want %v", name, i, y.Float64s()[i], want[i])
+			}
+			if i, ok := closeEnough(gx.Float64s(), wantGX, 1e-10, 1e-9); !ok {
+				t.Fatalf("%s: input gradient element %d: got %v, want %v", name, i, gx.Float64s()[i], wantGX[i])
+			}
+			if i, ok := closeEnough(gw.Float64s(), wantGW, 1e-10, 1e-9); !ok {
+				t.Fatalf("%s: weight gradient element %d: got %v, want %v", name, i, gw.Float64s()[i], wantGW[i])
+			}
+		}
+	}
+}
+
+// TestConvWideNonFinite checks that the wide layout's extra columns never leak: an infinity
+// in the input or the weight must give the textbook loops' NaNs and infinities, no more.
+func TestConvWideNonFinite(t *testing.T) {
+	ManualSeed(12)
+	x := RandnOf(Float64, 3, 2, 6, 9)
+	wt := RandnOf(Float64, 4, 2, 3, 3)
+	p := convGeometry("Conv2d", x, wt, nil, ConvOptions{Padding: []int{1}}, x.shape, wt.shape)
+	if !p.wide() {
+		t.Fatalf("geometry %+v does not use the wide layout", p)
+	}
+	gy := RandnOf(Float64, 3, 4, p.oh, p.ow)
+	x.st.f64[2*9+8] = math.Inf(1) // last column of a row: read by extra columns
+	wt.st.f64[5] = math.Inf(-1)
+	wantGX, wantGW := naiveConvGrads(x.Float64s(), wt.Float64s(), gy.Float64s(), p)
+	var gx, gw *Tensor
+	NoGrad(func() {
+		gx = convTranspose2d(gy, wt, nil, p)
+		gw = conv2dBackwardWeight(x, gy, p)
+	})
+	same := func(what string, got, want []float64) {
+		for i := range want {
+			a, b := got[i], want[i]
+			if math.IsNaN(a) != math.IsNaN(b) || (!math.IsNaN(b) && math.Abs(a-b) > 1e-9*math.Max(1, math.Abs(b)) && a != b) {
+				t.Fatalf("%s element %d: got %v, want %v", what, i, a, b)
+			}
+		}
+	}
+	same("input gradient", gx.Float64s(), wantGX)
+	same("weight gradient", gw.Float64s(), wantGW)
+}
+
+// TestMaxPool2x2Fast checks the 2×2 stride-2 max-pool loop against the general one, values
+// and indices, on odd sizes, ceil mode, ties, infinities and NaNs.
+func TestMaxPool2x2Fast(t *testing.T) {
+	defer func() { poolNoFast = false }()
+	r := rand.New(rand.NewPCG(13, 14))
+	vals := []float64{0, 1, -1, 2, math.Inf(1), math.Inf(-1), math.NaN(), math.Copysign(0, -1)}
+	for _, dt := range []DType{Float32, Float64} {
+		for _, tc := range []struct {
+			h, w int
+			ceil bool
+		}{{2, 2, false}, {5, 7, false}, {6, 8, true}, {9, 4, false}, {28, 28, false}} {
+			x := RandnOf(dt, 3, 2, tc.h, tc.w)
+			for i := 0; i < x.Numel(); i++ {
+				if r.IntN(3) == 0 {
+					v := vals[r.IntN(len(vals))]
+					if dt == Float32 {
+						x.st.f32[i] = float32(v)
+					} else {
+						x.st.f64[i] = v
+					}
+				}
+			}
+			opts := PoolOptions{Kernel: []int{2}, CeilMode: tc.ceil}
+			poolNoFast = false
+			p := poolGeom{ceil: tc.ceil}
+			p.setup("MaxPool2d", x, x.shape, opts.Kernel, nil, nil, nil)
+			if !p.is2x2() {
+				t.Fatalf("%v: fast path not taken", tc)
+			}
+			v1, i1 := MaxPool2dWithIndices(x, opts)
+			poolNoFast = true
+			v2, i2 := MaxPool2dWithIndices(x, opts)
+			a, b := v1.Float64s(), v2.Float64s()
+			ia, ib := i1.Int64s(), i2.Int64s()
+			for i := range a {
+				if ia[i] != ib[i] || math.Float64bits(a[i]) != math.Float64bits(b[i]) && !(a[i] != a[i] && b[i] != b[i]) {
+					t.Fatalf("%v %v element %d: fast %v at %d, general %v at %d", dt, tc, i, a[i], ia[i], b[i], ib[i])
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkMaxPool2x2 compares the 2×2 fast path with the general loop on ReLU outputs.
+func BenchmarkMaxPool2x2(b *testing.B) {
+	ManualSeed(1)
+	x := Randn(64, 32, 28, 28).ReLU()
+	for _, general := range []bool{false, true} {
+		b.Run(fmt.Sprintf("general=%v", general), func(b *testing.B) {
+			poolNoFast = general
+			defer func() { poolNoFast = false }()
+			NoGrad(func() {
+				for i := 0; i < b.N; i++ {
+					MaxPool2d(x, PoolOptions{Kernel: []int{2}})
+				}
+			})
 		})
 	}
 }

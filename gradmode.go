@@ -17,8 +17,26 @@ import (
 // never touches it.
 var (
 	modeScopes atomic.Int64
-	gradModes  sync.Map // goid.Key() -> bool (grad enabled)
+	modeShards [32]modeShard // goid.Key() -> grad enabled, sharded by key
 )
+
+// modeShard is one lock-protected part of the goroutine → grad mode map (a plain map: setting
+// and clearing an entry for a goroutine that enters scopes repeatedly does not allocate).
+type modeShard struct {
+	mu sync.Mutex
+	m  map[uintptr]bool
+	_  [40]byte // keep shards on separate cache lines
+}
+
+func shardOf(k uintptr) *modeShard { return &modeShards[(k>>6^k>>12)%uintptr(len(modeShards))] }
+
+func loadGradMode(k uintptr) (enabled, ok bool) {
+	sh := shardOf(k)
+	sh.mu.Lock()
+	enabled, ok = sh.m[k]
+	sh.mu.Unlock()
+	return enabled, ok
+}
 
 // NoGrad runs fn with gradient recording turned off on the calling goroutine: ops inside fn
 // produce tensors that do not require grad, as under PyTorch's torch.no_grad(). Use it for
@@ -34,30 +52,47 @@ func IsGradEnabled() bool {
 	if modeScopes.Load() == 0 {
 		return true
 	}
-	if v, ok := gradModes.Load(goid.Key()); ok {
-		return v.(bool)
+	if v, ok := loadGradMode(goid.Key()); ok {
+		return v
 	}
 	return true
 }
 
 func withGradMode(enabled bool, fn func()) {
-	restore := setGradMode(enabled)
-	defer restore()
+	defer popGradMode(pushGradMode(enabled))
 	fn()
 }
 
-// setGradMode sets the calling goroutine's grad mode and returns a function that restores it.
-func setGradMode(enabled bool) func() {
+// savedGradMode is what pushGradMode replaced, for popGradMode to restore.
+type savedGradMode struct {
+	key       uintptr
+	prev, had bool
+}
+
+// pushGradMode sets the calling goroutine's grad mode until the matching popGradMode.
+func pushGradMode(enabled bool) savedGradMode {
 	k := goid.Key()
-	prev, had := gradModes.Load(k)
-	gradModes.Store(k, enabled)
-	modeScopes.Add(1)
-	return func() {
-		if had {
-			gradModes.Store(k, prev)
-		} else {
-			gradModes.Delete(k)
-		}
-		modeScopes.Add(-1)
+	sh := shardOf(k)
+	sh.mu.Lock()
+	if sh.m == nil {
+		sh.m = map[uintptr]bool{}
 	}
+	prev, had := sh.m[k]
+	sh.m[k] = enabled
+	sh.mu.Unlock()
+	modeScopes.Add(1)
+	return savedGradMode{k, prev, had}
+}
+
+// popGradMode restores the mode saved by pushGradMode.
+func popGradMode(s savedGradMode) {
+	sh := shardOf(s.key)
+	sh.mu.Lock()
+	if s.had {
+		sh.m[s.key] = s.prev
+	} else {
+		delete(sh.m, s.key)
+	}
+	sh.mu.Unlock()
+	modeScopes.Add(-1)
 }

@@ -25,14 +25,14 @@ func (x *Tensor) inPlaceBinary(op *OpInfo, k *binaryKernels, y *Tensor) *Tensor 
 	if x.IsContiguous() {
 		switch x.dtype {
 		case Float32:
-			runBinary(x, x, yc, k.f32, k.vv32)
+			runBinary(x, x, yc, k.f32, k.vv32, k.vs32, k.sv32)
 		case Float64:
-			runBinary(x, x, yc, k.f64, k.vv64)
+			runBinary(x, x, yc, k.f64, k.vv64, k.vs64, k.sv64)
 		case Int64:
 			if k.i64 == nil {
 				failf(op.Name+"InPlace", "not supported for dtype %v", x.dtype)
 			}
-			runBinary[int64, int64](x, x, yc, k.i64, nil)
+			runBinary[int64, int64](x, x, yc, k.i64, nil, nil, nil)
 		default:
 			failf(op.Name+"InPlace", "not supported for dtype %v", x.dtype)
 		}
@@ -240,8 +240,8 @@ func addInto(dst, src *Tensor) {
 	}
 	switch dst.dtype {
 	case Float32:
-		runBinary(dst, dst, s.Detach(), addK.f32, addK.vv32)
+		runBinary(dst, dst, s, addK.f32, addK.vv32, addK.vs32, addK.sv32)
 	case Float64:
-		runBinary(dst, dst, s.Detach(), addK.f64, addK.vv64)
+		runBinary(dst, dst, s, addK.f64, addK.vv64, addK.vs64, addK.sv64)
 	}
 }

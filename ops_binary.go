@@ -34,11 +34,18 @@ type binaryKernels struct {
 	i64  func(a, b int64) int64
 	vv32 func(dst, a, b []float32)
 	vv64 func(dst, a, b []float64)
+	// vs and sv are optional vector kernels for a vector and a broadcast scalar:
+	// dst[i] = a[i] op s and dst[i] = s op a[i].
+	vs32 func(dst, a []float32, s float32)
+	vs64 func(dst, a []float64, s float64)
+	sv32 func(dst []float32, s float32, a []float32)
+	sv64 func(dst []float64, s float64, a []float64)
 }
 
 // runBinary computes out = f(a, b) elementwise with broadcasting; out is contiguous with the
 // broadcast shape and the same dtype as a and b.
-func runBinary[T, R elem](out, a, b *Tensor, f func(x, y T) R, vv func(dst []R, x, y []T)) {
+func runBinary[T, R elem](out, a, b *Tensor, f func(x, y T) R, vv func(dst []R, x, y []T),
+	vs func(dst []R, x []T, s T), sv func(dst []R, s T, x []T)) {
 	od := data[R](out.st)[out.offset:]
 	ad, bd := data[T](a.st), data[T](b.st)
 	n := out.Numel()
@@ -56,6 +63,10 @@ func runBinary[T, R elem](out, a, b *Tensor, f func(x, y T) R, vv func(dst []R, 
 		switch {
 		case sa == 1 && sb == 1 && vv != nil:
 			vv(o, ad[pa:pa+inner], bd[pb:pb+inner])
+		case sa == 1 && sb == 0 && vs != nil:
+			vs(o, ad[pa:pa+inner], bd[pb])
+		case sa == 0 && sb == 1 && sv != nil:
+			sv(o, ad[pa], bd[pb:pb+inner])
 		case sa == 1 && sb == 0:
 			y, x := bd[pb], ad[pa:pa+inner]
 			for i := range o {
@@ -117,19 +128,22 @@ func binaryForward(op *OpInfo, k *binaryKernels, a, b *Tensor, floatOnly bool) (
 	if floatOnly && !dt.IsFloat() {
 		dt = Float32
 	}
-	shape := broadcastShapes(op.Name, a.shape, b.shape)
+	shape := a.shape // read only: newTensor copies it
+	if !sameShape(a.shape, b.shape) {
+		shape = broadcastShapes(op.Name, a.shape, b.shape)
+	}
 	ca, cb := a.To(dt), b.To(dt)
 	out := newTensor(dt, shape)
 	switch dt {
 	case Float32:
-		runBinary(out, ca, cb, k.f32, k.vv32)
+		runBinary(out, ca, cb, k.f32, k.vv32, k.vs32, k.sv32)
 	case Float64:
-		runBinary(out, ca, cb, k.f64, k.vv64)
+		runBinary(out, ca, cb, k.f64, k.vv64, k.vs64, k.sv64)
 	case Int64:
 		if k.i64 == nil {
 			failf(op.Name, "not supported for dtype %v", dt)
 		}
-		runBinary[int64, int64](out, ca, cb, k.i64, nil)
+		runBinary[int64, int64](out, ca, cb, k.i64, nil, nil, nil)
 	}
 	return ca, cb, out
 }
@@ -167,18 +181,28 @@ var (
 	addK = binaryKernels{
 		f32: func(a, b float32) float32 { return a + b }, f64: func(a, b float64) float64 { return a + b },
 		i64: func(a, b int64) int64 { return a + b }, vv32: kernels.Add[float32], vv64: kernels.Add[float64],
+		vs32: kernels.AddScalar[float32], vs64: kernels.AddScalar[float64],
+		sv32: func(d []float32, s float32, a []float32) { kernels.AddScalar(d, a, s) },
+		sv64: func(d []float64, s float64, a []float64) { kernels.AddScalar(d, a, s) },
 	}
 	subK = binaryKernels{
 		f32: func(a, b float32) float32 { return a - b }, f64: func(a, b float64) float64 { return a - b },
 		i64: func(a, b int64) int64 { return a - b }, vv32: kernels.Sub[float32], vv64: kernels.Sub[float64],
+		vs32: kernels.SubScalar[float32], vs64: kernels.SubScalar[float64],
+		sv32: kernels.ScalarSub[float32], sv64: kernels.ScalarSub[float64],
 	}
 	mulK = binaryKernels{
 		f32: func(a, b float32) float32 { return a * b }, f64: func(a, b float64) float64 { return a * b },
 		i64: func(a, b int64) int64 { return a * b }, vv32: kernels.Mul[float32], vv64: kernels.Mul[float64],
+		vs32: kernels.MulScalar[float32], vs64: kernels.MulScalar[float64],
+		sv32: func(d []float32, s float32, a []float32) { kernels.MulScalar(d, a, s) },
+		sv64: func(d []float64, s float64, a []float64) { kernels.MulScalar(d, a, s) },
 	}
 	divK = binaryKernels{
 		f32: func(a, b float32) float32 { return a / b }, f64: func(a, b float64) float64 { return a / b },
 		vv32: kernels.Div[float32], vv64: kernels.Div[float64],
+		vs32: kernels.DivScalar[float32], vs64: kernels.DivScalar[float64],
+		sv32: kernels.ScalarDiv[float32], sv64: kernels.ScalarDiv[float64],
 	}
 	powK = binaryKernels{
 		f32: func(a, b float32) float32 { return float32(math.Pow(float64(a), float64(b))) },

@@ -30,16 +30,16 @@ func compare(op *OpInfo, k *cmpFn, x, y *Tensor) *Tensor {
 	out := newTensor(Bool, shape)
 	switch dt {
 	case Float32:
-		runBinary[float32, bool](out, a, b, k.f32, nil)
+		runBinary[float32, bool](out, a, b, k.f32, nil, nil, nil)
 	case Float64:
-		runBinary[float64, bool](out, a, b, k.f64, nil)
+		runBinary[float64, bool](out, a, b, k.f64, nil, nil, nil)
 	case Int64:
-		runBinary[int64, bool](out, a, b, k.i64, nil)
+		runBinary[int64, bool](out, a, b, k.i64, nil, nil, nil)
 	case Bool:
 		if k.b == nil {
 			failf(op.Name, "not supported for bool tensors")
 		}
-		runBinary[bool, bool](out, a, b, k.b, nil)
+		runBinary[bool, bool](out, a, b, k.b, nil, nil, nil)
 	}
 	if slowPath.Load() != 0 {
 		notifyTimed(op, t0, out, nil, x, y)

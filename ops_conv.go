@@ -1,6 +1,9 @@
 package eager
 
 import (
+	"sync"
+	"unsafe"
+
 	"github.com/eagerml/eager/internal/kernels"
 	"github.com/eagerml/eager/internal/parallel"
 )
@@ -325,7 +328,7 @@ func conv2d(x, w, b *Tensor, p convGeom) *Tensor {
 				gw = conv2dBackwardWeight(x, g, p)
 			}
 			if b != nil && b.requiresGrad {
-				gb = g.Sum(0, 2, 3)
+				gb = convBiasGrad(g)
 			}
 			return []*Tensor{gx, gw, gb}
 		}, x, w, b)
@@ -362,7 +365,7 @@ func convTranspose2d(y, w, b *Tensor, p convGeom) *Tensor {
 				gw = conv2dBackwardWeight(g, y, p)
 			}
 			if b != nil && b.requiresGrad {
-				gb = g.Sum(0, 2, 3)
+				gb = convBiasGrad(g)
 			}
 			return []*Tensor{gy, gw, gb}
 		}, y, w, b)
@@ -408,6 +411,13 @@ func conv2dBackwardWeight(x, y *Tensor, p convGeom) *Tensor {
 	return out
 }
 
+// convBiasGrad returns the gradient of a per-channel bias from the output gradient
+// g [n ch h w]: the sum over samples and positions, [ch]. It is the ordinary Sum, an op that
+// jit traces and replays with the same summation order (a private kernel here would be
+// invisible to the tracer, and a different order would make compiled and eager results
+// differ).
+func convBiasGrad(g *Tensor) *Tensor { return g.Sum(0, 2, 3) }
+
 // biasData returns b's contiguous data, or nil for a nil bias.
 func biasData[T floatT](b *Tensor) []T {
 	if b == nil {
@@ -417,18 +427,26 @@ func biasData[T floatT](b *Tensor) []T {
 	return data[T](c.st)[c.offset : c.offset+c.Numel()]
 }
 
-// convForward computes out [n o oh ow] = x [n c h w] ⋆ w [o c/g kh kw] + b. Samples are split
-// across workers; each worker unfolds one sample and group at a time into its own im2col
-// buffer and multiplies: out[n, group] (og × L) = w[group] (og × K) · col (K × L).
+// convForward computes out [n o oh ow] = x [n c h w] ⋆ w [o c/g kh kw] + b. Samples are cut
+// into tasks of p.grain() samples that the cores claim as they free up; a task unfolds one
+// sample and group at a time into its im2col buffer and multiplies on its own core:
+// out[n, group] (og × L) = w[group] (og × K) · col (K × L). Each output element is computed
+// by the same operations whichever core runs it.
 func convForward[T floatT](out, x, w, b []T, p *convGeom) {
 	K, L := p.kdim(), p.oh*p.ow
 	cg, og := p.c/p.g, p.o/p.g
 	xs, ys := p.c*p.h*p.w, p.o*L
 	direct := p.direct()
-	parallel.For(p.n, p.grain(), func(lo, hi int) {
+	if p.wide() {
+		convForwardWide(out, x, w, b, p)
+		return
+	}
+	p.forSamples(func(lo, hi int) {
 		var col []T
 		if !direct {
-			col = make([]T, K*L)
+			buf := getScratch[T](K * L)
+			defer putScratch(buf)
+			col = scratchSlice[T](buf, K*L)
 		}
 		for n := lo; n < hi; n++ {
 			yn := out[n*ys : (n+1)*ys]
@@ -441,7 +459,7 @@ func convForward[T floatT](out, x, w, b []T, p *convGeom) {
 					im2col(col, src, p)
 					src = col
 				}
-				kernels.Gemm(false, false, og, L, K, w[gi*og*K:], K, src, L, yn[gi*og*L:], L, b != nil)
+				kernels.GemmSerial(false, false, og, L, K, w[gi*og*K:], K, src, L, yn[gi*og*L:], L, b != nil)
 			}
 		}
 	})
@@ -449,26 +467,24 @@ func convForward[T floatT](out, x, w, b []T, p *convGeom) {
 
 // convBackwardInput computes dx [n c h w] = the adjoint of convForward in x applied to
 // y [n o oh ow] (+ b per channel): per sample and group, col (K × L) = w[group]ᵀ (K × og) ·
-// y[n, group] (og × L), folded back with col2im. wᵀ is formed once per call.
+// y[n, group] (og × L), folded back with col2im. The GEMM reads w transposed in place.
+// Samples are split as in convForward.
 func convBackwardInput[T floatT](dx, y, w, b []T, p *convGeom) {
 	K, L := p.kdim(), p.oh*p.ow
 	cg, og := p.c/p.g, p.o/p.g
 	hw := p.h * p.w
 	xs, ys := p.c*hw, p.o*L
-	wt := make([]T, p.o*K)
-	for gi := 0; gi < p.g; gi++ {
-		wg, tg := w[gi*og*K:(gi+1)*og*K], wt[gi*og*K:(gi+1)*og*K]
-		for o := 0; o < og; o++ {
-			for r, v := range wg[o*K : (o+1)*K] {
-				tg[r*og+o] = v
-			}
-		}
-	}
 	direct := p.direct()
-	parallel.For(p.n, p.grain(), func(lo, hi int) {
+	if p.wide() && allFinite(w) {
+		convBackwardInputWide(dx, y, w, b, p)
+		return
+	}
+	p.forSamples(func(lo, hi int) {
 		var col []T
 		if !direct {
-			col = make([]T, K*L)
+			buf := getScratch[T](K * L)
+			defer putScratch(buf)
+			col = scratchSlice[T](buf, K*L)
 		}
 		for n := lo; n < hi; n++ {
 			xn := dx[n*xs : (n+1)*xs]
@@ -478,50 +494,288 @@ func convBackwardInput[T floatT](dx, y, w, b []T, p *convGeom) {
 			for gi := 0; gi < p.g; gi++ {
 				dst := xn[gi*cg*hw:]
 				if direct { // col2im is the identity: accumulate straight into dx
-					kernels.Gemm(false, false, K, L, og, wt[gi*og*K:], og, y[n*ys+gi*og*L:], L, dst, L, true)
+					kernels.GemmSerial(true, false, K, L, og, w[gi*og*K:], K, y[n*ys+gi*og*L:], L, dst, L, true)
 					continue
 				}
-				kernels.Gemm(false, false, K, L, og, wt[gi*og*K:], og, y[n*ys+gi*og*L:], L, col, L, false)
+				kernels.GemmSerial(true, false, K, L, og, w[gi*og*K:], K, y[n*ys+gi*og*L:], L, col, L, false)
 				col2im(dst, col, p)
 			}
 		}
 	})
 }
 
-// convBackwardWeight computes dw [o c/g kh kw] = Σ_n y[n, group] (og × L) · colᵀ (L × K),
-// with colᵀ unfolded directly in transposed layout. The batch is cut into a fixed number of
-// chunks that depends only on the problem size, each summed into its own buffer and the
-// buffers added in order, so the result does not depend on the core count.
+// The wide layout, for stride-1 convolutions of narrow images. Each sample's group of
+// channels is copied into a zero-padded buffer xp whose planes are hp×wp (hp = h+2·ph,
+// wp = w+2·pw) plus a tail of (kw-1)·dw zeros, and the output is computed for oh×wp positions
+// instead of oh×ow: the extra wp-ow columns of each output row are discarded. Then the im2col
+// row of channel ci and kernel offset (i, j) is the contiguous run of oh·wp elements of xp
+// starting at ci·ps + i·dh·wp + j·dw (ps the padded plane size), one copy instead of oh
+// short ones, and col2im likewise adds whole rows. The GEMM does (wp-ow)/ow more work, so
+// the layout is used only when that costs less than the short copies it saves (measured on
+// the CNN benchmark layers: extra columns times output channels at most 16 output columns,
+// and never more than double), and not when the unfolded matrix is smaller than the output
+// (K < og: one input channel), where compacting the wide output costs more than the copies.
+
+// convNoWide turns the wide layout off, for tests comparing it with the plain one.
+var convNoWide bool
+
+// wide reports whether the wide layout is used.
+func (p *convGeom) wide() bool {
+	wp := p.w + 2*p.pw
+	return !convNoWide && p.sh == 1 && p.sw == 1 && !p.direct() && p.kdim() >= p.o/p.g &&
+		wp-p.ow <= p.ow && (wp-p.ow)*p.o/p.g <= 16*p.ow
+}
+
+// wideSizes returns the padded row length wp, the padded plane size ps (with its tail) and
+// the wide output length lw = oh·wp.
+func (p *convGeom) wideSizes() (wp, ps, lw int) {
+	wp = p.w + 2*p.pw
+	return wp, (p.h+2*p.ph)*wp + (p.kw-1)*p.dw, p.oh * wp
+}
+
+// padPlanes copies cg planes of x [cg h w] into xp [cg ps], zero-padded.
+func padPlanes[T floatT](xp, x []T, cg int, p *convGeom) {
+	wp, ps, _ := p.wideSizes()
+	hw := p.h * p.w
+	for ci := 0; ci < cg; ci++ {
+		plane := xp[ci*ps : (ci+1)*ps]
+		clear(plane[:p.ph*wp])
+		src := x[ci*hw : (ci+1)*hw]
+		for r := 0; r < p.h; r++ {
+			row := plane[(r+p.ph)*wp : (r+p.ph+1)*wp]
+			clear(row[:p.pw])
+			copy(row[p.pw:p.pw+p.w], src[r*p.w:(r+1)*p.w])
+			clear(row[p.pw+p.w:])
+		}
+		clear(plane[(p.h+p.ph)*wp:])
+	}
+}
+
+// im2colWide unfolds padded planes xp [cg ps] into col [K lw].
+func im2colWide[T floatT](col, xp []T, cg int, p *convGeom) {
+	wp, ps, lw := p.wideSizes()
+	r := 0
+	for ci := 0; ci < cg; ci++ {
+		for i := 0; i < p.kh; i++ {
+			for j := 0; j < p.kw; j++ {
+				o := ci*ps + i*p.dh*wp + j*p.dw
+				copy(col[r*lw:(r+1)*lw], xp[o:o+lw])
+				r++
+			}
+		}
+	}
+}
+
+// spreadWide copies rows planes of y [rows oh ow] into yw [rows lw], zeroing the extra
+// columns.
+func spreadWide[T floatT](yw, y []T, rows int, p *convGeom) {
+	wp, _, lw := p.wideSizes()
+	L := p.oh * p.ow
+	for o := 0; o < rows; o++ {
+		src := y[o*L : (o+1)*L]
+		dst := yw[o*lw : (o+1)*lw]
+		for r := 0; r < p.oh; r++ {
+			copy(dst[r*wp:r*wp+p.ow], src[r*p.ow:(r+1)*p.ow])
+			clear(dst[r*wp+p.ow : (r+1)*wp])
+		}
+	}
+}
+
+// clearWideColumns zeroes the extra columns of the rows of col [rows lw].
+func clearWideColumns[T floatT](col []T, rows int, p *convGeom) {
+	wp, _, lw := p.wideSizes()
+	for r := 0; r < rows; r++ {
+		row := col[r*lw : (r+1)*lw]
+		for y := 0; y < p.oh; y++ {
+			for k := y*wp + p.ow; k < (y+1)*wp; k++ {
+				row[k] = 0
+			}
+		}
+	}
+}
+
+// convForwardWide is convForward in the wide layout.
+func convForwardWide[T floatT](out, x, w, b []T, p *convGeom) {
+	K, L := p.kdim(), p.oh*p.ow
+	cg, og := p.c/p.g, p.o/p.g
+	xs, ys := p.c*p.h*p.w, p.o*L
+	wp, ps, lw := p.wideSizes()
+	p.forSamples(func(lo, hi int) {
+		buf := getScratch[T](cg*ps + K*lw + og*lw)
+		defer putScratch(buf)
+		s := scratchSlice[T](buf, cg*ps+K*lw+og*lw)
+		xp, col, yw := s[:cg*ps], s[cg*ps:cg*ps+K*lw], s[cg*ps+K*lw:]
+		for n := lo; n < hi; n++ {
+			for gi := 0; gi < p.g; gi++ {
+				padPlanes(xp, x[n*xs+gi*cg*p.h*p.w:], cg, p)
+				im2colWide(col, xp, cg, p)
+				kernels.GemmSerial(false, false, og, lw, K, w[gi*og*K:], K, col, lw, yw, lw, false)
+				for o := 0; o < og; o++ {
+					c := gi*og + o
+					dst := out[n*ys+c*L : n*ys+(c+1)*L]
+					src := yw[o*lw : (o+1)*lw]
+					for r := 0; r < p.oh; r++ {
+						copy(dst[r*p.ow:(r+1)*p.ow], src[r*wp:r*wp+p.ow])
+					}
+					if b != nil {
+						kernels.AddScalar(dst, dst, b[c])
+					}
+				}
+			}
+		}
+	})
+}
+
+// convBackwardInputWide is convBackwardInput in the wide layout: y is spread to oh×wp with
+// zeros in the extra columns, so that the extra columns of col are exact zeros (w is
+// finite) and folding whole rows back adds nothing where it should not.
+func convBackwardInputWide[T floatT](dx, y, w, b []T, p *convGeom) {
+	K, L := p.kdim(), p.oh*p.ow
+	cg, og := p.c/p.g, p.o/p.g
+	hw := p.h * p.w
+	xs, ys := p.c*hw, p.o*L
+	wp, ps, lw := p.wideSizes()
+	p.forSamples(func(lo, hi int) {
+		buf := getScratch[T](cg*ps + K*lw + og*lw)
+		defer putScratch(buf)
+		s := scratchSlice[T](buf, cg*ps+K*lw+og*lw)
+		xp, col, yw := s[:cg*ps], s[cg*ps:cg*ps+K*lw], s[cg*ps+K*lw:]
+		for n := lo; n < hi; n++ {
+			for gi := 0; gi < p.g; gi++ {
+				spreadWide(yw, y[n*ys+gi*og*L:], og, p)
+				kernels.GemmSerial(true, false, K, lw, og, w[gi*og*K:], K, yw, lw, col, lw, false)
+				clear(xp)
+				r := 0
+				for ci := 0; ci < cg; ci++ {
+					for i := 0; i < p.kh; i++ {
+						for j := 0; j < p.kw; j++ {
+							o := ci*ps + i*p.dh*wp + j*p.dw
+							d := xp[o : o+lw]
+							kernels.Add(d, d, col[r*lw:(r+1)*lw])
+							r++
+						}
+					}
+				}
+				for ci := 0; ci < cg; ci++ {
+					c := gi*cg + ci
+					dst := dx[n*xs+c*hw : n*xs+(c+1)*hw]
+					src := xp[ci*ps+p.ph*wp+p.pw:]
+					for r := 0; r < p.h; r++ {
+						copy(dst[r*p.w:(r+1)*p.w], src[r*wp:r*wp+p.w])
+					}
+					if b != nil {
+						kernels.AddScalar(dst, dst, b[c])
+					}
+				}
+			}
+		}
+	})
+}
+
+// allFinite reports whether v holds no infinity or NaN, from its (vectorised) sum: a sum
+// that is finite proves it. (A float64 sum may overflow for finite values too; callers
+// then take their slower path, which is correct for any values.)
+func allFinite[T floatT](v []T) bool {
+	s := kernels.Sum(v)
+	return s-s == 0
+}
+
+// forSamples runs fn over [0, p.n) in tasks of p.grain() samples, on all cores when there
+// is more than one task. Tasks write disjoint samples, so the result does not depend on
+// which core runs which task.
+func (p *convGeom) forSamples(fn func(lo, hi int)) {
+	per := p.grain()
+	tasks := (p.n + per - 1) / per
+	if tasks <= 1 {
+		fn(0, p.n)
+		return
+	}
+	parallel.Tasks(tasks, func(t int) { fn(t*per, min((t+1)*per, p.n)) })
+}
+
+// convBackwardWeight computes dw [o c/g kh kw] = Σ_n y[n, group] (og × L) · colᵀ (L × K). It
+// is formed transposed, dwᵀ (K × og) += col (K × L) · y[n, group]ᵀ (L × og), so that the
+// unfolding is the row-copying im2col and the GEMM's tiles fit the shape (K is usually a
+// multiple of the row tile, og of the column tile). The batch is cut into a fixed number of
+// chunks that depends only on the problem size; each chunk sums its samples in order into its
+// own buffer, and the buffers are added in chunk order, so the result does not depend on the
+// core count or on which core ran which chunk.
 func convBackwardWeight[T floatT](dw, x, y []T, p *convGeom) {
 	K, L := p.kdim(), p.oh*p.ow
 	cg, og := p.c/p.g, p.o/p.g
 	xs, ys := p.c*p.h*p.w, p.o*L
 	work := p.o * K * L
-	chunks := min(p.n, 8, max(1, p.n*work/(1<<18)))
-	if chunks == 0 {
+	if p.n == 0 {
+		clear(dw)
 		return
 	}
+	chunks := min(p.n, 8, max(1, p.n*work/(1<<18)))
 	size := (p.n + chunks - 1) / chunks
 	chunks = (p.n + size - 1) / size
 	nw := p.o * K
-	partial := make([]T, (chunks-1)*nw)
-	parallel.For(chunks, 1, func(lo, hi int) {
-		colT := make([]T, L*K)
-		for ch := lo; ch < hi; ch++ {
-			acc := dw
-			if ch > 0 {
-				acc = partial[(ch-1)*nw : ch*nw]
-			}
-			for n := ch * size; n < min((ch+1)*size, p.n); n++ {
+	pbuf := getScratch[T](chunks * nw)
+	defer putScratch(pbuf)
+	partial := scratchSlice[T](pbuf, chunks*nw) // chunk ch: per group, [K og]
+	direct := p.direct()
+	wide := p.wide()
+	_, ps, lw := p.wideSizes()
+	run := func(ch int) {
+		acc := partial[ch*nw : (ch+1)*nw]
+		n0 := ch * size
+		if wide {
+			// dwᵀ += col (K × lw) · ywᵀ (lw × og), the extra columns of yw zeroed and those
+			// of col finite (zeroed when x is not).
+			buf := getScratch[T](cg*ps + K*lw + og*lw)
+			defer putScratch(buf)
+			s := scratchSlice[T](buf, cg*ps+K*lw+og*lw)
+			xp, col, yw := s[:cg*ps], s[cg*ps:cg*ps+K*lw], s[cg*ps+K*lw:]
+			for n := n0; n < min(n0+size, p.n); n++ {
 				for gi := 0; gi < p.g; gi++ {
-					im2colT(colT, x[n*xs+gi*cg*p.h*p.w:], p)
-					kernels.Gemm(false, false, og, K, L, y[n*ys+gi*og*L:], L, colT, K, acc[gi*og*K:], K, true)
+					xg := x[n*xs+gi*cg*p.h*p.w : n*xs+(gi+1)*cg*p.h*p.w]
+					padPlanes(xp, xg, cg, p)
+					im2colWide(col, xp, cg, p)
+					if !allFinite(xg) { // else 0·(extra column) is 0 already
+						clearWideColumns(col, K, p)
+					}
+					spreadWide(yw, y[n*ys+gi*og*L:], og, p)
+					kernels.GemmSerial(false, true, K, og, lw, col, lw, yw, lw, acc[gi*K*og:], og, n > n0)
 				}
 			}
+			return
 		}
-	})
+		var col []T
+		if !direct {
+			buf := getScratch[T](K * L)
+			defer putScratch(buf)
+			col = scratchSlice[T](buf, K*L)
+		}
+		for n := n0; n < min(n0+size, p.n); n++ {
+			for gi := 0; gi < p.g; gi++ {
+				src := x[n*xs+gi*cg*p.h*p.w:]
+				if !direct {
+					im2col(col, src, p)
+					src = col
+				}
+				kernels.GemmSerial(false, true, K, og, L, src, L, y[n*ys+gi*og*L:], L, acc[gi*K*og:], og, n > n0)
+			}
+		}
+	}
+	if chunks == 1 {
+		run(0)
+	} else {
+		parallel.Tasks(chunks, run)
+	}
+	sum := partial[:nw]
 	for ch := 1; ch < chunks; ch++ {
-		kernels.Add(dw, dw, partial[(ch-1)*nw:ch*nw])
+		kernels.Add(sum, sum, partial[ch*nw:(ch+1)*nw])
+	}
+	for gi := 0; gi < p.g; gi++ {
+		src, dst := sum[gi*K*og:(gi+1)*K*og], dw[gi*og*K:(gi+1)*og*K]
+		for k := 0; k < K; k++ {
+			for o, v := range src[k*og : (k+1)*og] {
+				dst[o*K+k] = v
+			}
+		}
 	}
 }
 
@@ -561,9 +815,26 @@ func im2col[T floatT](col, x []T, p *convGeom) {
 						clear(seg)
 						continue
 					}
+					if lo >= hi { // the whole row lies in the padding
+						clear(seg)
+						continue
+					}
+					src := xc[iy*p.w : (iy+1)*p.w]
+					if p.sw == 1 && p.ow <= 32 { // short rows: loops beat memmove calls
+						for k := range seg[:lo] {
+							seg[k] = 0
+						}
+						s, d := src[lo+off:hi+off], seg[lo:hi]
+						for k := range d {
+							d[k] = s[k]
+						}
+						for k := hi; k < len(seg); k++ {
+							seg[k] = 0
+						}
+						continue
+					}
 					clear(seg[:lo])
 					clear(seg[hi:])
-					src := xc[iy*p.w : (iy+1)*p.w]
 					if p.sw == 1 {
 						copy(seg[lo:hi], src[lo+off:hi+off])
 						continue
@@ -604,7 +875,14 @@ func col2im[T floatT](x, col []T, p *convGeom) {
 					dst := xc[iy*p.w : (iy+1)*p.w]
 					if p.sw == 1 {
 						d := dst[lo+off : hi+off]
-						kernels.Add(d, d, seg)
+						if len(d) > 32 {
+							kernels.Add(d, d, seg)
+							continue
+						}
+						seg = seg[:len(d)]
+						for k := range d {
+							d[k] += seg[k]
+						}
 						continue
 					}
 					ix := lo*p.sw + off
@@ -618,40 +896,37 @@ func col2im[T floatT](x, col []T, p *convGeom) {
 	}
 }
 
-// im2colT is im2col written transposed, colT [L K], so that the weight gradient is a plain
-// row-major GEMM with no packing:
-//
-//	colT[y·ow+x][(ci·kh+i)·kw+j] = x[ci][y·sh-ph+i·dh][x·sw-pw+j·dw]   (0 in the padding)
-func im2colT[T floatT](colT, x []T, p *convGeom) {
-	K, hw := p.kdim(), p.h*p.w
-	cg := p.c / p.g
-	for y := 0; y < p.oh; y++ {
-		for xo := 0; xo < p.ow; xo++ {
-			dst := colT[(y*p.ow+xo)*K : (y*p.ow+xo+1)*K]
-			x0 := xo*p.sw - p.pw
-			// kernel columns j with 0 <= x0 + j·dw < w
-			jlo, jhi := validRange(x0, p.dw, p.w, p.kw)
-			r := 0
-			for c := 0; c < cg; c++ {
-				xc := x[c*hw : (c+1)*hw]
-				for i := 0; i < p.kh; i++ {
-					d := dst[r : r+p.kw]
-					r += p.kw
-					iy := y*p.sh - p.ph + i*p.dh
-					if iy < 0 || iy >= p.h {
-						clear(d)
-						continue
-					}
-					clear(d[:jlo])
-					clear(d[jhi:])
-					src := xc[iy*p.w : (iy+1)*p.w]
-					ix := x0 + jlo*p.dw
-					for j := jlo; j < jhi; j++ {
-						d[j] = src[ix]
-						ix += p.dw
-					}
-				}
-			}
-		}
+// Scratch buffers of the conv kernels (im2col matrices, weight-gradient partials) come from
+// pools of power-of-two byte sizes, so that a training step reuses the previous step's
+// buffers instead of allocating and clearing new ones. Contents are not cleared: every
+// kernel writes its scratch before reading it.
+var scratchPools [48]sync.Pool // class i: *[]uint64 of 1<<i bytes (at least 8)
+
+// scratchClass returns the pool class of a buffer of n bytes.
+func scratchClass(n int) int {
+	c := 3
+	for 1<<c < n {
+		c++
 	}
+	return c
+}
+
+// getScratch returns a buffer of at least n elements of T.
+func getScratch[T floatT](n int) *[]uint64 {
+	c := scratchClass(max(1, n) * int(unsafe.Sizeof(T(0))))
+	if v := scratchPools[c].Get(); v != nil {
+		return v.(*[]uint64)
+	}
+	b := make([]uint64, (1<<c)/8)
+	return &b
+}
+
+// putScratch returns a buffer from getScratch to its pool.
+func putScratch(b *[]uint64) {
+	scratchPools[scratchClass(len(*b)*8)].Put(b)
+}
+
+// scratchSlice views the first n elements of a scratch buffer as T.
+func scratchSlice[T floatT](b *[]uint64, n int) []T {
+	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(*b))), n)
 }

@@ -96,7 +96,14 @@ func Bmm(a, b *Tensor) *Tensor {
 				dA = Bmm(g, b.Transpose(1, 2))
 			}
 			if b.requiresGrad {
-				dB = Bmm(a.Transpose(1, 2), g)
+				if b.shape[1] > 1 && b.shape[2] > 1 && b.strides[1] == 1 {
+					// b is a transposed view (nn.Linear's wᵀ): compute its gradient in the
+					// same layout, as the transpose of gᵀ·a, so that the weight's own gradient
+					// arrives contiguous instead of needing a strided copy.
+					dB = Bmm(g.Transpose(1, 2), a).Transpose(1, 2)
+				} else {
+					dB = Bmm(a.Transpose(1, 2), g)
+				}
 			}
 			return []*Tensor{dA, dB}
 		}, a, b)

@@ -2,7 +2,9 @@ package eager
 
 import (
 	"math"
+	"unsafe"
 
+	"github.com/eagerml/eager/internal/kernels"
 	"github.com/eagerml/eager/internal/parallel"
 )
 
@@ -293,6 +295,23 @@ func maxPool2dGather(x, idx *Tensor) *Tensor {
 func maxPoolForward[T floatT](out []T, idx []int64, x []T, p *poolGeom) {
 	hw, l := p.h*p.w, p.oh*p.ow
 	ninf := T(math.Inf(-1))
+	if p.is2x2() {
+		parallel.For(p.planes(), p.grain(), func(lo, hi int) {
+			for pl := lo; pl < hi; pl++ {
+				op, ip, xp := out[pl*l:(pl+1)*l], idx[pl*l:(pl+1)*l], x[pl*hw:(pl+1)*hw]
+				if o32, ok := any(op).([]float32); ok { // vector kernel, row by row
+					x32 := any(xp).([]float32)
+					for y := 0; y < p.oh; y++ {
+						r := 2 * y * p.w
+						kernels.MaxPool2x2Row(o32[y*p.ow:(y+1)*p.ow], ip[y*p.ow:(y+1)*p.ow], x32[r:], x32[r+p.w:], int64(r), int64(p.w))
+					}
+					continue
+				}
+				maxPool2x2Plane(op, ip, xp, p)
+			}
+		})
+		return
+	}
 	parallel.For(p.planes(), p.grain(), func(lo, hi int) {
 		for pl := lo; pl < hi; pl++ {
 			xp, op, ip := x[pl*hw:(pl+1)*hw], out[pl*l:(pl+1)*l], idx[pl*l:(pl+1)*l]
@@ -314,6 +333,80 @@ func maxPoolForward[T floatT](out []T, idx []int64, x []T, p *poolGeom) {
 			}
 		}
 	})
+}
+
+// poolNoFast turns the special-cased pooling loops off, for tests comparing them with the
+// general ones.
+var poolNoFast bool
+
+// is2x2 reports whether the pooling is the common 2×2 window with stride 2, no padding and
+// no dilation, whose windows all lie inside the input (also with ceil mode, for even sizes).
+func (p *poolGeom) is2x2() bool {
+	return !poolNoFast && p.kh == 2 && p.kw == 2 && p.sh == 2 && p.sw == 2 && p.ph == 0 && p.pw == 0 &&
+		p.dh == 1 && p.dw == 1 && 2*p.oh <= p.h && 2*p.ow <= p.w
+}
+
+// maxPool2x2Plane is maxPoolForward's loop for one plane of a 2×2 stride-2 pooling (float64;
+// float32 runs kernels.MaxPool2x2Row, the same rule in vector code). It keeps
+// the general loop's choice (the first maximum in row-major window order, or the last NaN)
+// but without data-dependent branches, which mispredict on ReLU outputs full of ties: the
+// four values are mapped to integers ordered as the floats (ordKey), and the running
+// maximum and its position are kept with integer compares that compile to conditional
+// moves. Windows holding a NaN take the general rule.
+func maxPool2x2Plane[T floatT](out []T, idx []int64, x []T, p *poolGeom) {
+	w := p.w
+	for y := 0; y < p.oh; y++ {
+		r0 := x[2*y*w : 2*y*w+2*p.ow]
+		r1 := x[(2*y+1)*w : (2*y+1)*w+2*p.ow]
+		o := out[y*p.ow : (y+1)*p.ow]
+		ix := idx[y*p.ow : (y+1)*p.ow]
+		base := int64(2 * y * w)
+		for j := range o {
+			a, b, c, d := r0[2*j], r0[2*j+1], r1[2*j], r1[2*j+1]
+			// One assignment per condition, so that each becomes a conditional move.
+			ka, kb, kc, kd := ordKey(a), ordKey(b), ordKey(c), ordKey(d)
+			k := int64(0)
+			if kb > ka {
+				k = 1
+			}
+			best := max(ka, kb)
+			if kc > best {
+				k = int64(w)
+			}
+			best = max(best, kc)
+			if kd > best {
+				k = int64(w) + 1
+			}
+			if a != a || b != b || c != c || d != d {
+				k = maxPoolNaNWindow(a, b, c, d, int64(w))
+			}
+			at := base + 2*int64(j) + k
+			o[j], ix[j] = x[at], at
+		}
+	}
+}
+
+// ordKey maps a non-NaN float to an integer with the same order, -0 and +0 to the same one.
+func ordKey[T floatT](v T) int64 {
+	v += 0 // -0 becomes +0
+	if unsafe.Sizeof(v) == 4 {
+		b := int32(math.Float32bits(float32(v)))
+		return int64(b ^ (b >> 31 & 0x7fffffff))
+	}
+	b := int64(math.Float64bits(float64(v)))
+	return b ^ (b >> 63 & 0x7fffffffffffffff)
+}
+
+// maxPoolNaNWindow is the general rule on a 2×2 window (positions 0, 1, w, w+1 in order):
+// the first maximum, or the last NaN.
+func maxPoolNaNWindow[T floatT](a, b, c, d T, w int64) int64 {
+	best, k := T(math.Inf(-1)), int64(0)
+	for i, v := range [4]T{a, b, c, d} {
+		if v > best || v != v {
+			best, k = v, []int64{0, 1, w, w + 1}[i]
+		}
+	}
+	return k
 }
 
 // dilatedWindow returns the first in-range input position of output position o's window and

@@ -55,7 +55,15 @@ func planReduction(op string, x *Tensor, dims []int) reduction {
 			perm = append(perm, i)
 		}
 	}
-	r.rows = x.Detach().Permute(perm...).contig()
+	identity := true
+	for i, p := range perm {
+		identity = identity && p == i
+	}
+	if identity && x.IsContiguous() {
+		r.rows = x // only its data is read
+	} else {
+		r.rows = x.Detach().Permute(perm...).contig()
+	}
 	sortInts(r.dims)
 	return r
 }

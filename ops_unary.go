@@ -146,8 +146,8 @@ func init() {
 			return v
 		}
 		return 0
-	}, f32: reluVec[float32], f64: reluVec[float64], saveY: true, intOK: true,
-		bw: func(g, x, y *Tensor) *Tensor { return g.Mul(y.GtScalar(0).To(g.dtype)) }}
+	}, f32: kernels.ReLU[float32], f64: kernels.ReLU[float64], saveY: true, intOK: true,
+		bw: func(g, x, y *Tensor) *Tensor { return reluBackward(g, y) }}
 	erfDef = &unaryDef{op: defOp("Erf", true), f: math.Erf, saveX: true,
 		bw: func(g, x, y *Tensor) *Tensor { return g.Mul(x.Square().Neg().Exp().MulScalar(2 / math.SqrtPi)) }}
 	geluDef = &unaryDef{op: defOp("GELU", true), f: func(v float64) float64 {
@@ -286,14 +286,32 @@ func (x *Tensor) Clamp(lo, hi float64) *Tensor {
 	return d.apply(x)
 }
 
-// reluVec is dst[i] = max(src[i], 0), keeping NaN.
-func reluVec[T float32 | float64](dst, src []T) {
-	src = src[:len(dst)]
-	for i, v := range src {
-		if v > 0 || v != v {
-			dst[i] = v
-		} else {
-			dst[i] = 0
-		}
+var opReLUBackward = defOp("ReLUBackward", true)
+
+// reluBackward is ReLU's input gradient from its output y: g where y > 0 and +0 elsewhere
+// (also where y is NaN), PyTorch's threshold_backward, in one pass. It is differentiable in g
+// (for higher-order gradients: the same mask applied to the incoming gradient) and not in y.
+func reluBackward(g, y *Tensor) *Tensor {
+	t0 := opStart()
+	if !sameShape(g.shape, y.shape) || !g.dtype.IsFloat() {
+		failf("ReLUBackward", "gradient of shape %v (%v) does not match output of shape %v (%v)", g.shape, g.dtype, y.shape, y.dtype)
 	}
+	gc, yc := g.contig(), y.To(g.dtype).contig()
+	out := newTensor(g.dtype, g.shape)
+	switch g.dtype {
+	case Float32:
+		kernels.ReLUBackward(out.f32(), gc.f32(), yc.f32())
+	case Float64:
+		kernels.ReLUBackward(out.f64(), gc.f64(), yc.f64())
+	}
+	if needsGrad(g, nil) {
+		n := record(opReLUBackward, out, func(gg *Tensor) []*Tensor {
+			return []*Tensor{reluBackward(gg, y), nil}
+		}, g, y)
+		n.save(y)
+	}
+	if slowPath.Load() != 0 {
+		notifyTimed(opReLUBackward, t0, out, nil, g, y)
+	}
+	return out
 }

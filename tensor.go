@@ -1,6 +1,9 @@
 package eager
 
-import "sync"
+import (
+	"sync"
+	"unsafe"
+)
 
 // Tensor is an n-dimensional array of one dtype with an optional autograd history.
 //
@@ -22,12 +25,12 @@ type Tensor struct {
 	dtype   DType
 
 	requiresGrad bool
+	retainGrad   bool
 	node         *node // the op that produced this tensor; nil for leaves
 
-	mu         sync.Mutex // guards grad and hooks of a leaf during backward
-	grad       *Tensor
-	hooks      []func(*Tensor) *Tensor
-	retainGrad bool
+	mu    sync.Mutex // guards grad and hooks of a leaf during backward
+	grad  *Tensor
+	hooks []func(*Tensor) *Tensor
 
 	dims [8]int // backing array for shape and strides of tensors up to rank 4
 }
@@ -68,9 +71,47 @@ func (x *Tensor) Version() uint64 { return x.st.version.Load() }
 
 // newTensor allocates a contiguous tensor of the given dtype and shape, zero-filled.
 func newTensor(dt DType, shape []int) *Tensor {
+	n := numel(shape)
+	if n*dt.Size() <= smallBytes && !memTracking.Load() {
+		return newSmallTensor(dt, shape, n)
+	}
 	t := &Tensor{dtype: dt}
 	t.setContiguousShape(shape)
-	t.st = newStorage(dt, numel(shape))
+	t.st = newStorage(dt, n)
+	if slowPath.Load() != 0 {
+		event(evAlloc, t, nil)
+	}
+	return t
+}
+
+// smallBytes is the largest buffer newTensor places inline, beside the tensor and its storage
+// header in one allocation (scalars, losses, small vectors: most tensors of per-op overhead).
+const smallBytes = 32
+
+// smallTensor is a tensor, its storage and its data in one allocation.
+type smallTensor struct {
+	t   Tensor
+	s   storage
+	buf [smallBytes / 8]uint64
+}
+
+func newSmallTensor(dt DType, shape []int, n int) *Tensor {
+	b := &smallTensor{}
+	t := &b.t
+	t.dtype = dt
+	t.setContiguousShape(shape)
+	p := unsafe.Pointer(&b.buf[0])
+	switch dt {
+	case Float32:
+		b.s.f32 = unsafe.Slice((*float32)(p), n)
+	case Float64:
+		b.s.f64 = unsafe.Slice((*float64)(p), n)
+	case Int64:
+		b.s.i64 = unsafe.Slice((*int64)(p), n)
+	case Bool:
+		b.s.b = unsafe.Slice((*bool)(p), n)
+	}
+	t.st = &b.s
 	if slowPath.Load() != 0 {
 		event(evAlloc, t, nil)
 	}

@@ -54,6 +54,26 @@ def matmul(n):
     return build
 
 
+def mlp_gemm(which):
+    """One product of the MLP's first layer (batch 64, 784 -> 256), transposes as views."""
+    def build():
+        torch.manual_seed(1)
+        x, w, g = torch.randn(64, 784), torch.randn(256, 784), torch.randn(64, 256)
+
+        def step():
+            with torch.no_grad():
+                if which == "fwd":
+                    x @ w.t()
+                elif which == "dw":
+                    g.t() @ x
+                else:
+                    g @ w
+
+        return step, 2.0 * 64 * 784 * 256
+
+    return build
+
+
 def add1():
     x, y = torch.full((1,), 1.0), torch.full((1,), 2.0)
 
@@ -178,6 +198,9 @@ WORKLOADS = {
     "matmul128": ("matmul 128x128", "GFLOP/s", matmul(128), True),
     "matmul512": ("matmul 512x512", "GFLOP/s", matmul(512), True),
     "matmul1024": ("matmul 1024x1024", "GFLOP/s", matmul(1024), True),
+    "mlp_fwd": ("MLP GEMM x.Wt 64x784.784x256", "GFLOP/s", mlp_gemm("fwd"), True),
+    "mlp_dw": ("MLP GEMM gt.x 256x64.64x784", "GFLOP/s", mlp_gemm("dw"), True),
+    "mlp_dx": ("MLP GEMM g.W 64x256.256x784", "GFLOP/s", mlp_gemm("dx"), True),
     "add1": ("one-element add", "us", add1, False),
     "tiny_backward": ("(a*b+c).sum().backward(), 1 element", "us", tiny_backward, False),
     "chain4m": ("relu(x*w+b)*0.5+x, 4M float32", "ms", chain4m, False),

@@ -94,10 +94,6 @@ func unaryKernel[T float](name string, f func(float64) float64) func(dst, src []
 			k = v.f64
 		}
 	}
-	if name == "ReLU" {
-		// The same function as eager's ReLU (NaN kept, -0 to +0), vectorized.
-		return kernels.ReLU[T]
-	}
 	if k != nil {
 		return k.(func(dst, src []T))
 	}

@@ -137,6 +137,24 @@ func (o *Adam) Step() {
 			d, _ = effectiveGrad(p, grad, o.maximize, g.WeightDecay)
 		}
 		beta1, beta2 := g.Betas[0], g.Betas[1]
+		if !o.amsgrad {
+			t := float64(s.step)
+			if o.capturable {
+				// The count as it will be after this step. Read from storage, not with
+				// Item: when ops are recorded the fused kernel does not apply and t is unused.
+				st, off := eager.StorageData[float64](s.stepT)
+				t = st[off] + 1
+			}
+			if eager.FusedAdamStep(p, m, v, d, eager.AdamScalars{
+				Beta1: beta1, Beta2: beta2, BiasCorrection2Sqrt: math.Sqrt(1 - math.Pow(beta2, t)),
+				Eps: g.Eps, StepSize: g.LR / (1 - math.Pow(beta1, t)),
+			}) {
+				if o.capturable {
+					s.stepT.AddScalarInPlace(1)
+				}
+				return
+			}
+		}
 		m.MulScalarInPlace(beta1).AddScaledInPlace(d, 1-beta1)
 		v.MulScalarInPlace(beta2).AddcmulInPlace(d, d, 1-beta2)
 

@@ -80,6 +80,9 @@ var benchWorkloads = []benchWorkload{
 	{name: "matmul128", title: "matmul 128x128", unit: "GFLOP/s", higher: true, build: benchMatMul(128)},
 	{name: "matmul512", title: "matmul 512x512", unit: "GFLOP/s", higher: true, build: benchMatMul(512)},
 	{name: "matmul1024", title: "matmul 1024x1024", unit: "GFLOP/s", higher: true, build: benchMatMul(1024)},
+	{name: "mlp_fwd", title: "MLP GEMM x·Wᵀ 64x784·784x256", unit: "GFLOP/s", higher: true, build: benchMLPGemm("fwd")},
+	{name: "mlp_dw", title: "MLP GEMM gᵀ·x 256x64·64x784", unit: "GFLOP/s", higher: true, build: benchMLPGemm("dw")},
+	{name: "mlp_dx", title: "MLP GEMM g·W 64x256·256x784", unit: "GFLOP/s", higher: true, build: benchMLPGemm("dx")},
 	{name: "add1", title: "one-element Add", unit: "us", perOp: true, build: benchAdd1},
 	{name: "tiny_backward", title: "(a*b+c).sum().backward(), 1 element", unit: "us", perOp: true, build: benchTinyBackward},
 	{name: "chain4m", title: "relu(x*w+b)*0.5+x, 4M float32", unit: "ms", perOp: true, build: benchChain},
@@ -514,6 +517,25 @@ func benchMatMul(n int) func() (func(), float64) {
 		eager.ManualSeed(1)
 		x, y := eager.Randn(n, n), eager.Randn(n, n)
 		return func() { _ = x.MatMul(y) }, 2 * float64(n) * float64(n) * float64(n)
+	}
+}
+
+// benchMLPGemm is one of the three products of the MLP's first layer (batch 64, 784 → 256):
+// the forward x·Wᵀ and the backward gᵀ·x (weight gradient) and g·W (input gradient), with the
+// transposed operands as views, as nn.Linear and autograd produce them.
+func benchMLPGemm(which string) func() (func(), float64) {
+	return func() (func(), float64) {
+		eager.ManualSeed(1)
+		x, w, g := eager.Randn(64, 784), eager.Randn(256, 784), eager.Randn(64, 256)
+		work := 2.0 * 64 * 784 * 256
+		switch which {
+		case "fwd":
+			return func() { _ = x.MatMul(w.T()) }, work
+		case "dw":
+			return func() { _ = g.T().MatMul(x) }, work
+		default:
+			return func() { _ = g.MatMul(w) }, work
+		}
 	}
 }
 

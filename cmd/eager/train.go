@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -66,9 +67,24 @@ func runTrain(args []string) error {
 	fs.StringVar(&c.resume, "resume", "", "continue training from this checkpoint (same flags as the interrupted run)")
 	fs.StringVar(&c.weights, "weights", "", "write the trained weights here as a safetensors state dict (default runs/<model>.safetensors)")
 	fs.IntVar(&c.gradNorms, "grad-norms", 0, "every N steps, print each layer's gradient norm and flag vanishing (<1e-7), exploding (>1e3) or non-finite ones (0: never)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
 	fs.Float64Var(&c.bucketMB, "bucket-mb", 0, "under mpirun: size in MiB of the gradient buckets reduced during backward (0: 25, as PyTorch)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return err
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
 	}
 	if c.save == "" {
 		c.save = filepath.Join("runs", c.model+".ckpt.safetensors")

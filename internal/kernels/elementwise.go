@@ -137,6 +137,15 @@ func SubScalar[T Num](dst, a []T, s T) {
 // ScalarSub is dst[i] = s - a[i].
 func ScalarSub[T Num](dst []T, s T, a []T) {
 	a = a[:len(dst)]
+	if unsafe.Sizeof(T(0)) == 4 {
+		splitScalar(func(d, x []float32, s float32) { scalarSubF32(d, s, x) }, asF32(dst), asF32(a), float32(s))
+		return
+	}
+	scalarSubGo(dst, s, a)
+}
+
+func scalarSubGo[T Num](dst []T, s T, a []T) {
+	a = a[:len(dst)]
 	for i := range dst {
 		dst[i] = s - a[i]
 	}
@@ -162,6 +171,15 @@ func mulScalarGo[T Num](dst, a []T, s T) {
 // DivScalar is dst[i] = a[i] / s.
 func DivScalar[T Float](dst, a []T, s T) {
 	a = a[:len(dst)]
+	if unsafe.Sizeof(T(0)) == 4 {
+		splitScalar(divScalarF32, asF32(dst), asF32(a), float32(s))
+		return
+	}
+	divScalarGo(dst, a, s)
+}
+
+func divScalarGo[T Float](dst, a []T, s T) {
+	a = a[:len(dst)]
 	for i := range dst {
 		dst[i] = a[i] / s
 	}
@@ -170,8 +188,38 @@ func DivScalar[T Float](dst, a []T, s T) {
 // ScalarDiv is dst[i] = s / a[i].
 func ScalarDiv[T Float](dst []T, s T, a []T) {
 	a = a[:len(dst)]
+	if unsafe.Sizeof(T(0)) == 4 {
+		splitScalar(func(d, x []float32, s float32) { scalarDivF32(d, s, x) }, asF32(dst), asF32(a), float32(s))
+		return
+	}
+	scalarDivGo(dst, s, a)
+}
+
+func scalarDivGo[T Float](dst []T, s T, a []T) {
+	a = a[:len(dst)]
 	for i := range dst {
 		dst[i] = s / a[i]
+	}
+}
+
+// ReLU is dst[i] = a[i] when a[i] > 0 or a[i] is NaN, and +0 otherwise (so -0 becomes +0).
+func ReLU[T Float](dst, a []T) {
+	a = a[:len(dst)]
+	if unsafe.Sizeof(T(0)) == 4 {
+		splitScalar(func(d, x []float32, _ float32) { reluF32(d, x) }, asF32(dst), asF32(a), 0)
+		return
+	}
+	reluGo(dst, a)
+}
+
+func reluGo[T Float](dst, a []T) {
+	a = a[:len(dst)]
+	for i, v := range a {
+		if !(v <= 0) {
+			dst[i] = v
+		} else {
+			dst[i] = 0
+		}
 	}
 }
 

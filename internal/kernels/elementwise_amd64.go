@@ -56,6 +56,73 @@ func tanhAVX512(dst, src []float32)
 //go:noescape
 func sigmoidAVX512(dst, src []float32)
 
+//go:noescape
+func scalarSubAVX2(dst []float32, s float32, a []float32)
+
+//go:noescape
+func scalarDivAVX2(dst []float32, s float32, a []float32)
+
+//go:noescape
+func divScalarAVX2(dst, a []float32, s float32)
+
+//go:noescape
+func reluAVX2(dst, a []float32)
+
+func scalarSubF32(dst []float32, s float32, a []float32) {
+	if hasAVX2 {
+		scalarSubAVX2(dst, s, a)
+		return
+	}
+	scalarSubGo(dst, s, a)
+}
+
+func scalarDivF32(dst []float32, s float32, a []float32) {
+	if hasAVX2 {
+		scalarDivAVX2(dst, s, a)
+		return
+	}
+	scalarDivGo(dst, s, a)
+}
+
+func divScalarF32(dst, a []float32, s float32) {
+	if hasAVX2 {
+		divScalarAVX2(dst, a, s)
+		return
+	}
+	divScalarGo(dst, a, s)
+}
+
+//go:noescape
+func sqrtAVX2(dst, a []float32)
+
+//go:noescape
+func adamAVX2(p, m, v, d *float32, n int, c *AdamCoefficients[float32])
+
+func adamF32(p, m, v, d []float32, c *AdamCoefficients[float32]) {
+	done := 0
+	if hasAVX2 && len(p) >= 8 {
+		adamAVX2(&p[0], &m[0], &v[0], &d[0], len(p), c)
+		done = len(p) &^ 7
+	}
+	adamGo(p[done:], m[done:], v[done:], d[done:], c)
+}
+
+func sqrtF32(dst, a []float32) {
+	if hasAVX2 {
+		sqrtAVX2(dst, a)
+		return
+	}
+	sqrtGo(dst, a)
+}
+
+func reluF32(dst, a []float32) {
+	if hasAVX2 {
+		reluAVX2(dst, a)
+		return
+	}
+	reluGo(dst, a)
+}
+
 func addF32(dst, a, b []float32) {
 	if hasAVX2 {
 		addAVX2(dst, a, b)

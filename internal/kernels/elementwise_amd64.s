@@ -522,6 +522,299 @@ done:
 	VZEROUPPER
 	RET
 
+// func scalarSubAVX2(dst []float32, s float32, a []float32)
+TEXT ·scalarSubAVX2(SB), NOSPLIT, $0-56
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	VBROADCASTSS s+24(FP), Y4
+	MOVQ a_base+32(FP), SI
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $-32, BX
+	JZ tail8
+loop32:
+	VSUBPS (SI)(AX*4), Y4, Y0
+	VSUBPS 32(SI)(AX*4), Y4, Y1
+	VSUBPS 64(SI)(AX*4), Y4, Y2
+	VSUBPS 96(SI)(AX*4), Y4, Y3
+	VMOVUPS Y0, (DI)(AX*4)
+	VMOVUPS Y1, 32(DI)(AX*4)
+	VMOVUPS Y2, 64(DI)(AX*4)
+	VMOVUPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JL loop32
+tail8:
+	MOVQ CX, BX
+	ANDQ $-8, BX
+	CMPQ AX, BX
+	JGE tail1
+loop8:
+	VSUBPS (SI)(AX*4), Y4, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, BX
+	JL loop8
+tail1:
+	CMPQ AX, CX
+	JGE done
+loop1:
+	VMOVSS (SI)(AX*4), X0
+	VSUBSS X0, X4, X1
+	VMOVSS X1, (DI)(AX*4)
+	INCQ AX
+	CMPQ AX, CX
+	JL loop1
+done:
+	VZEROUPPER
+	RET
+
+// func scalarDivAVX2(dst []float32, s float32, a []float32)
+TEXT ·scalarDivAVX2(SB), NOSPLIT, $0-56
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	VBROADCASTSS s+24(FP), Y4
+	MOVQ a_base+32(FP), SI
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $-32, BX
+	JZ tail8
+loop32:
+	VDIVPS (SI)(AX*4), Y4, Y0
+	VDIVPS 32(SI)(AX*4), Y4, Y1
+	VDIVPS 64(SI)(AX*4), Y4, Y2
+	VDIVPS 96(SI)(AX*4), Y4, Y3
+	VMOVUPS Y0, (DI)(AX*4)
+	VMOVUPS Y1, 32(DI)(AX*4)
+	VMOVUPS Y2, 64(DI)(AX*4)
+	VMOVUPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JL loop32
+tail8:
+	MOVQ CX, BX
+	ANDQ $-8, BX
+	CMPQ AX, BX
+	JGE tail1
+loop8:
+	VDIVPS (SI)(AX*4), Y4, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, BX
+	JL loop8
+tail1:
+	CMPQ AX, CX
+	JGE done
+loop1:
+	VMOVSS (SI)(AX*4), X0
+	VDIVSS X0, X4, X1
+	VMOVSS X1, (DI)(AX*4)
+	INCQ AX
+	CMPQ AX, CX
+	JL loop1
+done:
+	VZEROUPPER
+	RET
+
+// func divScalarAVX2(dst, a []float32, s float32)
+TEXT ·divScalarAVX2(SB), NOSPLIT, $0-52
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ a_base+24(FP), SI
+	VBROADCASTSS s+48(FP), Y4
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $-32, BX
+	JZ tail8
+loop32:
+	VMOVUPS (SI)(AX*4), Y0
+	VMOVUPS 32(SI)(AX*4), Y1
+	VMOVUPS 64(SI)(AX*4), Y2
+	VMOVUPS 96(SI)(AX*4), Y3
+	VDIVPS Y4, Y0, Y0
+	VDIVPS Y4, Y1, Y1
+	VDIVPS Y4, Y2, Y2
+	VDIVPS Y4, Y3, Y3
+	VMOVUPS Y0, (DI)(AX*4)
+	VMOVUPS Y1, 32(DI)(AX*4)
+	VMOVUPS Y2, 64(DI)(AX*4)
+	VMOVUPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JL loop32
+tail8:
+	MOVQ CX, BX
+	ANDQ $-8, BX
+	CMPQ AX, BX
+	JGE tail1
+loop8:
+	VMOVUPS (SI)(AX*4), Y0
+	VDIVPS Y4, Y0, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, BX
+	JL loop8
+tail1:
+	CMPQ AX, CX
+	JGE done
+loop1:
+	VMOVSS (SI)(AX*4), X0
+	VDIVSS X4, X0, X0
+	VMOVSS X0, (DI)(AX*4)
+	INCQ AX
+	CMPQ AX, CX
+	JL loop1
+done:
+	VZEROUPPER
+	RET
+
+// func reluAVX2(dst, a []float32)
+TEXT ·reluAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ a_base+24(FP), SI
+	VXORPS Y4, Y4, Y4
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $-32, BX
+	JZ tail8
+loop32:
+	VMOVUPS (SI)(AX*4), Y0
+	VMOVUPS 32(SI)(AX*4), Y1
+	VMOVUPS 64(SI)(AX*4), Y2
+	VMOVUPS 96(SI)(AX*4), Y3
+	VCMPPS $6, Y4, Y0, Y5
+	VCMPPS $6, Y4, Y1, Y6
+	VCMPPS $6, Y4, Y2, Y7
+	VCMPPS $6, Y4, Y3, Y8
+	VANDPS Y5, Y0, Y0
+	VANDPS Y6, Y1, Y1
+	VANDPS Y7, Y2, Y2
+	VANDPS Y8, Y3, Y3
+	VMOVUPS Y0, (DI)(AX*4)
+	VMOVUPS Y1, 32(DI)(AX*4)
+	VMOVUPS Y2, 64(DI)(AX*4)
+	VMOVUPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JL loop32
+tail8:
+	MOVQ CX, BX
+	ANDQ $-8, BX
+	CMPQ AX, BX
+	JGE tail1
+loop8:
+	VMOVUPS (SI)(AX*4), Y0
+	VCMPPS $6, Y4, Y0, Y5
+	VANDPS Y5, Y0, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, BX
+	JL loop8
+tail1:
+	CMPQ AX, CX
+	JGE done
+loop1:
+	VMOVSS (SI)(AX*4), X0
+	VCMPSS $6, X4, X0, X5
+	VANDPS X5, X0, X0
+	VMOVSS X0, (DI)(AX*4)
+	INCQ AX
+	CMPQ AX, CX
+	JL loop1
+done:
+	VZEROUPPER
+	RET
+
+// func sqrtAVX2(dst, a []float32)
+TEXT ·sqrtAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ a_base+24(FP), SI
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $-32, BX
+	JZ tail8
+loop32:
+	VSQRTPS (SI)(AX*4), Y0
+	VSQRTPS 32(SI)(AX*4), Y1
+	VSQRTPS 64(SI)(AX*4), Y2
+	VSQRTPS 96(SI)(AX*4), Y3
+	VMOVUPS Y0, (DI)(AX*4)
+	VMOVUPS Y1, 32(DI)(AX*4)
+	VMOVUPS Y2, 64(DI)(AX*4)
+	VMOVUPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JL loop32
+tail8:
+	MOVQ CX, BX
+	ANDQ $-8, BX
+	CMPQ AX, BX
+	JGE tail1
+loop8:
+	VSQRTPS (SI)(AX*4), Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, BX
+	JL loop8
+tail1:
+	CMPQ AX, CX
+	JGE done
+loop1:
+	VMOVSS (SI)(AX*4), X0
+	VSQRTSS X0, X0, X0
+	VMOVSS X0, (DI)(AX*4)
+	INCQ AX
+	CMPQ AX, CX
+	JL loop1
+done:
+	VZEROUPPER
+	RET
+
+// func adamAVX2(p, m, v, d *float32, n int, c *AdamCoefficients[float32])
+TEXT ·adamAVX2(SB), NOSPLIT, $0-48
+	MOVQ p+0(FP), DI
+	MOVQ m+8(FP), SI
+	MOVQ v+16(FP), R8
+	MOVQ d+24(FP), DX
+	MOVQ n+32(FP), CX
+	MOVQ c+40(FP), BX
+	VBROADCASTSS 0(BX), Y8
+	VBROADCASTSS 4(BX), Y9
+	VBROADCASTSS 8(BX), Y10
+	VBROADCASTSS 12(BX), Y11
+	VBROADCASTSS 16(BX), Y12
+	VBROADCASTSS 20(BX), Y13
+	VBROADCASTSS 24(BX), Y14
+	XORQ AX, AX
+	ANDQ $-8, CX
+	JZ done
+loop:
+	VMOVUPS (DX)(AX*4), Y0
+	VMULPS (SI)(AX*4), Y8, Y1
+	VMULPS Y0, Y9, Y2
+	VADDPS Y2, Y1, Y1
+	VMOVUPS Y1, (SI)(AX*4)
+	VMULPS (R8)(AX*4), Y10, Y3
+	VMULPS Y0, Y11, Y4
+	VMULPS Y0, Y4, Y4
+	VADDPS Y4, Y3, Y3
+	VMOVUPS Y3, (R8)(AX*4)
+	VSQRTPS Y3, Y5
+	VDIVPS Y12, Y5, Y5
+	VADDPS Y13, Y5, Y5
+	VMULPS Y1, Y14, Y6
+	VDIVPS Y5, Y6, Y6
+	VADDPS (DI)(AX*4), Y6, Y6
+	VMOVUPS Y6, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JL loop
+done:
+	VZEROUPPER
+	RET
+
 // func axpyAVX2(y []float32, alpha float32, x []float32)
 TEXT ·axpyAVX2(SB), NOSPLIT, $0-56
 	MOVQ y_base+0(FP), DI

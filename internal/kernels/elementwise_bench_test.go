@@ -31,12 +31,19 @@ func BenchmarkElementwiseF32(b *testing.B) {
 		bytes int
 		fn    func(dst, a, c []float32)
 	}{
+		{"Copy", 8, func(d, a, c []float32) { parallelCopy(d, a) }},
 		{"Add", 12, func(d, a, c []float32) { Add(d, a, c) }},
 		{"Sub", 12, func(d, a, c []float32) { Sub(d, a, c) }},
 		{"Mul", 12, func(d, a, c []float32) { Mul(d, a, c) }},
 		{"Div", 12, func(d, a, c []float32) { Div(d, a, c) }},
 		{"AddScalar", 8, func(d, a, c []float32) { AddScalar(d, a, 0.5) }},
 		{"MulScalar", 8, func(d, a, c []float32) { MulScalar(d, a, 0.5) }},
+		{"ScalarDiv", 8, func(d, a, c []float32) { ScalarDiv(d, 1, c) }},
+		{"ReLU", 8, func(d, a, c []float32) { ReLU(d, a) }},
+		{"Sqrt", 8, func(d, a, c []float32) { Sqrt(d, c) }},
+		{"Adam", 28, func(d, a, c []float32) {
+			Adam(d, a, c, a, AdamCoefficients[float32]{0.9, 0.1, 0.999, 0.001, 0.5, 1e-8, -1e-9})
+		}},
 		{"Axpy", 12, func(d, a, c []float32) { Axpy(d, 1e-3, a) }},
 		{"Sum", 4, func(d, a, c []float32) { sink = Sum(a) }},
 		{"Dot", 8, func(d, a, c []float32) { sink = Dot(a, c) }},
@@ -46,4 +53,9 @@ func BenchmarkElementwiseF32(b *testing.B) {
 	} {
 		b.Run(k.name, func(b *testing.B) { benchEW(b, k.bytes, k.fn) })
 	}
+}
+
+// parallelCopy is the bandwidth baseline: copy split across cores as the kernels split.
+func parallelCopy(d, a []float32) {
+	splitScalar(func(d, a []float32, _ float32) { copy(d, a) }, d, a, 0)
 }

@@ -4,12 +4,17 @@ package kernels
 
 // The float32 kernels' portable versions: the Go loops.
 
-func addF32(dst, a, b []float32)               { addGo(dst, a, b) }
-func subF32(dst, a, b []float32)               { subGo(dst, a, b) }
-func mulF32(dst, a, b []float32)               { mulGo(dst, a, b) }
-func divF32(dst, a, b []float32)               { divGo(dst, a, b) }
-func addScalarF32(dst, a []float32, s float32) { addScalarGo(dst, a, s) }
-func mulScalarF32(dst, a []float32, s float32) { mulScalarGo(dst, a, s) }
+func addF32(dst, a, b []float32)                         { addGo(dst, a, b) }
+func subF32(dst, a, b []float32)                         { subGo(dst, a, b) }
+func mulF32(dst, a, b []float32)                         { mulGo(dst, a, b) }
+func divF32(dst, a, b []float32)                         { divGo(dst, a, b) }
+func addScalarF32(dst, a []float32, s float32)           { addScalarGo(dst, a, s) }
+func mulScalarF32(dst, a []float32, s float32)           { mulScalarGo(dst, a, s) }
+func scalarSubF32(dst []float32, s float32, a []float32) { scalarSubGo(dst, s, a) }
+func scalarDivF32(dst []float32, s float32, a []float32) { scalarDivGo(dst, s, a) }
+func divScalarF32(dst, a []float32, s float32)           { divScalarGo(dst, a, s) }
+func reluF32(dst, a []float32)                           { reluGo(dst, a) }
+func sqrtF32(dst, a []float32)                           { sqrtGo(dst, a) }
 func axpyF32(y []float32, alpha float32, x []float32) {
 	axpyGo(y, alpha, x)
 }
@@ -29,3 +34,5 @@ type mathVariant struct {
 func mathVariants() []mathVariant {
 	return []mathVariant{{"go", expGo, tanhGo, sigmoidGo}}
 }
+
+func adamF32(p, m, v, d []float32, c *AdamCoefficients[float32]) { adamGo(p, m, v, d, c) }

@@ -63,6 +63,35 @@ func TestElementwiseF32(t *testing.T) {
 			}
 		}},
 		{"MulScalar", func(d, a, _ []float32) { MulScalar(d, a, -0.3) }, func(d, a, _ []float32) { mulScalarGo(d, a, -0.3) }},
+		{"ScalarSub", func(d, a, _ []float32) { ScalarSub(d, 1.25, a) }, func(d, a, _ []float32) {
+			for i := range d {
+				d[i] = 1.25 - a[i]
+			}
+		}},
+		{"DivScalar", func(d, a, _ []float32) { DivScalar(d, a, 0.7) }, func(d, a, _ []float32) {
+			for i := range d {
+				d[i] = a[i] / 0.7
+			}
+		}},
+		{"ScalarDiv", func(d, a, _ []float32) { ScalarDiv(d, -0.7, a) }, func(d, a, _ []float32) {
+			for i := range d {
+				d[i] = -0.7 / a[i]
+			}
+		}},
+		{"Sqrt", func(d, a, _ []float32) { Sqrt(d, a) }, func(d, a, _ []float32) {
+			for i, v := range a {
+				d[i] = float32(math.Sqrt(float64(v)))
+			}
+		}},
+		{"ReLU", func(d, a, _ []float32) { ReLU(d, a) }, func(d, a, _ []float32) {
+			for i, v := range a {
+				if v > 0 || v != v {
+					d[i] = v
+				} else {
+					d[i] = 0
+				}
+			}
+		}},
 	}
 	for _, n := range ewSizes {
 		for off := 0; off < 3; off++ {
@@ -247,6 +276,31 @@ func TestElementwiseSplit(t *testing.T) {
 	for i, x := range a {
 		if d := ulps(dst[i], float32(math.Exp(float64(x)))); d > 2 {
 			t.Fatalf("ExpF32(%v) = %v: %d ulp", x, dst[i], d)
+		}
+	}
+}
+
+// TestReLUSpecialValues checks NaN (kept), signed zeros (+0) and infinities at every position
+// of the vector, 8-wide and scalar loops.
+func TestReLUSpecialValues(t *testing.T) {
+	nan := float32(math.NaN())
+	inf := float32(math.Inf(1))
+	special := []float32{nan, float32(math.Copysign(0, -1)), 0, inf, -inf, -1e-45, 1e-45, 3, -3}
+	for n := 1; n <= 40; n++ {
+		a := make([]float32, n)
+		for i := range a {
+			a[i] = special[(i+n)%len(special)]
+		}
+		dst := make([]float32, n)
+		ReLU(dst, a)
+		for i, v := range a {
+			var want float32
+			if v > 0 || v != v {
+				want = v
+			}
+			if !sameBits(dst[i], want) {
+				t.Fatalf("n=%d: ReLU(%v) = %v (bits %x), want %v", n, v, dst[i], math.Float32bits(dst[i]), want)
+			}
 		}
 	}
 }

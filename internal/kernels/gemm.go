@@ -60,6 +60,32 @@ func Gemm[T Float](transA, transB bool, m, n, k int, a []T, lda int, b []T, ldb 
 	}
 }
 
+// GemmSerial is Gemm computed on the calling goroutine only (except for products with one
+// row or column, which may still be split), for callers that already run one product per
+// core. It gives the same bits as Gemm.
+func GemmSerial[T Float](transA, transB bool, m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int, accumulate bool) {
+	if m <= 0 || n <= 0 {
+		return
+	}
+	if k <= 0 {
+		Gemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate)
+		return
+	}
+	if unsafe.Sizeof(T(0)) == 4 {
+		gemmSerial(gemmF32, transA, transB, m, n, k, asF32(a), lda, asF32(b), ldb, asF32(c), ldc, accumulate)
+	} else {
+		gemmSerial(gemmF64, transA, transB, m, n, k, asF64(a), lda, asF64(b), ldb, asF64(c), ldc, accumulate)
+	}
+}
+
+func gemmSerial[T Float](g *gemmConfig[T], transA, transB bool, m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int, accumulate bool) {
+	if 2*m*n*k < parallelFlops || m == 1 || n == 1 {
+		gemm(g, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate)
+		return
+	}
+	g.run(transA, transB, 0, m, 0, n, k, a, lda, b, ldb, c, ldc, accumulate)
+}
+
 func asF32[T any](s []T) []float32 {
 	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
 }
@@ -89,19 +115,42 @@ type gemmConfig[T Float] struct {
 	packAll     bool                       // pack A and B whatever their layout (for tests)
 	gemvN       func(y, x, a []T, lda int) // y[j] = Σp x[p]·a[p*lda+j]
 	gemvT       func(y, x, a []T, lda int) // y[i] = Σp a[i*lda+p]·x[p]
-	pool        sync.Pool                  // *gemmBuffers[T]
-	vpool       sync.Pool                  // *[]T, matrix-vector scratch
+	freeMu      sync.Mutex
+	free        []*gemmBuffers[T] // packing buffers not in use
+	vpool       sync.Pool         // *[]T, matrix-vector scratch
 }
 
 type gemmBuffers[T Float] struct {
 	a, b, tile []T
 }
 
+// buffers returns a set of packing buffers from the free list, or a new one. The list keeps
+// what goroutines returned (a few MiB at most, one set per concurrent product), unlike a
+// sync.Pool, which the garbage collector empties: a training loop collects several times a
+// second, and reallocating a 1 MiB packed-B buffer after each collection measured as a
+// visible share of the MLP step.
 func (g *gemmConfig[T]) buffers() *gemmBuffers[T] {
-	if v := g.pool.Get(); v != nil {
-		return v.(*gemmBuffers[T])
+	g.freeMu.Lock()
+	if n := len(g.free); n > 0 {
+		buf := g.free[n-1]
+		g.free = g.free[:n-1]
+		g.freeMu.Unlock()
+		return buf
 	}
+	g.freeMu.Unlock()
 	return &gemmBuffers[T]{a: make([]T, g.mc*g.kc), tile: make([]T, g.mr*g.nr)}
+}
+
+// maxFreeBuffers bounds the free list of packing buffers.
+const maxFreeBuffers = 16
+
+// release returns buf to the free list.
+func (g *gemmConfig[T]) release(buf *gemmBuffers[T]) {
+	g.freeMu.Lock()
+	if len(g.free) < maxFreeBuffers {
+		g.free = append(g.free, buf)
+	}
+	g.freeMu.Unlock()
 }
 
 // packedB returns the buffer for one packed kc×nc block of B, made on first use.
@@ -134,7 +183,31 @@ func gemm[T Float](g *gemmConfig[T], transA, transB bool, m, n, k int, a []T, ld
 		g.run(transA, transB, 0, m, 0, n, k, a, lda, b, ldb, c, ldc, accumulate)
 		return
 	}
+	if w := runtime.GOMAXPROCS(0); m <= columnSplitRows && n >= 2*w*g.nr {
+		g.runColumns(w, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate)
+		return
+	}
 	g.runParallel(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate)
+}
+
+// columnSplitRows is the most rows of C for which runColumns splits the product by columns:
+// short, wide products (a batch through a Linear layer and its gradients) are then one
+// fork and join instead of a pack-then-compute barrier per depth block, and each task packs
+// only its own columns of B.
+const columnSplitRows = 512
+
+// runColumns computes C on w goroutines, each running run over a fixed range of whole nr-wide
+// column panels (two ranges per goroutine, so that a late core evens out). Each element is
+// computed by run's operations whatever the split, so the result is the same as run's.
+func (g *gemmConfig[T]) runColumns(w int, transA, transB bool, m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int, accumulate bool) {
+	panels := (n + g.nr - 1) / g.nr
+	tasks := min(panels, 2*w)
+	per := (panels + tasks - 1) / tasks * g.nr
+	tasks = (n + per - 1) / per
+	parallel.Tasks(tasks, func(t int) {
+		j0 := t * per
+		g.run(transA, transB, 0, m, j0, min(j0+per, n), k, a, lda, b, ldb, c, ldc, accumulate)
+	})
 }
 
 // run computes the block C[i0:i1, j0:j1] on the calling goroutine.
@@ -162,7 +235,7 @@ func (g *gemmConfig[T]) run(transA, transB bool, i0, i1, j0, j1, k int, a []T, l
 			g.block(buf, &bb, transA, a, lda, c, ldc, i0, i1, 0, nc, kc, add)
 		}
 	}
-	g.pool.Put(buf)
+	g.release(buf)
 }
 
 // directB reports whether B is read in place rather than packed: only when B is not
@@ -203,7 +276,7 @@ func (g *gemmConfig[T]) runParallel(transA, transB bool, m, n, k int, a []T, lda
 	mr, nr := g.mr, g.nr
 	w := runtime.GOMAXPROCS(0)
 	shared := g.buffers()
-	defer g.pool.Put(shared)
+	defer g.release(shared)
 	bb := bBlock[T]{packed: shared.packedB(g), b: b, ldb: ldb}
 	directB := g.directB(transB, m, ldb)
 	mp := (m + mr - 1) / mr
@@ -250,7 +323,7 @@ func (g *gemmConfig[T]) runParallel(transA, transB bool, m, n, k int, a []T, lda
 				i0, jlo := t/nt*rowsPer, t%nt*colsPer
 				buf := g.buffers()
 				g.block(buf, &bb, transA, a, lda, c, ldc, i0, min(i0+rowsPer, m), jlo, min(jlo+colsPer, nc), kc, add)
-				g.pool.Put(buf)
+				g.release(buf)
 			})
 		}
 	}

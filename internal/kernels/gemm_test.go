@@ -205,6 +205,11 @@ func TestGemmDeterministic(t *testing.T) {
 		{m: 20, n: 900, k: 300, lda: 300, ldb: 900, ldc: 900, transB: true},
 		{m: 1, n: 900, k: 300, lda: 300, ldb: 900, ldc: 900},
 		{m: 513, n: 1, k: 300, lda: 513, ldb: 1, ldc: 1, transA: true},
+		// The MLP's first layer (split by columns) and a tall product (split by rows).
+		{m: 64, n: 256, k: 784, lda: 784, ldb: 784, ldc: 256, transB: true},
+		{m: 256, n: 784, k: 64, lda: 256, ldb: 784, ldc: 784, transA: true},
+		{m: 64, n: 784, k: 256, lda: 256, ldb: 784, ldc: 784},
+		{m: 700, n: 300, k: 90, lda: 90, ldb: 300, ldc: 300},
 	} {
 		if tc.transB {
 			tc.ldb = tc.k
@@ -274,4 +279,41 @@ func inPlaceSameBits[T Float](t *testing.T, g *gemmConfig[T], tc gemmCase) {
 func cloneConfig[T Float](g *gemmConfig[T]) *gemmConfig[T] {
 	return &gemmConfig[T]{name: g.name, mr: g.mr, nr: g.nr, kc: g.kc, mc: g.mc, nc: g.nc, aInL1: g.aInL1,
 		kern: g.kern, kernDirect: g.kernDirect, directBRows: g.directBRows, gemvN: g.gemvN, gemvT: g.gemvT}
+}
+
+// TestGemmSerialSameBits checks that GemmSerial gives Gemm's bits, on products large enough
+// for Gemm to split across cores, small ones, and matrix-vector shapes.
+func TestGemmSerialSameBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, tc := range []gemmCase{
+		{m: 300, n: 200, k: 600, lda: 600, ldb: 200, ldc: 200},
+		{m: 64, n: 196, k: 288, lda: 288, ldb: 196, ldc: 196},
+		{m: 288, n: 64, k: 196, lda: 288, ldb: 196, ldc: 64, transA: true, transB: true},
+		{m: 20, n: 900, k: 300, lda: 300, ldb: 300, ldc: 900, transB: true},
+		{m: 5, n: 7, k: 3, lda: 3, ldb: 7, ldc: 7},
+		{m: 1, n: 900, k: 300, lda: 300, ldb: 900, ldc: 900},
+		{m: 0, n: 9, k: 3, lda: 3, ldb: 9, ldc: 9},
+		{m: 4, n: 9, k: 0, lda: 1, ldb: 9, ldc: 9},
+	} {
+		for _, acc := range []bool{false, true} {
+			a, b, c := operands[float32](rng, tc)
+			a64, b64, c64 := operands[float64](rng, tc)
+			got32, want32 := append([]float32(nil), c...), append([]float32(nil), c...)
+			got64, want64 := append([]float64(nil), c64...), append([]float64(nil), c64...)
+			GemmSerial(tc.transA, tc.transB, tc.m, tc.n, tc.k, a, tc.lda, b, tc.ldb, got32, tc.ldc, acc)
+			Gemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, a, tc.lda, b, tc.ldb, want32, tc.ldc, acc)
+			GemmSerial(tc.transA, tc.transB, tc.m, tc.n, tc.k, a64, tc.lda, b64, tc.ldb, got64, tc.ldc, acc)
+			Gemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, a64, tc.lda, b64, tc.ldb, want64, tc.ldc, acc)
+			for i := range got32 {
+				if math.Float32bits(got32[i]) != math.Float32bits(want32[i]) {
+					t.Fatalf("%v acc=%v: f32 C[%d] = %v serial, %v", tc, acc, i, got32[i], want32[i])
+				}
+			}
+			for i := range got64 {
+				if math.Float64bits(got64[i]) != math.Float64bits(want64[i]) {
+					t.Fatalf("%v acc=%v: f64 C[%d] = %v serial, %v", tc, acc, i, got64[i], want64[i])
+				}
+			}
+		}
+	}
 }

@@ -1,6 +1,9 @@
 package kernels
 
-import "math"
+import (
+	"math"
+	"unsafe"
+)
 
 // Sqrt is
 //
@@ -12,6 +15,15 @@ import "math"
 // loop the square root compiles to one instruction per element, several times faster than a
 // call through a function value.
 func Sqrt[T Float](dst, src []T) {
+	src = src[:len(dst)]
+	if unsafe.Sizeof(T(0)) == 4 {
+		splitScalar(func(d, x []float32, _ float32) { sqrtF32(d, x) }, asF32(dst), asF32(src), 0)
+		return
+	}
+	sqrtGo(dst, src)
+}
+
+func sqrtGo[T Float](dst, src []T) {
 	src = src[:len(dst)]
 	for i, v := range src {
 		dst[i] = T(math.Sqrt(float64(v)))

@@ -43,3 +43,65 @@ func TestFor(t *testing.T) {
 		}
 	}
 }
+
+func TestNestedLoopsFinish(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	runtime.GOMAXPROCS(4)
+	var total atomic.Int64
+	Tasks(8, func(i int) {
+		For(1000, 10, func(lo, hi int) {
+			Tasks(3, func(int) { total.Add(int64(hi - lo)) })
+		})
+	})
+	if got := total.Load(); got != 8*3*1000 {
+		t.Fatalf("nested loops covered %d, want %d", got, 8*3*1000)
+	}
+}
+
+func TestPanicReachesCaller(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	runtime.GOMAXPROCS(2)
+	for trial := 0; trial < 20; trial++ {
+		func() {
+			defer func() {
+				if r := recover(); r != "boom" {
+					t.Fatalf("recovered %v, want boom", r)
+				}
+			}()
+			Tasks(50, func(i int) {
+				if i == 37 {
+					panic("boom")
+				}
+			})
+		}()
+	}
+	// The pool still works after a panic.
+	var n atomic.Int32
+	Tasks(10, func(int) { n.Add(1) })
+	if n.Load() != 10 {
+		t.Fatalf("ran %d tasks after a panic, want 10", n.Load())
+	}
+}
+
+func BenchmarkForSmall(b *testing.B) {
+	buf := make([]float32, 1<<16)
+	for b.Loop() {
+		For(len(buf), 1<<12, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				buf[i]++
+			}
+		})
+	}
+}
+
+func BenchmarkForSmallSerial(b *testing.B) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	buf := make([]float32, 1<<16)
+	for b.Loop() {
+		For(len(buf), 1<<12, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				buf[i]++
+			}
+		})
+	}
+}
