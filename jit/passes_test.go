@@ -429,3 +429,20 @@ func TestStaticOutputs(t *testing.T) {
 		}
 	}
 }
+
+// A transpose of a squeezed transpose (how autograd hands back a weight's gradient) is a
+// view of the product: no transpose is left and the values are eager's.
+func TestPassSimplifyTransposeOfViewOfTranspose(t *testing.T) {
+	fn := func(xs ...*eager.Tensor) []*eager.Tensor {
+		y := eager.Bmm(xs[0], xs[1])                          // [1, 6, 9]
+		z := y.Transpose(1, 2).Reshape(9, 6).T().MulScalar(3) // y viewed as [6, 9]
+		w := y.Transpose(1, 2).Reshape(9, 6).MulScalar(2)     // a real transpose: kept
+		return []*eager.Tensor{z, w}
+	}
+	a, b := eager.Randn(1, 6, 4), eager.Randn(1, 4, 9)
+	g := runPass(t, "simplify", traced(t, fn, a, b))
+	if c := g.Count("Permute"); c != 1 {
+		t.Fatalf("want one Permute left (w's):\n%s", g)
+	}
+	checkGraph(t, g, fn, a, b)
+}
