@@ -246,6 +246,13 @@ func compileInst[T float](in Inst, rowLen int) fstep[T] {
 	case "AddScaledInPlace":
 		alpha := T(in.P[0])
 		return func(_ *worker[T], dst []T, a []opnd[T]) {
+			if x, y := a[0].v, a[1].v; x != nil && y != nil {
+				x, y = x[:len(dst)], y[:len(dst)]
+				for i := range dst {
+					dst[i] = x[i] + alpha*y[i] // eager's Axpy: no FMA
+				}
+				return
+			}
 			for i := range dst {
 				dst[i] = a[0].at(i) + alpha*a[1].at(i)
 			}
