@@ -3,6 +3,7 @@ package jit
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/eagerml/eager"
 )
@@ -34,12 +35,14 @@ type plan struct {
 	free    [][]int // per node: values whose last use it is
 	outCopy []bool  // per output: copy it (it views a Const, which must not escape)
 	maxArgs int
-	arenas  sync.Pool // *arena, reused across calls
-	ctxs    sync.Pool // *execCtx, reused across calls
-	slots   []slot    // memory plan
-	buf     []int     // per node: its memory-plan slot (Node.Buf, or a static output's)
-	exec    []int     // nodes whose kernels run, in order (not inputs, constants, captures)
-	inputs  [][2]int  // (node, argument index) of the Input nodes
+	arena   *arena      // the buffers of the memory plan, kept across calls
+	busy    atomic.Bool // arena is in use by a call
+	arenas  sync.Pool   // *arena for calls that run while arena is busy
+	ctxs    sync.Pool   // *execCtx, reused across calls
+	slots   []slot      // memory plan
+	buf     []int       // per node: its memory-plan slot (Node.Buf, or a static output's)
+	exec    []int       // nodes whose kernels run, in order (not inputs, constants, captures)
+	inputs  [][2]int    // (node, argument index) of the Input nodes
 	fixed   []fixedVal
 }
 
@@ -180,12 +183,23 @@ func (p *plan) run(xs []*eager.Tensor) []*eager.Tensor {
 		p.ctxs.Put(c)
 	}()
 	if len(p.slots) > 0 {
-		a, _ := p.arenas.Get().(*arena)
-		if a == nil {
-			a = newArena(p.slots)
+		if p.busy.CompareAndSwap(false, true) {
+			// The plan's own arena: sequential calls always get the same buffers (the
+			// garbage collector does not drop them, as it would from a pool), so static
+			// outputs are overwritten by the next call.
+			if p.arena == nil {
+				p.arena = newArena(p.slots)
+			}
+			c.bufs = p.arena
+			defer p.busy.Store(false)
+		} else {
+			a, _ := p.arenas.Get().(*arena)
+			if a == nil {
+				a = newArena(p.slots)
+			}
+			c.bufs = a
+			defer p.arenas.Put(a)
 		}
-		c.bufs = a
-		defer p.arenas.Put(a)
 	}
 	outs := make([]*eager.Tensor, len(p.g.Outputs))
 	profiling := eager.ProbesInstalled()
