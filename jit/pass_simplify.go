@@ -107,7 +107,8 @@ func Simplify(g *Graph) *Graph {
 	return elideCopies(DCE(g.rewrite(keep, repl)))
 }
 
-// elideCopies removes Copy nodes whose source is a fresh buffer nothing else reads.
+// elideCopies removes Copy nodes whose source is a fresh buffer nothing else reads (or a View
+// of one, read by nothing else).
 func elideCopies(g *Graph) *Graph {
 	users := g.users()
 	esc := g.escapes()
@@ -119,8 +120,14 @@ func elideCopies(g *Graph) *Graph {
 		if n.Op != "Copy" {
 			continue
 		}
+		// The source may be reached through Views (a product reshaped to a weight's
+		// shape), each read only by the next.
 		a := n.Args[0]
-		if root[a] == a && freshOp(g.Nodes[a].Op) && len(users[a]) == 1 && !esc[a] {
+		r := a
+		for g.Nodes[r].Op == "View" && len(users[r]) == 1 && !esc[r] {
+			r = g.Nodes[r].Args[0]
+		}
+		if root[r] == r && freshOp(g.Nodes[r].Op) && len(users[r]) == 1 && !esc[r] && sameInts(g.Nodes[a].Shape, n.Shape) && g.Nodes[a].DType == n.DType {
 			repl[i], keep[i] = a, false
 		}
 	}
