@@ -61,6 +61,7 @@ func newPlan(g *Graph, cfg *config) *plan {
 		p.kern[i] = p.kernelFor(i)
 	}
 	esc := g.escapes()
+	users := g.users()
 	last := make([]int, len(g.Nodes))
 	for i := range last {
 		last[i] = -1
@@ -73,7 +74,15 @@ func newPlan(g *Graph, cfg *config) *plan {
 	for i, n := range g.Nodes {
 		switch {
 		case n.Op == "Input":
-			p.inputs = append(p.inputs, [2]int{i, n.Index})
+			// Inputs only n-ary sums read are read from the arguments directly (a sum of
+			// 10,000 one-element tensors need not copy 10,000 pointers first).
+			needed := esc[i]
+			for _, u := range users[i] {
+				needed = needed || g.Nodes[u].Op != "SumN"
+			}
+			if needed {
+				p.inputs = append(p.inputs, [2]int{i, n.Index})
+			}
 		case n.Op == "Const":
 			p.fixed = append(p.fixed, fixedVal{i, n.Const})
 		case n.Op == "Capture" && g.Captures[n.Index].Tensor != nil:
