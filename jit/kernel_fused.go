@@ -545,6 +545,7 @@ func fusedKernel[T float](p *plan, i int) kernel {
 			rowShape[d] = 1
 		}
 	}
+	adam := matchAdam(prog)
 	var pool sync.Pool
 	newWorker := func() *worker[T] {
 		w := &worker[T]{slots: make([][]T, prog.NSlots), inBuf: make([][]T, prog.NIn), rowBuf: make([][]T, prog.NIn),
@@ -610,6 +611,12 @@ func fusedKernel[T float](p *plan, i int) kernel {
 				ro.t = d[off : off+t.Numel()]
 			}
 			extra = append(extra, ro)
+		}
+		if adam != nil && len(extra) == 0 && runAdam(adam, srcs, direct) {
+			for k := 1; k < len(outs); k++ {
+				c.vals[outNodes[k]] = outs[k]
+			}
+			return outs[0]
 		}
 		parallel.For(tiles, grain, func(lo, hi int) {
 			w, _ := pool.Get().(*worker[T])
