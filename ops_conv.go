@@ -707,6 +707,12 @@ func allFinite[T floatT](v []T) bool {
 	return s-s == 0
 }
 
+// tileUse is the fraction of the GEMM's register tiles that an m×n product fills.
+func tileUse[T floatT](m, n int) float64 {
+	mr, nr := kernels.GemmTile[T]()
+	return float64(m*n) / float64((m+mr-1)/mr*mr*((n+nr-1)/nr*nr))
+}
+
 // forSamples runs fn over [0, p.n) in tasks of p.grain() samples, on all cores when there
 // is more than one task. Tasks write disjoint samples, so the result does not depend on
 // which core runs which task.
@@ -720,10 +726,10 @@ func (p *convGeom) forSamples(fn func(lo, hi int)) {
 	parallel.Tasks(tasks, func(t int) { fn(t*per, min((t+1)*per, p.n)) })
 }
 
-// convBackwardWeight computes dw [o c/g kh kw] = Σ_n y[n, group] (og × L) · colᵀ (L × K). It
-// is formed transposed, dwᵀ (K × og) += col (K × L) · y[n, group]ᵀ (L × og), so that the
-// unfolding is the row-copying im2col and the GEMM's tiles fit the shape (K is usually a
-// multiple of the row tile, og of the column tile). The batch is cut into a fixed number of
+// convBackwardWeight computes dw [o c/g kh kw] = Σ_n y[n, group] (og × L) · colᵀ (L × K),
+// with col unfolded by the row-copying im2col. The product is formed as it is or transposed,
+// dwᵀ (K × og) += col (K × L) · y[n, group]ᵀ (L × og), whichever shape fits the GEMM's
+// register tiles better (K is often a multiple of the row tile and og of the column tile). The batch is cut into a fixed number of
 // chunks that depends only on the problem size; each chunk sums its samples in order into its
 // own buffer, and the buffers are added in chunk order, so the result does not depend on the
 // core count or on which core ran which chunk.
@@ -742,10 +748,20 @@ func convBackwardWeight[T floatT](dw, x, y []T, p *convGeom) {
 	nw := p.o * K
 	pbuf := getScratch[T](chunks * nw)
 	defer putScratch(pbuf)
-	partial := scratchSlice[T](pbuf, chunks*nw) // chunk ch: per group, [K og]
+	partial := scratchSlice[T](pbuf, chunks*nw) // chunk ch: per group, [og K] (byRows) or [K og]
 	direct := p.direct()
 	wide := p.wide()
 	_, ps, lw := p.wideSizes()
+	// dw (og × K) = y · colᵀ, or dwᵀ (K × og) = col · yᵀ: whichever fills the GEMM's
+	// register tiles better. Both pack the transposed operand and read the other in place.
+	byRows := tileUse[T](og, K) > tileUse[T](K, og)
+	gemm := func(col, yn []T, ld int, acc []T, add bool) {
+		if byRows {
+			kernels.GemmSerial(false, true, og, K, ld, yn, ld, col, ld, acc, K, add)
+		} else {
+			kernels.GemmSerial(false, true, K, og, ld, col, ld, yn, ld, acc, og, add)
+		}
+	}
 	run := func(ch int) {
 		acc := partial[ch*nw : (ch+1)*nw]
 		n0 := ch * size
@@ -765,7 +781,7 @@ func convBackwardWeight[T floatT](dw, x, y []T, p *convGeom) {
 						clearWideColumns(col, K, p)
 					}
 					spreadWide(yw, y[n*ys+gi*og*L:], og, p)
-					kernels.GemmSerial(false, true, K, og, lw, col, lw, yw, lw, acc[gi*K*og:], og, n > n0)
+					gemm(col, yw, lw, acc[gi*K*og:], n > n0)
 				}
 			}
 			return
@@ -783,7 +799,7 @@ func convBackwardWeight[T floatT](dw, x, y []T, p *convGeom) {
 					im2col(col, src, p)
 					src = col
 				}
-				kernels.GemmSerial(false, true, K, og, L, src, L, y[n*ys+gi*og*L:], L, acc[gi*K*og:], og, n > n0)
+				gemm(src, y[n*ys+gi*og*L:], L, acc[gi*K*og:], n > n0)
 			}
 		}
 	}
@@ -795,6 +811,10 @@ func convBackwardWeight[T floatT](dw, x, y []T, p *convGeom) {
 	sum := partial[:nw]
 	for ch := 1; ch < chunks; ch++ {
 		kernels.Add(sum, sum, partial[ch*nw:(ch+1)*nw])
+	}
+	if byRows {
+		copy(dw, sum)
+		return
 	}
 	for gi := 0; gi < p.g; gi++ {
 		src, dst := sum[gi*K*og:(gi+1)*K*og], dw[gi*og*K:(gi+1)*og*K]
