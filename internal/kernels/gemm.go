@@ -86,6 +86,16 @@ func gemmSerial[T Float](g *gemmConfig[T], transA, transB bool, m, n, k int, a [
 	g.run(transA, transB, 0, m, 0, n, k, a, lda, b, ldb, c, ldc, accumulate)
 }
 
+// GemmTile returns the register tile (rows × columns of C per micro-kernel call) that Gemm
+// uses for T on this CPU, for callers choosing between equivalent product shapes: a product
+// wastes the part of its edge tiles beyond m and n.
+func GemmTile[T Float]() (mr, nr int) {
+	if unsafe.Sizeof(T(0)) == 4 {
+		return gemmF32.mr, gemmF32.nr
+	}
+	return gemmF64.mr, gemmF64.nr
+}
+
 func asF32[T any](s []T) []float32 {
 	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
 }
