@@ -62,8 +62,18 @@ func (m *MultiheadAttention) Attend(query, key, value *eager.Tensor, masks Atten
 	if query.Dim() != 3 || key.Dim() != 3 || value.Dim() != 3 {
 		fail("nn.MultiheadAttention", "expects 3-D query, key, value, got shapes %v %v %v", query.Shape(), key.Shape(), value.Shape())
 	}
+	self := query == key && key == value
 	if m.BatchFirst {
-		query, key, value = query.Transpose(0, 1), key.Transpose(0, 1), value.Transpose(0, 1)
+		// Work in [L, N, E], where the heads of a projection are a view that batched matrix
+		// products read without copying. Self-attention transposes its input once for the
+		// three projections.
+		query = query.Transpose(0, 1)
+		if self {
+			query = query.Contiguous()
+			key, value = query, query
+		} else {
+			key, value = key.Transpose(0, 1), value.Transpose(0, 1)
+		}
 	}
 	L, N, E := query.Size(0), query.Size(1), query.Size(2)
 	S := key.Size(0)
@@ -73,7 +83,9 @@ func (m *MultiheadAttention) Attend(query, key, value *eager.Tensor, masks Atten
 	H, hd := m.Heads, E/m.Heads
 	w := m.InProjWeight.Chunk(3, 0)
 	b := m.InProjBias.Chunk(3, 0)
-	q := linear2(query, w[0], b[0]) // [L, N, E]
+	// The query is scaled by 1/sqrt(hd) before the product rather than the scores after it,
+	// as PyTorch's attention does: fewer elements ([L, N, E] rather than [N, H, L, S]).
+	q := linear2(query, w[0], b[0]).MulScalar(1 / math.Sqrt(float64(hd))) // [L, N, E]
 	k := linear2(key, w[1], b[1])
 	v := linear2(value, w[2], b[2])
 	// [L, N, E] -> [N, H, L, hd]
@@ -81,52 +93,51 @@ func (m *MultiheadAttention) Attend(query, key, value *eager.Tensor, masks Atten
 		return t.Reshape(n, N, H, hd).Permute(1, 2, 0, 3)
 	}
 	qh, kh, vh := heads(q, L), heads(k, S), heads(v, S)
-	scores := qh.MatMul(kh.Transpose(-2, -1)).MulScalar(1 / math.Sqrt(float64(hd))) // [N, H, L, S]
-	blocked := (*eager.Tensor)(nil)
-	addBlocked := func(mk *eager.Tensor) {
-		if blocked == nil {
-			blocked = mk
+	scores := qh.MatMul(kh.Transpose(-2, -1)) // [N, H, L, S]
+	// Masks are added to the scores as one float tensor, blocked positions holding -Inf (as
+	// PyTorch turns a bool mask into a float one): the masks are combined at their own small
+	// broadcast shapes, and the sum's gradient passes through to the scores unchanged.
+	var additive *eager.Tensor
+	addMask := func(mk *eager.Tensor) {
+		if mk.DType() == eager.Bool {
+			mk = eager.ZerosOf(scores.DType(), mk.Shape()...).MaskedFill(mk, math.Inf(-1))
+		}
+		if additive == nil {
+			additive = mk
 		} else {
-			blocked = blocked.LogicalOr(mk)
+			additive = additive.Add(mk)
 		}
 	}
 	if masks.Causal {
-		addBlocked(CausalMask(L).Narrow(1, 0, min(S, L)))
 		if S > L {
 			fail("nn.MultiheadAttention", "causal mask needs S <= L, got L=%d S=%d", L, S)
 		}
+		addMask(CausalMask(L).Narrow(1, 0, min(S, L)))
 	}
 	if am := masks.Attn; am != nil {
-		if am.DType() == eager.Bool {
-			if am.Dim() == 3 {
-				am = am.Reshape(N, H, L, S)
-			}
-			addBlocked(am)
-		} else {
-			if am.Dim() == 3 {
-				am = am.Reshape(N, H, L, S)
-			}
-			scores = scores.Add(am)
+		if am.Dim() == 3 {
+			am = am.Reshape(N, H, L, S)
 		}
+		addMask(am)
 	}
 	if kp := masks.KeyPadding; kp != nil {
 		if !sameShape(kp.Shape(), []int{N, S}) {
 			fail("nn.MultiheadAttention", "key padding mask of shape %v, want %v", kp.Shape(), []int{N, S})
 		}
-		addBlocked(kp.Reshape(N, 1, 1, S))
+		addMask(kp.Reshape(N, 1, 1, S))
 	}
-	if blocked != nil {
-		scores = eager.Where(blocked, eager.FullLike(scores, math.Inf(-1)), scores)
+	if additive != nil {
+		scores = scores.Add(additive)
 	}
 	attn := scores.Softmax(-1)
 	if m.Dropout > 0 && m.Training() {
 		attn = eager.Dropout(attn, m.Dropout, true)
 	}
-	out := attn.MatMul(vh)                         // [N, H, L, hd]
-	out = out.Permute(2, 0, 1, 3).Reshape(L, N, E) // [L, N, E]
-	out = m.OutProj.Forward(out)
+	out := attn.MatMul(vh) // [N, H, L, hd]
 	if m.BatchFirst {
-		out = out.Transpose(0, 1)
+		out = m.OutProj.Forward(out.Permute(0, 2, 1, 3).Reshape(N, L, E)) // [N, L, E]
+	} else {
+		out = m.OutProj.Forward(out.Permute(2, 0, 1, 3).Reshape(L, N, E)) // [L, N, E]
 	}
 	var weights *eager.Tensor
 	if needWeights {
