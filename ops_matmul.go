@@ -1,6 +1,9 @@
 package eager
 
-import "github.com/eagerml/eager/internal/kernels"
+import (
+	"github.com/eagerml/eager/internal/kernels"
+	"github.com/eagerml/eager/internal/parallel"
+)
 
 var opBmm = defOp("Bmm", true)
 
@@ -79,7 +82,7 @@ func Bmm(a, b *Tensor) *Tensor {
 	out := newTensor(dt, []int{B, M, N})
 	ga, ta, lda := gemmOperand(a)
 	gb, tb, ldb := gemmOperand(b)
-	for i := 0; i < B; i++ {
+	item := func(i int) {
 		oa := ga.offset + i*ga.strides[0]
 		ob := gb.offset + i*gb.strides[0]
 		switch dt {
@@ -87,6 +90,20 @@ func Bmm(a, b *Tensor) *Tensor {
 			kernels.Gemm(ta, tb, M, N, K, ga.st.f32[oa:], lda, gb.st.f32[ob:], ldb, out.st.f32[i*M*N:], N, false)
 		case Float64:
 			kernels.Gemm(ta, tb, M, N, K, ga.st.f64[oa:], lda, gb.st.f64[ob:], ldb, out.st.f64[i*M*N:], N, false)
+		}
+	}
+	// A product too small to be split across cores by Gemm itself (attention's per-head
+	// products) is run one batch item per task instead. Each item's result does not depend
+	// on which goroutine computes it, so results are the same for any core count.
+	if flops := 2 * M * N * K; B > 1 && flops < kernels.ParallelFlops && B*flops >= kernels.ParallelFlops {
+		parallel.For(B, max(1, kernels.ParallelFlops/max(flops, 1)/2), func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				item(i)
+			}
+		})
+	} else {
+		for i := 0; i < B; i++ {
+			item(i)
 		}
 	}
 	if needsGrad(a, b) {
