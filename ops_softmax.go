@@ -80,6 +80,14 @@ func softmaxRows[T float32 | float64](dst, src []T, inner int, logOut bool) {
 	}
 	rows := len(src) / inner
 	parallel.For(rows, max(1, softmaxRowGrain/inner), func(lo, hi int) {
+		if d32, ok := any(dst).([]float32); ok && !logOut {
+			s32 := any(src).([]float32)
+			t := make([]float32, inner)
+			for r := lo; r < hi; r++ {
+				softmaxRowF32(d32[r*inner:(r+1)*inner], s32[r*inner:(r+1)*inner], t)
+			}
+			return
+		}
 		var e []float64
 		if !logOut {
 			e = make([]float64, inner)
@@ -88,6 +96,36 @@ func softmaxRows[T float32 | float64](dst, src []T, inner int, logOut bool) {
 			softmaxRow(dst[r*inner:(r+1)*inner], src[r*inner:(r+1)*inner], e, logOut)
 		}
 	})
+}
+
+// softmaxRowF32 is softmaxRow for float32 with the exponentials computed in float32 by the
+// vector kernel kernels.ExpF32 (within 2 ulp): exp(x - max) with the difference rounded to
+// float32, as PyTorch computes it, summed in float64. Only eager's Softmax uses it (jit
+// replays Softmax through eager), so eager and compiled code agree bit for bit.
+func softmaxRowF32(o, row, t []float32) {
+	m := math.Inf(-1)
+	for _, v := range row {
+		if f := float64(v); f > m || f != f {
+			m = f
+		}
+	}
+	if math.IsInf(m, -1) {
+		m = 0
+	}
+	mf := float32(m) // exact: m is one of the row's values, or 0
+	t = t[:len(row)]
+	for j, v := range row {
+		t[j] = v - mf
+	}
+	kernels.ExpF32(t, t)
+	var s float64
+	for _, x := range t {
+		s += float64(x)
+	}
+	inv := 1 / s
+	for j, x := range t {
+		o[j] = float32(float64(x) * inv)
+	}
 }
 
 func softmaxRow[T float32 | float64](o, row []T, e []float64, logOut bool) {
