@@ -44,14 +44,19 @@ func (x *Tensor) MatMul(y *Tensor) *Tensor {
 		out := x.Reshape(-1, k1).mm(y)
 		return out.Reshape(append(copyInts(lead), y.shape[1])...)
 	}
-	// Batched: broadcast the batch dims, flatten them, and run Bmm.
+	// Batched: broadcast the batch dims, flatten them when both operands allow it without a
+	// copy, and run Bmm (which also takes several batch dims, read through their strides:
+	// attention's heads of a [N, L, E] projection are such a view).
 	bx, by := x.shape[:xr-2], y.shape[:yr-2]
 	batch := broadcastShapes("MatMul", bx, by)
 	m, n := x.shape[xr-2], y.shape[yr-1]
 	bs := numel(batch)
-	xe := x.Expand(append(copyInts(batch), m, k1)...).Reshape(bs, m, k1)
-	ye := y.Expand(append(copyInts(batch), k1, n)...).Reshape(bs, k1, n)
-	return Bmm(xe, ye).Reshape(append(copyInts(batch), m, n)...)
+	xe := x.Expand(append(copyInts(batch), m, k1)...)
+	ye := y.Expand(append(copyInts(batch), k1, n)...)
+	if len(batch) > 1 && (viewStrides(xe.shape, xe.strides, []int{bs, m, k1}) == nil || viewStrides(ye.shape, ye.strides, []int{bs, k1, n}) == nil) {
+		return Bmm(xe, ye)
+	}
+	return Bmm(xe.Reshape(bs, m, k1), ye.Reshape(bs, k1, n)).Reshape(append(copyInts(batch), m, n)...)
 }
 
 // mm is the 2-D matrix product via Bmm.
@@ -68,9 +73,12 @@ func Outer(x, y *Tensor) *Tensor {
 }
 
 // Bmm returns the batched matrix product of a [B, M, K] and b [B, K, N], giving [B, M, N].
+// More than one batch dim is allowed ([B1, B2, ..., M, K] and [B1, B2, ..., K, N], the same
+// batch dims in both); each batch matrix is read in place through its strides.
 func Bmm(a, b *Tensor) *Tensor {
 	t0 := opStart()
-	if len(a.shape) != 3 || len(b.shape) != 3 || a.shape[0] != b.shape[0] || a.shape[2] != b.shape[1] {
+	r := len(a.shape)
+	if r < 3 || len(b.shape) != r || !sameShape(a.shape[:r-2], b.shape[:r-2]) || a.shape[r-1] != b.shape[r-2] {
 		failf("Bmm", "shapes %v and %v do not match: want [B M K] and [B K N]", a.shape, b.shape)
 	}
 	dt := resultType(a, b)
@@ -78,13 +86,14 @@ func Bmm(a, b *Tensor) *Tensor {
 		failf("Bmm", "needs floating-point tensors, got %v and %v", a.dtype, b.dtype)
 	}
 	a, b = a.To(dt), b.To(dt)
-	B, M, K, N := a.shape[0], a.shape[1], a.shape[2], b.shape[2]
-	out := newTensor(dt, []int{B, M, N})
+	batch := a.shape[:r-2]
+	B, M, K, N := numel(batch), a.shape[r-2], a.shape[r-1], b.shape[r-1]
+	out := newTensor(dt, append(copyInts(batch), M, N))
 	ga, ta, lda := gemmOperand(a)
 	gb, tb, ldb := gemmOperand(b)
+	offA, offB := batchOffsets(ga, r-2), batchOffsets(gb, r-2)
 	item := func(i int) {
-		oa := ga.offset + i*ga.strides[0]
-		ob := gb.offset + i*gb.strides[0]
+		oa, ob := offA(i), offB(i)
 		switch dt {
 		case Float32:
 			kernels.Gemm(ta, tb, M, N, K, ga.st.f32[oa:], lda, gb.st.f32[ob:], ldb, out.st.f32[i*M*N:], N, false)
@@ -110,10 +119,10 @@ func Bmm(a, b *Tensor) *Tensor {
 		n := record(opBmm, out, func(g *Tensor) []*Tensor {
 			var dA, dB *Tensor
 			if a.requiresGrad {
-				dA = Bmm(g, b.Transpose(1, 2))
+				dA = Bmm(g, b.Transpose(-2, -1))
 			}
 			if b.requiresGrad {
-				dB = Bmm(a.Transpose(1, 2), g)
+				dB = Bmm(a.Transpose(-2, -1), g)
 			}
 			return []*Tensor{dA, dB}
 		}, a, b)
@@ -125,12 +134,30 @@ func Bmm(a, b *Tensor) *Tensor {
 	return out
 }
 
+// batchOffsets returns the storage offset of t's batch matrix i (row-major over its first
+// nb dims).
+func batchOffsets(t *Tensor, nb int) func(i int) int {
+	if nb == 1 {
+		return func(i int) int { return t.offset + i*t.strides[0] }
+	}
+	shape, strides := t.shape[:nb], t.strides[:nb]
+	return func(i int) int {
+		o := t.offset
+		for d := nb - 1; d >= 0; d-- {
+			o += i % shape[d] * strides[d]
+			i /= shape[d]
+		}
+		return o
+	}
+}
+
 // gemmOperand returns a tensor whose batch matrices GEMM can read directly (row-major, or
 // transposed row-major), whether it is transposed, and its leading dimension. Other layouts
 // are copied.
 func gemmOperand(t *Tensor) (*Tensor, bool, int) {
-	r, c := t.shape[1], t.shape[2]
-	sr, sc := t.strides[1], t.strides[2]
+	n := len(t.shape)
+	r, c := t.shape[n-2], t.shape[n-1]
+	sr, sc := t.strides[n-2], t.strides[n-1]
 	if (c == 1 || sc == 1) && (r == 1 || sr >= c) {
 		if r == 1 {
 			return t, false, max(c, 1)

@@ -62,22 +62,15 @@ func (m *MultiheadAttention) Attend(query, key, value *eager.Tensor, masks Atten
 	if query.Dim() != 3 || key.Dim() != 3 || value.Dim() != 3 {
 		fail("nn.MultiheadAttention", "expects 3-D query, key, value, got shapes %v %v %v", query.Shape(), key.Shape(), value.Shape())
 	}
-	self := query == key && key == value
+	// Batch first, the projections stay [N, L, E]; otherwise [L, N, E]. Either way the heads
+	// of a projection are a [N, H, L, hd] view that MatMul reads in place.
+	ld, nd := 0, 1 // dims of the sequence and the batch
 	if m.BatchFirst {
-		// Work in [L, N, E], where the heads of a projection are a view that batched matrix
-		// products read without copying. Self-attention transposes its input once for the
-		// three projections.
-		query = query.Transpose(0, 1)
-		if self {
-			query = query.Contiguous()
-			key, value = query, query
-		} else {
-			key, value = key.Transpose(0, 1), value.Transpose(0, 1)
-		}
+		ld, nd = 1, 0
 	}
-	L, N, E := query.Size(0), query.Size(1), query.Size(2)
-	S := key.Size(0)
-	if E != m.EmbedDim || key.Size(2) != E || value.Size(2) != E || key.Size(1) != N || value.Size(1) != N || value.Size(0) != S {
+	L, N, E := query.Size(ld), query.Size(nd), query.Size(2)
+	S := key.Size(ld)
+	if E != m.EmbedDim || key.Size(2) != E || value.Size(2) != E || key.Size(nd) != N || value.Size(nd) != N || value.Size(ld) != S {
 		fail("nn.MultiheadAttention", "query %v, key %v and value %v do not match embed dim %d", query.Shape(), key.Shape(), value.Shape(), m.EmbedDim)
 	}
 	H, hd := m.Heads, E/m.Heads
@@ -85,11 +78,13 @@ func (m *MultiheadAttention) Attend(query, key, value *eager.Tensor, masks Atten
 	b := m.InProjBias.Chunk(3, 0)
 	// The query is scaled by 1/sqrt(hd) before the product rather than the scores after it,
 	// as PyTorch's attention does: fewer elements ([L, N, E] rather than [N, H, L, S]).
-	q := linear2(query, w[0], b[0]).MulScalar(1 / math.Sqrt(float64(hd))) // [L, N, E]
+	q := linear2(query, w[0], b[0]).MulScalar(1 / math.Sqrt(float64(hd)))
 	k := linear2(key, w[1], b[1])
 	v := linear2(value, w[2], b[2])
-	// [L, N, E] -> [N, H, L, hd]
-	heads := func(t *eager.Tensor, n int) *eager.Tensor {
+	heads := func(t *eager.Tensor, n int) *eager.Tensor { // -> [N, H, n, hd]
+		if m.BatchFirst {
+			return t.Reshape(N, n, H, hd).Permute(0, 2, 1, 3)
+		}
 		return t.Reshape(n, N, H, hd).Permute(1, 2, 0, 3)
 	}
 	qh, kh, vh := heads(q, L), heads(k, S), heads(v, S)
