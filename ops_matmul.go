@@ -87,18 +87,48 @@ func Bmm(a, b *Tensor) *Tensor {
 	}
 	a, b = a.To(dt), b.To(dt)
 	batch := a.shape[:r-2]
-	B, M, K, N := numel(batch), a.shape[r-2], a.shape[r-1], b.shape[r-1]
+	M, N := a.shape[r-2], b.shape[r-1]
 	out := newTensor(dt, append(copyInts(batch), M, N))
+	bmmInto(out, a, b)
+	if needsGrad(a, b) {
+		n := record(opBmm, out, func(g *Tensor) []*Tensor {
+			var dA, dB *Tensor
+			if a.requiresGrad {
+				dA = bmmGrad(g, b.Transpose(-2, -1), a)
+			}
+			if b.requiresGrad {
+				dB = bmmGrad(a.Transpose(-2, -1), g, b)
+			}
+			return []*Tensor{dA, dB}
+		}, a, b)
+		n.save(a, b)
+	}
+	if slowPath.Load() != 0 {
+		notifyTimed(opBmm, t0, out, nil, a, b)
+	}
+	return out
+}
+
+// bmmInto writes the products of a's and b's batch matrices into out, whose matrices have
+// unit column stride (any row and batch strides).
+func bmmInto(out, a, b *Tensor) {
+	r := len(a.shape)
+	B, M, K, N := numel(a.shape[:r-2]), a.shape[r-2], a.shape[r-1], b.shape[r-1]
+	dt := out.dtype
 	ga, ta, lda := gemmOperand(a)
 	gb, tb, ldb := gemmOperand(b)
-	offA, offB := batchOffsets(ga, r-2), batchOffsets(gb, r-2)
+	offA, offB, offC := batchOffsets(ga, r-2), batchOffsets(gb, r-2), batchOffsets(out, r-2)
+	ldc := N
+	if M > 1 {
+		ldc = out.strides[r-2]
+	}
 	item := func(i int) {
-		oa, ob := offA(i), offB(i)
+		oa, ob, oc := offA(i), offB(i), offC(i)
 		switch dt {
 		case Float32:
-			kernels.Gemm(ta, tb, M, N, K, ga.st.f32[oa:], lda, gb.st.f32[ob:], ldb, out.st.f32[i*M*N:], N, false)
+			kernels.Gemm(ta, tb, M, N, K, ga.st.f32[oa:], lda, gb.st.f32[ob:], ldb, out.st.f32[oc:], ldc, false)
 		case Float64:
-			kernels.Gemm(ta, tb, M, N, K, ga.st.f64[oa:], lda, gb.st.f64[ob:], ldb, out.st.f64[i*M*N:], N, false)
+			kernels.Gemm(ta, tb, M, N, K, ga.st.f64[oa:], lda, gb.st.f64[ob:], ldb, out.st.f64[oc:], ldc, false)
 		}
 	}
 	// A product too small to be split across cores by Gemm itself (attention's per-head
@@ -115,23 +145,78 @@ func Bmm(a, b *Tensor) *Tensor {
 			item(i)
 		}
 	}
-	if needsGrad(a, b) {
-		n := record(opBmm, out, func(g *Tensor) []*Tensor {
-			var dA, dB *Tensor
-			if a.requiresGrad {
-				dA = Bmm(g, b.Transpose(-2, -1))
-			}
-			if b.requiresGrad {
-				dB = Bmm(a.Transpose(-2, -1), g)
-			}
-			return []*Tensor{dA, dB}
-		}, a, b)
-		n.save(a, b)
+}
+
+// bmmGrad returns Bmm(x, y), the gradient of the Bmm operand like, laid out in memory as like
+// is when like is a permutation of a dense tensor (attention's heads, a view of a [N, L, E]
+// projection, or their transpose): the gradient then flows back through the views like came
+// from without a copy. Only while the backward is neither recorded nor observed; the values
+// are Bmm's, bit for bit (a transposed layout is computed as the transposed product, whose
+// every element is the same sequence of fused multiply-adds).
+func bmmGrad(x, y, like *Tensor) *Tensor {
+	r := len(like.shape)
+	if IsGradEnabled() || slowPath.Load() != 0 || x.dtype != y.dtype || x.dtype != like.dtype || like.IsContiguous() {
+		return Bmm(x, y)
 	}
-	if slowPath.Load() != 0 {
-		notifyTimed(opBmm, t0, out, nil, a, b)
+	M, N := like.shape[r-2], like.shape[r-1]
+	perm := densePerm(like)
+	if perm == nil || M < 2 || N < 2 {
+		return Bmm(x, y)
+	}
+	out := newTensor(like.dtype, permuted(like.shape, perm)).Permute(inversePerm(perm)...).Detach()
+	switch {
+	case out.strides[r-1] == 1:
+		bmmInto(out, x, y)
+	case out.strides[r-2] == 1:
+		bmmInto(out.Transpose(-2, -1), y.Transpose(-2, -1), x.Transpose(-2, -1))
+	default:
+		return Bmm(x, y)
 	}
 	return out
+}
+
+// densePerm returns the order of t's dims from the largest stride to the smallest when t's
+// elements exactly fill a dense block in that order (t is a permuted contiguous tensor), or
+// nil. Dims of size 1 are placed where they stand.
+func densePerm(t *Tensor) []int {
+	n := len(t.shape)
+	perm := make([]int, n)
+	for i := range perm {
+		perm[i] = i
+	}
+	for i := 1; i < n; i++ { // stable insertion sort by decreasing stride
+		for j := i; j > 0 && t.strides[perm[j]] > t.strides[perm[j-1]]; j-- {
+			perm[j], perm[j-1] = perm[j-1], perm[j]
+		}
+	}
+	want := 1
+	for i := n - 1; i >= 0; i-- {
+		d := perm[i]
+		if t.shape[d] == 1 {
+			continue
+		}
+		if t.strides[d] != want {
+			return nil
+		}
+		want *= t.shape[d]
+	}
+	return perm
+}
+
+func permuted(shape, perm []int) []int {
+	out := make([]int, len(perm))
+	for i, p := range perm {
+		out[i] = shape[p]
+	}
+	return out
+}
+
+func inversePerm(perm []int) []int {
+	inv := make([]int, len(perm))
+	for i, p := range perm {
+		inv[p] = i
+	}
+	return inv
 }
 
 // batchOffsets returns the storage offset of t's batch matrix i (row-major over its first
