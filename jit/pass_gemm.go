@@ -20,7 +20,7 @@ func FuseGemm(g *Graph) *Graph {
 		return users[v][0], true
 	}
 	for i, n := range g.Nodes {
-		if n.Op != "Bmm" || !n.DType.IsFloat() {
+		if n.Op != "Bmm" || !n.DType.IsFloat() || len(n.Shape) != 3 { // the Gemm kernel takes one batch dim
 			continue
 		}
 		N := n.Shape[2]

@@ -176,6 +176,10 @@ func (buf *gemmBuffers[T]) packedB(g *gemmConfig[T]) []T {
 // GFLOP/s per core (64³ measured slower on two cores than on one).
 const parallelFlops = 1 << 21
 
+// ParallelFlops is the work (2·m·n·k) below which Gemm runs on the calling goroutine; callers
+// with many such products (a batch) may spread them across cores themselves.
+const ParallelFlops = parallelFlops
+
 // smallFlops is the work below which packing costs more than it saves.
 const smallFlops = 2 * 8 * 8 * 8
 
