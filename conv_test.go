@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -750,5 +751,41 @@ func BenchmarkMaxPool2x2(b *testing.B) {
 				}
 			})
 		})
+	}
+}
+
+// TestConvPoolSameBitsAcrossProcs checks that the conv and pool kernels give bit-identical
+// results for any GOMAXPROCS (sample tasks, weight-gradient chunks, plane splits).
+func TestConvPoolSameBitsAcrossProcs(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	ManualSeed(15)
+	for _, pad := range []int{1, 0} { // wide and plain layouts
+		x := Randn(37, 8, 14, 14)
+		w := Randn(16, 8, 3, 3)
+		b := Randn(16)
+		p := convGeometry("Conv2d", x, w, b, ConvOptions{Padding: []int{pad}}, x.shape, w.shape)
+		gy := Randn(37, 16, p.oh, p.ow)
+		var want [][]float32
+		for _, procs := range []int{1, 2, 3, 1} {
+			runtime.GOMAXPROCS(procs)
+			var got [][]float32
+			NoGrad(func() {
+				y := conv2d(x, w, b, p)
+				v, _ := MaxPool2dWithIndices(y, PoolOptions{Kernel: []int{2}})
+				got = [][]float32{y.Float32s(), convTranspose2d(gy, w, nil, p).Float32s(),
+					conv2dBackwardWeight(x, gy, p).Float32s(), convBiasGrad(gy).Float32s(), v.Float32s()}
+			})
+			if want == nil {
+				want = got
+				continue
+			}
+			for k := range got {
+				for i := range got[k] {
+					if math.Float32bits(got[k][i]) != math.Float32bits(want[k][i]) {
+						t.Fatalf("pad %d, result %d, element %d differs with GOMAXPROCS=%d: %v vs %v", pad, k, i, procs, got[k][i], want[k][i])
+					}
+				}
+			}
+		}
 	}
 }

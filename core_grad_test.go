@@ -263,6 +263,14 @@ func init() {
 	})
 	add("MatMul/same_input", g1(r(3, 3)), un(func(x *Tensor) *Tensor { return x.MatMul(x) }))
 	add("Bmm", g2(r(2, 3, 4), nc(2, 4, 2)), bi(Bmm))
+	add("Bmm/two_batch_dims", g2(r(2, 3, 4), nc(2, 2, 4)), func(xs []*Tensor) *Tensor {
+		return Bmm(xs[0].Reshape(2, 3, 2, 2).Permute(0, 2, 1, 3), xs[1].Reshape(2, 2, 2, 2).Permute(1, 0, 2, 3))
+	})
+	add("MatMul/heads_view", g2(r(2, 3, 4), r(2, 3, 4)), func(xs []*Tensor) *Tensor {
+		// [N, L, E] -> [N, H, L, hd] views, whose batch dims do not flatten without a copy
+		h := func(t *Tensor) *Tensor { return t.Reshape(2, 3, 2, 2).Permute(0, 2, 1, 3) }
+		return h(xs[0]).MatMul(h(xs[1]).Transpose(-2, -1))
+	})
 	add("Outer", g2(r(3), nc(4)), bi(Outer))
 
 	// Softmax family.

@@ -1,6 +1,9 @@
 package eager
 
-import "github.com/eagerml/eager/internal/kernels"
+import (
+	"github.com/eagerml/eager/internal/kernels"
+	"github.com/eagerml/eager/internal/parallel"
+)
 
 var opBmm = defOp("Bmm", true)
 
@@ -41,14 +44,19 @@ func (x *Tensor) MatMul(y *Tensor) *Tensor {
 		out := x.Reshape(-1, k1).mm(y)
 		return out.Reshape(append(copyInts(lead), y.shape[1])...)
 	}
-	// Batched: broadcast the batch dims, flatten them, and run Bmm.
+	// Batched: broadcast the batch dims, flatten them when both operands allow it without a
+	// copy, and run Bmm (which also takes several batch dims, read through their strides:
+	// attention's heads of a [N, L, E] projection are such a view).
 	bx, by := x.shape[:xr-2], y.shape[:yr-2]
 	batch := broadcastShapes("MatMul", bx, by)
 	m, n := x.shape[xr-2], y.shape[yr-1]
 	bs := numel(batch)
-	xe := x.Expand(append(copyInts(batch), m, k1)...).Reshape(bs, m, k1)
-	ye := y.Expand(append(copyInts(batch), k1, n)...).Reshape(bs, k1, n)
-	return Bmm(xe, ye).Reshape(append(copyInts(batch), m, n)...)
+	xe := x.Expand(append(copyInts(batch), m, k1)...)
+	ye := y.Expand(append(copyInts(batch), k1, n)...)
+	if len(batch) > 1 && (viewStrides(xe.shape, xe.strides, []int{bs, m, k1}) == nil || viewStrides(ye.shape, ye.strides, []int{bs, k1, n}) == nil) {
+		return Bmm(xe, ye)
+	}
+	return Bmm(xe.Reshape(bs, m, k1), ye.Reshape(bs, k1, n)).Reshape(append(copyInts(batch), m, n)...)
 }
 
 // mm is the 2-D matrix product via Bmm.
@@ -65,9 +73,12 @@ func Outer(x, y *Tensor) *Tensor {
 }
 
 // Bmm returns the batched matrix product of a [B, M, K] and b [B, K, N], giving [B, M, N].
+// More than one batch dim is allowed ([B1, B2, ..., M, K] and [B1, B2, ..., K, N], the same
+// batch dims in both); each batch matrix is read in place through its strides.
 func Bmm(a, b *Tensor) *Tensor {
 	t0 := opStart()
-	if len(a.shape) != 3 || len(b.shape) != 3 || a.shape[0] != b.shape[0] || a.shape[2] != b.shape[1] {
+	r := len(a.shape)
+	if r < 3 || len(b.shape) != r || !sameShape(a.shape[:r-2], b.shape[:r-2]) || a.shape[r-1] != b.shape[r-2] {
 		failf("Bmm", "shapes %v and %v do not match: want [B M K] and [B K N]", a.shape, b.shape)
 	}
 	dt := resultType(a, b)
@@ -75,35 +86,18 @@ func Bmm(a, b *Tensor) *Tensor {
 		failf("Bmm", "needs floating-point tensors, got %v and %v", a.dtype, b.dtype)
 	}
 	a, b = a.To(dt), b.To(dt)
-	B, M, K, N := a.shape[0], a.shape[1], a.shape[2], b.shape[2]
-	out := newTensor(dt, []int{B, M, N})
-	ga, ta, lda := gemmOperand(a)
-	gb, tb, ldb := gemmOperand(b)
-	for i := 0; i < B; i++ {
-		oa := ga.offset + i*ga.strides[0]
-		ob := gb.offset + i*gb.strides[0]
-		switch dt {
-		case Float32:
-			kernels.Gemm(ta, tb, M, N, K, ga.st.f32[oa:], lda, gb.st.f32[ob:], ldb, out.st.f32[i*M*N:], N, false)
-		case Float64:
-			kernels.Gemm(ta, tb, M, N, K, ga.st.f64[oa:], lda, gb.st.f64[ob:], ldb, out.st.f64[i*M*N:], N, false)
-		}
-	}
+	batch := a.shape[:r-2]
+	M, N := a.shape[r-2], b.shape[r-1]
+	out := newTensor(dt, append(copyInts(batch), M, N))
+	bmmInto(out, a, b)
 	if needsGrad(a, b) {
 		n := record(opBmm, out, func(g *Tensor) []*Tensor {
 			var dA, dB *Tensor
 			if a.requiresGrad {
-				dA = Bmm(g, b.Transpose(1, 2))
+				dA = bmmGrad(g, b.Transpose(-2, -1), a)
 			}
 			if b.requiresGrad {
-				if b.shape[1] > 1 && b.shape[2] > 1 && b.strides[1] == 1 {
-					// b is a transposed view (nn.Linear's wᵀ): compute its gradient in the
-					// same layout, as the transpose of gᵀ·a, so that the weight's own gradient
-					// arrives contiguous instead of needing a strided copy.
-					dB = Bmm(g.Transpose(1, 2), a).Transpose(1, 2)
-				} else {
-					dB = Bmm(a.Transpose(1, 2), g)
-				}
+				dB = bmmGrad(a.Transpose(-2, -1), g, b)
 			}
 			return []*Tensor{dA, dB}
 		}, a, b)
@@ -115,12 +109,140 @@ func Bmm(a, b *Tensor) *Tensor {
 	return out
 }
 
+// bmmInto writes the products of a's and b's batch matrices into out, whose matrices have
+// unit column stride (any row and batch strides).
+func bmmInto(out, a, b *Tensor) {
+	r := len(a.shape)
+	B, M, K, N := numel(a.shape[:r-2]), a.shape[r-2], a.shape[r-1], b.shape[r-1]
+	dt := out.dtype
+	ga, ta, lda := gemmOperand(a)
+	gb, tb, ldb := gemmOperand(b)
+	offA, offB, offC := batchOffsets(ga, r-2), batchOffsets(gb, r-2), batchOffsets(out, r-2)
+	ldc := N
+	if M > 1 {
+		ldc = out.strides[r-2]
+	}
+	item := func(i int) {
+		oa, ob, oc := offA(i), offB(i), offC(i)
+		switch dt {
+		case Float32:
+			kernels.Gemm(ta, tb, M, N, K, ga.st.f32[oa:], lda, gb.st.f32[ob:], ldb, out.st.f32[oc:], ldc, false)
+		case Float64:
+			kernels.Gemm(ta, tb, M, N, K, ga.st.f64[oa:], lda, gb.st.f64[ob:], ldb, out.st.f64[oc:], ldc, false)
+		}
+	}
+	// A product too small to be split across cores by Gemm itself (attention's per-head
+	// products) is run one batch item per task instead. Each item's result does not depend
+	// on which goroutine computes it, so results are the same for any core count.
+	if flops := 2 * M * N * K; B > 1 && flops < kernels.ParallelFlops && B*flops >= kernels.ParallelFlops {
+		parallel.For(B, max(1, kernels.ParallelFlops/max(flops, 1)/2), func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				item(i)
+			}
+		})
+	} else {
+		for i := 0; i < B; i++ {
+			item(i)
+		}
+	}
+}
+
+// bmmGrad returns Bmm(x, y), the gradient of the Bmm operand like, laid out in memory as like
+// is when like is a permutation of a dense tensor (attention's heads, a view of a [N, L, E]
+// projection, or their transpose): the gradient then flows back through the views like came
+// from without a copy. Only while the backward is neither recorded nor observed; the values
+// are Bmm's, bit for bit (a transposed layout is computed as the transposed product, whose
+// every element is the same sequence of fused multiply-adds).
+func bmmGrad(x, y, like *Tensor) *Tensor {
+	r := len(like.shape)
+	if IsGradEnabled() || slowPath.Load() != 0 || x.dtype != y.dtype || x.dtype != like.dtype || like.IsContiguous() {
+		return Bmm(x, y)
+	}
+	M, N := like.shape[r-2], like.shape[r-1]
+	perm := densePerm(like)
+	if perm == nil || M < 2 || N < 2 {
+		return Bmm(x, y)
+	}
+	out := newTensor(like.dtype, permuted(like.shape, perm)).Permute(inversePerm(perm)...).Detach()
+	switch {
+	case out.strides[r-1] == 1:
+		bmmInto(out, x, y)
+	case out.strides[r-2] == 1:
+		bmmInto(out.Transpose(-2, -1), y.Transpose(-2, -1), x.Transpose(-2, -1))
+	default:
+		return Bmm(x, y)
+	}
+	return out
+}
+
+// densePerm returns the order of t's dims from the largest stride to the smallest when t's
+// elements exactly fill a dense block in that order (t is a permuted contiguous tensor), or
+// nil. Dims of size 1 are placed where they stand.
+func densePerm(t *Tensor) []int {
+	n := len(t.shape)
+	perm := make([]int, n)
+	for i := range perm {
+		perm[i] = i
+	}
+	for i := 1; i < n; i++ { // stable insertion sort by decreasing stride
+		for j := i; j > 0 && t.strides[perm[j]] > t.strides[perm[j-1]]; j-- {
+			perm[j], perm[j-1] = perm[j-1], perm[j]
+		}
+	}
+	want := 1
+	for i := n - 1; i >= 0; i-- {
+		d := perm[i]
+		if t.shape[d] == 1 {
+			continue
+		}
+		if t.strides[d] != want {
+			return nil
+		}
+		want *= t.shape[d]
+	}
+	return perm
+}
+
+func permuted(shape, perm []int) []int {
+	out := make([]int, len(perm))
+	for i, p := range perm {
+		out[i] = shape[p]
+	}
+	return out
+}
+
+func inversePerm(perm []int) []int {
+	inv := make([]int, len(perm))
+	for i, p := range perm {
+		inv[p] = i
+	}
+	return inv
+}
+
+// batchOffsets returns the storage offset of t's batch matrix i (row-major over its first
+// nb dims).
+func batchOffsets(t *Tensor, nb int) func(i int) int {
+	if nb == 1 {
+		return func(i int) int { return t.offset + i*t.strides[0] }
+	}
+	shape, strides := t.shape[:nb], t.strides[:nb]
+	return func(i int) int {
+		o := t.offset
+		for d := nb - 1; d >= 0; d-- {
+			o += i % shape[d] * strides[d]
+			i /= shape[d]
+		}
+		return o
+	}
+}
+
 // gemmOperand returns a tensor whose batch matrices GEMM can read directly (row-major, or
 // transposed row-major), whether it is transposed, and its leading dimension. Other layouts
 // are copied.
 func gemmOperand(t *Tensor) (*Tensor, bool, int) {
-	r, c := t.shape[1], t.shape[2]
-	sr, sc := t.strides[1], t.strides[2]
+	n := len(t.shape)
+	r, c := t.shape[n-2], t.shape[n-1]
+	sr, sc := t.strides[n-2], t.strides[n-1]
 	if (c == 1 || sc == 1) && (r == 1 || sr >= c) {
 		if r == 1 {
 			return t, false, max(c, 1)

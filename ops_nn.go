@@ -643,12 +643,71 @@ func normKernel[T float32 | float64](y, x, w, b []T, st *normState) {
 // column is summed in row order: the results do not depend on the core count.
 func normGradKernel[T float32 | float64](gx, gw, gb, g, x, w []T, st *normState) {
 	outer, groups, inner, perGroup := st.outer, st.groups, st.inner, st.perGroup
-	per := float64(outer * inner)
 	var wi []T // weight indexed by inner position (LayerNorm)
 	if !perGroup {
 		wi = w
 	}
 	grain := max(1, (1<<14)/max(outer*inner, 1))
+	if !perGroup && outer == 1 && gx != nil {
+		parallel.For(groups, grain, func(lo, hi int) {
+			for k := lo; k < hi; k++ {
+				layerNormGradRow(gx[k*inner:(k+1)*inner], g[k*inner:(k+1)*inner], x[k*inner:(k+1)*inner], w, st.mean[k], st.rstd[k])
+			}
+		})
+	} else {
+		normGradGroups(gx, gw, gb, g, x, w, wi, st, grain)
+	}
+	if perGroup || (gw == nil && gb == nil) {
+		return
+	}
+	normGradColumns(gw, gb, g, x, st)
+}
+
+// layerNormGradRow writes one LayerNorm row's input gradient (normGradKernel's formula with
+// outer 1): the two sums take four float64 lanes each, so that the adds of successive
+// elements do not wait for one another.
+func layerNormGradRow[T float32 | float64](ds, gs, xs, w []T, m, r float64) {
+	n := len(gs)
+	xs = xs[:n]
+	ds = ds[:n]
+	var s0, s1, s2, s3, q0, q1, q2, q3 float64 // Σgh and Σgh*xhat, by lane
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		h0, h1, h2, h3 := ghAt(gs, w, i), ghAt(gs, w, i+1), ghAt(gs, w, i+2), ghAt(gs, w, i+3)
+		s0 += h0
+		s1 += h1
+		s2 += h2
+		s3 += h3
+		q0 += h0 * ((float64(xs[i]) - m) * r)
+		q1 += h1 * ((float64(xs[i+1]) - m) * r)
+		q2 += h2 * ((float64(xs[i+2]) - m) * r)
+		q3 += h3 * ((float64(xs[i+3]) - m) * r)
+	}
+	for ; i < n; i++ {
+		h := ghAt(gs, w, i)
+		s0 += h
+		q0 += h * ((float64(xs[i]) - m) * r)
+	}
+	per := float64(n)
+	a, c := ((s0+s1)+(s2+s3))/per, ((q0+q1)+(q2+q3))/per
+	for i := range ds {
+		ds[i] = T(r * (ghAt(gs, w, i) - a - (float64(xs[i])-m)*r*c))
+	}
+}
+
+// ghAt is g[i]*w[i] in float64, or g[i] without a weight.
+func ghAt[T float32 | float64](g, w []T, i int) float64 {
+	if w == nil {
+		return float64(g[i])
+	}
+	return float64(g[i]) * float64(w[i])
+}
+
+// normGradGroups is normGradKernel's per-group pass for the general layout (BatchNorm, or a
+// LayerNorm without an input gradient).
+func normGradGroups[T float32 | float64](gx, gw, gb, g, x, w, wi []T, st *normState, grain int) {
+	outer, groups, inner, perGroup := st.outer, st.groups, st.inner, st.perGroup
+	per := float64(outer * inner)
 	parallel.For(groups, grain, func(lo, hi int) {
 		for k := lo; k < hi; k++ {
 			m, r := st.mean[k], st.rstd[k]
@@ -697,9 +756,12 @@ func normGradKernel[T float32 | float64](gx, gw, gb, g, x, w []T, st *normState)
 			}
 		}
 	})
-	if perGroup || (gw == nil && gb == nil) {
-		return
-	}
+}
+
+// normGradColumns computes a LayerNorm's weight and bias gradients, split across cores by
+// column, each column summed in row order.
+func normGradColumns[T float32 | float64](gw, gb, g, x []T, st *normState) {
+	groups, inner := st.groups, st.inner
 	parallel.For(inner, max(1, (1<<14)/max(groups, 1)), func(lo, hi int) {
 		accW := make([]float64, hi-lo)
 		accB := make([]float64, hi-lo)

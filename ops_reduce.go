@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/eagerml/eager/internal/kernels"
+	"github.com/eagerml/eager/internal/parallel"
 )
 
 var (
@@ -28,6 +29,14 @@ type reduction struct {
 }
 
 func planReduction(op string, x *Tensor, dims []int) reduction {
+	r, perm := planShape(op, x, dims)
+	r.rows = x.Detach().Permute(perm...).contig()
+	return r
+}
+
+// planShape is planReduction without the rows: the shapes, sizes and the permutation that
+// moves the reduced dims last.
+func planShape(op string, x *Tensor, dims []int) (reduction, []int) {
 	r := reduction{dims: normDims(op, dims, len(x.shape))}
 	red := make([]bool, len(x.shape))
 	for _, d := range r.dims {
@@ -55,17 +64,8 @@ func planReduction(op string, x *Tensor, dims []int) reduction {
 			perm = append(perm, i)
 		}
 	}
-	identity := true
-	for i, p := range perm {
-		identity = identity && p == i
-	}
-	if identity && x.IsContiguous() {
-		r.rows = x // only its data is read
-	} else {
-		r.rows = x.Detach().Permute(perm...).contig()
-	}
 	sortInts(r.dims)
-	return r
+	return r, perm
 }
 
 func sortInts(a []int) {
@@ -96,21 +96,24 @@ func (x *Tensor) sum(dims []int, keep bool) *Tensor {
 	if x.dtype == Bool {
 		in = x.To(Int64)
 	}
-	r := planReduction("Sum", in, dims)
+	r, perm := planShape("Sum", in, dims)
 	out := newTensor(in.dtype, r.keep)
-	switch in.dtype {
-	case Float32:
-		reduceRows(r, out, kernels.Sum[float32])
-	case Float64:
-		reduceRows(r, out, kernels.Sum[float64])
-	case Int64:
-		reduceRows(r, out, func(row []int64) int64 {
-			var s int64
-			for _, v := range row {
-				s += v
-			}
-			return s
-		})
+	if !sumMiddle(in, r, out) { // else reduced in place, without a transposed copy
+		r.rows = in.Detach().Permute(perm...).contig()
+		switch in.dtype {
+		case Float32:
+			reduceRows(r, out, kernels.Sum[float32])
+		case Float64:
+			reduceRows(r, out, kernels.Sum[float64])
+		case Int64:
+			reduceRows(r, out, func(row []int64) int64 {
+				var s int64
+				for _, v := range row {
+					s += v
+				}
+				return s
+			})
+		}
 	}
 	if !keep {
 		out.setContiguousShape(r.dropped)
@@ -486,4 +489,79 @@ func keptShape(shape, dims []int) []int {
 		out[d] = 1
 	}
 	return out
+}
+
+// sumMiddle computes the float Sum r of a contiguous x whose reduced dims form one block
+// followed by kept dims (x viewed as [outer, red, inner] with inner > 1, as when a
+// broadcast gradient is summed over its leading dims), writing out[o, j] = Σr x[o, r, j]
+// without first copying x into reduced-dims-last order. Each output element is accumulated
+// exactly as kernels.Sum accumulates a row (16 float64 lanes by index mod 16, a sequential
+// tail, the lanes combined in a fixed order), so the result is bit-identical to the copying
+// path. It reports false, doing nothing, when the layout does not fit.
+func sumMiddle(x *Tensor, r reduction, out *Tensor) bool {
+	if !x.dtype.IsFloat() || len(r.dims) == 0 || !x.IsContiguous() {
+		return false
+	}
+	first, last := r.dims[0], r.dims[len(r.dims)-1]
+	if last-first+1 != len(r.dims) || last == len(x.shape)-1 {
+		return false
+	}
+	outer, inner := numel(x.shape[:first]), numel(x.shape[last+1:])
+	if inner < 2 || r.inner == 0 {
+		return false
+	}
+	switch x.dtype {
+	case Float32:
+		sumCols(out.st.f32, x.f32(), outer, r.inner, inner)
+	case Float64:
+		sumCols(out.st.f64, x.f64(), outer, r.inner, inner)
+	}
+	return true
+}
+
+// sumColsBlock is the number of columns sumCols accumulates at once: 16 lanes of 64 float64
+// accumulators (8 KiB) stay in L1 while rows stream through.
+const sumColsBlock = 64
+
+// sumCols sets dst[o*inner+j] = Σ_{p<red} src[(o*red+p)*inner+j], each sum in kernels.Sum's
+// order. Column blocks are independent, so they are split across cores with any partition.
+func sumCols[T float32 | float64](dst, src []T, outer, red, inner int) {
+	blocks := (inner + sumColsBlock - 1) / sumColsBlock
+	grain := max(1, (1<<16)/max(red*sumColsBlock, 1))
+	parallel.For(outer*blocks, grain, func(lo, hi int) {
+		var acc [16][sumColsBlock]float64
+		var tail [sumColsBlock]float64
+		for t := lo; t < hi; t++ {
+			o, j0 := t/blocks, t%blocks*sumColsBlock
+			w := min(sumColsBlock, inner-j0)
+			for l := range acc {
+				clear(acc[l][:w])
+			}
+			clear(tail[:w])
+			base := o*red*inner + j0
+			full := red - red%16
+			for p := 0; p < full; p++ {
+				a := acc[p&15][:w]
+				row := src[base+p*inner : base+p*inner+w]
+				for j, v := range row {
+					a[j] += float64(v)
+				}
+			}
+			tl := tail[:w]
+			for p := full; p < red; p++ {
+				row := src[base+p*inner : base+p*inner+w]
+				for j, v := range row {
+					tl[j] += float64(v)
+				}
+			}
+			d := dst[o*inner+j0 : o*inner+j0+w]
+			for j := range d {
+				var v [4]float64
+				for l := range v {
+					v[l] = (acc[l][j] + acc[l+8][j]) + (acc[l+4][j] + acc[l+12][j])
+				}
+				d[j] = T(((v[0] + v[2]) + (v[1] + v[3])) + tl[j])
+			}
+		}
+	})
 }

@@ -1,6 +1,11 @@
 package eager
 
-import "math"
+import (
+	"math"
+
+	"github.com/eagerml/eager/internal/kernels"
+	"github.com/eagerml/eager/internal/parallel"
+)
 
 var (
 	opSoftmax    = defOp("Softmax", true)
@@ -50,6 +55,9 @@ func (x *Tensor) softmax(op *OpInfo, dim int, logOut bool) *Tensor {
 				return []*Tensor{g.Sub(y.Exp().Mul(g.SumKeepDim(d)))}
 			}
 			// y * (g - sum(g*y))
+			if gx := softmaxGrad(g, y, d); gx != nil {
+				return []*Tensor{gx}
+			}
 			return []*Tensor{y.Mul(g.Sub(g.Mul(y).SumKeepDim(d)))}
 		}, x)
 		n.save(y)
@@ -60,35 +68,136 @@ func (x *Tensor) softmax(op *OpInfo, dim int, logOut bool) *Tensor {
 	return out
 }
 
+// softmaxRowGrain is the number of elements below which softmax rows stay on one core.
+const softmaxRowGrain = 1 << 14
+
+// softmaxRows writes the softmax (or log-softmax) of each row of inner elements of src to
+// dst. Each exponential is computed once, in float64, and kept in a float64 scratch row
+// until the sum is known. Rows are independent, so they are split across cores.
 func softmaxRows[T float32 | float64](dst, src []T, inner int, logOut bool) {
 	if inner == 0 {
 		return
 	}
-	for i := 0; i+inner <= len(src); i += inner {
-		row, o := src[i:i+inner], dst[i:i+inner]
-		m := math.Inf(-1)
-		for _, v := range row {
-			if f := float64(v); f > m || f != f {
-				m = f
+	rows := len(src) / inner
+	parallel.For(rows, max(1, softmaxRowGrain/inner), func(lo, hi int) {
+		if d32, ok := any(dst).([]float32); ok && !logOut {
+			s32 := any(src).([]float32)
+			t := make([]float32, inner)
+			for r := lo; r < hi; r++ {
+				softmaxRowF32(d32[r*inner:(r+1)*inner], s32[r*inner:(r+1)*inner], t)
 			}
+			return
 		}
-		if math.IsInf(m, -1) {
-			m = 0
+		var e []float64
+		if !logOut {
+			e = make([]float64, inner)
 		}
-		var s float64
+		for r := lo; r < hi; r++ {
+			softmaxRow(dst[r*inner:(r+1)*inner], src[r*inner:(r+1)*inner], e, logOut)
+		}
+	})
+}
+
+// softmaxRowF32 is softmaxRow for float32 with the exponentials computed in float32 by the
+// vector kernel kernels.ExpF32 (within 2 ulp): exp(x - max) with the difference rounded to
+// float32, as PyTorch computes it, summed in float64. Only eager's Softmax uses it (jit
+// replays Softmax through eager), so eager and compiled code agree bit for bit.
+func softmaxRowF32(o, row, t []float32) {
+	m := math.Inf(-1)
+	for _, v := range row {
+		if f := float64(v); f > m || f != f {
+			m = f
+		}
+	}
+	if math.IsInf(m, -1) {
+		m = 0
+	}
+	mf := float32(m) // exact: m is one of the row's values, or 0
+	t = t[:len(row)]
+	for j, v := range row {
+		t[j] = v - mf
+	}
+	kernels.ExpF32(t, t)
+	var s float64
+	for _, x := range t {
+		s += float64(x)
+	}
+	inv := 1 / s
+	for j, x := range t {
+		o[j] = float32(float64(x) * inv)
+	}
+}
+
+func softmaxRow[T float32 | float64](o, row []T, e []float64, logOut bool) {
+	m := math.Inf(-1)
+	for _, v := range row {
+		if f := float64(v); f > m || f != f {
+			m = f
+		}
+	}
+	if math.IsInf(m, -1) {
+		m = 0
+	}
+	var s float64
+	if logOut {
 		for _, v := range row {
 			s += math.Exp(float64(v) - m)
 		}
-		if logOut {
-			ls := math.Log(s) + m
-			for j, v := range row {
-				o[j] = T(float64(v) - ls)
-			}
-		} else {
-			inv := 1 / s
-			for j, v := range row {
-				o[j] = T(math.Exp(float64(v)-m) * inv)
+		ls := math.Log(s) + m
+		for j, v := range row {
+			o[j] = T(float64(v) - ls)
+		}
+		return
+	}
+	e = e[:len(row)]
+	for j, v := range row {
+		x := math.Exp(float64(v) - m)
+		e[j] = x
+		s += x
+	}
+	inv := 1 / s
+	for j, x := range e {
+		o[j] = T(x * inv)
+	}
+}
+
+// softmaxGrad returns Softmax's input gradient y * (g - sum(g*y)) over the last dim computed
+// in one pass per row, or nil when the composite tensor ops must run instead: while the
+// backward is recorded (CreateGraph), while an observer or probe watches (the profiler and
+// jit see the composite's ops), or for a layout it does not handle. It performs the
+// composite's operations in the same order and precision (each product g*y rounded to the
+// dtype, the row summed by kernels.Sum, the difference rounded, then multiplied), so the
+// result is bit-identical to the composite.
+func softmaxGrad(g, y *Tensor, d int) *Tensor {
+	if IsGradEnabled() || slowPath.Load() != 0 || d != len(y.shape)-1 || !y.IsContiguous() ||
+		!sameShape(g.shape, y.shape) || g.dtype != y.dtype || y.Numel() == 0 {
+		return nil
+	}
+	gc := g.contig()
+	out := newTensor(y.dtype, y.shape)
+	inner := y.shape[d]
+	switch y.dtype {
+	case Float32:
+		softmaxGradRows(out.f32(), gc.f32(), y.f32(), inner)
+	case Float64:
+		softmaxGradRows(out.f64(), gc.f64(), y.f64(), inner)
+	default:
+		return nil
+	}
+	return out
+}
+
+func softmaxGradRows[T float32 | float64](dst, g, y []T, inner int) {
+	rows := len(y) / inner
+	parallel.For(rows, max(1, softmaxRowGrain/inner), func(lo, hi int) {
+		p := make([]T, inner)
+		for r := lo; r < hi; r++ {
+			gs, ys, ds := g[r*inner:(r+1)*inner], y[r*inner:(r+1)*inner], dst[r*inner:(r+1)*inner]
+			kernels.Mul(p, gs, ys)
+			s := kernels.Sum(p)
+			for j, gv := range gs {
+				ds[j] = ys[j] * (gv - s)
 			}
 		}
-	}
+	})
 }

@@ -21,7 +21,7 @@ func FuseGemm(g *Graph) *Graph {
 		return users[v][0], true
 	}
 	for i, n := range g.Nodes {
-		if n.Op != "Bmm" || !n.DType.IsFloat() {
+		if n.Op != "Bmm" || !n.DType.IsFloat() || len(n.Shape) != 3 { // the Gemm kernel takes one batch dim
 			continue
 		}
 		N := n.Shape[2]
@@ -68,7 +68,8 @@ func FuseGemm(g *Graph) *Graph {
 		out.Op, out.Args = "Gemm", args
 		out.Attrs = []eager.Attr{{Name: "bias", Value: bias >= 0}, {Name: "act", Value: act}, {Name: "p0", Value: params[0]}, {Name: "p1", Value: params[1]}}
 	}
-	return DCE(transposeProducts(g))
+	// A product computed transposed may now be the fresh source of a gradient's Copy.
+	return elideCopies(DCE(transposeProducts(g)))
 }
 
 // transposeProducts computes a transposed product directly, without the transpose: the

@@ -62,71 +62,77 @@ func (m *MultiheadAttention) Attend(query, key, value *eager.Tensor, masks Atten
 	if query.Dim() != 3 || key.Dim() != 3 || value.Dim() != 3 {
 		fail("nn.MultiheadAttention", "expects 3-D query, key, value, got shapes %v %v %v", query.Shape(), key.Shape(), value.Shape())
 	}
+	// Batch first, the projections stay [N, L, E]; otherwise [L, N, E]. Either way the heads
+	// of a projection are a [N, H, L, hd] view that MatMul reads in place.
+	ld, nd := 0, 1 // dims of the sequence and the batch
 	if m.BatchFirst {
-		query, key, value = query.Transpose(0, 1), key.Transpose(0, 1), value.Transpose(0, 1)
+		ld, nd = 1, 0
 	}
-	L, N, E := query.Size(0), query.Size(1), query.Size(2)
-	S := key.Size(0)
-	if E != m.EmbedDim || key.Size(2) != E || value.Size(2) != E || key.Size(1) != N || value.Size(1) != N || value.Size(0) != S {
+	L, N, E := query.Size(ld), query.Size(nd), query.Size(2)
+	S := key.Size(ld)
+	if E != m.EmbedDim || key.Size(2) != E || value.Size(2) != E || key.Size(nd) != N || value.Size(nd) != N || value.Size(ld) != S {
 		fail("nn.MultiheadAttention", "query %v, key %v and value %v do not match embed dim %d", query.Shape(), key.Shape(), value.Shape(), m.EmbedDim)
 	}
 	H, hd := m.Heads, E/m.Heads
 	w := m.InProjWeight.Chunk(3, 0)
 	b := m.InProjBias.Chunk(3, 0)
-	q := linear2(query, w[0], b[0]) // [L, N, E]
+	// The query is scaled by 1/sqrt(hd) before the product rather than the scores after it,
+	// as PyTorch's attention does: fewer elements ([L, N, E] rather than [N, H, L, S]).
+	q := linear2(query, w[0], b[0]).MulScalar(1 / math.Sqrt(float64(hd)))
 	k := linear2(key, w[1], b[1])
 	v := linear2(value, w[2], b[2])
-	// [L, N, E] -> [N, H, L, hd]
-	heads := func(t *eager.Tensor, n int) *eager.Tensor {
+	heads := func(t *eager.Tensor, n int) *eager.Tensor { // -> [N, H, n, hd]
+		if m.BatchFirst {
+			return t.Reshape(N, n, H, hd).Permute(0, 2, 1, 3)
+		}
 		return t.Reshape(n, N, H, hd).Permute(1, 2, 0, 3)
 	}
 	qh, kh, vh := heads(q, L), heads(k, S), heads(v, S)
-	scores := qh.MatMul(kh.Transpose(-2, -1)).MulScalar(1 / math.Sqrt(float64(hd))) // [N, H, L, S]
-	blocked := (*eager.Tensor)(nil)
-	addBlocked := func(mk *eager.Tensor) {
-		if blocked == nil {
-			blocked = mk
+	scores := qh.MatMul(kh.Transpose(-2, -1)) // [N, H, L, S]
+	// Masks are added to the scores as one float tensor, blocked positions holding -Inf (as
+	// PyTorch turns a bool mask into a float one): the masks are combined at their own small
+	// broadcast shapes, and the sum's gradient passes through to the scores unchanged.
+	var additive *eager.Tensor
+	addMask := func(mk *eager.Tensor) {
+		if mk.DType() == eager.Bool {
+			mk = eager.ZerosOf(scores.DType(), mk.Shape()...).MaskedFill(mk, math.Inf(-1))
+		}
+		if additive == nil {
+			additive = mk
 		} else {
-			blocked = blocked.LogicalOr(mk)
+			additive = additive.Add(mk)
 		}
 	}
 	if masks.Causal {
-		addBlocked(CausalMask(L).Narrow(1, 0, min(S, L)))
 		if S > L {
 			fail("nn.MultiheadAttention", "causal mask needs S <= L, got L=%d S=%d", L, S)
 		}
+		addMask(CausalMask(L).Narrow(1, 0, min(S, L)))
 	}
 	if am := masks.Attn; am != nil {
-		if am.DType() == eager.Bool {
-			if am.Dim() == 3 {
-				am = am.Reshape(N, H, L, S)
-			}
-			addBlocked(am)
-		} else {
-			if am.Dim() == 3 {
-				am = am.Reshape(N, H, L, S)
-			}
-			scores = scores.Add(am)
+		if am.Dim() == 3 {
+			am = am.Reshape(N, H, L, S)
 		}
+		addMask(am)
 	}
 	if kp := masks.KeyPadding; kp != nil {
 		if !sameShape(kp.Shape(), []int{N, S}) {
 			fail("nn.MultiheadAttention", "key padding mask of shape %v, want %v", kp.Shape(), []int{N, S})
 		}
-		addBlocked(kp.Reshape(N, 1, 1, S))
+		addMask(kp.Reshape(N, 1, 1, S))
 	}
-	if blocked != nil {
-		scores = eager.Where(blocked, eager.FullLike(scores, math.Inf(-1)), scores)
+	if additive != nil {
+		scores = scores.Add(additive)
 	}
 	attn := scores.Softmax(-1)
 	if m.Dropout > 0 && m.Training() {
 		attn = eager.Dropout(attn, m.Dropout, true)
 	}
-	out := attn.MatMul(vh)                         // [N, H, L, hd]
-	out = out.Permute(2, 0, 1, 3).Reshape(L, N, E) // [L, N, E]
-	out = m.OutProj.Forward(out)
+	out := attn.MatMul(vh) // [N, H, L, hd]
 	if m.BatchFirst {
-		out = out.Transpose(0, 1)
+		out = m.OutProj.Forward(out.Permute(0, 2, 1, 3).Reshape(N, L, E)) // [N, L, E]
+	} else {
+		out = m.OutProj.Forward(out.Permute(2, 0, 1, 3).Reshape(L, N, E)) // [L, N, E]
 	}
 	var weights *eager.Tensor
 	if needWeights {

@@ -5,7 +5,7 @@ import "github.com/eagerml/eager"
 // estimateFLOPs returns the floating-point operations of one op, counting a multiply-add as
 // two, from its name, input shapes, output shape and attributes:
 //
-//   - Bmm [B M K]·[B K N]: 2·B·M·N·K.
+//   - Bmm [B M K]·[B K N]: 2·B·M·N·K (with more batch dims, B is their product).
 //   - Conv2d: 2·(output elements)·(C_in/groups)·kh·kw, plus one add per output element with
 //     a bias; ConvTranspose2d: 2·(input elements)·(C_out/groups)·kh·kw (+ bias);
 //     Conv2dBackwardWeight: 2·(weight elements)·N·oh·ow.
@@ -27,9 +27,8 @@ func estimateFLOPs(name string, in [][]int, out []int, attrs []eager.Attr) int64
 	}
 	switch name {
 	case "Bmm":
-		if len(in) == 2 && len(in[0]) == 3 && len(in[1]) == 3 {
-			a, b := in[0], in[1]
-			return 2 * int64(a[0]) * int64(a[1]) * int64(a[2]) * int64(b[2])
+		if len(in) == 2 && len(in[0]) >= 3 && len(in[1]) == len(in[0]) {
+			return 2 * outN * int64(in[0][len(in[0])-1]) // [B.. M N] outputs, K terms each
 		}
 	case "Conv2d", "ConvTranspose2d":
 		if len(in) >= 2 && len(in[1]) == 4 {

@@ -86,6 +86,16 @@ func gemmSerial[T Float](g *gemmConfig[T], transA, transB bool, m, n, k int, a [
 	g.run(transA, transB, 0, m, 0, n, k, a, lda, b, ldb, c, ldc, accumulate)
 }
 
+// GemmTile returns the register tile (rows × columns of C per micro-kernel call) that Gemm
+// uses for T on this CPU, for callers choosing between equivalent product shapes: a product
+// wastes the part of its edge tiles beyond m and n.
+func GemmTile[T Float]() (mr, nr int) {
+	if unsafe.Sizeof(T(0)) == 4 {
+		return gemmF32.mr, gemmF32.nr
+	}
+	return gemmF64.mr, gemmF64.nr
+}
+
 func asF32[T any](s []T) []float32 {
 	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
 }
@@ -165,6 +175,10 @@ func (buf *gemmBuffers[T]) packedB(g *gemmConfig[T]) []T {
 // waking a second core and joining it costs several microseconds, 2^21 flops at ~150-200
 // GFLOP/s per core (64³ measured slower on two cores than on one).
 const parallelFlops = 1 << 21
+
+// ParallelFlops is the work (2·m·n·k) below which Gemm runs on the calling goroutine; callers
+// with many such products (a batch) may spread them across cores themselves.
+const ParallelFlops = parallelFlops
 
 // smallFlops is the work below which packing costs more than it saves.
 const smallFlops = 2 * 8 * 8 * 8

@@ -7,7 +7,8 @@ import (
 )
 
 // TestMaxPool2x2Row checks the vector kernel against the Go loop on lengths 0 to 40 (whole
-// blocks and tails), unaligned starts, ties, signed zeros, infinities and NaNs.
+// blocks and tails), unaligned starts, ties, signed zeros, infinities and NaNs, with guard
+// values after the outputs.
 func TestMaxPool2x2Row(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	special := []float32{0, float32(math.Copysign(0, -1)), 1, -1, float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN())}
@@ -31,9 +32,19 @@ func TestMaxPool2x2Row(t *testing.T) {
 			}
 			r0, r1 := row(), row()
 			base := int64(rng.IntN(1000))
-			got, want := make([]float32, n), make([]float32, n)
-			gi, wi := make([]int64, n), make([]int64, n)
+			// got and gi are guard-padded: the kernel must not write past n.
+			gotG, giG := make([]float32, n+9), make([]int64, n+9)
+			for i := range gotG {
+				gotG[i], giG[i] = guard, -7
+			}
+			got, gi := gotG[:n], giG[:n]
+			want, wi := make([]float32, n), make([]int64, n)
 			MaxPool2x2Row(got, gi, r0, r1, base, w)
+			for i := n; i < n+9; i++ {
+				if gotG[i] != guard || giG[i] != -7 {
+					t.Fatalf("n=%d: wrote past the end at %d", n, i)
+				}
+			}
 			maxPool2x2RowGo(want, wi, r0, r1, base, w)
 			for j := range want {
 				if gi[j] != wi[j] || math.Float32bits(got[j]) != math.Float32bits(want[j]) {
