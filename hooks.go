@@ -1,6 +1,12 @@
 package eager
 
-import "sync/atomic"
+import (
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
 
 // Hooks for tools that must see more than the op table: the jit tracer (package jit) uses
 // them to learn about constants, random draws, aliases, gradient bookkeeping and in-place
@@ -181,3 +187,39 @@ func StorageData[T float32 | float64 | int64 | bool](x *Tensor) ([]T, int) {
 // BumpVersion records an in-place modification of x's storage made through StorageData, so
 // that autograd reports a saved tensor changed this way, as it does for in-place ops.
 func BumpVersion(x *Tensor) { x.st.bump() }
+
+// pcLocations caches, per program counter, the file:line of its first frame outside eager's
+// library packages ("" when all of its frames, inlined ones included, are library code).
+var pcLocations sync.Map // uintptr -> string
+
+// CallerLocationPCs is CallerLocation for a stack captured with runtime.Callers (pcs[0]
+// the innermost frame): "file.go:line" of the innermost frame outside eager's library
+// packages. Each program counter is symbolized once per process, so that tools recording
+// many call sites (the jit tracer) do not pay for symbolizing the stack at every op.
+func CallerLocationPCs(pcs []uintptr) string {
+	for _, pc := range pcs {
+		if v, ok := pcLocations.Load(pc); ok {
+			if s := v.(string); s != "" {
+				return s
+			}
+			continue
+		}
+		loc := ""
+		frames := runtime.CallersFrames([]uintptr{pc})
+		for {
+			f, more := frames.Next()
+			if f.File != "" && !isLibraryFile(f.File) {
+				loc = fmt.Sprintf("%s:%d", filepath.Base(f.File), f.Line)
+				break
+			}
+			if !more {
+				break
+			}
+		}
+		pcLocations.Store(pc, loc)
+		if loc != "" {
+			return loc
+		}
+	}
+	return ""
+}

@@ -40,11 +40,12 @@
 // place through a different view fails with ErrAliasing instead of giving stale values.
 //
 // Code whose ops depend on Go state that changes between calls calls
-// eager.MarkGoStateDependent: optim's Adam (its bias correction is computed in Go from the
-// step count) on every step, SGD with momentum and RMSprop on the step that creates their
-// buffers. Such a call runs eagerly and keeps no graph (Stats.EagerCalls), so compiled
-// results never silently replay stale Go values; SGD and RMSprop run compiled from their
-// second step on, Adam stays eager.
+// eager.MarkGoStateDependent: optim's Adam without Capturable (its bias correction is
+// computed in Go from the step count) on every step; SGD with momentum, RMSprop and Adam
+// with Capturable on the step that creates their state. Such a call runs eagerly and keeps
+// no graph (Stats.EagerCalls), so compiled results never silently replay stale Go values;
+// SGD, RMSprop and capturable Adam (optim.AdamConfig.Capturable: the step count is a tensor,
+// the results are the default Adam's bits) run compiled from their second step on.
 //
 // fn must run its tensor ops on the calling goroutine. A compiled function called while
 // another is being traced on the same goroutine runs eagerly, so that the outer trace sees it.
@@ -55,28 +56,40 @@
 // negation, double transpose, reshape of reshape, views to the same shape, needless
 // copies), Fold (constant folding), CSE (common subexpressions), SumChains (chains of
 // additions into one n-ary SumN), FuseGemm (matrix products with their bias and
-// activation), FuseElementwise (chains of elementwise ops, with reduction epilogues, into
-// Fused nodes) and PlanMemory (liveness-based buffer reuse, outputs computed in place of
-// dead inputs, optimizer updates written straight into the parameters). Each pass is an
-// exported function from Graph to Graph; Graphs returns the graph as traced and after every
-// pass, and Graph's String and DOT print them (WithDump prints them at each compilation).
+// activation; every other product too, so that it writes into a planned buffer; a
+// transposed product (A·B)ᵀ computed as Bᵀ·Aᵀ), FuseElementwise (chains of elementwise ops
+// and in-place updates, with reduction epilogues, into Fused nodes: an Adam update is one
+// loop) and PlanMemory (liveness-based buffer reuse, outputs computed in place of dead
+// inputs, optimizer updates written straight into the parameters). Each pass is an exported
+// function from Graph to Graph; Graphs returns the graph as traced and after every pass, and
+// Graph's String and DOT print them (WithDump prints them at each compilation; the eager
+// command's "graph -jit" prints a training step's).
 //
 // The executor replays eager ops through the replay table (RegisterOp): the same kernels,
 // so the same bits. jit's own nodes run native kernels: a Fused node runs its program one
 // tile of about 2048 elements (whole rows when it reduces) at a time, in parallel over
-// tiles, so that intermediates stay in L1 and only its inputs and outputs touch memory.
+// tiles with a fixed partition (split sooner when the program is expensive), so that
+// intermediates stay in L1 and only its inputs and outputs touch memory. Each instruction
+// runs over the whole tile with eager's vector kernels (internal/kernels, and eager's own
+// unary kernels through eager.UnaryKernels); values computed per row (a layer norm's mean
+// and variance) are computed once per row. Intermediate buffers are kept across calls;
+// outputs are new tensors at every call, as in eager, unless WithStaticOutputs makes them
+// buffers the Func owns. A call with the same argument tensors as the previous one skips
+// encoding the signature (the Func keeps references to the last call's arguments).
 //
 // # Numerics
 //
 // Compiled results are bit-identical to eager's, with one documented exception. Every pass
 // keeps the per-element sequence of operations: fused float32 ops compute in float32 as
-// eager's kernels do, float32 unary math is computed in float64 and rounded as eager does,
-// n-ary sums add in the original order, fused reductions call eager's reduction kernel on
-// the same rows, and GEMM epilogues run the same GEMM kernel and then y+b and the activation.
-// No pass reorders a reduction, so there is no tolerance to state. The exception is
-// Simplify's x+0 -> x: eager computes -0 + 0 = +0, the simplified graph keeps -0 (equal as
-// numbers, different in the sign bit). Floating-point contraction (FMA) is not used on
-// amd64; on platforms where the Go compiler contracts a*b+c, fused and eager code may round
+// eager's kernels do, unary math uses eager's own element functions and slice kernels
+// (eager.UnaryKernels), n-ary sums add in the original order, fused reductions call eager's
+// reduction kernel on the same rows, GEMM epilogues run the same GEMM kernel and then y+b
+// and the activation, and a transposed product relies on the GEMM kernel computing each
+// element identically with its operands swapped (tested in internal/kernels). No pass
+// reorders a reduction, so there is no tolerance to state. The exception is Simplify's
+// x+0 -> x: eager computes -0 + 0 = +0, the simplified graph keeps -0 (equal as numbers,
+// different in the sign bit). Floating-point contraction (FMA) is not used on amd64; on
+// platforms where the Go compiler contracts a*b+c, fused and eager code may round
 // differently.
 //
 // # Limitations

@@ -3,6 +3,7 @@ package jit
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/eagerml/eager"
 )
@@ -34,9 +35,22 @@ type plan struct {
 	free    [][]int // per node: values whose last use it is
 	outCopy []bool  // per output: copy it (it views a Const, which must not escape)
 	maxArgs int
-	arenas  sync.Pool // *arena, reused across calls
-	ctxs    sync.Pool // *execCtx, reused across calls
-	slots   []slot    // memory plan
+	arena   *arena      // the buffers of the memory plan, kept across calls
+	busy    atomic.Bool // arena is in use by a call
+	arenas  sync.Pool   // *arena for calls that run while arena is busy
+	ctxs    sync.Pool   // *execCtx, reused across calls
+	slots   []slot      // memory plan
+	buf     []int       // per node: its memory-plan slot (Node.Buf, or a static output's)
+	exec    []int       // nodes whose kernels run, in order (not inputs, constants, captures)
+	inputs  [][2]int    // (node, argument index) of the Input nodes
+	fixed   []fixedVal
+}
+
+// fixedVal is a node whose value is the same tensor at every call (a constant, a captured
+// tensor).
+type fixedVal struct {
+	node int
+	t    *eager.Tensor
 }
 
 func newPlan(g *Graph, cfg *config) *plan {
@@ -47,6 +61,7 @@ func newPlan(g *Graph, cfg *config) *plan {
 		p.kern[i] = p.kernelFor(i)
 	}
 	esc := g.escapes()
+	users := g.users()
 	last := make([]int, len(g.Nodes))
 	for i := range last {
 		last[i] = -1
@@ -55,6 +70,28 @@ func newPlan(g *Graph, cfg *config) *plan {
 		for _, a := range n.Args {
 			last[a] = i
 		}
+	}
+	for i, n := range g.Nodes {
+		switch {
+		case n.Op == "Input":
+			// Inputs only n-ary sums read are read from the arguments directly (a sum of
+			// 10,000 one-element tensors need not copy 10,000 pointers first).
+			needed := esc[i]
+			for _, u := range users[i] {
+				needed = needed || g.Nodes[u].Op != "SumN"
+			}
+			if needed {
+				p.inputs = append(p.inputs, [2]int{i, n.Index})
+			}
+		case n.Op == "Const":
+			p.fixed = append(p.fixed, fixedVal{i, n.Const})
+		case n.Op == "Capture" && g.Captures[n.Index].Tensor != nil:
+			p.fixed = append(p.fixed, fixedVal{i, g.Captures[n.Index].Tensor})
+		default:
+			p.exec = append(p.exec, i)
+			continue
+		}
+		last[i] = -1 // never freed: the caller or the graph holds them anyway
 	}
 	for v, l := range last {
 		if l >= 0 && !esc[v] {
@@ -65,6 +102,13 @@ func newPlan(g *Graph, cfg *config) *plan {
 		p.outCopy = append(p.outCopy, g.Nodes[root[o]].Op == "Const")
 	}
 	p.slots = planSlots(g)
+	p.buf = make([]int, len(g.Nodes))
+	for i, n := range g.Nodes {
+		p.buf[i] = n.Buf
+	}
+	if cfg.staticOutputs {
+		p.planStaticOutputs()
+	}
 	return p
 }
 
@@ -131,26 +175,49 @@ func (p *plan) run(xs []*eager.Tensor) []*eager.Tensor {
 	c, _ := p.ctxs.Get().(*execCtx)
 	if c == nil {
 		c = &execCtx{vals: make([]*eager.Tensor, len(p.g.Nodes)), args: make([]*eager.Tensor, p.maxArgs)}
+		for _, f := range p.fixed { // kept in the pooled context across calls
+			c.vals[f.node] = f.t
+		}
 	}
 	c.xs = xs
 	defer func() {
-		clear(c.vals)
+		for _, in := range p.inputs {
+			c.vals[in[0]] = nil
+		}
+		for _, i := range p.exec {
+			c.vals[i] = nil
+		}
 		clear(c.args)
 		c.xs, c.bufs = nil, nil
 		p.ctxs.Put(c)
 	}()
 	if len(p.slots) > 0 {
-		a, _ := p.arenas.Get().(*arena)
-		if a == nil {
-			a = newArena(p.slots)
+		if p.busy.CompareAndSwap(false, true) {
+			// The plan's own arena: sequential calls always get the same buffers (the
+			// garbage collector does not drop them, as it would from a pool), so static
+			// outputs are overwritten by the next call.
+			if p.arena == nil {
+				p.arena = newArena(p.slots)
+			}
+			c.bufs = p.arena
+			defer p.busy.Store(false)
+		} else {
+			a, _ := p.arenas.Get().(*arena)
+			if a == nil {
+				a = newArena(p.slots)
+			}
+			c.bufs = a
+			defer p.arenas.Put(a)
 		}
-		c.bufs = a
-		defer p.arenas.Put(a)
 	}
 	outs := make([]*eager.Tensor, len(p.g.Outputs))
 	profiling := eager.ProbesInstalled()
 	eager.NoGrad(func() {
-		for i, k := range p.kern {
+		for _, in := range p.inputs {
+			c.vals[in[0]] = xs[in[1]]
+		}
+		for _, i := range p.exec {
+			k := p.kern[i]
 			if profiling && p.reportsOwn(i) {
 				t0 := eager.Nanotime()
 				c.vals[i] = k(c)
@@ -217,4 +284,25 @@ func (p *plan) emit(i int, t0 int64, out *eager.Tensor) {
 		}
 	}
 	eager.EmitOpEvent(ev)
+}
+
+// planStaticOutputs gives every output that a native kernel computes into a new buffer at
+// each call (WithStaticOutputs) a slot of its own, kept across calls.
+func (p *plan) planStaticOutputs() {
+	g := p.g
+	effect := map[int]bool{}
+	for _, e := range g.Effects {
+		effect[e.Value] = true
+	}
+	for _, o := range g.Outputs {
+		n := g.Nodes[o]
+		if _, ok := nativeKernels[n.Op]; !ok {
+			continue
+		}
+		if p.buf[o] >= 0 || n.Into >= 0 || n.Reuse >= 0 || effect[o] {
+			continue
+		}
+		p.buf[o] = len(p.slots)
+		p.slots = append(p.slots, slot{DType: n.DType, N: numel(n.Shape)})
+	}
 }

@@ -23,6 +23,14 @@ type Func struct {
 	clock   uint64
 	last    *entry // the most recently traced entry
 	stats   Stats
+
+	// The arguments of the last call that ran a cached graph: a call with the same tensors
+	// (whose dtypes and shapes cannot change) and the same requires-grad flags and grad
+	// mode has the same signature, checked without encoding it.
+	lastXs   []*eager.Tensor
+	lastRG   []bool
+	lastGrad bool
+	lastHit  *entry
 }
 
 // Stats counts what a Func did.
@@ -52,6 +60,8 @@ type config struct {
 	passes    []string
 	dump      io.Writer
 	tile      int
+
+	staticOutputs bool
 }
 
 // Option configures Compile.
@@ -92,6 +102,14 @@ func WithDump(w io.Writer) Option { return func(c *config) { c.dump = w } }
 // WithTileSize sets the number of elements a fused elementwise kernel computes per tile
 // (default 2048: a few tiles of float32 fit in a 32 KiB L1 data cache).
 func WithTileSize(n int) Option { return func(c *config) { c.tile = max(n, 64) } }
+
+// WithStaticOutputs makes the outputs that jit's own kernels compute (fused loops, n-ary
+// sums, GEMMs) buffers owned by the compiled function, as CUDA graphs' static outputs: a
+// later call with the same signature overwrites them in place instead of allocating new
+// ones, so that a call costs no allocation and no page faults. Use an output before the
+// next call, or Clone it to keep it. Without this option (the default) every call returns
+// new tensors, as eager does.
+func WithStaticOutputs() Option { return func(c *config) { c.staticOutputs = true } }
 
 // DefaultPasses is the optimization pipeline Compile runs unless told otherwise.
 var DefaultPasses = []string{"dce", "simplify", "fold", "cse", "dce", "sumchain", "gemm", "fuse", "dce", "memplan"}
@@ -139,13 +157,24 @@ func (f *Func) TryCall(xs ...*eager.Tensor) ([]*eager.Tensor, error) {
 		// that the outer trace records the ops.
 		return f.fn(xs...), nil
 	}
-	kb := keyPool.Get().(*[]byte)
-	*kb = appendSignature((*kb)[:0], xs, eager.IsGradEnabled())
+	gradMode := eager.IsGradEnabled()
 	f.mu.Lock()
 	f.stats.Calls++
+	if e := f.sameArgs(xs, gradMode); e != nil {
+		f.stats.Hits++
+		f.clock++
+		e.lastUse = f.clock
+		f.mu.Unlock()
+		return e.plan.run(xs), nil
+	}
+	f.mu.Unlock()
+	kb := keyPool.Get().(*[]byte)
+	*kb = appendSignature((*kb)[:0], xs, gradMode)
+	f.mu.Lock()
 	e, why := f.lookup(*kb, xs)
 	if e != nil {
 		f.stats.Hits++
+		f.remember(e, xs, gradMode)
 	}
 	f.mu.Unlock()
 	if e != nil {
@@ -155,6 +184,39 @@ func (f *Func) TryCall(xs ...*eager.Tensor) ([]*eager.Tensor, error) {
 	key := string(*kb)
 	keyPool.Put(kb)
 	return f.trace(xs, key, why)
+}
+
+// sameArgs returns the entry of the last cache hit when xs are the same tensors, with the
+// same requires-grad flags, in the same grad mode, and the entry's guards hold. f.mu is held.
+func (f *Func) sameArgs(xs []*eager.Tensor, gradMode bool) *entry {
+	e := f.lastHit
+	if e == nil || gradMode != f.lastGrad || len(xs) != len(f.lastXs) {
+		return nil
+	}
+	for i, x := range xs {
+		if x != f.lastXs[i] || x == nil || x.RequiresGrad() != f.lastRG[i] {
+			return nil
+		}
+	}
+	for _, c := range f.entries {
+		if c == e {
+			if e.check(xs) != "" {
+				return nil
+			}
+			return e
+		}
+	}
+	return nil // evicted
+}
+
+// remember records a cache hit for sameArgs. f.mu is held.
+func (f *Func) remember(e *entry, xs []*eager.Tensor, gradMode bool) {
+	f.lastHit, f.lastGrad = e, gradMode
+	f.lastXs = append(f.lastXs[:0], xs...)
+	f.lastRG = f.lastRG[:0]
+	for _, x := range xs {
+		f.lastRG = append(f.lastRG, x != nil && x.RequiresGrad())
+	}
 }
 
 var keyPool = sync.Pool{New: func() any { b := make([]byte, 0, 64); return &b }}
@@ -347,6 +409,9 @@ func (f *Func) trace(xs []*eager.Tensor, key, why string) ([]*eager.Tensor, erro
 		outs = f.fn(xs...)
 		if tr.err != nil { // a refusal that fn, or fmt printing a tensor, recovered from
 			return tr.err
+		}
+		if tr.goState != "" {
+			return nil // ran eagerly, no graph to finish
 		}
 		tr.finish(outs)
 		return nil

@@ -2,28 +2,42 @@ package jit
 
 import (
 	"math"
+	"sync"
 
 	"github.com/eagerml/eager"
 	"github.com/eagerml/eager/internal/kernels"
 	"github.com/eagerml/eager/internal/parallel"
 )
 
-// Element functions of the fusible ops. They repeat eager's definitions exactly (float32
-// unary math is computed in float64 and rounded, as eager's unary kernels do); the test
-// TestFusedOpsMatchEager checks every one against the eager op, bit for bit, on values
-// that include NaN, infinities, signed zeros and denormals.
+// Element functions of the fusible ops. The parameterless unary ops use eager's own element
+// functions and slice kernels (eager.UnaryKernels), so a fused loop computes what eager
+// computes, and follows any change to eager's kernels. Only the ops with parameters
+// (LeakyReLU, Softplus, Clamp) repeat eager's definitions here. The test
+// TestFusedOpsMatchEager checks every one against the eager op, bit for bit, on values that
+// include NaN, infinities, signed zeros and denormals.
 
-const (
-	sqrt2       = 1.4142135623730951
-	sqrt2OverPi = 0.7978845608028654
-)
+// eagerUnary lists the unary ops whose kernels come from eager.
+var eagerUnary = []string{"Neg", "Exp", "Log", "Log1p", "Sqrt", "Rsqrt", "Abs", "Sign", "Sin", "Cos", "Tanh",
+	"Sigmoid", "ReLU", "Erf", "GELU", "GELUTanh", "SiLU"}
 
-func sigmoid(v float64) float64 {
-	if v >= 0 {
-		return 1 / (1 + math.Exp(-v))
+// unaryVec holds eager's slice kernels of the unary ops, when they have them.
+var unaryVec = map[string]struct {
+	f32 func(dst, src []float32)
+	f64 func(dst, src []float64)
+}{}
+
+func init() {
+	for _, name := range eagerUnary {
+		f, f32, f64, ok := eager.UnaryKernels(name)
+		if !ok {
+			panic("jit: eager has no unary op " + name)
+		}
+		unaryOps[name] = func([2]float64) func(float64) float64 { return f }
+		unaryVec[name] = struct {
+			f32 func(dst, src []float32)
+			f64 func(dst, src []float64)
+		}{f32, f64}
 	}
-	e := math.Exp(v)
-	return e / (1 + e)
 }
 
 func softplus(v float64) float64 {
@@ -35,44 +49,6 @@ func softplus(v float64) float64 {
 
 // unaryOps maps an op to its element function given the instruction's parameters.
 var unaryOps = map[string]func(p [2]float64) func(v float64) float64{
-	"Neg":   func([2]float64) func(float64) float64 { return func(v float64) float64 { return -v } },
-	"Exp":   func([2]float64) func(float64) float64 { return math.Exp },
-	"Log":   func([2]float64) func(float64) float64 { return math.Log },
-	"Log1p": func([2]float64) func(float64) float64 { return math.Log1p },
-	"Sqrt":  func([2]float64) func(float64) float64 { return math.Sqrt },
-	"Rsqrt": func([2]float64) func(float64) float64 { return func(v float64) float64 { return 1 / math.Sqrt(v) } },
-	"Abs":   func([2]float64) func(float64) float64 { return math.Abs },
-	"Sign": func([2]float64) func(float64) float64 {
-		return func(v float64) float64 {
-			switch {
-			case v > 0:
-				return 1
-			case v < 0:
-				return -1
-			}
-			return 0 // 0, -0 and NaN, as eager's (and PyTorch's) Sign
-		}
-	},
-	"Sin":     func([2]float64) func(float64) float64 { return math.Sin },
-	"Cos":     func([2]float64) func(float64) float64 { return math.Cos },
-	"Tanh":    func([2]float64) func(float64) float64 { return math.Tanh },
-	"Sigmoid": func([2]float64) func(float64) float64 { return sigmoid },
-	"ReLU": func([2]float64) func(float64) float64 {
-		return func(v float64) float64 {
-			if v > 0 || v != v {
-				return v
-			}
-			return 0
-		}
-	},
-	"Erf": func([2]float64) func(float64) float64 { return math.Erf },
-	"GELU": func([2]float64) func(float64) float64 {
-		return func(v float64) float64 { return 0.5 * v * (1 + math.Erf(v/sqrt2)) }
-	},
-	"GELUTanh": func([2]float64) func(float64) float64 {
-		return func(v float64) float64 { return 0.5 * v * (1 + math.Tanh(sqrt2OverPi*(v+0.044715*v*v*v))) }
-	},
-	"SiLU": func([2]float64) func(float64) float64 { return func(v float64) float64 { return v * sigmoid(v) } },
 	"LeakyReLU": func(p [2]float64) func(float64) float64 {
 		slope := p[0]
 		return func(v float64) float64 {
@@ -100,6 +76,33 @@ var unaryOps = map[string]func(p [2]float64) func(v float64) float64{
 			return math.Min(math.Max(v, lo), hi)
 		}
 	},
+}
+
+// unaryKernel returns the slice kernel of unary op name for T: eager's vector kernel when
+// it has one, else a loop over f (float32 computed in float64 and rounded, as eager does).
+func unaryKernel[T float](name string, f func(float64) float64) func(dst, src []T) {
+	var k any
+	var zero T
+	v := unaryVec[name]
+	switch any(zero).(type) {
+	case float32:
+		if v.f32 != nil {
+			k = v.f32
+		}
+	default:
+		if v.f64 != nil {
+			k = v.f64
+		}
+	}
+	if k != nil {
+		return k.(func(dst, src []T))
+	}
+	return func(dst, src []T) {
+		src = src[:len(dst)]
+		for i, v := range src {
+			dst[i] = T(f(float64(v)))
+		}
+	}
 }
 
 const (
@@ -193,39 +196,15 @@ type fstep[T float] func(w *worker[T], dst []T, a []opnd[T])
 
 func compileInst[T float](in Inst, rowLen int) fstep[T] {
 	if mk, ok := unaryOps[in.Op]; ok {
-		f := mk(in.P)
-		switch in.Op {
-		case "Neg":
-			return func(_ *worker[T], dst []T, a []opnd[T]) {
-				if a[0].v == nil {
-					fill(dst, -a[0].s)
-					return
-				}
-				for i, v := range a[0].v[:len(dst)] {
-					dst[i] = -v
-				}
-			}
-		case "ReLU":
-			return func(_ *worker[T], dst []T, a []opnd[T]) {
-				if a[0].v == nil {
-					fill(dst, T(f(float64(a[0].s))))
-					return
-				}
-				// max keeps NaN and turns -0 into +0, as eager's ReLU does, without a
-				// branch to mispredict.
-				for i, v := range a[0].v[:len(dst)] {
-					dst[i] = max(v, 0)
-				}
-			}
-		}
+		k := unaryKernel[T](in.Op, mk(in.P))
 		return func(_ *worker[T], dst []T, a []opnd[T]) {
 			if a[0].v == nil {
-				fill(dst, T(f(float64(a[0].s))))
+				one := [1]T{a[0].s}
+				k(one[:], one[:])
+				fill(dst, one[0])
 				return
 			}
-			for i, v := range a[0].v[:len(dst)] {
-				dst[i] = T(f(float64(v)))
-			}
+			k(dst, a[0].v[:len(dst)])
 		}
 	}
 	if op, ok := binaryOps[in.Op]; ok {
@@ -262,9 +241,18 @@ func compileInst[T float](in Inst, rowLen int) fstep[T] {
 				}
 			}
 		}
+	case "AddcmulInPlace", "AddcdivInPlace":
+		return addcStep[T](in.Op == "AddcdivInPlace", T(in.P[0]), in.P[1] != 0)
 	case "AddScaledInPlace":
 		alpha := T(in.P[0])
 		return func(_ *worker[T], dst []T, a []opnd[T]) {
+			if x, y := a[0].v, a[1].v; x != nil && y != nil {
+				x, y = x[:len(dst)], y[:len(dst)]
+				for i := range dst {
+					dst[i] = x[i] + alpha*y[i] // eager's Axpy: no FMA
+				}
+				return
+			}
 			for i := range dst {
 				dst[i] = a[0].at(i) + alpha*a[1].at(i)
 			}
@@ -287,23 +275,67 @@ func compileInst[T float](in Inst, rowLen int) fstep[T] {
 			}
 		}
 	case "Sum", "Amax", "Amin":
+		// dst holds one value per row (compact); the operand is the rows' elements.
 		op := in.Op
 		return func(_ *worker[T], dst []T, a []opnd[T]) {
 			src := a[0].v
-			for r := 0; r < len(dst); r += rowLen {
-				var s T
+			for r := range dst {
 				if src == nil {
 					row := make([]T, rowLen) // a broadcast scalar row (rare)
 					fill(row, a[0].s)
-					s = reduceRow(op, row)
+					dst[r] = reduceRow(op, row)
 				} else {
-					s = reduceRow(op, src[r:r+rowLen])
+					dst[r] = reduceRow(op, src[r*rowLen:(r+1)*rowLen])
 				}
-				fill(dst[r:r+rowLen], s)
 			}
 		}
 	}
 	panic("jit: internal error: no fused kernel for " + in.Op)
+}
+
+// addcStep computes x + value*a*b (or x + value*a/b) as eager does: on its dense fast path
+// (value*a)*b and (value*a)/b, otherwise (a*b)*value and (a/b)*value.
+func addcStep[T float](div bool, value T, dense bool) fstep[T] {
+	return func(_ *worker[T], dst []T, o []opnd[T]) {
+		x, a, b := o[0], o[1], o[2]
+		if x.v != nil && a.v != nil && b.v != nil {
+			n := len(dst)
+			xv, av, bv := x.v[:n], a.v[:n], b.v[:n]
+			switch {
+			case dense && div:
+				for i := range dst {
+					dst[i] = xv[i] + value*av[i]/bv[i]
+				}
+			case dense:
+				for i := range dst {
+					dst[i] = xv[i] + value*av[i]*bv[i]
+				}
+			case div:
+				for i := range dst {
+					dst[i] = xv[i] + av[i]/bv[i]*value
+				}
+			default:
+				for i := range dst {
+					dst[i] = xv[i] + av[i]*bv[i]*value
+				}
+			}
+			return
+		}
+		for i := range dst {
+			var t T
+			switch {
+			case dense && div:
+				t = value * a.at(i) / b.at(i)
+			case dense:
+				t = value * a.at(i) * b.at(i)
+			case div:
+				t = a.at(i) / b.at(i) * value
+			default:
+				t = a.at(i) * b.at(i) * value
+			}
+			dst[i] = x.at(i) + t
+		}
+	}
 }
 
 // reduceRow reduces one row as eager's reductions do: Sum with the same kernel (float64
@@ -398,13 +430,17 @@ func binaryStep[T float](op int) fstep[T] {
 	}
 }
 
-// worker holds one goroutine's scratch memory for running a program.
+// worker holds one goroutine's scratch memory for running a program; workers are pooled
+// per kernel and reused across calls.
 type worker[T float] struct {
-	slots [][]T
-	inBuf [][]T
-	regs  [][]T
-	ops   []opnd[T]
-	ins   []opnd[T]
+	slots  [][]T
+	inBuf  [][]T // gathered element operands
+	rowBuf [][]T // gathered row operands
+	regs   [][]T
+	ops    []opnd[T]
+	rowOps []opnd[T]
+	ins    []opnd[T]
+	rowIns []opnd[T]
 }
 
 func init() {
@@ -419,7 +455,29 @@ func init() {
 	}
 }
 
-// fusedKernel runs a program over its iteration shape, tile by tile, in parallel.
+// Instruction kinds of the executor.
+const (
+	instElem    = iota // elementwise over the tile's elements
+	instRow            // elementwise over the tile's rows (one value per row), or a reduction
+	instRowArgs        // elementwise over elements, reading row values: run row by row
+)
+
+// instCost estimates an instruction's cost per element, in units of one vector add, so
+// that expensive programs are split across cores sooner.
+func instCost(op string) int {
+	switch op {
+	case "Exp", "Log", "Log1p", "Tanh", "Sigmoid", "Erf", "GELU", "GELUTanh", "SiLU", "Sin", "Cos", "Pow", "Softplus":
+		return 24
+	case "Sqrt", "Rsqrt", "Div", "DivInPlace", "AddcdivInPlace", "Where", "Maximum", "Minimum", "LeakyReLU", "Clamp":
+		return 4
+	}
+	return 1
+}
+
+// fusedKernel runs a program over its iteration shape, tile by tile (whole rows), in
+// parallel over tiles with a fixed partition. Row values (reductions and what is computed
+// from them) are held one per row, and elementwise instructions that read them run row by
+// row with the row's value as a scalar operand.
 func fusedKernel[T float](p *plan, i int) kernel {
 	n := p.g.Nodes[i]
 	prog := n.Fused
@@ -431,23 +489,101 @@ func fusedKernel[T float](p *plan, i int) kernel {
 		}
 	}
 	steps := make([]fstep[T], len(prog.Insts))
+	var slowSteps []fstep[T] // addcmul/addcdiv on eager's slow path, for non-dense inputs
+	kind := make([]int, len(prog.Insts))
+	inElem := make([]bool, prog.NIn) // inputs read by element instructions
+	inRow := make([]bool, prog.NIn)  // inputs read by row instructions
+	cost := 0
+	maxArgs := 0
 	for k, in := range prog.Insts {
 		steps[k] = compileInst[T](in, prog.RowLen)
+		if (in.Op == "AddcmulInPlace" || in.Op == "AddcdivInPlace") && in.P[1] != 0 {
+			if slowSteps == nil {
+				slowSteps = make([]fstep[T], len(prog.Insts))
+			}
+			slowSteps[k] = addcStep[T](in.Op == "AddcdivInPlace", T(in.P[0]), false)
+		}
+		maxArgs = max(maxArgs, len(in.Args))
+		switch {
+		case prog.Regs[in.Dst].Row && !isReduction(in.Op):
+			kind[k] = instRow
+		case isReduction(in.Op):
+			kind[k] = instRow
+			cost++
+		default:
+			kind[k] = instElem
+			for _, a := range in.Args {
+				if a.Kind == OpReg && prog.Regs[a.Index].Row {
+					kind[k] = instRowArgs
+				}
+			}
+			cost += instCost(in.Op)
+		}
+		for _, a := range in.Args {
+			if a.Kind != OpIn {
+				continue
+			}
+			if kind[k] == instRow && !isReduction(in.Op) {
+				inRow[a.Index] = true
+			} else {
+				inElem[a.Index] = true
+			}
+		}
 	}
 	total := numel(prog.Shape)
 	rowLen := prog.RowLen
 	tileLen := rowLen * max(1, p.cfg.tile/rowLen)
 	tiles := (total + tileLen - 1) / tileLen
-	grain := max(1, (1<<15)/tileLen)
-	maxArgs := 0
-	for _, in := range prog.Insts {
-		maxArgs = max(maxArgs, len(in.Args))
+	bufLen := min(tileLen, total)
+	rowBufLen := max(1, bufLen/rowLen)
+	grain := max(1, (1<<16)/(tileLen*max(1, cost)))
+	rowShape := append([]int(nil), prog.Shape...)
+	if rowLen > 1 {
+		k := len(rowShape)
+		for d, acc := k-1, 1; d >= 0 && acc < rowLen; d-- {
+			acc *= rowShape[d]
+			rowShape[d] = 1
+		}
+	}
+	adam := matchAdam(prog)
+	var pool sync.Pool
+	newWorker := func() *worker[T] {
+		w := &worker[T]{slots: make([][]T, prog.NSlots), inBuf: make([][]T, prog.NIn), rowBuf: make([][]T, prog.NIn),
+			regs: make([][]T, len(prog.Regs)), ops: make([]opnd[T], maxArgs), rowOps: make([]opnd[T], maxArgs),
+			ins: make([]opnd[T], prog.NIn), rowIns: make([]opnd[T], prog.NIn)}
+		for s := range w.slots {
+			w.slots[s] = make([]T, bufLen)
+		}
+		return w
 	}
 	args := n.Args
 	return func(c *execCtx) *eager.Tensor {
 		srcs := make([]source[T], prog.NIn)
+		var rowSrcs []source[T]
 		for k, a := range args {
-			srcs[k] = newSource[T](c.vals[a], prog.Shape)
+			if inElem[k] {
+				srcs[k] = newSource[T](c.vals[a], prog.Shape)
+			}
+			if inRow[k] {
+				if rowSrcs == nil {
+					rowSrcs = make([]source[T], prog.NIn)
+				}
+				rowSrcs[k] = newSource[T](c.vals[a], rowShape)
+			}
+		}
+		run := steps
+		for k, st := range slowSteps {
+			if st == nil {
+				continue
+			}
+			for _, a := range prog.Insts[k].Args {
+				if a.Kind == OpIn && srcs[a.Index].mode == srcGather {
+					if &run[0] == &steps[0] {
+						run = append([]fstep[T](nil), steps...)
+					}
+					run[k] = st
+				}
+			}
 		}
 		outs := make([]*eager.Tensor, len(prog.Outs))
 		direct := make([][]T, len(prog.Regs)) // output buffers of registers with Slots -1
@@ -476,61 +612,93 @@ func fusedKernel[T float](p *plan, i int) kernel {
 			}
 			extra = append(extra, ro)
 		}
-		parallel.For(tiles, grain, func(lo, hi int) {
-			w := &worker[T]{slots: make([][]T, prog.NSlots), inBuf: make([][]T, prog.NIn),
-				regs: make([][]T, len(prog.Regs)), ops: make([]opnd[T], maxArgs), ins: make([]opnd[T], prog.NIn)}
-			for s := range w.slots {
-				w.slots[s] = make([]T, tileLen)
+		if adam != nil && len(extra) == 0 && runAdam(adam, srcs, direct) {
+			for k := 1; k < len(outs); k++ {
+				c.vals[outNodes[k]] = outs[k]
 			}
-			for k := range w.inBuf {
-				if srcs[k].mode == srcGather {
-					w.inBuf[k] = make([]T, tileLen)
+			return outs[0]
+		}
+		parallel.For(tiles, grain, func(lo, hi int) {
+			w, _ := pool.Get().(*worker[T])
+			if w == nil {
+				w = newWorker()
+			}
+			defer pool.Put(w)
+			for k := range srcs {
+				if inElem[k] && srcs[k].mode == srcGather && w.inBuf[k] == nil {
+					w.inBuf[k] = make([]T, bufLen)
+				}
+				if inRow[k] && rowSrcs[k].mode == srcGather && w.rowBuf[k] == nil {
+					w.rowBuf[k] = make([]T, rowBufLen)
 				}
 			}
 			for t := lo; t < hi; t++ {
 				pos := t * tileLen
 				m := min(tileLen, total-pos)
+				nr, rpos := m/rowLen, pos/rowLen
 				for r, s := range prog.Slots {
-					if s >= 0 {
-						w.regs[r] = w.slots[s][:m]
-					} else {
+					switch {
+					case s < 0:
 						w.regs[r] = direct[r][pos : pos+m]
+					case prog.Regs[r].Row:
+						w.regs[r] = w.slots[s][:nr]
+					default:
+						w.regs[r] = w.slots[s][:m]
 					}
 				}
 				for k := range srcs {
-					switch srcs[k].mode {
-					case srcDirect:
-						w.ins[k] = opnd[T]{v: srcs[k].data[pos : pos+m]}
-					case srcScalar:
-						w.ins[k] = opnd[T]{s: srcs[k].scalar}
-					default:
-						w.ins[k] = opnd[T]{v: srcs[k].tile(w.inBuf[k][:m], pos)}
+					if inElem[k] {
+						w.ins[k] = srcs[k].operand(w.inBuf[k], pos, m)
+					}
+					if inRow[k] {
+						w.rowIns[k] = rowSrcs[k].operand(w.rowBuf[k], rpos, nr)
 					}
 				}
 				for k, in := range prog.Insts {
+					ins := w.ins
+					if kind[k] == instRow && !isReduction(in.Op) {
+						ins = w.rowIns
+					}
 					ops := w.ops[:len(in.Args)]
 					for j, a := range in.Args {
 						switch a.Kind {
 						case OpReg:
 							ops[j] = opnd[T]{v: w.regs[a.Index]}
 						case OpIn:
-							ops[j] = w.ins[a.Index]
+							ops[j] = ins[a.Index]
 						default:
 							ops[j] = opnd[T]{s: T(a.Imm)}
 						}
 					}
-					steps[k](w, w.regs[in.Dst], ops)
+					dst := w.regs[in.Dst]
+					if kind[k] != instRowArgs {
+						run[k](w, dst, ops)
+						continue
+					}
+					// Row by row, with each row value as a scalar operand.
+					ro := w.rowOps[:len(in.Args)]
+					for r := 0; r < nr; r++ {
+						for j, a := range in.Args {
+							o := ops[j]
+							switch {
+							case a.Kind == OpReg && prog.Regs[a.Index].Row:
+								o = opnd[T]{s: o.v[r]}
+							case o.v != nil:
+								o.v = o.v[r*rowLen : (r+1)*rowLen]
+							}
+							ro[j] = o
+						}
+						run[k](w, dst[r*rowLen:(r+1)*rowLen], ro)
+					}
 				}
 				for _, ro := range extra {
 					reg := w.regs[ro.reg]
 					if ro.row {
-						first := pos / rowLen
-						for r := 0; r*rowLen < m; r++ {
-							v := reg[r*rowLen]
+						for r := 0; r < nr; r++ {
 							if ro.b != nil {
-								ro.b[first+r] = v != 0
+								ro.b[rpos+r] = reg[r] != 0
 							} else {
-								ro.t[first+r] = v
+								ro.t[rpos+r] = reg[r]
 							}
 						}
 						continue

@@ -1,8 +1,6 @@
 package jit
 
 import (
-	"runtime"
-
 	"github.com/eagerml/eager"
 	"github.com/eagerml/eager/internal/kernels"
 	"github.com/eagerml/eager/internal/parallel"
@@ -42,9 +40,9 @@ func gemmOperand(t *eager.Tensor) (trans bool, ld int, ok bool) {
 func gemmKernel[T float](p *plan, i int) kernel {
 	n := p.g.Nodes[i]
 	hasBias := attrOf(n.Attrs, "bias") == true
-	var act func(float64) float64
+	var act func(dst, src []T)
 	if name, _ := attrOf(n.Attrs, "act").(string); name != "" {
-		act = unaryOps[name]([2]float64{attrFloat(n.Attrs, "p0"), attrFloat(n.Attrs, "p1")})
+		act = unaryKernel[T](name, unaryOps[name]([2]float64{attrFloat(n.Attrs, "p0"), attrFloat(n.Attrs, "p1")}))
 	}
 	args := n.Args
 	return func(c *execCtx) *eager.Tensor {
@@ -80,54 +78,28 @@ func gemmKernel[T float](p *plan, i int) kernel {
 				bias[j] = d[off+j*s]
 			}
 		}
-		// Rows per block: enough to keep the cores busy, few enough to stay in L2.
-		rb := max(4, min(M, (1<<15)/max(N, 1)))
-		var packed []T
+		// The product exactly as eager's Bmm computes it (the same call, so the same bits),
+		// then bias and activation in parallel over rows while the output is still in cache.
 		for bi := 0; bi < B; bi++ {
-			bm := bd[boff+bi*bs:]
-			bld := ldb
-			if tb { // pack B^T once per matrix rather than once per block
-				if packed == nil {
-					packed = make([]T, K*N)
-				}
-				for j := 0; j < N; j++ {
-					row := bm[j*ldb : j*ldb+K]
-					for q, v := range row {
-						packed[q*N+j] = v
-					}
-				}
-				bm, bld = packed, N
-			}
-			for r0 := 0; r0 < M; r0 += rb {
-				m := min(rb, M-r0)
-				var am []T
-				if ta {
-					am = ad[aoff+bi*as+r0:]
-				} else {
-					am = ad[aoff+bi*as+r0*lda:]
-				}
-				o := od[ooff+(bi*M+r0)*N : ooff+(bi*M+r0+m)*N]
-				kernels.Gemm(ta, false, m, N, K, am, lda, bm, bld, o, N, false)
-				if bias == nil && act == nil {
-					continue
-				}
-				parallel.For(m, max(1, m/runtime.GOMAXPROCS(0)), func(lo, hi int) {
-					for r := lo; r < hi; r++ {
-						row := o[r*N : (r+1)*N]
-						if bias != nil {
-							for j := range row {
-								row[j] += bias[j]
-							}
-						}
-						if act != nil {
-							for j, v := range row {
-								row[j] = T(act(float64(v)))
-							}
-						}
-					}
-				})
-			}
+			kernels.Gemm(ta, tb, M, N, K, ad[aoff+bi*as:], lda, bd[boff+bi*bs:], ldb, od[ooff+bi*M*N:], N, false)
 		}
+		if bias == nil && act == nil {
+			return out
+		}
+		rows := B * M
+		o := od[ooff : ooff+rows*N]
+		grain := max(1, min(rows, (1<<14)/max(N, 1)))
+		parallel.For(rows, grain, func(lo, hi int) {
+			for r := lo; r < hi; r++ {
+				row := o[r*N : (r+1)*N]
+				if bias != nil {
+					kernels.Add(row, row, bias)
+				}
+				if act != nil {
+					act(row, row)
+				}
+			}
+		})
 		return out
 	}
 }

@@ -28,6 +28,19 @@ func sumN[T float](p *plan, i int) kernel {
 	args, shape := n.Args, n.Shape
 	total := numel(shape)
 	tile := p.cfg.tile
+	argInput := make([]int, len(args)) // the argument index of Input terms, else -1
+	for k, a := range args {
+		argInput[k] = -1
+		if p.g.Nodes[a].Op == "Input" {
+			argInput[k] = p.g.Nodes[a].Index
+		}
+	}
+	val := func(c *execCtx, k int) *eager.Tensor {
+		if argInput[k] >= 0 {
+			return c.xs[argInput[k]]
+		}
+		return c.vals[args[k]]
+	}
 	return func(c *execCtx) *eager.Tensor {
 		out := c.outputTensor(p, i)
 		od, oo := eager.StorageData[T](out)
@@ -44,8 +57,8 @@ func sumN[T float](p *plan, i int) kernel {
 				c.memo[i] = cache
 			}
 			var acc T
-			for k, a := range args {
-				t := c.vals[a]
+			for k := range args {
+				t := val(c, k)
 				r := &cache[k]
 				if r.t != t {
 					d, off := eager.StorageData[T](t)
@@ -61,8 +74,8 @@ func sumN[T float](p *plan, i int) kernel {
 			return out
 		}
 		srcs := make([]source[T], len(args))
-		for k, a := range args {
-			srcs[k] = newSource[T](c.vals[a], shape)
+		for k := range args {
+			srcs[k] = newSource[T](val(c, k), shape)
 		}
 		tiles := (total + tile - 1) / tile
 		parallel.For(tiles, max(1, (1<<16)/(tile*len(args))), func(lo, hi int) {

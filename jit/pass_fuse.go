@@ -97,8 +97,31 @@ func (f *fuser) fusibleOp(i int) (eager.DType, bool) {
 		return n.DType, n.DType.IsFloat() && argT(0) == eager.Bool && argT(1) == n.DType && argT(2) == n.DType
 	case n.Op == "Sum" || n.Op == "Amax" || n.Op == "Amin":
 		return n.DType, allT(n.DType)
+	case scalarInPlace[n.Op] != "" || n.Op == "AddcmulInPlace" || n.Op == "AddcdivInPlace":
+		return n.DType, allT(n.DType)
 	}
 	return 0, false
+}
+
+// scalarInPlace maps the in-place scalar updates to the binary op with an immediate that
+// computes the same value (eager's fast and slow paths both compute x op float32(s)).
+var scalarInPlace = map[string]string{"AddScalarInPlace": "Add", "MulScalarInPlace": "Mul", "DivScalarInPlace": "Div"}
+
+// staticDense reports whether value v is, whenever the graph runs, a contiguous tensor:
+// the output of an op, or a View of one. Inputs and captures are checked when the kernel
+// runs (see fusedKernel).
+func staticDense(g *Graph, v int) bool {
+	for {
+		n := g.Nodes[v]
+		switch {
+		case n.Op == "View":
+			v = n.Args[0]
+		case isView(n.Op):
+			return false
+		default:
+			return true
+		}
+	}
 }
 
 func isReduction(op string) bool { return op == "Sum" || op == "Amax" || op == "Amin" }
@@ -399,7 +422,21 @@ func (f *fuser) compile(gr *fuseGroup, esc []bool) (*Program, []int, []int) {
 			ops[k] = operand(a)
 		}
 		inst := Inst{Op: n.Op, Args: ops, Dst: len(p.Regs)}
+		if b := scalarInPlace[n.Op]; b != "" {
+			inst.Op = b
+			inst.Args = append(ops, Operand{Kind: OpImm, Imm: attrFloat(n.Attrs, "value")})
+		}
 		switch n.Op {
+		case "AddcmulInPlace", "AddcdivInPlace":
+			// eager's fast path (one kernel, value*a first) runs when all three operands
+			// are dense with x's shape; otherwise it computes a*b (or a/b) times value.
+			dense := 1.0
+			for _, a := range n.Args {
+				if !sameInts(g.Nodes[a].Shape, n.Shape) || !staticDense(g, a) || (gr.k > 0 && !sameInts(g.Nodes[a].Shape, gr.shape)) {
+					dense = 0
+				}
+			}
+			inst.P = [2]float64{attrFloat(n.Attrs, "value"), dense}
 		case "LeakyReLU":
 			inst.P = [2]float64{attrFloat(n.Attrs, "slope")}
 		case "Softplus":

@@ -9,6 +9,7 @@ import "github.com/eagerml/eager"
 // activation to each block while it is in cache, instead of three passes over memory. Each
 // element is computed as eager does (the same GEMM kernel, then y+b, then the activation in
 // float64 rounded), so the results are bit-identical. Intermediates must have no other use.
+// Every other Bmm becomes a Gemm without epilogue, whose result the memory plan places.
 func FuseGemm(g *Graph) *Graph {
 	g = g.clone()
 	users := g.users()
@@ -57,9 +58,8 @@ func FuseGemm(g *Graph) *Graph {
 				params = [2]float64{attrFloat(g.Nodes[u].Attrs, "min"), attrFloat(g.Nodes[u].Attrs, "max")}
 			}
 		}
-		if bias < 0 && act == "" {
-			continue
-		}
+		// A product with no epilogue becomes a Gemm too, so that it writes into a buffer
+		// of the memory plan instead of allocating its result at every call.
 		out := g.Nodes[cur]
 		args := []int{n.Args[0], n.Args[1]}
 		if bias >= 0 {
@@ -68,7 +68,52 @@ func FuseGemm(g *Graph) *Graph {
 		out.Op, out.Args = "Gemm", args
 		out.Attrs = []eager.Attr{{Name: "bias", Value: bias >= 0}, {Name: "act", Value: act}, {Name: "p0", Value: params[0]}, {Name: "p1", Value: params[1]}}
 	}
-	return DCE(g)
+	// A product computed transposed may now be the fresh source of a gradient's Copy.
+	return elideCopies(DCE(transposeProducts(g)))
+}
+
+// transposeProducts computes a transposed product directly, without the transpose: the
+// transpose of a Gemm without epilogue whose only reader is the transpose, (A·B)ᵀ, becomes
+// the Gemm Bᵀ·Aᵀ, which writes the transposed layout at once (a weight's gradient, which
+// eager computes as xᵀ·g and then transposes, is then contiguous for the optimizer's loop).
+// The GEMM kernel computes every element by the same sequence of operations whichever
+// operand comes first (TestGemmTransposeSymmetry in internal/kernels), so the bits are the
+// same.
+func transposeProducts(g *Graph) *Graph {
+	users := g.users()
+	esc := g.escapes()
+	changed := false
+	for _, n := range g.Nodes {
+		if n.Op != "Permute" {
+			continue
+		}
+		dims := attrInts(n.Attrs, "dims")
+		if !(sameInts(dims, []int{1, 0}) || sameInts(dims, []int{0, 2, 1})) {
+			continue
+		}
+		p := n.Args[0]
+		pn := g.Nodes[p]
+		if pn.Op != "Gemm" || attrOf(pn.Attrs, "bias") == true || attrOf(pn.Attrs, "act") != "" || len(users[p]) != 1 || esc[p] {
+			continue
+		}
+		as, bs := g.Nodes[pn.Args[0]].Shape, g.Nodes[pn.Args[1]].Shape
+		if !(len(dims) == 3 && sameInts(pn.Shape, []int{as[0], as[1], bs[2]}) || len(dims) == 2 && as[0] == 1 && sameInts(pn.Shape, []int{as[1], bs[2]})) {
+			continue // the product was reshaped into something else
+		}
+		tr := func(v int) int { // a [B, R, C] operand viewed as [B, C, R]
+			sh := g.Nodes[v].Shape
+			g.Nodes = append(g.Nodes, &Node{Op: "Permute", Args: []int{v}, Attrs: []eager.Attr{{Name: "dims", Value: []int{0, 2, 1}}},
+				Shape: []int{sh[0], sh[2], sh[1]}, DType: g.Nodes[v].DType, Buf: -1, Reuse: -1, Into: -1, Where: n.Where})
+			return len(g.Nodes) - 1
+		}
+		a, b := pn.Args[0], pn.Args[1]
+		n.Op, n.Args, n.Attrs = "Gemm", []int{tr(b), tr(a)}, pn.Attrs
+		changed = true
+	}
+	if !changed {
+		return g
+	}
+	return toposort(g)
 }
 
 // isRowVector reports whether n broadcasts along the last dim only: shape [..1.., N].

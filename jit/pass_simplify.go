@@ -9,6 +9,9 @@ import "github.com/eagerml/eager"
 //	x+0, 0+x -> x                    (exact except that eager's -0+0 is +0: the sign of zero)
 //	Neg(Neg(x)) -> x
 //	Permute(Permute(x)) -> one Permute, or x when the two cancel (double transpose)
+//	Permute(View(Permute(x))) -> View(x) when the two cancel and the View only adds or
+//	drops dims of size 1 (a weight's gradient: Bmm's transposed product, squeezed, then
+//	transposed back), for x an op's contiguous result
 //	View(View(x)) -> one View; View or Expand to x's own shape -> x
 //	Expand(Expand(x)) -> one Expand
 //	Copy(x) -> x when x is a fresh buffer nothing else reads (autograd's private copy of a
@@ -67,6 +70,10 @@ func Simplify(g *Graph) *Graph {
 			}
 		case "Permute":
 			a := g.Nodes[n.Args[0]]
+			if y, ok := transposeOfViewOfTranspose(g, n); ok {
+				n.Op, n.Args, n.Attrs = "View", []int{y}, []eager.Attr{{Name: "shape", Value: append([]int(nil), n.Shape...)}}
+				break
+			}
 			if a.Op != "Permute" {
 				break
 			}
@@ -100,7 +107,8 @@ func Simplify(g *Graph) *Graph {
 	return elideCopies(DCE(g.rewrite(keep, repl)))
 }
 
-// elideCopies removes Copy nodes whose source is a fresh buffer nothing else reads.
+// elideCopies removes Copy nodes whose source is a fresh buffer nothing else reads (or a View
+// of one, read by nothing else).
 func elideCopies(g *Graph) *Graph {
 	users := g.users()
 	esc := g.escapes()
@@ -112,8 +120,14 @@ func elideCopies(g *Graph) *Graph {
 		if n.Op != "Copy" {
 			continue
 		}
+		// The source may be reached through Views (a product reshaped to a weight's
+		// shape), each read only by the next.
 		a := n.Args[0]
-		if root[a] == a && freshOp(g.Nodes[a].Op) && len(users[a]) == 1 && !esc[a] {
+		r := a
+		for g.Nodes[r].Op == "View" && len(users[r]) == 1 && !esc[r] {
+			r = g.Nodes[r].Args[0]
+		}
+		if root[r] == r && freshOp(g.Nodes[r].Op) && len(users[r]) == 1 && !esc[r] && sameInts(g.Nodes[a].Shape, n.Shape) && g.Nodes[a].DType == n.DType {
 			repl[i], keep[i] = a, false
 		}
 	}
@@ -127,4 +141,51 @@ func freshOp(op string) bool {
 		return false
 	}
 	return true
+}
+
+// transposeOfViewOfTranspose recognizes n = Permute(View(Permute(y))) where the View only
+// adds or removes dims of size 1 and n's elements are y's in row-major order: n is then y
+// viewed with n's shape (y must be contiguous: an op's result).
+func transposeOfViewOfTranspose(g *Graph, n *Node) (int, bool) {
+	v := g.Nodes[n.Args[0]]
+	if v.Op != "View" {
+		return 0, false
+	}
+	b := g.Nodes[v.Args[0]]
+	if b.Op != "Permute" || !staticDense(g, b.Args[0]) {
+		return 0, false
+	}
+	nonUnit := func(shape []int) []int {
+		var d []int
+		for i, s := range shape {
+			if s != 1 {
+				d = append(d, i)
+			}
+		}
+		return d
+	}
+	bd, vd := nonUnit(b.Shape), nonUnit(v.Shape)
+	if len(bd) != len(vd) {
+		return 0, false
+	}
+	ydim := make(map[int]int, len(vd)) // v's non-unit dim -> y's dim
+	p1 := attrInts(b.Attrs, "dims")
+	for j := range vd {
+		if b.Shape[bd[j]] != v.Shape[vd[j]] {
+			return 0, false
+		}
+		ydim[vd[j]] = p1[bd[j]]
+	}
+	p2 := attrInts(n.Attrs, "dims")
+	last := -1
+	for _, d := range p2 {
+		if v.Shape[d] == 1 {
+			continue
+		}
+		if ydim[d] <= last {
+			return 0, false
+		}
+		last = ydim[d]
+	}
+	return b.Args[0], true
 }

@@ -1,6 +1,7 @@
 package jit
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -201,6 +202,23 @@ func TestPassGemmEpilogue(t *testing.T) {
 	checkGraph(t, g, fn, x)
 }
 
+// A transposed product (a weight gradient, xᵀ·g then transposed) is computed as gᵀ·x, with
+// the same bits and no transpose left over it.
+func TestPassGemmTransposedProduct(t *testing.T) {
+	fn := func(xs ...*eager.Tensor) []*eager.Tensor {
+		return []*eager.Tensor{xs[0].T().MatMul(xs[1]).T().MulScalar(2), eager.Bmm(xs[2], xs[3]).Transpose(1, 2).AddScalar(1)}
+	}
+	x, gr := eager.Randn(64, 37), eager.Randn(64, 23)
+	a, b := eager.Randn(3, 9, 70), eager.Randn(3, 70, 5)
+	g := runPass(t, "gemm", runPass(t, "dce", traced(t, fn, x, gr, a, b)))
+	for _, n := range g.Nodes {
+		if n.Op == "Permute" && g.Nodes[n.Args[0]].Op == "Gemm" {
+			t.Fatalf("a transpose of a product is left:\n%s", g)
+		}
+	}
+	checkGraph(t, g, fn, x, gr, a, b)
+}
+
 func TestPassMemoryPlan(t *testing.T) {
 	fn := func(xs ...*eager.Tensor) []*eager.Tensor {
 		a := xs[0].Exp().Mul(xs[1]).Softmax(-1) // Softmax is not fused: it separates groups
@@ -288,9 +306,143 @@ func TestFusedOpsMatchEager(t *testing.T) {
 			eager.NoGrad(func() { c.AddScaledInPlace(xs[1], 0.3) })
 			return []*eager.Tensor{c.Mul(xs[2])}
 		}, a, b, one)
+		for _, name := range []string{"AddcmulInPlace", "AddcdivInPlace"} {
+			name := name
+			// Operands dense (eager's one-kernel path), broadcast, and a transposed input
+			// (both eager's slow path, which rounds differently).
+			upd := func(c, x, y *eager.Tensor) {
+				eager.NoGrad(func() {
+					c.MulScalarInPlace(0.9).AddScalarInPlace(0.25).DivScalarInPlace(3)
+					if name == "AddcmulInPlace" {
+						c.AddcmulInPlace(x, y, 0.3)
+					} else {
+						c.AddcdivInPlace(x, y, -0.7)
+					}
+				})
+			}
+			check(name+"/dense", func(xs ...*eager.Tensor) []*eager.Tensor {
+				c := xs[0].Mul(xs[2])
+				upd(c, xs[1].Exp(), xs[0].AddScalar(0.5))
+				return []*eager.Tensor{c.Mul(xs[2])}
+			}, a, b, one)
+			check(name+"/broadcast", func(xs ...*eager.Tensor) []*eager.Tensor {
+				c := xs[0].Mul(xs[2])
+				upd(c, xs[1].Exp(), xs[3])
+				return []*eager.Tensor{c.Mul(xs[2])}
+			}, a, b, one, vals)
+			check(name+"/transposed", func(xs ...*eager.Tensor) []*eager.Tensor {
+				c := xs[0].Mul(xs[2])
+				upd(c, xs[1], xs[1].AddScalar(0.5))
+				return []*eager.Tensor{c.Mul(xs[2])}
+			}, a, b.T(), one)
+			r := eager.Randn(64, 64).To(dt)
+			check(name+"/transposed-random", func(xs ...*eager.Tensor) []*eager.Tensor {
+				c := xs[0].Mul(xs[2])
+				upd(c, xs[1], xs[1].AddScalar(3))
+				return []*eager.Tensor{c.Mul(xs[2])}
+			}, r.Exp(), r.T(), eager.OnesOf(dt, 64, 64))
+		}
 		check("Sum/Amax/Amin", func(xs ...*eager.Tensor) []*eager.Tensor {
 			y := xs[0].Mul(xs[1])
 			return []*eager.Tensor{y.Sum(-1), y.MaxKeepDim(-1).Add(y), y.Min(-1)}
 		}, a, b)
 	}
+}
+
+// Fused unary ops run eager's slice kernels a tile at a time: the results must not depend on
+// where the tiles start and end (vector kernels with scalar tails would).
+func TestFusedUnaryTilesMatchEager(t *testing.T) {
+	for _, dt := range []eager.DType{eager.Float32, eager.Float64} {
+		x := eager.Randn(4099).MulScalar(4).To(dt)
+		for _, name := range eagerUnary {
+			fn := func(xs ...*eager.Tensor) []*eager.Tensor {
+				return []*eager.Tensor{replayTable[name]([]*eager.Tensor{xs[0].AddScalar(0.25)}, nil).MulScalar(1)}
+			}
+			for _, tile := range []int{64, 100, 2048} {
+				f := Compile(fn, WithTileSize(tile))
+				f.Call(x)
+				got, want := f.Call(x)[0].Float64s(), fn(x)[0].Float64s()
+				for i := range got {
+					if math.Float64bits(got[i]) != math.Float64bits(want[i]) && !(math.IsNaN(got[i]) && math.IsNaN(want[i])) {
+						t.Fatalf("%s %v tile %d at %d: got %v, want %v", name, dt, tile, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// Row values (a reduction and what is computed from it, including reads of row-shaped
+// inputs) are computed once per row and broadcast back row by row: the same bits as eager,
+// whatever the tile size.
+func TestFusedRowValues(t *testing.T) {
+	fn := func(xs ...*eager.Tensor) []*eager.Tensor {
+		x, r, g := xs[0], xs[1], xs[2]
+		m := x.MeanKeepDim(-1)
+		c := x.Sub(m)
+		v := c.Mul(c).MeanKeepDim(-1).Add(r.Abs()).AddScalar(1e-5).Sqrt()
+		y := c.Div(v).Mul(g).Add(m.Exp())
+		return []*eager.Tensor{y, v, y.Max(-1)}
+	}
+	for _, dt := range []eager.DType{eager.Float32, eager.Float64} {
+		x, r, g := eager.Randn(37, 33).To(dt), eager.Randn(37, 1).To(dt), eager.Randn(33).To(dt)
+		for _, tile := range []int{64, 200, 2048} {
+			f := Compile(fn, WithTileSize(tile))
+			f.Call(x, r, g)
+			if f.Graph().Count("Fused") != 1 {
+				t.Fatalf("want one fused loop:\n%s", f.Graph())
+			}
+			got, want := f.Call(x, r, g), fn(x, r, g)
+			for i := range want {
+				bitsEqual(t, fmt.Sprintf("%v tile %d output %d", dt, tile, i), got[i], want[i])
+			}
+		}
+	}
+}
+
+// By default every call returns new tensors; WithStaticOutputs returns the same buffer,
+// overwritten by the next call, with the right values each time.
+func TestStaticOutputs(t *testing.T) {
+	fn := func(xs ...*eager.Tensor) []*eager.Tensor {
+		return []*eager.Tensor{xs[0].Mul(xs[1]).ReLU().AddScalar(1)}
+	}
+	a, b := eager.Randn(5000), eager.Randn(5000)
+	for _, static := range []bool{false, true} {
+		var opts []Option
+		if static {
+			opts = append(opts, WithStaticOutputs())
+		}
+		f := Compile(fn, opts...)
+		f.Call(a, b)
+		y1 := f.Call(a, b)[0]
+		bitsEqual(t, "first", y1, fn(a, b)[0])
+		keep := y1.Clone()
+		y2 := f.Call(b, a.MulScalar(2))[0]
+		bitsEqual(t, "second", y2, fn(b, a.MulScalar(2))[0])
+		d1, _ := eager.StorageData[float32](y1)
+		d2, _ := eager.StorageData[float32](y2)
+		if same := &d1[0] == &d2[0]; same != static {
+			t.Fatalf("static=%v: outputs share storage: %v", static, same)
+		}
+		if !static {
+			bitsEqual(t, "first kept", y1, keep)
+		}
+	}
+}
+
+// A transpose of a squeezed transpose (how autograd hands back a weight's gradient) is a
+// view of the product: no transpose is left and the values are eager's.
+func TestPassSimplifyTransposeOfViewOfTranspose(t *testing.T) {
+	fn := func(xs ...*eager.Tensor) []*eager.Tensor {
+		y := eager.Bmm(xs[0], xs[1])                          // [1, 6, 9]
+		z := y.Transpose(1, 2).Reshape(9, 6).T().MulScalar(3) // y viewed as [6, 9]
+		w := y.Transpose(1, 2).Reshape(9, 6).MulScalar(2)     // a real transpose: kept
+		return []*eager.Tensor{z, w}
+	}
+	a, b := eager.Randn(1, 6, 4), eager.Randn(1, 4, 9)
+	g := runPass(t, "simplify", traced(t, fn, a, b))
+	if c := g.Count("Permute"); c != 1 {
+		t.Fatalf("want one Permute left (w's):\n%s", g)
+	}
+	checkGraph(t, g, fn, a, b)
 }

@@ -114,6 +114,19 @@ func (s *source[T]) tile(buf []T, pos int) []T {
 	return buf
 }
 
+// operand returns the operand's values at positions [pos, pos+m), gathering into buf when
+// needed.
+func (s *source[T]) operand(buf []T, pos, m int) opnd[T] {
+	switch s.mode {
+	case srcDirect:
+		return opnd[T]{v: s.data[pos : pos+m]}
+	case srcScalar:
+		return opnd[T]{s: s.scalar}
+	}
+	s.g.gather(buf[:m], pos)
+	return opnd[T]{v: buf[:m]}
+}
+
 func (g *gatherer[T]) gather(dst []T, pos int) {
 	r := len(g.shape)
 	var idxBuf [8]int
@@ -181,8 +194,8 @@ func (c *execCtx) outputTensor(p *plan, i int) *eager.Tensor {
 			return t
 		}
 	}
-	if n.Buf >= 0 && c.bufs != nil {
-		return c.bufs.get(p.slots, n.Buf, n.Shape)
+	if b := p.buf[i]; b >= 0 && c.bufs != nil {
+		return c.bufs.get(p.slots, b, n.Shape)
 	}
 	return eager.ZerosOf(n.DType, n.Shape...)
 }

@@ -200,7 +200,7 @@ func (tr *tracer) onOp(op *eager.OpInfo, ins []*eager.Tensor, out *eager.Tensor,
 		}
 		as = append(as, a)
 	}
-	where := eager.CallerLocation()
+	where := tr.where()
 	id := tr.add(&Node{Op: op.Name, Args: args, Attrs: as, Shape: out.Shape(), DType: out.DType(), Where: where}, isConst)
 	tr.bind(out, id)
 	if idx != nil { // the indices of MaxDim/MinDim: the same op's second output
@@ -215,6 +215,8 @@ func (tr *tracer) onEvent(ev *eager.OpInfo, ins []*eager.Tensor, out *eager.Tens
 	case "GoState":
 		if tr.goState == "" {
 			tr.goState, _ = attrOf(attrs, "why").(string)
+			// The call runs eagerly and its graph is dropped: stop recording.
+			tr.paused = true
 		}
 	case "Alloc":
 		tr.allocated[out] = true
@@ -226,7 +228,7 @@ func (tr *tracer) onEvent(ev *eager.OpInfo, ins []*eager.Tensor, out *eager.Tens
 		}
 		as := make([]eager.Attr, len(attrs))
 		copy(as, attrs)
-		id := tr.add(&Node{Op: "Rand", Attrs: as, Shape: out.Shape(), DType: out.DType(), Where: eager.CallerLocation()}, false)
+		id := tr.add(&Node{Op: "Rand", Attrs: as, Shape: out.Shape(), DType: out.DType(), Where: tr.where()}, false)
 		tr.bind(out, id)
 	case "Detach":
 		tr.alias[out] = ins[0]
@@ -334,7 +336,7 @@ func (tr *tracer) inPlace(ins []*eager.Tensor, attrs []eager.Attr) {
 			as = append(as, a)
 		}
 	}
-	where := eager.CallerLocation()
+	where := tr.where()
 	id := tr.add(&Node{Op: op + "InPlace", Args: args, Attrs: as, Shape: x.Shape(), DType: x.DType(), Where: where}, isConst)
 	if _, seen := tr.wTarget[x]; !seen {
 		for _, e := range tr.external {
@@ -608,6 +610,14 @@ func isStdFrame(function string) bool {
 	}
 	first, _, _ := strings.Cut(path, "/")
 	return function != "" && !strings.Contains(first, ".") && first != "main"
+}
+
+// where returns eager.CallerLocation() for the op being recorded, from the call stack's
+// program counters (eager symbolizes each one once per process).
+func (tr *tracer) where() string {
+	var pcs [32]uintptr
+	n := runtime.Callers(2, pcs[:])
+	return eager.CallerLocationPCs(pcs[:n])
 }
 
 // userLocation returns "file.go:line" of the innermost frame that is neither eager's

@@ -1,10 +1,13 @@
 package jit
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/eagerml/eager"
+	"github.com/eagerml/eager/nn"
+	"github.com/eagerml/eager/optim"
 )
 
 // mlp is a two-layer perceptron with Adam state, built by hand so that two identical
@@ -153,5 +156,55 @@ func TestStaleViewAfterInPlaceFails(t *testing.T) {
 	_, err := f.TryCall(eager.Randn(2, 2))
 	if err == nil || !strings.Contains(err.Error(), "modified in place through another view") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// A training step with optim's capturable Adam compiles whole from its second call (the
+// first creates the optimizer state and runs eagerly) and follows the default Adam run
+// eagerly bit for bit; without weight decay each update runs as kernels.Adam.
+func TestCapturableAdamStepMatchesEager(t *testing.T) {
+	for _, wd := range []float64{0.01, 0} {
+		t.Run(fmt.Sprint("wd=", wd), func(t *testing.T) { capturableAdamMatches(t, wd) })
+	}
+}
+
+func capturableAdamMatches(t *testing.T, wd float64) {
+	mk := func(capturable bool) (func(x, y *eager.Tensor) *eager.Tensor, []*eager.Tensor) {
+		eager.ManualSeed(11)
+		l1, l2 := nn.NewLinear(6, 16), nn.NewLinear(16, 3)
+		params := []*eager.Tensor{l1.Weight, l1.Bias, l2.Weight, l2.Bias}
+		opt := optim.NewAdam(params, optim.AdamConfig{LR: 0.01, WeightDecay: wd, Capturable: capturable})
+		return func(x, y *eager.Tensor) *eager.Tensor {
+			opt.ZeroGrad()
+			loss := nn.CrossEntropy(l2.Forward(l1.Forward(x).GELU()), y)
+			loss.Backward()
+			opt.Step()
+			return loss
+		}, params
+	}
+	ref, pr := mk(false)
+	step, pc := mk(true)
+	f := Compile(func(xs ...*eager.Tensor) []*eager.Tensor { return []*eager.Tensor{step(xs[0], xs[1])} })
+	eager.ManualSeed(12)
+	for it := 0; it < 6; it++ {
+		x, y := eager.Randn(8, 6), eager.RandInt(0, 3, 8)
+		want := ref(x, y)
+		got := f.Call(x, y)[0]
+		bitsEqual(t, fmt.Sprintf("loss %d", it), got, want)
+		for i := range pr {
+			bitsEqual(t, fmt.Sprintf("step %d param %d", it, i), pc[i], pr[i])
+		}
+	}
+	if s := f.Stats(); s.Traces != 2 || s.EagerCalls != 1 || s.Hits != 4 {
+		t.Fatalf("want one eager call, one trace, then cached runs: %+v", s)
+	}
+	adams := 0
+	for _, n := range f.Graph().Nodes {
+		if n.Op == "Fused" && matchAdam(n.Fused) != nil {
+			adams++
+		}
+	}
+	if want := map[bool]int{true: len(pc), false: 0}[wd == 0]; adams != want {
+		t.Fatalf("%d updates recognized as Adam, want %d:\n%s", adams, want, f.Graph())
 	}
 }

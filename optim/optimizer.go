@@ -107,6 +107,18 @@ type GroupState struct {
 type paramState struct {
 	step int64
 	bufs []*eager.Tensor
+	// stepT is the step count as a float64 scalar tensor, kept by capturable optimizers
+	// (Adam with Capturable) instead of step so that a compiled step can advance it; when
+	// set it is the count.
+	stepT *eager.Tensor
+}
+
+// steps returns the step count.
+func (s *paramState) steps() int64 {
+	if s.stepT != nil {
+		return int64(s.stepT.Item())
+	}
+	return s.step
 }
 
 // base holds what all optimizers share: groups, per-parameter state and the state-dict code.
@@ -239,7 +251,7 @@ func (b *base) StateDict() *StateDict {
 		for _, p := range g.Params {
 			gs.Params = append(gs.Params, idx)
 			if s := b.state[p]; s != nil {
-				ps := &ParamState{Step: s.step, Buffers: map[string]*eager.Tensor{}}
+				ps := &ParamState{Step: s.steps(), Buffers: map[string]*eager.Tensor{}}
 				for i, t := range s.bufs {
 					if t != nil {
 						ps.Buffers[b.bufNames[i]] = t.Detach().Clone()

@@ -3,6 +3,7 @@
 //	eager train [-model mlp|cnn] [-epochs 3] ...   train on the bundled MNIST, print test accuracy
 //	eager eval [-model mlp] [-weights runs/mlp.safetensors]  evaluate trained weights on the MNIST test set
 //	eager graph [-out graph.dot]                    write the autograd graph of the default model
+//	eager graph -jit [-dot] [-passes]               print jit's compiled graph of the training step
 //
 // Run "eager <command> -h" for a command's flags.
 package main
@@ -55,7 +56,8 @@ commands:
   train   train a model on the bundled MNIST and report test accuracy
   eval    evaluate trained weights on the MNIST test set
   bench   run speed workloads side by side with PyTorch (bench/torch_bench.py)
-  graph   write the autograd graph of the default model's training step (Graphviz DOT)
+  graph   write the autograd graph of the default model's training step (Graphviz DOT);
+          -jit: jit's compiled graph of the whole step, as traced and optimized
 `)
 }
 

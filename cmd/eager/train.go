@@ -104,6 +104,7 @@ type trainResult struct {
 	Losses       []float64 // one per step
 	Accuracies   []float64 // test accuracy after each epoch
 	Model        nn.Module
+	JitStats     jit.Stats // with -jit: traces, cache hits, calls that ran eagerly
 }
 
 func ensureDir(path string) error {
@@ -129,12 +130,14 @@ func loadMNIST(dir string) (trainSet, testSet *data.MNIST, err error) {
 	return trainSet, testSet, nil
 }
 
-func newOptimizer(name string, params []*eager.Tensor, lr float64) (optim.Optimizer, error) {
+// newOptimizer makes the optimizer; capturable (for -jit) keeps Adam's step count in a
+// tensor so that the compiled step includes the update (same results).
+func newOptimizer(name string, params []*eager.Tensor, lr float64, capturable bool) (optim.Optimizer, error) {
 	switch name {
 	case "adam":
-		return optim.NewAdam(params, optim.AdamConfig{LR: lr}), nil
+		return optim.NewAdam(params, optim.AdamConfig{LR: lr, Capturable: capturable}), nil
 	case "adamw":
-		return optim.NewAdamW(params, optim.AdamWConfig{LR: lr}), nil
+		return optim.NewAdamW(params, optim.AdamWConfig{LR: lr, Capturable: capturable}), nil
 	case "sgd":
 		return optim.NewSGD(params, optim.SGDConfig{LR: lr, Momentum: 0.9}), nil
 	}
@@ -164,7 +167,7 @@ func train(c trainConfig, out io.Writer) (*trainResult, error) {
 	if model, err = par.wrap(model, c.bucketMB); err != nil {
 		return nil, err
 	}
-	opt, err := newOptimizer(c.optimizer, model.Parameters(), c.lr)
+	opt, err := newOptimizer(c.optimizer, model.Parameters(), c.lr, c.jit)
 	if err != nil {
 		return nil, err
 	}
@@ -297,6 +300,9 @@ func train(c trainConfig, out io.Writer) (*trainResult, error) {
 			return nil, err
 		}
 		fmt.Fprintf(out, "loss plot written to %s, accuracy plot to %s\n", c.plot, accPlot)
+	}
+	if compiled != nil {
+		res.JitStats = compiled.Stats()
 	}
 	return res, nil
 }

@@ -92,7 +92,7 @@ func TestSameSeedSameRun(t *testing.T) {
 
 // TestJitTrainingMatchesEager trains the same run eagerly and with the compiled step: the
 // losses and weights must be bit-identical, with SGD (compiled after its first step) and
-// with Adam (whose step-dependent bias correction makes every call run eagerly).
+// with Adam (capturable under -jit, so compiled from its second step on).
 func TestJitTrainingMatchesEager(t *testing.T) {
 	for _, o := range []string{"sgd", "adam"} {
 		t.Run(o, func(t *testing.T) { jitMatchesEager(t, o) })
@@ -110,6 +110,12 @@ func jitMatchesEager(t *testing.T, optimizer string) {
 	b, err := train(c, io.Discard)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if s := b.JitStats; s.Hits == 0 || s.Hits < s.Calls-3 {
+		t.Fatalf("the compiled step mostly ran eagerly: %+v", s)
+	}
+	if s := b.JitStats; s.Hits == 0 || s.Hits < s.Calls-3 {
+		t.Fatalf("the compiled step mostly ran eagerly: %+v", s)
 	}
 	for i := range a.Losses {
 		if a.Losses[i] != b.Losses[i] {
