@@ -324,12 +324,14 @@ func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, cap
 		if g.dtype != r.dtype {
 			g = g.To(r.dtype)
 		}
+		bs.hold(g, external) // the caller's tensor
 		if r.node == nil {
 			bs.addLeaf(r, g)
 		} else if r.node.grad == nil {
 			r.node.grad = g
 		} else {
 			r.node.grad = r.node.grad.Add(g)
+			bs.hold(r.node.grad, 1)
 		}
 	}
 
@@ -355,6 +357,9 @@ func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, cap
 			if r := h(g); r != nil {
 				g = r
 			}
+		}
+		if len(n.hooks) > 0 || n.retained != nil {
+			bs.hold(g, external) // user code saw it, or the retained grad shares it
 		}
 		if capture != nil {
 			if i, ok := captureNode[n]; ok {
@@ -388,6 +393,10 @@ func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, cap
 			n.saved = nil
 			n.freed = true
 		}
+		refs := 1
+		if n.op.custom {
+			refs = external // a user's Backward may return tensors it keeps
+		}
 		for i, e := range n.next {
 			if i >= len(ig) || ig[i] == nil {
 				continue
@@ -397,13 +406,18 @@ func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, cap
 			case e.node != nil:
 				if e.node.grad == nil {
 					e.node.grad = gi
+					bs.hold(gi, refs)
 				} else {
+					bs.hold(e.node.grad, -1)
 					e.node.grad = e.node.grad.Add(gi)
+					bs.hold(e.node.grad, 1)
 				}
 			case e.leaf != nil:
+				bs.hold(gi, refs)
 				bs.addLeaf(e.leaf, gi)
 			}
 		}
+		bs.hold(g, -1) // consumed by this node
 		if anomalyEnabled.Load() {
 			checkAnomalyBackward(n, ig)
 		}
@@ -483,6 +497,8 @@ type backwardState struct {
 	leafBuf  [4]leafSlot
 	index    map[*Tensor]int // leaf → slot, once there are many leaves
 	order    []int           // slots in the order their first gradient arrived
+	refs     []storageRef    // references the pass holds to gradient storages
+	refIndex map[*storage]int
 }
 
 // slot returns the index of t's slot, adding one if needed.
@@ -520,7 +536,10 @@ func (bs *backwardState) addLeaf(l, g *Tensor) {
 	i := bs.slot(l)
 	sl := &bs.leaves[i]
 	if sl.grad != nil {
+		bs.hold(sl.grad, -1)
+		bs.hold(g, -1)
 		sl.grad = sl.grad.Add(g)
+		bs.hold(sl.grad, 1)
 		return
 	}
 	sl.grad = g
@@ -552,7 +571,69 @@ func (bs *backwardState) finishLeaf(sl *leafSlot) {
 		}
 		return
 	}
-	accumulateLeaf(l, g, bs.create)
+	// The engine may hand g over as the leaf's gradient buffer, without a copy, when nothing
+	// else can reach its storage: it was computed during this pass by the built-in backward
+	// functions, delivered along exactly one edge, seen by no hook, and g spans the whole
+	// storage (PyTorch's AccumulateGrad steals such a gradient the same way). With observers
+	// installed (jit tracing, profiling) it keeps the copy so that they see the same events.
+	adopt := len(hooks) == 0 && !bs.create && g.offset == 0 && g.IsContiguous() && g.dtype == l.dtype &&
+		g.st.len() == g.Numel() && bs.refCount(g.st) == 1 && slowPath.Load() == 0
+	accumulateLeaf(l, g, bs.create, adopt)
+}
+
+// external is the reference count of a storage the caller or user code can reach: never
+// handed over.
+const external = 1 << 30
+
+// storageRef counts the references the backward pass holds to one storage.
+type storageRef struct {
+	st *storage
+	n  int
+}
+
+// hold adds k references to t's storage (k may be negative, or external).
+func (bs *backwardState) hold(t *Tensor, k int) {
+	if t == nil {
+		return
+	}
+	st := t.st
+	if bs.refIndex == nil {
+		for i := range bs.refs {
+			if bs.refs[i].st == st {
+				bs.refs[i].n += k
+				return
+			}
+		}
+		if len(bs.refs) < 32 {
+			bs.refs = append(bs.refs, storageRef{st, k})
+			return
+		}
+		bs.refIndex = make(map[*storage]int, 64)
+		for i, r := range bs.refs {
+			bs.refIndex[r.st] = i
+		}
+	}
+	if i, ok := bs.refIndex[st]; ok {
+		bs.refs[i].n += k
+		return
+	}
+	bs.refIndex[st] = len(bs.refs)
+	bs.refs = append(bs.refs, storageRef{st, k})
+}
+
+func (bs *backwardState) refCount(st *storage) int {
+	if bs.refIndex != nil {
+		if i, ok := bs.refIndex[st]; ok {
+			return bs.refs[i].n
+		}
+		return 0
+	}
+	for _, r := range bs.refs {
+		if r.st == st {
+			return r.n
+		}
+	}
+	return 0
 }
 
 // edgesDone is called once per node after its gradient has been propagated (or found to be
@@ -578,7 +659,7 @@ func detachIf(g *Tensor, detach bool) *Tensor {
 
 // accumulateLeaf adds g into l.Grad(), in place when no graph is being created and the
 // gradient buffer is a private contiguous tensor.
-func accumulateLeaf(l, g *Tensor, create bool) {
+func accumulateLeaf(l, g *Tensor, create, adopt bool) {
 	if g.dtype != l.dtype {
 		g = g.To(l.dtype)
 	}
@@ -593,6 +674,8 @@ func accumulateLeaf(l, g *Tensor, create bool) {
 		// A differentiable private copy, as PyTorch clones here: g may be an expanded view or
 		// the caller's output gradient, and a later Backward adds into the buffer in place.
 		l.grad = g.Clone()
+	case l.grad == nil && adopt:
+		l.grad = g // the engine's own buffer, referenced from nowhere else
 	case l.grad == nil:
 		l.grad = copyContiguous(g) // a private, contiguous copy: g may be shared
 		if slow {

@@ -68,7 +68,7 @@ func (f *Function) Apply(inputs ...*Tensor) *Tensor {
 		}
 	}
 	if needsGradN(inputs...) {
-		op := &OpInfo{Name: name, Differentiable: true}
+		op := &OpInfo{Name: name, Differentiable: true, custom: true}
 		n := record(op, out, func(g *Tensor) []*Tensor {
 			gs := f.Backward(ctx, g)
 			if len(gs) != len(inputs) {

@@ -16,6 +16,7 @@ import (
 type OpInfo struct {
 	Name           string // e.g. "Add"; gradient nodes print as Name+"Backward"
 	Differentiable bool   // false for ops whose outputs never carry gradients (comparisons, ArgMax)
+	custom         bool   // a user-defined Function: its backward is user code
 }
 
 var (

@@ -31,6 +31,9 @@ func newStorage(dt DType, n int) *storage {
 	return s
 }
 
+// len returns the number of elements.
+func (s *storage) len() int { return len(s.f32) + len(s.f64) + len(s.i64) + len(s.b) }
+
 // bytes returns the size of the buffer in bytes.
 func (s *storage) bytes() int64 {
 	return int64(4*len(s.f32) + 8*len(s.f64) + 8*len(s.i64) + len(s.b))
