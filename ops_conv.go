@@ -445,6 +445,26 @@ func convForward[T floatT](out, x, w, b []T, p *convGeom) {
 		convForwardWide(out, x, w, b, p)
 		return
 	}
+	if b != nil && !direct {
+		// The bias as one more column of w times a row of ones below col, so that the GEMM
+		// writes the output once instead of adding to a bias-filled one.
+		wbuf := getScratch[T](p.o * (K + 1))
+		defer putScratch(wbuf)
+		wb := biasColumn(scratchSlice[T](wbuf, p.o*(K+1)), w, b, K)
+		p.forSamples(func(lo, hi int) {
+			buf := getScratch[T]((K + 1) * L)
+			defer putScratch(buf)
+			col := scratchSlice[T](buf, (K+1)*L)
+			fillPlane(col[K*L:], 1)
+			for n := lo; n < hi; n++ {
+				for gi := 0; gi < p.g; gi++ {
+					im2col(col, x[n*xs+gi*cg*p.h*p.w:], p)
+					kernels.GemmSerial(false, false, og, L, K+1, wb[gi*og*(K+1):], K+1, col, L, out[n*ys+gi*og*L:], L, false)
+				}
+			}
+		})
+		return
+	}
 	p.forSamples(func(lo, hi int) {
 		var col []T
 		if !direct {
@@ -467,6 +487,15 @@ func convForward[T floatT](out, x, w, b []T, p *convGeom) {
 			}
 		}
 	})
+}
+
+// biasColumn writes w [o K] with b as an extra last column into wb [o K+1] and returns it.
+func biasColumn[T floatT](wb, w, b []T, K int) []T {
+	for o, bv := range b {
+		copy(wb[o*(K+1):o*(K+1)+K], w[o*K:(o+1)*K])
+		wb[o*(K+1)+K] = bv
+	}
+	return wb
 }
 
 // convBackwardInput computes dx [n c h w] = the adjoint of convForward in x applied to
@@ -616,25 +645,33 @@ func convForwardWide[T floatT](out, x, w, b []T, p *convGeom) {
 	cg, og := p.c/p.g, p.o/p.g
 	xs, ys := p.c*p.h*p.w, p.o*L
 	wp, ps, lw := p.wideSizes()
+	// With a bias, w gets it as an extra column and col a row of ones (see convForward).
+	kb, wk := K, w
+	if b != nil {
+		kb = K + 1
+		wbuf := getScratch[T](p.o * kb)
+		defer putScratch(wbuf)
+		wk = biasColumn(scratchSlice[T](wbuf, p.o*kb), w, b, K)
+	}
 	p.forSamples(func(lo, hi int) {
-		buf := getScratch[T](cg*ps + K*lw + og*lw)
+		buf := getScratch[T](cg*ps + kb*lw + og*lw)
 		defer putScratch(buf)
-		s := scratchSlice[T](buf, cg*ps+K*lw+og*lw)
-		xp, col, yw := s[:cg*ps], s[cg*ps:cg*ps+K*lw], s[cg*ps+K*lw:]
+		s := scratchSlice[T](buf, cg*ps+kb*lw+og*lw)
+		xp, col, yw := s[:cg*ps], s[cg*ps:cg*ps+kb*lw], s[cg*ps+kb*lw:]
+		if b != nil {
+			fillPlane(col[K*lw:], 1)
+		}
 		for n := lo; n < hi; n++ {
 			for gi := 0; gi < p.g; gi++ {
 				padPlanes(xp, x[n*xs+gi*cg*p.h*p.w:], cg, p)
 				im2colWide(col, xp, cg, p)
-				kernels.GemmSerial(false, false, og, lw, K, w[gi*og*K:], K, col, lw, yw, lw, false)
+				kernels.GemmSerial(false, false, og, lw, kb, wk[gi*og*kb:], kb, col, lw, yw, lw, false)
 				for o := 0; o < og; o++ {
 					c := gi*og + o
 					dst := out[n*ys+c*L : n*ys+(c+1)*L]
 					src := yw[o*lw : (o+1)*lw]
 					for r := 0; r < p.oh; r++ {
 						copy(dst[r*p.ow:(r+1)*p.ow], src[r*wp:r*wp+p.ow])
-					}
-					if b != nil {
-						kernels.AddScalar(dst, dst, b[c])
 					}
 				}
 			}
