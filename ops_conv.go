@@ -771,13 +771,15 @@ func convBackwardWeight[T floatT](dw, x, y []T, p *convGeom) {
 	chunks := min(p.n, 8, max(1, p.n*work/(1<<18)))
 	size := (p.n + chunks - 1) / chunks
 	chunks = (p.n + size - 1) / size
+	if p.wide() {
+		convBackwardWeightWide(dw, x, y, p, chunks, size)
+		return
+	}
 	nw := p.o * K
 	pbuf := getScratch[T](chunks * nw)
 	defer putScratch(pbuf)
 	partial := scratchSlice[T](pbuf, chunks*nw) // chunk ch: per group, [og K] (byRows) or [K og]
 	direct := p.direct()
-	wide := p.wide()
-	_, ps, lw := p.wideSizes()
 	// dw (og × K) = y · colᵀ, or dwᵀ (K × og) = col · yᵀ: whichever fills the GEMM's
 	// register tiles better. Both pack the transposed operand and read the other in place.
 	byRows := tileUse[T](og, K) > tileUse[T](K, og)
@@ -791,27 +793,6 @@ func convBackwardWeight[T floatT](dw, x, y []T, p *convGeom) {
 	run := func(ch int) {
 		acc := partial[ch*nw : (ch+1)*nw]
 		n0 := ch * size
-		if wide {
-			// dwᵀ += col (K × lw) · ywᵀ (lw × og), the extra columns of yw zeroed and those
-			// of col finite (zeroed when x is not).
-			buf := getScratch[T](cg*ps + K*lw + og*lw)
-			defer putScratch(buf)
-			s := scratchSlice[T](buf, cg*ps+K*lw+og*lw)
-			xp, col, yw := s[:cg*ps], s[cg*ps:cg*ps+K*lw], s[cg*ps+K*lw:]
-			for n := n0; n < min(n0+size, p.n); n++ {
-				for gi := 0; gi < p.g; gi++ {
-					xg := x[n*xs+gi*cg*p.h*p.w : n*xs+(gi+1)*cg*p.h*p.w]
-					padPlanes(xp, xg, cg, p)
-					im2colWide(col, xp, cg, p)
-					if !allFinite(xg) { // else 0·(extra column) is 0 already
-						clearWideColumns(col, K, p)
-					}
-					spreadWide(yw, y[n*ys+gi*og*L:], og, p)
-					gemm(col, yw, lw, acc[gi*K*og:], n > n0)
-				}
-			}
-			return
-		}
 		var col []T
 		if !direct {
 			buf := getScratch[T](K * L)
@@ -847,6 +828,84 @@ func convBackwardWeight[T floatT](dw, x, y []T, p *convGeom) {
 		for k := 0; k < K; k++ {
 			for o, v := range src[k*og : (k+1)*og] {
 				dst[o*K+k] = v
+			}
+		}
+	}
+}
+
+// convBackwardWeightWide is convBackwardWeight in the wide layout, in the same chunks of
+// samples: per sample and group, dw (og × K) += yw (og × lw) · colᵀ, or dwᵀ (K × og) +=
+// col · ywᵀ, the extra columns of yw zeroed and those of col finite (zeroed when x is not).
+// Both operands are unfolded into scratch with their row counts rounded up to whole
+// register tiles (the extra rows zero), so that the GEMM reads its first operand in place
+// instead of packing a partial panel, and writes whole tiles of the padded product straight
+// into the chunk's accumulator instead of through a scratch tile; the padding is dropped at
+// the end.
+func convBackwardWeightWide[T floatT](dw, x, y []T, p *convGeom, chunks, size int) {
+	K, L := p.kdim(), p.oh*p.ow
+	cg, og := p.c/p.g, p.o/p.g
+	xs, ys := p.c*p.h*p.w, p.o*L
+	_, ps, lw := p.wideSizes()
+	mr, nr := kernels.GemmTile[T]()
+	byRows := tileUse[T](og, K) > tileUse[T](K, og)
+	// The product is rows × cols: og × K (byRows) or K × og, padded to mp × np.
+	rows, cols := K, og
+	if byRows {
+		rows, cols = og, K
+	}
+	mp, np := (rows+mr-1)/mr*mr, (cols+nr-1)/nr*nr
+	kr, orows := mp, np // rows of col and yw in scratch
+	if byRows {
+		kr, orows = np, mp
+	}
+	nw := p.g * mp * np
+	pbuf := getScratch[T](chunks * nw)
+	defer putScratch(pbuf)
+	partial := scratchSlice[T](pbuf, chunks*nw) // chunk ch: per group, [mp np]
+	run := func(ch int) {
+		acc := partial[ch*nw : (ch+1)*nw]
+		n0 := ch * size
+		buf := getScratch[T](cg*ps + kr*lw + orows*lw)
+		defer putScratch(buf)
+		s := scratchSlice[T](buf, cg*ps+kr*lw+orows*lw)
+		xp, col, yw := s[:cg*ps], s[cg*ps:cg*ps+kr*lw], s[cg*ps+kr*lw:]
+		clear(col[K*lw:])
+		clear(yw[og*lw:])
+		a, b := col, yw
+		if byRows {
+			a, b = yw, col
+		}
+		for n := n0; n < min(n0+size, p.n); n++ {
+			for gi := 0; gi < p.g; gi++ {
+				xg := x[n*xs+gi*cg*p.h*p.w : n*xs+(gi+1)*cg*p.h*p.w]
+				padPlanes(xp, xg, cg, p)
+				im2colWide(col, xp, cg, p)
+				if !allFinite(xg) { // else 0·(extra column) is 0 already
+					clearWideColumns(col, K, p)
+				}
+				spreadWide(yw, y[n*ys+gi*og*L:], og, p)
+				kernels.GemmSerial(false, true, mp, np, lw, a, lw, b, lw, acc[gi*mp*np:], np, n > n0)
+			}
+		}
+	}
+	if chunks == 1 {
+		run(0)
+	} else {
+		parallel.Tasks(chunks, run)
+	}
+	sum := partial[:nw]
+	for ch := 1; ch < chunks; ch++ {
+		kernels.Add(sum, sum, partial[ch*nw:(ch+1)*nw])
+	}
+	for gi := 0; gi < p.g; gi++ {
+		src, dst := sum[gi*mp*np:(gi+1)*mp*np], dw[gi*og*K:(gi+1)*og*K]
+		for r := 0; r < rows; r++ {
+			for c, v := range src[r*np : r*np+cols] {
+				if byRows {
+					dst[r*K+c] = v
+				} else {
+					dst[c*K+r] = v
+				}
 			}
 		}
 	}
