@@ -596,9 +596,10 @@ func padPlanes[T floatT](xp, x []T, cg int, p *convGeom) {
 	}
 }
 
-// im2colWide unfolds padded planes xp [cg ps] into col [K lw].
-func im2colWide[T floatT](col, xp []T, cg int, p *convGeom) {
-	wp, ps, lw := p.wideSizes()
+// im2colWide unfolds padded planes xp [cg ps] into col [K lw], lw ≥ the wide output length
+// (a longer row reads on past the plane: xp must hold the elements it reads).
+func im2colWide[T floatT](col, xp []T, cg, lw int, p *convGeom) {
+	wp, ps, _ := p.wideSizes()
 	r := 0
 	for ci := 0; ci < cg; ci++ {
 		for i := 0; i < p.kh; i++ {
@@ -645,31 +646,48 @@ func convForwardWide[T floatT](out, x, w, b []T, p *convGeom) {
 	cg, og := p.c/p.g, p.o/p.g
 	xs, ys := p.c*p.h*p.w, p.o*L
 	wp, ps, lw := p.wideSizes()
-	// With a bias, w gets it as an extra column and col a row of ones (see convForward).
-	kb, wk := K, w
+	// The product is computed padded to whole register tiles, og to mp rows (zero weights)
+	// and lw to lwp columns (col's rows run on into the next plane or a zero tail; those
+	// columns are dropped with the other extra ones), so that the GEMM reads w and col in
+	// place and writes every tile straight into yw. With a bias, w gets it as an extra
+	// column and col a row of ones (see convForward).
+	mr, nr := kernels.GemmTile[T]()
+	mp, lwp := (og+mr-1)/mr*mr, (lw+nr-1)/nr*nr
+	kb := K
 	if b != nil {
 		kb = K + 1
-		wbuf := getScratch[T](p.o * kb)
-		defer putScratch(wbuf)
-		wk = biasColumn(scratchSlice[T](wbuf, p.o*kb), w, b, K)
 	}
-	p.forSamples(func(lo, hi int) {
-		buf := getScratch[T](cg*ps + kb*lw + og*lw)
-		defer putScratch(buf)
-		s := scratchSlice[T](buf, cg*ps+kb*lw+og*lw)
-		xp, col, yw := s[:cg*ps], s[cg*ps:cg*ps+kb*lw], s[cg*ps+kb*lw:]
+	wbuf := getScratch[T](p.g * mp * kb)
+	defer putScratch(wbuf)
+	wk := scratchSlice[T](wbuf, p.g*mp*kb)
+	clear(wk)
+	for o := 0; o < p.o; o++ {
+		gi, r := o/og, o%og
+		row := wk[(gi*mp+r)*kb : (gi*mp+r+1)*kb]
+		copy(row, w[o*K:(o+1)*K])
 		if b != nil {
-			fillPlane(col[K*lw:], 1)
+			row[K] = b[o]
+		}
+	}
+	xl := cg*ps + lwp - lw // padded planes and a zero tail
+	p.forSamples(func(lo, hi int) {
+		buf := getScratch[T](xl + kb*lwp + mp*lwp)
+		defer putScratch(buf)
+		s := scratchSlice[T](buf, xl+kb*lwp+mp*lwp)
+		xp, col, yw := s[:xl], s[xl:xl+kb*lwp], s[xl+kb*lwp:]
+		clear(xp[cg*ps:])
+		if b != nil {
+			fillPlane(col[K*lwp:], 1)
 		}
 		for n := lo; n < hi; n++ {
 			for gi := 0; gi < p.g; gi++ {
 				padPlanes(xp, x[n*xs+gi*cg*p.h*p.w:], cg, p)
-				im2colWide(col, xp, cg, p)
-				kernels.GemmSerial(false, false, og, lw, kb, wk[gi*og*kb:], kb, col, lw, yw, lw, false)
+				im2colWide(col, xp, cg, lwp, p)
+				kernels.GemmSerial(false, false, mp, lwp, kb, wk[gi*mp*kb:], kb, col, lwp, yw, lwp, false)
 				for o := 0; o < og; o++ {
 					c := gi*og + o
 					dst := out[n*ys+c*L : n*ys+(c+1)*L]
-					src := yw[o*lw : (o+1)*lw]
+					src := yw[o*lwp : (o+1)*lwp]
 					for r := 0; r < p.oh; r++ {
 						copy(dst[r*p.ow:(r+1)*p.ow], src[r*wp:r*wp+p.ow])
 					}
@@ -879,7 +897,7 @@ func convBackwardWeightWide[T floatT](dw, x, y []T, p *convGeom, chunks, size in
 			for gi := 0; gi < p.g; gi++ {
 				xg := x[n*xs+gi*cg*p.h*p.w : n*xs+(gi+1)*cg*p.h*p.w]
 				padPlanes(xp, xg, cg, p)
-				im2colWide(col, xp, cg, p)
+				im2colWide(col, xp, cg, lw, p)
 				if !allFinite(xg) { // else 0·(extra column) is 0 already
 					clearWideColumns(col, K, p)
 				}
