@@ -612,14 +612,14 @@ func im2colWide[T floatT](col, xp []T, cg, lw int, p *convGeom) {
 	}
 }
 
-// spreadWide copies rows planes of y [rows oh ow] into yw [rows lw], zeroing the extra
-// columns.
-func spreadWide[T floatT](yw, y []T, rows int, p *convGeom) {
+// spreadWide copies rows planes of y [rows oh ow] into the first lw columns of yw [rows ld],
+// zeroing the extra columns of the wide layout (not those from lw to ld).
+func spreadWide[T floatT](yw, y []T, rows, ld int, p *convGeom) {
 	wp, _, lw := p.wideSizes()
 	L := p.oh * p.ow
 	for o := 0; o < rows; o++ {
 		src := y[o*L : (o+1)*L]
-		dst := yw[o*lw : (o+1)*lw]
+		dst := yw[o*ld : o*ld+lw]
 		for r := 0; r < p.oh; r++ {
 			copy(dst[r*wp:r*wp+p.ow], src[r*p.ow:(r+1)*p.ow])
 			clear(dst[r*wp+p.ow : (r+1)*wp])
@@ -706,15 +706,30 @@ func convBackwardInputWide[T floatT](dx, y, w, b []T, p *convGeom) {
 	hw := p.h * p.w
 	xs, ys := p.c*hw, p.o*L
 	wp, ps, lw := p.wideSizes()
+	// As in convForwardWide, the product col (K × lw) = w[group]ᵀ · yw is computed padded
+	// to whole register tiles: K to mp rows (w copied with zero columns) and lw to lwp
+	// columns (yw's are zero), so that w and yw are read in place and tiles written directly.
+	mr, nr := kernels.GemmTile[T]()
+	mp, lwp := (K+mr-1)/mr*mr, (lw+nr-1)/nr*nr
+	wbuf := getScratch[T](p.o * mp)
+	defer putScratch(wbuf)
+	wt := scratchSlice[T](wbuf, p.o*mp)
+	for o := 0; o < p.o; o++ {
+		copy(wt[o*mp:o*mp+K], w[o*K:(o+1)*K])
+		clear(wt[o*mp+K : (o+1)*mp])
+	}
 	p.forSamples(func(lo, hi int) {
-		buf := getScratch[T](cg*ps + K*lw + og*lw)
+		buf := getScratch[T](cg*ps + mp*lwp + og*lwp)
 		defer putScratch(buf)
-		s := scratchSlice[T](buf, cg*ps+K*lw+og*lw)
-		xp, col, yw := s[:cg*ps], s[cg*ps:cg*ps+K*lw], s[cg*ps+K*lw:]
+		s := scratchSlice[T](buf, cg*ps+mp*lwp+og*lwp)
+		xp, col, yw := s[:cg*ps], s[cg*ps:cg*ps+mp*lwp], s[cg*ps+mp*lwp:]
+		for o := 0; o < og; o++ {
+			clear(yw[o*lwp+lw : (o+1)*lwp])
+		}
 		for n := lo; n < hi; n++ {
 			for gi := 0; gi < p.g; gi++ {
-				spreadWide(yw, y[n*ys+gi*og*L:], og, p)
-				kernels.GemmSerial(true, false, K, lw, og, w[gi*og*K:], K, yw, lw, col, lw, false)
+				spreadWide(yw, y[n*ys+gi*og*L:], og, lwp, p)
+				kernels.GemmSerial(true, false, mp, lwp, og, wt[gi*og*mp:], mp, yw, lwp, col, lwp, false)
 				clear(xp)
 				r := 0
 				for ci := 0; ci < cg; ci++ {
@@ -722,7 +737,7 @@ func convBackwardInputWide[T floatT](dx, y, w, b []T, p *convGeom) {
 						for j := 0; j < p.kw; j++ {
 							o := ci*ps + i*p.dh*wp + j*p.dw
 							d := xp[o : o+lw]
-							kernels.Add(d, d, col[r*lw:(r+1)*lw])
+							kernels.Add(d, d, col[r*lwp:r*lwp+lw])
 							r++
 						}
 					}
@@ -901,7 +916,7 @@ func convBackwardWeightWide[T floatT](dw, x, y []T, p *convGeom, chunks, size in
 				if !allFinite(xg) { // else 0·(extra column) is 0 already
 					clearWideColumns(col, K, p)
 				}
-				spreadWide(yw, y[n*ys+gi*og*L:], og, p)
+				spreadWide(yw, y[n*ys+gi*og*L:], og, lw, p)
 				kernels.GemmSerial(false, true, mp, np, lw, a, lw, b, lw, acc[gi*mp*np:], np, n > n0)
 			}
 		}
