@@ -808,19 +808,28 @@ func convBackwardWeight[T floatT](dw, x, y []T, p *convGeom) {
 		convBackwardWeightWide(dw, x, y, p, chunks, size)
 		return
 	}
-	nw := p.o * K
-	pbuf := getScratch[T](chunks * nw)
-	defer putScratch(pbuf)
-	partial := scratchSlice[T](pbuf, chunks*nw) // chunk ch: per group, [og K] (byRows) or [K og]
 	direct := p.direct()
 	// dw (og × K) = y · colᵀ, or dwᵀ (K × og) = col · yᵀ: whichever fills the GEMM's
 	// register tiles better. Both pack the transposed operand and read the other in place.
+	// In the second form an unfolded col gets its rows rounded up to whole register tiles
+	// (the extra rows zero, their results dropped), so that it is read in place instead of
+	// having a partial panel packed.
 	byRows := tileUse[T](og, K) > tileUse[T](K, og)
+	kr := K // rows of col
+	if !byRows && !direct {
+		mr, _ := kernels.GemmTile[T]()
+		kr = (K + mr - 1) / mr * mr
+	}
+	gw := og * kr // per group: [og K] (byRows) or [kr og]
+	nw := p.g * gw
+	pbuf := getScratch[T](chunks * nw)
+	defer putScratch(pbuf)
+	partial := scratchSlice[T](pbuf, chunks*nw)
 	gemm := func(col, yn []T, ld int, acc []T, add bool) {
 		if byRows {
 			kernels.GemmSerial(false, true, og, K, ld, yn, ld, col, ld, acc, K, add)
 		} else {
-			kernels.GemmSerial(false, true, K, og, ld, col, ld, yn, ld, acc, og, add)
+			kernels.GemmSerial(false, true, kr, og, ld, col, ld, yn, ld, acc, og, add)
 		}
 	}
 	run := func(ch int) {
@@ -828,9 +837,10 @@ func convBackwardWeight[T floatT](dw, x, y []T, p *convGeom) {
 		n0 := ch * size
 		var col []T
 		if !direct {
-			buf := getScratch[T](K * L)
+			buf := getScratch[T](kr * L)
 			defer putScratch(buf)
-			col = scratchSlice[T](buf, K*L)
+			col = scratchSlice[T](buf, kr*L)
+			clear(col[K*L:])
 		}
 		for n := n0; n < min(n0+size, p.n); n++ {
 			for gi := 0; gi < p.g; gi++ {
@@ -839,7 +849,7 @@ func convBackwardWeight[T floatT](dw, x, y []T, p *convGeom) {
 					im2col(col, src, p)
 					src = col
 				}
-				gemm(src, y[n*ys+gi*og*L:], L, acc[gi*K*og:], n > n0)
+				gemm(src, y[n*ys+gi*og*L:], L, acc[gi*gw:], n > n0)
 			}
 		}
 	}
@@ -857,7 +867,7 @@ func convBackwardWeight[T floatT](dw, x, y []T, p *convGeom) {
 		return
 	}
 	for gi := 0; gi < p.g; gi++ {
-		src, dst := sum[gi*K*og:(gi+1)*K*og], dw[gi*og*K:(gi+1)*og*K]
+		src, dst := sum[gi*gw:(gi+1)*gw], dw[gi*og*K:(gi+1)*og*K]
 		for k := 0; k < K; k++ {
 			for o, v := range src[k*og : (k+1)*og] {
 				dst[o*K+k] = v
