@@ -789,3 +789,53 @@ func TestConvPoolSameBitsAcrossProcs(t *testing.T) {
 		}
 	}
 }
+
+// TestConvKernelsRandomFloat32 is TestConvKernelsRandom in float32, whose GEMM register tile
+// differs from float64's, so that the products padded to whole tiles (wide forward and
+// input gradient, weight gradients) are checked with both tile shapes.
+func TestConvKernelsRandomFloat32(t *testing.T) {
+	ManualSeed(21)
+	r := rand.New(rand.NewPCG(21, 22))
+	rng := func(lo, hi int) int { return lo + r.IntN(hi-lo+1) }
+	for tc := 0; tc < 60; tc++ {
+		g := []int{1, 1, 1, 2, 3}[rng(0, 4)]
+		cg, og := rng(1, 4), rng(1, 40)
+		if tc%4 == 0 {
+			g, cg = 1, 1
+		}
+		kh, kw := rng(1, 5), rng(1, 5)
+		sh := []int{1, 1, 1, 2}[rng(0, 3)]
+		ph, pw := rng(0, 2), rng(0, 2)
+		n := []int{1, 3, 20}[rng(0, 2)]
+		h := max(rng(1, 14), kh-2*ph)
+		w := max(rng(1, 30), kw-2*pw)
+		opts := ConvOptions{Stride: []int{sh}, Padding: []int{ph, pw}, Groups: g}
+		x := RandnOf(Float32, n, g*cg, h, w)
+		wt := RandnOf(Float32, g*og, cg, kh, kw)
+		bias := RandnOf(Float32, g*og)
+		p := convGeometry("Conv2d", x, wt, bias, opts, x.shape, wt.shape)
+		gy := RandnOf(Float32, n, g*og, p.oh, p.ow)
+		x64, w64, gy64 := x.To(Float64).Float64s(), wt.To(Float64).Float64s(), gy.To(Float64).Float64s()
+		want := naiveConv2d(x64, w64, p)
+		L := p.oh * p.ow
+		for i := range want {
+			want[i] += float64(bias.Float32s()[i/L%p.o])
+		}
+		wantGX, wantGW := naiveConvGrads(x64, w64, gy64, p)
+		var y, gx, gw *Tensor
+		NoGrad(func() {
+			y = conv2d(x, wt, bias, p)
+			gx = convTranspose2d(gy, wt, nil, p)
+			gw = conv2dBackwardWeight(x, gy, p)
+		})
+		name := fmt.Sprintf("case %d %+v wide=%v", tc, p, p.wide())
+		for _, c := range []struct {
+			what      string
+			got, want []float64
+		}{{"forward", y.To(Float64).Float64s(), want}, {"input gradient", gx.To(Float64).Float64s(), wantGX}, {"weight gradient", gw.To(Float64).Float64s(), wantGW}} {
+			if i, ok := closeEnough(c.got, c.want, 1e-3, 1e-4); !ok {
+				t.Fatalf("%s: %s element %d: got %v, want %v", name, c.what, i, c.got[i], c.want[i])
+			}
+		}
+	}
+}
