@@ -84,6 +84,29 @@ func reduceRows[T float32 | float64 | int64](r reduction, out *Tensor, f func(ro
 	}
 }
 
+// sumRowsPermuted sums each row of in viewed with the reduced dims last (perm): in place when
+// that view is contiguous, else from a copy gathered into a pooled scratch buffer (the conv
+// bias gradient's Sum(0, 2, 3) of a large activation gradient would otherwise allocate and
+// fault in a fresh tensor every step). The rows and the summation order are those of the
+// contiguous copy either way.
+func sumRowsPermuted[T float32 | float64](in *Tensor, perm []int, r reduction, out *Tensor) {
+	v := in.Detach().Permute(perm...)
+	if v.IsContiguous() {
+		r.rows = v
+		reduceRows(r, out, kernels.Sum[T])
+		return
+	}
+	n := v.Numel()
+	buf := getScratch[T](n)
+	src := scratchSlice[T](buf, n)
+	gatherStrided(src, data[T](v.st), v.offset, v.shape, v.strides)
+	dst := data[T](out.st)
+	for i := 0; i < r.outer; i++ {
+		dst[i] = kernels.Sum(src[i*r.inner : (i+1)*r.inner])
+	}
+	putScratch(buf)
+}
+
 // Sum returns the sum over dims (all dims when none are given); reduced dims are removed.
 func (x *Tensor) Sum(dims ...int) *Tensor { return x.sum(dims, false) }
 
@@ -99,13 +122,13 @@ func (x *Tensor) sum(dims []int, keep bool) *Tensor {
 	r, perm := planShape("Sum", in, dims)
 	out := newTensor(in.dtype, r.keep)
 	if !sumMiddle(in, r, out) { // else reduced in place, without a transposed copy
-		r.rows = in.Detach().Permute(perm...).contig()
 		switch in.dtype {
 		case Float32:
-			reduceRows(r, out, kernels.Sum[float32])
+			sumRowsPermuted[float32](in, perm, r, out)
 		case Float64:
-			reduceRows(r, out, kernels.Sum[float64])
+			sumRowsPermuted[float64](in, perm, r, out)
 		case Int64:
+			r.rows = in.Detach().Permute(perm...).contig()
 			reduceRows(r, out, func(row []int64) int64 {
 				var s int64
 				for _, v := range row {
