@@ -270,11 +270,11 @@ func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, cap
 
 	// Collect reachable nodes.
 	bs := &backwardState{create: create, capture: capture}
-	bs.leaves = bs.leafBuf[:0]
+	bs.leaves, bs.refs = bs.leafBuf[:0], bs.refBuf[:0]
 	var stack []*node
-	seen := newNodeSet()
+	seen := &bs.seen
 	for _, r := range roots {
-		if r.node != nil && seen.add(r.node) {
+		if _, added := seen.add(r.node); r.node != nil && added {
 			stack = append(stack, r.node)
 		}
 	}
@@ -284,7 +284,10 @@ func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, cap
 		stack = stack[:len(stack)-1]
 		nodes = append(nodes, n)
 		for _, e := range n.next {
-			if e.node != nil && seen.add(e.node) {
+			if e.node == nil {
+				continue
+			}
+			if _, added := seen.add(e.node); added {
 				stack = append(stack, e.node)
 			}
 		}
@@ -439,44 +442,51 @@ func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, cap
 	return captured
 }
 
-// nodeSet is a set of nodes: a short list searched linearly while small (most graphs run
-// through Backward are small and a map costs more than the search), a map beyond that.
-type nodeSet struct {
-	buf  [16]*node
-	few  []*node
-	many map[*node]struct{}
+// smallIndex numbers keys 0, 1, 2, ... in the order they are added. It searches a short
+// list linearly while there are few keys (most graphs run through Backward are small, and a
+// map costs more than the search) and switches to a map beyond smallIndexMax keys. A
+// smallIndex must not be copied after its first add (the list starts in its own array).
+type smallIndex[K comparable] struct {
+	buf  [16]K
+	keys []K
+	m    map[K]int
 }
 
-func newNodeSet() *nodeSet {
-	s := &nodeSet{}
-	s.few = s.buf[:0]
-	return s
+const smallIndexMax = 32
+
+// find returns k's number, if it has one.
+func (x *smallIndex[K]) find(k K) (int, bool) {
+	if x.m != nil {
+		i, ok := x.m[k]
+		return i, ok
+	}
+	for i, key := range x.keys {
+		if key == k {
+			return i, true
+		}
+	}
+	return 0, false
 }
 
-// add inserts n and reports whether it was new.
-func (s *nodeSet) add(n *node) bool {
-	if s.many != nil {
-		if _, ok := s.many[n]; ok {
-			return false
+// add returns k's number, giving it the next one if it is new (added reports that).
+func (x *smallIndex[K]) add(k K) (i int, added bool) {
+	if i, ok := x.find(k); ok {
+		return i, false
+	}
+	if x.keys == nil {
+		x.keys = x.buf[:0]
+	}
+	i = len(x.keys)
+	x.keys = append(x.keys, k)
+	if x.m != nil {
+		x.m[k] = i
+	} else if len(x.keys) > smallIndexMax {
+		x.m = make(map[K]int, 2*smallIndexMax)
+		for j, key := range x.keys {
+			x.m[key] = j
 		}
-		s.many[n] = struct{}{}
-		return true
 	}
-	for _, m := range s.few {
-		if m == n {
-			return false
-		}
-	}
-	if len(s.few) < 32 {
-		s.few = append(s.few, n)
-		return true
-	}
-	s.many = make(map[*node]struct{}, 64)
-	for _, m := range s.few {
-		s.many[m] = struct{}{}
-	}
-	s.many[n] = struct{}{}
-	return true
+	return i, true
 }
 
 // leafSlot is one leaf's state during a backward pass.
@@ -493,36 +503,21 @@ type backwardState struct {
 	create   bool
 	capture  []*Tensor
 	captured []*Tensor
-	leaves   []leafSlot
+	leaves   []leafSlot // numbered by leafIdx
 	leafBuf  [4]leafSlot
-	index    map[*Tensor]int // leaf → slot, once there are many leaves
-	order    []int           // slots in the order their first gradient arrived
-	refs     []storageRef    // references the pass holds to gradient storages
-	refIndex map[*storage]int
+	leafIdx  smallIndex[*Tensor]
+	order    []int // slots in the order their first gradient arrived
+	refs     []int // references the pass holds to each storage, numbered by refIdx
+	refBuf   [8]int
+	refIdx   smallIndex[*storage]
+	seen     smallIndex[*node] // the nodes reachable from the roots
 }
 
 // slot returns the index of t's slot, adding one if needed.
 func (bs *backwardState) slot(t *Tensor) int {
-	if bs.index != nil {
-		if i, ok := bs.index[t]; ok {
-			return i
-		}
-	} else {
-		for i := range bs.leaves {
-			if bs.leaves[i].t == t {
-				return i
-			}
-		}
-	}
-	bs.leaves = append(bs.leaves, leafSlot{t: t, captureIdx: -1})
-	i := len(bs.leaves) - 1
-	if bs.index != nil {
-		bs.index[t] = i
-	} else if len(bs.leaves) > 16 {
-		bs.index = make(map[*Tensor]int, 64)
-		for j := range bs.leaves {
-			bs.index[bs.leaves[j].t] = j
-		}
+	i, added := bs.leafIdx.add(t)
+	if added {
+		bs.leaves = append(bs.leaves, leafSlot{t: t, captureIdx: -1})
 	}
 	return i
 }
@@ -585,53 +580,21 @@ func (bs *backwardState) finishLeaf(sl *leafSlot) {
 // handed over.
 const external = 1 << 30
 
-// storageRef counts the references the backward pass holds to one storage.
-type storageRef struct {
-	st *storage
-	n  int
-}
-
 // hold adds k references to t's storage (k may be negative, or external).
 func (bs *backwardState) hold(t *Tensor, k int) {
 	if t == nil {
 		return
 	}
-	st := t.st
-	if bs.refIndex == nil {
-		for i := range bs.refs {
-			if bs.refs[i].st == st {
-				bs.refs[i].n += k
-				return
-			}
-		}
-		if len(bs.refs) < 32 {
-			bs.refs = append(bs.refs, storageRef{st, k})
-			return
-		}
-		bs.refIndex = make(map[*storage]int, 64)
-		for i, r := range bs.refs {
-			bs.refIndex[r.st] = i
-		}
+	i, added := bs.refIdx.add(t.st)
+	if added {
+		bs.refs = append(bs.refs, 0)
 	}
-	if i, ok := bs.refIndex[st]; ok {
-		bs.refs[i].n += k
-		return
-	}
-	bs.refIndex[st] = len(bs.refs)
-	bs.refs = append(bs.refs, storageRef{st, k})
+	bs.refs[i] += k
 }
 
 func (bs *backwardState) refCount(st *storage) int {
-	if bs.refIndex != nil {
-		if i, ok := bs.refIndex[st]; ok {
-			return bs.refs[i].n
-		}
-		return 0
-	}
-	for _, r := range bs.refs {
-		if r.st == st {
-			return r.n
-		}
+	if i, ok := bs.refIdx.find(st); ok {
+		return bs.refs[i]
 	}
 	return 0
 }
