@@ -137,23 +137,23 @@ func (o *Adam) Step() {
 			d, _ = effectiveGrad(p, grad, o.maximize, g.WeightDecay)
 		}
 		beta1, beta2 := g.Betas[0], g.Betas[1]
-		if !o.amsgrad {
-			t := float64(s.step)
+		// The bias corrections in Go, from the count as it is after this step (with
+		// Capturable read from storage, not with Item: when ops are recorded the fused kernel
+		// does not apply and the tensor path below computes them instead).
+		t := float64(s.step)
+		if o.capturable {
+			st, off := eager.StorageData[float64](s.stepT)
+			t = st[off] + 1
+		}
+		stepSize := g.LR / (1 - math.Pow(beta1, t))
+		bc2Sqrt := math.Sqrt(1 - math.Pow(beta2, t))
+		if !o.amsgrad && eager.FusedAdamStep(p, m, v, d, eager.AdamScalars{
+			Beta1: beta1, Beta2: beta2, BiasCorrection2Sqrt: bc2Sqrt, Eps: g.Eps, StepSize: stepSize,
+		}) {
 			if o.capturable {
-				// The count as it will be after this step. Read from storage, not with
-				// Item: when ops are recorded the fused kernel does not apply and t is unused.
-				st, off := eager.StorageData[float64](s.stepT)
-				t = st[off] + 1
+				s.stepT.AddScalarInPlace(1)
 			}
-			if eager.FusedAdamStep(p, m, v, d, eager.AdamScalars{
-				Beta1: beta1, Beta2: beta2, BiasCorrection2Sqrt: math.Sqrt(1 - math.Pow(beta2, t)),
-				Eps: g.Eps, StepSize: g.LR / (1 - math.Pow(beta1, t)),
-			}) {
-				if o.capturable {
-					s.stepT.AddScalarInPlace(1)
-				}
-				return
-			}
+			return
 		}
 		m.MulScalarInPlace(beta1).AddScaledInPlace(d, 1-beta1)
 		v.MulScalarInPlace(beta2).AddcmulInPlace(d, d, 1-beta2)
@@ -164,17 +164,12 @@ func (o *Adam) Step() {
 			second = s.bufs[2]
 		}
 		if o.capturable {
-			stepSize, bc2Sqrt := biasCorrections(s.stepT.AddScalarInPlace(1), beta1, beta2, g.LR)
+			stepSizeT, bc2SqrtT := biasCorrections(s.stepT.AddScalarInPlace(1), beta1, beta2, g.LR)
 			dt := p.DType()
-			denom := second.Sqrt().Div(bc2Sqrt.To(dt)).AddScalarInPlace(g.Eps)
-			p.AddInPlace(m.Mul(stepSize.Neg().To(dt)).Div(denom))
+			denom := second.Sqrt().Div(bc2SqrtT.To(dt)).AddScalarInPlace(g.Eps)
+			p.AddInPlace(m.Mul(stepSizeT.Neg().To(dt)).Div(denom))
 			return
 		}
-		t := float64(s.step)
-		bc1 := 1 - math.Pow(beta1, t)
-		bc2 := 1 - math.Pow(beta2, t)
-		stepSize := g.LR / bc1
-		bc2Sqrt := math.Sqrt(bc2)
 		denom := second.Sqrt().DivScalarInPlace(bc2Sqrt).AddScalarInPlace(g.Eps)
 		p.AddcdivInPlace(m, denom, -stepSize)
 	})
