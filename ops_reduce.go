@@ -78,7 +78,12 @@ func sortInts(a []int) {
 
 // reduceRows applies f to each row of r and writes one value per row into out.
 func reduceRows[T float32 | float64 | int64](r reduction, out *Tensor, f func(row []T) T) {
-	src, dst := data[T](r.rows.st)[r.rows.offset:], data[T](out.st)
+	reduceRowsOf(data[T](r.rows.st)[r.rows.offset:], r, out, f)
+}
+
+// reduceRowsOf is reduceRows reading the [outer, inner] rows from src.
+func reduceRowsOf[T float32 | float64 | int64](src []T, r reduction, out *Tensor, f func(row []T) T) {
+	dst := data[T](out.st)
 	for i := 0; i < r.outer; i++ {
 		dst[i] = f(src[i*r.inner : (i+1)*r.inner])
 	}
@@ -100,10 +105,7 @@ func sumRowsPermuted[T float32 | float64](in *Tensor, perm []int, r reduction, o
 	buf := getScratch[T](n)
 	src := scratchSlice[T](buf, n)
 	gatherStrided(src, data[T](v.st), v.offset, v.shape, v.strides)
-	dst := data[T](out.st)
-	for i := 0; i < r.outer; i++ {
-		dst[i] = kernels.Sum(src[i*r.inner : (i+1)*r.inner])
-	}
+	reduceRowsOf(src, r, out, kernels.Sum[T])
 	putScratch(buf)
 }
 
