@@ -271,6 +271,9 @@ func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, cap
 	// Collect reachable nodes.
 	bs := &backwardState{create: create, capture: capture}
 	bs.leaves, bs.refs = bs.leafBuf[:0], bs.refBuf[:0]
+	if !retain && capture == nil && slowPath.Load() == 0 && !memTracking.Load() {
+		bs.recycle, bs.epoch = true, backwardEpoch.Add(1)
+	}
 	var stack []*node
 	seen := &bs.seen
 	for _, r := range roots {
@@ -411,9 +414,12 @@ func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, cap
 					e.node.grad = gi
 					bs.hold(gi, refs)
 				} else {
-					bs.hold(e.node.grad, -1)
-					e.node.grad = e.node.grad.Add(gi)
+					old := e.node.grad
+					bs.hold(old, -1)
+					e.node.grad = old.Add(gi)
 					bs.hold(e.node.grad, 1)
+					bs.release(old)
+					bs.release(gi)
 				}
 			case e.leaf != nil:
 				bs.hold(gi, refs)
@@ -421,6 +427,7 @@ func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, cap
 			}
 		}
 		bs.hold(g, -1) // consumed by this node
+		bs.release(g)
 		if anomalyEnabled.Load() {
 			checkAnomalyBackward(n, ig)
 		}
@@ -511,6 +518,24 @@ type backwardState struct {
 	refBuf   [8]int
 	refIdx   smallIndex[*storage]
 	seen     smallIndex[*node] // the nodes reachable from the roots
+	// recycle: buffers of gradients the pass no longer references go back to the buffer
+	// cache (cache.go) when they were allocated during the pass (storage epoch >= epoch).
+	recycle bool
+	epoch   uint32
+}
+
+// release hands t's buffer to the buffer cache if the pass recycles, allocated it, and holds
+// no reference to it any more. Gradients the pass never held (temporaries added into an
+// accumulator) count as unreferenced: the caller passes only tensors it has finished with.
+func (bs *backwardState) release(t *Tensor) {
+	if !bs.recycle || t == nil {
+		return
+	}
+	st := t.st
+	if st.class == 0 || int32(st.epoch-bs.epoch) < 0 || bs.refCount(st) != 0 {
+		return
+	}
+	st.recycle()
 }
 
 // slot returns the index of t's slot, adding one if needed.
@@ -531,10 +556,13 @@ func (bs *backwardState) addLeaf(l, g *Tensor) {
 	i := bs.slot(l)
 	sl := &bs.leaves[i]
 	if sl.grad != nil {
-		bs.hold(sl.grad, -1)
+		old := sl.grad
+		bs.hold(old, -1)
 		bs.hold(g, -1)
-		sl.grad = sl.grad.Add(g)
+		sl.grad = old.Add(g)
 		bs.hold(sl.grad, 1)
+		bs.release(old)
+		bs.release(g)
 		return
 	}
 	sl.grad = g
@@ -574,6 +602,10 @@ func (bs *backwardState) finishLeaf(sl *leafSlot) {
 	adopt := len(hooks) == 0 && !bs.create && g.offset == 0 && g.IsContiguous() && g.dtype == l.dtype &&
 		g.st.len() == g.Numel() && bs.refCount(g.st) == 1 && slowPath.Load() == 0
 	accumulateLeaf(l, g, bs.create, adopt)
+	if !adopt && len(hooks) == 0 {
+		bs.hold(g, -1) // added into the leaf's gradient: dead unless shared
+		bs.release(g)
+	}
 }
 
 // external is the reference count of a storage the caller or user code can reach: never

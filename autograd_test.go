@@ -289,12 +289,12 @@ func TestGradientPenalty(t *testing.T) {
 	for _, p := range []*Tensor{w1, b1, w2} {
 		got := p.Grad().Float64s()
 		for j := range got {
-			orig := p.st.f64[j]
-			p.st.f64[j] = orig + eps
+			orig := p.st.f64()[j]
+			p.st.f64()[j] = orig + eps
 			plus := penalty().Item()
-			p.st.f64[j] = orig - eps
+			p.st.f64()[j] = orig - eps
 			minus := penalty().Item()
-			p.st.f64[j] = orig
+			p.st.f64()[j] = orig
 			num := (plus - minus) / (2 * eps)
 			if math.Abs(num-got[j]) > 1e-6+1e-5*math.Abs(num) {
 				t.Fatalf("param %v element %d: autograd %v, finite differences %v", p.shape, j, got[j], num)

@@ -61,7 +61,7 @@ func BenchmarkMLPStep(b *testing.B) {
 	// one-hot targets
 	onehot := Zeros(batch, 10)
 	for i := 0; i < batch; i++ {
-		onehot.st.f32[i*10+i%10] = 1
+		onehot.st.f32()[i*10+i%10] = 1
 	}
 	step := func() float64 {
 		for _, p := range params {

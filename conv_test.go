@@ -674,8 +674,8 @@ func TestConvWideNonFinite(t *testing.T) {
 		t.Fatalf("geometry %+v does not use the wide layout", p)
 	}
 	gy := RandnOf(Float64, 3, 4, p.oh, p.ow)
-	x.st.f64[2*9+8] = math.Inf(1) // last column of a row: read by extra columns
-	wt.st.f64[5] = math.Inf(-1)
+	x.st.f64()[2*9+8] = math.Inf(1) // last column of a row: read by extra columns
+	wt.st.f64()[5] = math.Inf(-1)
 	wantGX, wantGW := naiveConvGrads(x.Float64s(), wt.Float64s(), gy.Float64s(), p)
 	var gx, gw *Tensor
 	NoGrad(func() {
@@ -710,9 +710,9 @@ func TestMaxPool2x2Fast(t *testing.T) {
 				if r.IntN(3) == 0 {
 					v := vals[r.IntN(len(vals))]
 					if dt == Float32 {
-						x.st.f32[i] = float32(v)
+						x.st.f32()[i] = float32(v)
 					} else {
-						x.st.f64[i] = v
+						x.st.f64()[i] = v
 					}
 				}
 			}

@@ -26,16 +26,8 @@ func FromSlice[T float32 | float64 | int64 | bool](data []T, shape ...int) *Tens
 	t := &Tensor{}
 	t.setContiguousShape(shape)
 	st := &storage{}
-	switch d := any(data).(type) {
-	case []float32:
-		t.dtype, st.f32 = Float32, append([]float32(nil), d...)
-	case []float64:
-		t.dtype, st.f64 = Float64, append([]float64(nil), d...)
-	case []int64:
-		t.dtype, st.i64 = Int64, append([]int64(nil), d...)
-	case []bool:
-		t.dtype, st.b = Bool, append([]bool(nil), d...)
-	}
+	st.set(append([]T(nil), data...))
+	t.dtype = st.dtype
 	if memTracking.Load() {
 		trackStorage(st)
 	}
@@ -80,22 +72,22 @@ func (t *Tensor) fill(v float64) {
 	switch t.dtype {
 	case Float32:
 		f := float32(v)
-		for i := range t.st.f32 {
-			t.st.f32[i] = f
+		for i := range t.st.f32() {
+			t.st.f32()[i] = f
 		}
 	case Float64:
-		for i := range t.st.f64 {
-			t.st.f64[i] = v
+		for i := range t.st.f64() {
+			t.st.f64()[i] = v
 		}
 	case Int64:
 		iv := int64(v)
-		for i := range t.st.i64 {
-			t.st.i64[i] = iv
+		for i := range t.st.i64() {
+			t.st.i64()[i] = iv
 		}
 	case Bool:
 		b := v != 0
-		for i := range t.st.b {
-			t.st.b[i] = b
+		for i := range t.st.b() {
+			t.st.b()[i] = b
 		}
 	}
 }
@@ -157,7 +149,7 @@ func Linspace(start, end float64, steps int) *Tensor {
 func Eye(n int) *Tensor {
 	t := Zeros(n, n)
 	for i := 0; i < n; i++ {
-		t.st.f32[i*n+i] = 1
+		t.st.f32()[i*n+i] = 1
 	}
 	return t
 }
@@ -166,13 +158,13 @@ func Eye(n int) *Tensor {
 func (t *Tensor) set(i int, v float64) {
 	switch t.dtype {
 	case Float32:
-		t.st.f32[i] = float32(v)
+		t.st.f32()[i] = float32(v)
 	case Float64:
-		t.st.f64[i] = v
+		t.st.f64()[i] = v
 	case Int64:
-		t.st.i64[i] = int64(v)
+		t.st.i64()[i] = int64(v)
 	case Bool:
-		t.st.b[i] = v != 0
+		t.st.b()[i] = v != 0
 	}
 }
 
@@ -211,11 +203,11 @@ func convert(x *Tensor, dt DType) *Tensor {
 		src := c.bools()
 		switch dt {
 		case Float32:
-			boolsTo(out.st.f32, src)
+			boolsTo(out.st.f32(), src)
 		case Float64:
-			boolsTo(out.st.f64, src)
+			boolsTo(out.st.f64(), src)
 		case Int64:
-			boolsTo(out.st.i64, src)
+			boolsTo(out.st.i64(), src)
 		default:
 			for i, b := range src {
 				if b {
@@ -242,19 +234,19 @@ func convertFrom[T float32 | float64 | int64](out *Tensor, src []T, n int) {
 	switch out.dtype {
 	case Float32:
 		for i, v := range src {
-			out.st.f32[i] = float32(v)
+			out.st.f32()[i] = float32(v)
 		}
 	case Float64:
 		for i, v := range src {
-			out.st.f64[i] = float64(v)
+			out.st.f64()[i] = float64(v)
 		}
 	case Int64:
 		for i, v := range src {
-			out.st.i64[i] = int64(v)
+			out.st.i64()[i] = int64(v)
 		}
 	case Bool:
 		for i, v := range src {
-			out.st.b[i] = v != 0
+			out.st.b()[i] = v != 0
 		}
 	}
 }

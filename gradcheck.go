@@ -50,7 +50,7 @@ func GradCheck(fn func(inputs []*Tensor) *Tensor, inputs []*Tensor, opts GradChe
 			var y *Tensor
 			EnableGrad(func() { y = fn(inputs) })
 			g := ZerosOf(Float64, y.shape...)
-			g.st.f64[o] = 1
+			g.st.f64()[o] = 1
 			g = g.To(y.dtype)
 			gs := Grad([]*Tensor{y}, []*Tensor{in}, GradOptions{GradOutputs: []*Tensor{g}, AllowUnused: true})
 			if gs[0] == nil {
@@ -62,15 +62,15 @@ func GradCheck(fn func(inputs []*Tensor) *Tensor, inputs []*Tensor, opts GradChe
 		// Numerical Jacobian: perturb each element of the input's storage.
 		for j := 0; j < in.Numel(); j++ {
 			pos := in.offset + stridedOffset(in.shape, in.strides, j)
-			orig := in.st.f64[pos]
+			orig := in.st.f64()[pos]
 			var plus, minus []float64
 			EnableGrad(func() { // fn may itself call Grad (GradGradCheck)
-				in.st.f64[pos] = orig + opts.Eps
+				in.st.f64()[pos] = orig + opts.Eps
 				plus = fn(inputs).Float64s()
-				in.st.f64[pos] = orig - opts.Eps
+				in.st.f64()[pos] = orig - opts.Eps
 				minus = fn(inputs).Float64s()
 			})
-			in.st.f64[pos] = orig
+			in.st.f64()[pos] = orig
 			for o := 0; o < nOut; o++ {
 				num := (plus[o] - minus[o]) / (2 * opts.Eps)
 				a := analytic[o][j]

@@ -50,13 +50,13 @@ func (x *Tensor) copyFromContiguous(src *Tensor) {
 	c := src.contig()
 	switch x.dtype {
 	case Float32:
-		scatterStrided(x.st.f32, x.offset, x.shape, x.strides, c.f32())
+		scatterStrided(x.st.f32(), x.offset, x.shape, x.strides, c.f32())
 	case Float64:
-		scatterStrided(x.st.f64, x.offset, x.shape, x.strides, c.f64())
+		scatterStrided(x.st.f64(), x.offset, x.shape, x.strides, c.f64())
 	case Int64:
-		scatterStrided(x.st.i64, x.offset, x.shape, x.strides, c.i64())
+		scatterStrided(x.st.i64(), x.offset, x.shape, x.strides, c.i64())
 	case Bool:
-		scatterStrided(x.st.b, x.offset, x.shape, x.strides, c.bools())
+		scatterStrided(x.st.b(), x.offset, x.shape, x.strides, c.bools())
 	}
 }
 
@@ -216,13 +216,13 @@ func (x *Tensor) FillInPlace(v float64) *Tensor {
 		n := x.Numel()
 		switch x.dtype {
 		case Float32:
-			kernels.Fill(x.st.f32[x.offset:x.offset+n], float32(v))
+			kernels.Fill(x.st.f32()[x.offset:x.offset+n], float32(v))
 		case Float64:
-			kernels.Fill(x.st.f64[x.offset:x.offset+n], v)
+			kernels.Fill(x.st.f64()[x.offset:x.offset+n], v)
 		case Int64:
-			kernels.Fill(x.st.i64[x.offset:x.offset+n], int64(v))
+			kernels.Fill(x.st.i64()[x.offset:x.offset+n], int64(v))
 		case Bool:
-			kernels.Fill(x.st.b[x.offset:x.offset+n], v != 0)
+			kernels.Fill(x.st.b()[x.offset:x.offset+n], v != 0)
 		}
 	} else {
 		x.copyFromContiguous(FullOf(x.dtype, v, x.shape...))

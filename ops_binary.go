@@ -2,6 +2,7 @@ package eager
 
 import (
 	"math"
+	"unsafe"
 
 	"github.com/eagerml/eager/internal/kernels"
 )
@@ -13,17 +14,7 @@ type elem interface {
 
 // data returns the storage slice of type T (which must match the storage's dtype).
 func data[T elem](st *storage) []T {
-	var z T
-	switch any(z).(type) {
-	case float32:
-		return *any(&st.f32).(*[]T)
-	case float64:
-		return *any(&st.f64).(*[]T)
-	case int64:
-		return *any(&st.i64).(*[]T)
-	default:
-		return *any(&st.b).(*[]T)
-	}
+	return unsafe.Slice((*T)(st.ptr), st.n)
 }
 
 // binaryKernels holds one binary op's element function per dtype, with optional contiguous

@@ -176,7 +176,7 @@ func Where(cond, x, y *Tensor) *Tensor {
 }
 
 func whereLoop[T elem](out, cond, a, b *Tensor, shape []int, strides [][]int) {
-	od, cd, ad, bd := data[T](out.st), cond.st.b, data[T](a.st), data[T](b.st)
+	od, cd, ad, bd := data[T](out.st), cond.st.b(), data[T](a.st), data[T](b.st)
 	last := len(shape) - 1
 	inner := shape[last]
 	sc, sa, sb := strides[1][last], strides[2][last], strides[3][last]

@@ -259,16 +259,16 @@ func (x *Tensor) Gather(dim int, index *Tensor) *Tensor {
 	xw := copyInts(xst)
 	xw[d] = 0
 	w := indexWalk{shape: is, strides: [][]int{contiguousStrides(is), ist, xw}, base: []int{0, index.offset, x.offset},
-		ind: index.st.i64, size: xs[d], step: xst[d], dim: d, op: name}
+		ind: index.st.i64(), size: xs[d], step: xst[d], dim: d, op: name}
 	switch x.dtype {
 	case Float32:
-		gatherKernel(&w, out.st.f32, x.st.f32)
+		gatherKernel(&w, out.st.f32(), x.st.f32())
 	case Float64:
-		gatherKernel(&w, out.st.f64, x.st.f64)
+		gatherKernel(&w, out.st.f64(), x.st.f64())
 	case Int64:
-		gatherKernel(&w, out.st.i64, x.st.i64)
+		gatherKernel(&w, out.st.i64(), x.st.i64())
 	case Bool:
-		gatherKernel(&w, out.st.b, x.st.b)
+		gatherKernel(&w, out.st.b(), x.st.b())
 	}
 	if needsGrad(x, nil) {
 		shape := x.shape
@@ -387,16 +387,16 @@ func scatter(name string, op *OpInfo, x *Tensor, shape []int, dim int, index, sr
 	ow := copyInts(ost)
 	ow[d] = 0
 	w := indexWalk{shape: is, strides: [][]int{sst, ist, ow}, base: []int{src.offset, index.offset, 0},
-		ind: index.st.i64, size: xs[d], step: ost[d], dim: d, op: name}
+		ind: index.st.i64(), size: xs[d], step: ost[d], dim: d, op: name}
 	switch src.dtype {
 	case Float32:
-		scatterKernel(&w, out.st.f32, src.st.f32, add, func(a, b float32) float32 { return a + b })
+		scatterKernel(&w, out.st.f32(), src.st.f32(), add, func(a, b float32) float32 { return a + b })
 	case Float64:
-		scatterKernel(&w, out.st.f64, src.st.f64, add, func(a, b float64) float64 { return a + b })
+		scatterKernel(&w, out.st.f64(), src.st.f64(), add, func(a, b float64) float64 { return a + b })
 	case Int64:
-		scatterKernel(&w, out.st.i64, src.st.i64, add, func(a, b int64) int64 { return a + b })
+		scatterKernel(&w, out.st.i64(), src.st.i64(), add, func(a, b int64) int64 { return a + b })
 	case Bool:
-		scatterKernel(&w, out.st.b, src.st.b, add, func(a, b bool) bool { return a || b })
+		scatterKernel(&w, out.st.b(), src.st.b(), add, func(a, b bool) bool { return a || b })
 	}
 	if needsGradN(x, src) {
 		srcShape := src.shape

@@ -126,9 +126,9 @@ func bmmInto(out, a, b *Tensor) {
 		oa, ob, oc := offA(i), offB(i), offC(i)
 		switch dt {
 		case Float32:
-			kernels.Gemm(ta, tb, M, N, K, ga.st.f32[oa:], lda, gb.st.f32[ob:], ldb, out.st.f32[oc:], ldc, false)
+			kernels.Gemm(ta, tb, M, N, K, ga.st.f32()[oa:], lda, gb.st.f32()[ob:], ldb, out.st.f32()[oc:], ldc, false)
 		case Float64:
-			kernels.Gemm(ta, tb, M, N, K, ga.st.f64[oa:], lda, gb.st.f64[ob:], ldb, out.st.f64[oc:], ldc, false)
+			kernels.Gemm(ta, tb, M, N, K, ga.st.f64()[oa:], lda, gb.st.f64()[ob:], ldb, out.st.f64()[oc:], ldc, false)
 		}
 	}
 	// A product too small to be split across cores by Gemm itself (attention's per-head

@@ -415,13 +415,13 @@ func sliceScatter(src *Tensor, shape []int, d, start, step int) *Tensor {
 	c := src.contig()
 	switch src.dtype {
 	case Float32:
-		scatterStrided(out.st.f32, off, src.shape, st, c.f32())
+		scatterStrided(out.st.f32(), off, src.shape, st, c.f32())
 	case Float64:
-		scatterStrided(out.st.f64, off, src.shape, st, c.f64())
+		scatterStrided(out.st.f64(), off, src.shape, st, c.f64())
 	case Int64:
-		scatterStrided(out.st.i64, off, src.shape, st, c.i64())
+		scatterStrided(out.st.i64(), off, src.shape, st, c.i64())
 	case Bool:
-		scatterStrided(out.st.b, off, src.shape, st, c.bools())
+		scatterStrided(out.st.b(), off, src.shape, st, c.bools())
 	}
 	if needsGrad(src, nil) {
 		length := src.shape[d]
@@ -475,13 +475,13 @@ func Cat(tensors []*Tensor, dim int) *Tensor {
 		off := pos * out.strides[d]
 		switch dt {
 		case Float32:
-			scatterStrided(out.st.f32, off, t.shape, out.strides, c.f32())
+			scatterStrided(out.st.f32(), off, t.shape, out.strides, c.f32())
 		case Float64:
-			scatterStrided(out.st.f64, off, t.shape, out.strides, c.f64())
+			scatterStrided(out.st.f64(), off, t.shape, out.strides, c.f64())
 		case Int64:
-			scatterStrided(out.st.i64, off, t.shape, out.strides, c.i64())
+			scatterStrided(out.st.i64(), off, t.shape, out.strides, c.i64())
 		case Bool:
-			scatterStrided(out.st.b, off, t.shape, out.strides, c.bools())
+			scatterStrided(out.st.b(), off, t.shape, out.strides, c.bools())
 		}
 		pos += t.shape[d]
 	}

@@ -555,10 +555,10 @@ func (s *normState) statTensor(vals []float64) *Tensor {
 	switch s.x.dtype {
 	case Float32:
 		for i, v := range vals {
-			t.st.f32[i] = float32(v)
+			t.st.f32()[i] = float32(v)
 		}
 	case Float64:
-		copy(t.st.f64, vals)
+		copy(t.st.f64(), vals)
 	}
 	return t
 }

@@ -138,13 +138,13 @@ func (x *Tensor) constantPad(name string, pads []int, value float64) *Tensor {
 		}
 		switch x.dtype {
 		case Float32:
-			copyRegion(out.st.f32, dstOff, os, x.st.f32, srcOff, xs, rs)
+			copyRegion(out.st.f32(), dstOff, os, x.st.f32(), srcOff, xs, rs)
 		case Float64:
-			copyRegion(out.st.f64, dstOff, os, x.st.f64, srcOff, xs, rs)
+			copyRegion(out.st.f64(), dstOff, os, x.st.f64(), srcOff, xs, rs)
 		case Int64:
-			copyRegion(out.st.i64, dstOff, os, x.st.i64, srcOff, xs, rs)
+			copyRegion(out.st.i64(), dstOff, os, x.st.i64(), srcOff, xs, rs)
 		case Bool:
-			copyRegion(out.st.b, dstOff, os, x.st.b, srcOff, xs, rs)
+			copyRegion(out.st.b(), dstOff, os, x.st.b(), srcOff, xs, rs)
 		}
 	}
 	if needsGrad(x, nil) {

@@ -537,9 +537,9 @@ func sumMiddle(x *Tensor, r reduction, out *Tensor) bool {
 	}
 	switch x.dtype {
 	case Float32:
-		sumCols(out.st.f32, x.f32(), outer, r.inner, inner)
+		sumCols(out.st.f32(), x.f32(), outer, r.inner, inner)
 	case Float64:
-		sumCols(out.st.f64, x.f64(), outer, r.inner, inner)
+		sumCols(out.st.f64(), x.f64(), outer, r.inner, inner)
 	}
 	return true
 }

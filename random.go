@@ -94,12 +94,12 @@ func RandOf(dt DType, shape ...int) *Tensor {
 	defaultGen.fill(func(r *rand.Rand) {
 		switch dt {
 		case Float32:
-			for i := range t.st.f32 {
-				t.st.f32[i] = r.Float32()
+			for i := range t.st.f32() {
+				t.st.f32()[i] = r.Float32()
 			}
 		case Float64:
-			for i := range t.st.f64 {
-				t.st.f64[i] = r.Float64()
+			for i := range t.st.f64() {
+				t.st.f64()[i] = r.Float64()
 			}
 		default:
 			failf("Rand", "dtype %v is not a floating-point type", dt)
@@ -119,12 +119,12 @@ func RandnOf(dt DType, shape ...int) *Tensor {
 	defaultGen.fill(func(r *rand.Rand) {
 		switch dt {
 		case Float32:
-			for i := range t.st.f32 {
-				t.st.f32[i] = float32(r.NormFloat64())
+			for i := range t.st.f32() {
+				t.st.f32()[i] = float32(r.NormFloat64())
 			}
 		case Float64:
-			for i := range t.st.f64 {
-				t.st.f64[i] = r.NormFloat64()
+			for i := range t.st.f64() {
+				t.st.f64()[i] = r.NormFloat64()
 			}
 		default:
 			failf("Randn", "dtype %v is not a floating-point type", dt)
@@ -142,8 +142,8 @@ func RandInt(low, high int64, shape ...int) *Tensor {
 	}
 	t := newTensor(Int64, shape)
 	defaultGen.fill(func(r *rand.Rand) {
-		for i := range t.st.i64 {
-			t.st.i64[i] = low + r.Int64N(high-low)
+		for i := range t.st.i64() {
+			t.st.i64()[i] = low + r.Int64N(high-low)
 		}
 	})
 	randEvent(t, "int", Attr{"low", low}, Attr{"high", high})
@@ -168,15 +168,15 @@ func bernoulliMask(dt DType, shape []int, p float64) *Tensor {
 	defaultGen.fill(func(r *rand.Rand) {
 		switch dt {
 		case Float32:
-			for i := range t.st.f32 {
+			for i := range t.st.f32() {
 				if r.Float64() >= p {
-					t.st.f32[i] = float32(scale)
+					t.st.f32()[i] = float32(scale)
 				}
 			}
 		case Float64:
-			for i := range t.st.f64 {
+			for i := range t.st.f64() {
 				if r.Float64() >= p {
-					t.st.f64[i] = scale
+					t.st.f64()[i] = scale
 				}
 			}
 		}

@@ -1,29 +1,72 @@
 package eager
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+	"unsafe"
+)
 
-// storage is the flat typed buffer shared by a tensor and all its views. Exactly one of the
-// slices is non-nil, matching the dtype. version counts in-place modifications so that
-// autograd can detect a saved tensor that was changed before backward used it.
+// storage is the flat typed buffer shared by a tensor and all its views: a pointer to n
+// elements of dtype. version counts in-place modifications so that autograd can detect a
+// saved tensor that was changed before backward used it.
+//
+// The header is one pointer and a length rather than a slice per dtype, so that a small
+// tensor (tensor, storage and data in one allocation) stays in a small size class.
 type storage struct {
-	f32     []float32
-	f64     []float64
-	i64     []int64
-	b       []bool
+	ptr     unsafe.Pointer
+	n       int
+	dtype   DType
+	class   uint16 // size class of a buffer from the cache (see cache.go), 0 for others
+	epoch   uint32 // backwardEpoch when the buffer was allocated
 	version atomic.Uint64
 }
 
-func newStorage(dt DType, n int) *storage {
+// backwardEpoch counts the backward passes that recycle buffers: a storage whose epoch is
+// at least the pass's own was allocated during the pass (see cache.go).
+var backwardEpoch atomic.Uint32
+
+// set points the storage at the elements of s.
+func (s *storage) set(v any) {
+	switch d := v.(type) {
+	case []float32:
+		s.ptr, s.n, s.dtype = unsafe.Pointer(unsafe.SliceData(d)), len(d), Float32
+	case []float64:
+		s.ptr, s.n, s.dtype = unsafe.Pointer(unsafe.SliceData(d)), len(d), Float64
+	case []int64:
+		s.ptr, s.n, s.dtype = unsafe.Pointer(unsafe.SliceData(d)), len(d), Int64
+	case []bool:
+		s.ptr, s.n, s.dtype = unsafe.Pointer(unsafe.SliceData(d)), len(d), Bool
+	default:
+		panic("eager: storage of unsupported element type")
+	}
+}
+
+// newStorage returns a storage of n zeroed elements.
+func newStorage(dt DType, n int) *storage { return allocStorage(dt, n, true) }
+
+// newStorageUninit returns a storage of n elements with unspecified values, for ops that
+// write every element.
+func newStorageUninit(dt DType, n int) *storage { return allocStorage(dt, n, false) }
+
+func allocStorage(dt DType, n int, zero bool) *storage {
+	if !memTracking.Load() {
+		nb := n * dt.Size()
+		if p, c, reused := cachedBuffer(nb); p != nil {
+			if reused && zero {
+				clear(unsafe.Slice((*byte)(p), nb))
+			}
+			return &storage{ptr: p, n: n, dtype: dt, class: c, epoch: backwardEpoch.Load()}
+		}
+	}
 	s := &storage{}
 	switch dt {
 	case Float32:
-		s.f32 = make([]float32, n)
+		s.set(make([]float32, n))
 	case Float64:
-		s.f64 = make([]float64, n)
+		s.set(make([]float64, n))
 	case Int64:
-		s.i64 = make([]int64, n)
+		s.set(make([]int64, n))
 	case Bool:
-		s.b = make([]bool, n)
+		s.set(make([]bool, n))
 	}
 	if memTracking.Load() {
 		trackStorage(s)
@@ -31,12 +74,40 @@ func newStorage(dt DType, n int) *storage {
 	return s
 }
 
+// f32 returns the elements of a float32 storage (nil for another dtype); f64, i64 and b
+// likewise for their dtypes.
+func (s *storage) f32() []float32 {
+	if s.dtype != Float32 {
+		return nil
+	}
+	return unsafe.Slice((*float32)(s.ptr), s.n)
+}
+
+func (s *storage) f64() []float64 {
+	if s.dtype != Float64 {
+		return nil
+	}
+	return unsafe.Slice((*float64)(s.ptr), s.n)
+}
+
+func (s *storage) i64() []int64 {
+	if s.dtype != Int64 {
+		return nil
+	}
+	return unsafe.Slice((*int64)(s.ptr), s.n)
+}
+
+func (s *storage) b() []bool {
+	if s.dtype != Bool {
+		return nil
+	}
+	return unsafe.Slice((*bool)(s.ptr), s.n)
+}
+
 // len returns the number of elements.
-func (s *storage) len() int { return len(s.f32) + len(s.f64) + len(s.i64) + len(s.b) }
+func (s *storage) len() int { return s.n }
 
 // bytes returns the size of the buffer in bytes.
-func (s *storage) bytes() int64 {
-	return int64(4*len(s.f32) + 8*len(s.f64) + 8*len(s.i64) + len(s.b))
-}
+func (s *storage) bytes() int64 { return int64(s.n * s.dtype.Size()) }
 
 func (s *storage) bump() { s.version.Add(1) }

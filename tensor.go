@@ -100,17 +100,7 @@ func newSmallTensor(dt DType, shape []int, n int) *Tensor {
 	t := &b.t
 	t.dtype = dt
 	t.setContiguousShape(shape)
-	p := unsafe.Pointer(&b.buf[0])
-	switch dt {
-	case Float32:
-		b.s.f32 = unsafe.Slice((*float32)(p), n)
-	case Float64:
-		b.s.f64 = unsafe.Slice((*float64)(p), n)
-	case Int64:
-		b.s.i64 = unsafe.Slice((*int64)(p), n)
-	case Bool:
-		b.s.b = unsafe.Slice((*bool)(p), n)
-	}
+	b.s.ptr, b.s.n, b.s.dtype = unsafe.Pointer(&b.buf[0]), n, dt
 	t.st = &b.s
 	if slowPath.Load() != 0 {
 		event(evAlloc, t, nil)
@@ -153,10 +143,10 @@ func newView(x *Tensor, offset int, shape, strides []int) *Tensor {
 }
 
 // f32 returns the contiguous float32 data of x; x must be contiguous.
-func (x *Tensor) f32() []float32 { return x.st.f32[x.offset : x.offset+x.Numel()] }
-func (x *Tensor) f64() []float64 { return x.st.f64[x.offset : x.offset+x.Numel()] }
-func (x *Tensor) i64() []int64   { return x.st.i64[x.offset : x.offset+x.Numel()] }
-func (x *Tensor) bools() []bool  { return x.st.b[x.offset : x.offset+x.Numel()] }
+func (x *Tensor) f32() []float32 { return x.st.f32()[x.offset : x.offset+x.Numel()] }
+func (x *Tensor) f64() []float64 { return x.st.f64()[x.offset : x.offset+x.Numel()] }
+func (x *Tensor) i64() []int64   { return x.st.i64()[x.offset : x.offset+x.Numel()] }
+func (x *Tensor) bools() []bool  { return x.st.b()[x.offset : x.offset+x.Numel()] }
 
 // contig returns x if it is contiguous, else a contiguous copy (no autograd).
 func (x *Tensor) contig() *Tensor {
@@ -171,13 +161,13 @@ func copyContiguous(x *Tensor) *Tensor {
 	out := newTensor(x.dtype, x.shape)
 	switch x.dtype {
 	case Float32:
-		gatherStrided(out.st.f32, x.st.f32, x.offset, x.shape, x.strides)
+		gatherStrided(out.st.f32(), x.st.f32(), x.offset, x.shape, x.strides)
 	case Float64:
-		gatherStrided(out.st.f64, x.st.f64, x.offset, x.shape, x.strides)
+		gatherStrided(out.st.f64(), x.st.f64(), x.offset, x.shape, x.strides)
 	case Int64:
-		gatherStrided(out.st.i64, x.st.i64, x.offset, x.shape, x.strides)
+		gatherStrided(out.st.i64(), x.st.i64(), x.offset, x.shape, x.strides)
 	case Bool:
-		gatherStrided(out.st.b, x.st.b, x.offset, x.shape, x.strides)
+		gatherStrided(out.st.b(), x.st.b(), x.offset, x.shape, x.strides)
 	}
 	return out
 }
@@ -278,13 +268,13 @@ func (x *Tensor) Item() float64 {
 func (x *Tensor) at(i int) float64 {
 	switch x.dtype {
 	case Float32:
-		return float64(x.st.f32[i])
+		return float64(x.st.f32()[i])
 	case Float64:
-		return x.st.f64[i]
+		return x.st.f64()[i]
 	case Int64:
-		return float64(x.st.i64[i])
+		return float64(x.st.i64()[i])
 	default:
-		if x.st.b[i] {
+		if x.st.b()[i] {
 			return 1
 		}
 		return 0
