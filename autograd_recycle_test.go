@@ -153,3 +153,20 @@ func TestSizeClasses(t *testing.T) {
 		}
 	}
 }
+
+// TestUninitOutputsFullyWritten reruns the PyTorch reference and gradient checks with every
+// uninitialised buffer poisoned: an op that leaves part of a newTensorUninit result unwritten
+// then produces NaNs or garbage there and fails them.
+func TestUninitOutputsFullyWritten(t *testing.T) {
+	poisonUninit = true
+	defer func() { poisonUninit = false }()
+	t.Run("TorchReference", TestTorchReference)
+	t.Run("GradCheck", TestGradCheck)
+	t.Run("Recycling", TestBackwardRecyclingMatchesNoRecycling)
+	t.Run("ConvNaive", TestConv2dNaive)
+	t.Run("ConvKernels", TestConvKernelsRandom)
+	t.Run("ConvKernelsFloat32", TestConvKernelsRandomFloat32)
+	t.Run("ConvWideNonFinite", TestConvWideNonFinite)
+	t.Run("MaxPool2x2", TestMaxPool2x2Fast)
+	t.Run("NormComposite", TestNormMatchesComposite)
+}

@@ -124,7 +124,7 @@ func binaryForward(op *OpInfo, k *binaryKernels, a, b *Tensor, floatOnly bool) (
 		shape = broadcastShapes(op.Name, a.shape, b.shape)
 	}
 	ca, cb := a.To(dt), b.To(dt)
-	out := newTensor(dt, shape)
+	out := newTensorUninit(dt, shape)
 	switch dt {
 	case Float32:
 		runBinary(out, ca, cb, k.f32, k.vv32, k.vs32, k.sv32)

@@ -318,7 +318,7 @@ func nonNil(ts ...*Tensor) []*Tensor {
 // conv2d is the Conv2d primitive: x [n c h w] ⋆ w (+ b) → [n o oh ow] with geometry p.
 func conv2d(x, w, b *Tensor, p convGeom) *Tensor {
 	t0 := opStart()
-	out := newTensor(x.dtype, []int{p.n, p.o, p.oh, p.ow})
+	out := newTensorUninit(x.dtype, []int{p.n, p.o, p.oh, p.ow})
 	xc, wc := x.contig(), w.contig()
 	switch x.dtype {
 	case Float32:

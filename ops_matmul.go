@@ -88,7 +88,7 @@ func Bmm(a, b *Tensor) *Tensor {
 	a, b = a.To(dt), b.To(dt)
 	batch := a.shape[:r-2]
 	M, N := a.shape[r-2], b.shape[r-1]
-	out := newTensor(dt, append(copyInts(batch), M, N))
+	out := newTensorUninit(dt, append(copyInts(batch), M, N))
 	bmmInto(out, a, b)
 	if needsGrad(a, b) {
 		n := record(opBmm, out, func(g *Tensor) []*Tensor {
@@ -163,7 +163,7 @@ func bmmGrad(x, y, like *Tensor) *Tensor {
 	if perm == nil || M < 2 || N < 2 {
 		return Bmm(x, y)
 	}
-	out := newTensor(like.dtype, permuted(like.shape, perm)).Permute(inversePerm(perm)...).Detach()
+	out := newTensorUninit(like.dtype, permuted(like.shape, perm)).Permute(inversePerm(perm)...).Detach()
 	switch {
 	case out.strides[r-1] == 1:
 		bmmInto(out, x, y)

@@ -490,7 +490,7 @@ func replayNormBackward(in []*Tensor, a attrs) *Tensor {
 // forward computes the output and the statistics.
 func (s *normState) forward() *Tensor {
 	xc := s.x.contig()
-	out := newTensor(s.x.dtype, s.x.shape)
+	out := newTensorUninit(s.x.dtype, s.x.shape)
 	s.mean = make([]float64, s.groups)
 	s.variance = make([]float64, s.groups)
 	s.rstd = make([]float64, s.groups)

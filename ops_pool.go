@@ -215,8 +215,8 @@ func maxPoolNd(op string, nd int, x *Tensor, o PoolOptions) (*Tensor, *Tensor) {
 // plane indices.
 func maxPool2d(x *Tensor, p poolGeom) (*Tensor, *Tensor) {
 	t0 := opStart()
-	out := newTensor(x.dtype, []int{p.n, p.c, p.oh, p.ow})
-	idx := newTensor(Int64, out.shape)
+	out := newTensorUninit(x.dtype, []int{p.n, p.c, p.oh, p.ow})
+	idx := newTensorUninit(Int64, out.shape)
 	xc := x.contig()
 	switch x.dtype {
 	case Float32:

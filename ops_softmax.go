@@ -34,7 +34,7 @@ func (x *Tensor) softmax(op *OpInfo, dim int, logOut bool) *Tensor {
 		xt = xt.Transpose(d, -1)
 	}
 	c := xt.contig()
-	out := newTensor(x.dtype, c.shape)
+	out := newTensorUninit(x.dtype, c.shape)
 	inner := 1
 	if len(c.shape) > 0 {
 		inner = c.shape[len(c.shape)-1]
@@ -174,7 +174,7 @@ func softmaxGrad(g, y *Tensor, d int) *Tensor {
 		return nil
 	}
 	gc := g.contig()
-	out := newTensor(y.dtype, y.shape)
+	out := newTensorUninit(y.dtype, y.shape)
 	inner := y.shape[d]
 	switch y.dtype {
 	case Float32:

@@ -40,7 +40,7 @@ func (d *unaryDef) apply(x *Tensor) *Tensor {
 		}
 	}
 	c := in.contig()
-	out := newTensor(in.dtype, in.shape)
+	out := newTensorUninit(in.dtype, in.shape)
 	switch in.dtype {
 	case Float32:
 		src, dst := c.f32(), out.f32()
@@ -300,7 +300,7 @@ func reluBackward(g, y *Tensor) *Tensor {
 		failf("ReLUBackward", "gradient of shape %v (%v) does not match output of shape %v (%v)", g.shape, g.dtype, y.shape, y.dtype)
 	}
 	gc, yc := g.contig(), y.To(g.dtype).contig()
-	out := newTensor(g.dtype, g.shape)
+	out := newTensorUninit(g.dtype, g.shape)
 	switch g.dtype {
 	case Float32:
 		kernels.ReLUBackward(out.f32(), gc.f32(), yc.f32())

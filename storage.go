@@ -51,10 +51,13 @@ func allocStorage(dt DType, n int, zero bool) *storage {
 	if !memTracking.Load() {
 		nb := n * dt.Size()
 		if p, c, reused := cachedBuffer(nb); p != nil {
+			s := &storage{ptr: p, n: n, dtype: dt, class: c, epoch: backwardEpoch.Load()}
 			if reused && zero {
 				clear(unsafe.Slice((*byte)(p), nb))
+			} else if !zero && poisonUninit {
+				poison(s)
 			}
-			return &storage{ptr: p, n: n, dtype: dt, class: c, epoch: backwardEpoch.Load()}
+			return s
 		}
 	}
 	s := &storage{}
@@ -67,6 +70,9 @@ func allocStorage(dt DType, n int, zero bool) *storage {
 		s.set(make([]int64, n))
 	case Bool:
 		s.set(make([]bool, n))
+	}
+	if !zero && poisonUninit {
+		poison(s)
 	}
 	if memTracking.Load() {
 		trackStorage(s)

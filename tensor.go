@@ -84,6 +84,42 @@ func newTensor(dt DType, shape []int) *Tensor {
 	return t
 }
 
+// newTensorUninit is newTensor for ops that write every element of the result: a buffer
+// from the buffer cache (cache.go) is not zeroed first.
+func newTensorUninit(dt DType, shape []int) *Tensor {
+	n := numel(shape)
+	if n*dt.Size() <= smallBytes && !memTracking.Load() {
+		t := newSmallTensor(dt, shape, n)
+		if poisonUninit {
+			poison(t.st)
+		}
+		return t
+	}
+	t := &Tensor{dtype: dt}
+	t.setContiguousShape(shape)
+	t.st = newStorageUninit(dt, n)
+	if slowPath.Load() != 0 {
+		event(evAlloc, t, nil)
+	}
+	return t
+}
+
+// poisonUninit makes every uninitialised buffer start as all-ones bytes (NaN for floats),
+// so that tests catch an op that does not write all of its output.
+var poisonUninit bool
+
+func poison(s *storage) {
+	b := unsafe.Slice((*byte)(s.ptr), s.n*s.dtype.Size())
+	for i := range b {
+		b[i] = 0xff
+	}
+	if s.dtype == Bool { // a Go bool must be 0 or 1
+		for i := range b {
+			b[i] = 1
+		}
+	}
+}
+
 // smallBytes is the largest buffer newTensor places inline, beside the tensor and its storage
 // header in one allocation (scalars, losses, small vectors: most tensors of per-op overhead).
 const smallBytes = 32
@@ -158,7 +194,7 @@ func (x *Tensor) contig() *Tensor {
 
 // copyContiguous copies x's elements, in row-major order, into a new contiguous tensor.
 func copyContiguous(x *Tensor) *Tensor {
-	out := newTensor(x.dtype, x.shape)
+	out := newTensorUninit(x.dtype, x.shape)
 	switch x.dtype {
 	case Float32:
 		gatherStrided(out.st.f32(), x.st.f32(), x.offset, x.shape, x.strides)
