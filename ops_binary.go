@@ -272,6 +272,43 @@ func (x *Tensor) Add(y *Tensor) *Tensor {
 	return out
 }
 
+// addOwned returns y + b like y.Add(b), computed into y's own buffer: for callers that made y
+// themselves and use it for nothing else (the product inside Linear, attention scores before
+// their mask), so that the sum needs no new buffer and no second trip through memory. The
+// values, the autograd node and the gradients are Add's (Add's backward does not read y).
+// While an observer is installed (jit tracing, profiling) it is y.Add(b), so that they see
+// an ordinary op with a fresh output.
+func addOwned(y, b *Tensor) *Tensor {
+	if slowPath.Load() != 0 || y.dtype != b.dtype || !y.dtype.IsFloat() || y.offset != 0 || !y.IsContiguous() ||
+		y.st.len() != y.Numel() || y.st == b.st || !sameShape(broadcastShapesOK(y.shape, b.shape), y.shape) {
+		return y.Add(b)
+	}
+	out := newView(y, 0, y.shape, y.strides)
+	switch y.dtype {
+	case Float32:
+		runBinary(out, y, b, addK.f32, addK.vv32, addK.vs32, addK.sv32)
+	case Float64:
+		runBinary(out, y, b, addK.f64, addK.vv64, addK.vs64, addK.sv64)
+	}
+	if needsGrad(y, b) {
+		as, bs := y.shape, b.shape
+		record(opAdd, out, func(g *Tensor) []*Tensor {
+			return []*Tensor{sumTo(g, as), sumTo(g, bs)}
+		}, y, b)
+	}
+	return out
+}
+
+// Linear returns x·wᵀ + b (PyTorch's torch.nn.functional.linear): x [..., in], w [out, in],
+// b [out] or nil. The bias is added into the product's own buffer.
+func Linear(x, w, b *Tensor) *Tensor {
+	y := x.MatMul(w.T())
+	if b == nil {
+		return y
+	}
+	return addOwned(y, b)
+}
+
 // Sub returns x - y with broadcasting.
 func (x *Tensor) Sub(y *Tensor) *Tensor {
 	t0 := opStart()

@@ -335,7 +335,7 @@ func ScaledDotProductAttention(q, k, v, mask *Tensor, causal bool, dropoutP floa
 		mask = Where(mask, ScalarOf(q.dtype, 0), ScalarOf(q.dtype, math.Inf(-1)))
 	}
 	if mask != nil {
-		scores = scores.Add(mask)
+		scores = addOwned(scores, mask)
 	}
 	attn := scores.Softmax(-1)
 	if train && dropoutP > 0 {

@@ -78,9 +78,9 @@ func (m *MultiheadAttention) Attend(query, key, value *eager.Tensor, masks Atten
 	b := m.InProjBias.Chunk(3, 0)
 	// The query is scaled by 1/sqrt(hd) before the product rather than the scores after it,
 	// as PyTorch's attention does: fewer elements ([L, N, E] rather than [N, H, L, S]).
-	q := linear2(query, w[0], b[0]).MulScalar(1 / math.Sqrt(float64(hd)))
-	k := linear2(key, w[1], b[1])
-	v := linear2(value, w[2], b[2])
+	q := eager.Linear(query, w[0], b[0]).MulScalar(1 / math.Sqrt(float64(hd)))
+	k := eager.Linear(key, w[1], b[1])
+	v := eager.Linear(value, w[2], b[2])
 	heads := func(t *eager.Tensor, n int) *eager.Tensor { // -> [N, H, n, hd]
 		if m.BatchFirst {
 			return t.Reshape(N, n, H, hd).Permute(0, 2, 1, 3)

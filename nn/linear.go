@@ -49,11 +49,7 @@ func LinearFn(x, w, b *eager.Tensor) *eager.Tensor {
 	if x.Dim() == 0 || x.Size(-1) != w.Size(1) {
 		fail("nn.Linear", "input of shape %v does not match weight of shape %v (in features %d)", x.Shape(), w.Shape(), w.Size(1))
 	}
-	y := x.MatMul(w.T())
-	if b != nil {
-		y = y.Add(b)
-	}
-	return y
+	return eager.Linear(x, w, b)
 }
 
 // Bilinear applies y = x1ᵀ A x2 + b, as torch.nn.Bilinear: Weight [out, in1, in2], Bias [out].

@@ -68,15 +68,6 @@ func (r *recurrent) dirs() int {
 	return 1
 }
 
-// linear2 computes x·wᵀ + b (b may be nil).
-func linear2(x, w, b *eager.Tensor) *eager.Tensor {
-	y := x.MatMul(w.T())
-	if b != nil {
-		y = y.Add(b)
-	}
-	return y
-}
-
 // cell advances one time step: given the precomputed input projection xp [B, gates*H] and
 // the state, it returns the new state.
 type cell func(xp *eager.Tensor, h, c *eager.Tensor, p [4]*eager.Tensor) (*eager.Tensor, *eager.Tensor)
@@ -144,7 +135,7 @@ func (r *recurrent) run(op string, x, h0, c0 *eager.Tensor, lengths []int, step 
 				}
 			}
 			// Input projections for all steps at once: one GEMM.
-			xp := linear2(layerIn, p[0], p[2]) // [T, B, gates*H]
+			xp := eager.Linear(layerIn, p[0], p[2]) // [T, B, gates*H]
 			steps := make([]*eager.Tensor, T)
 			for i := 0; i < T; i++ {
 				t := i
@@ -211,7 +202,7 @@ func (m *LSTM) Forward(x *eager.Tensor) *eager.Tensor {
 func (m *LSTM) ForwardState(x, h0, c0 *eager.Tensor, lengths []int) (out, h, c *eager.Tensor) {
 	H := m.cfg.HiddenSize
 	step := func(xp, h, c *eager.Tensor, p [4]*eager.Tensor) (*eager.Tensor, *eager.Tensor) {
-		g := xp.Add(linear2(h, p[1], p[3]))
+		g := xp.Add(eager.Linear(h, p[1], p[3]))
 		parts := g.Split(H, 1)
 		i, f, gg, o := parts[0].Sigmoid(), parts[1].Sigmoid(), parts[2].Tanh(), parts[3].Sigmoid()
 		nc := f.Mul(c).Add(i.Mul(gg))
@@ -237,7 +228,7 @@ func (m *GRU) Forward(x *eager.Tensor) *eager.Tensor {
 func (m *GRU) ForwardState(x, h0 *eager.Tensor, lengths []int) (out, h *eager.Tensor) {
 	H := m.cfg.HiddenSize
 	step := func(xp, h, _ *eager.Tensor, p [4]*eager.Tensor) (*eager.Tensor, *eager.Tensor) {
-		hp := linear2(h, p[1], p[3])
+		hp := eager.Linear(h, p[1], p[3])
 		xs, hs := xp.Split(H, 1), hp.Split(H, 1)
 		r := xs[0].Add(hs[0]).Sigmoid()
 		z := xs[1].Add(hs[1]).Sigmoid()
