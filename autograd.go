@@ -130,10 +130,23 @@ func (x *Tensor) SetRequiresGrad(on bool) *Tensor {
 }
 
 // Grad returns the gradient accumulated into x by Backward, or nil when there is none.
-// Leaves that require grad get one; non-leaves only after RetainGrad.
-func (x *Tensor) Grad() *Tensor {
+// Leaves that require grad get one; non-leaves only after RetainGrad. The returned tensor
+// stays valid for as long as the caller keeps it, also after ZeroGrad.
+func (x *Tensor) Grad() *Tensor { return x.grad1(true) }
+
+// BorrowGrad returns the gradient like Grad, on loan until the next ZeroGrad or SetGrad of
+// x: the caller must not use the tensor (or views of it) after that, and in return ZeroGrad
+// may hand its buffer to the next backward pass instead of leaving it to the garbage
+// collector (PyTorch's caching allocator reuses it the same way once the last reference is
+// gone). Optimizers and gradient clipping read gradients this way.
+func (x *Tensor) BorrowGrad() *Tensor { return x.grad1(false) }
+
+func (x *Tensor) grad1(lend bool) *Tensor {
 	x.mu.Lock()
 	g := x.grad
+	if lend && g != nil {
+		x.gradLent = true
+	}
 	x.mu.Unlock()
 	if slowPath.Load() != 0 {
 		event(evGrad, g, nil, x)
@@ -147,14 +160,23 @@ func (x *Tensor) SetGrad(g *Tensor) {
 		failf("SetGrad", "gradient of shape %v does not match tensor of shape %v", g.shape, x.shape)
 	}
 	x.mu.Lock()
-	x.grad = g
+	var free *storage
+	if old := x.grad; old != nil && x.gradOwned && !x.gradLent && old != g && slowPath.Load() == 0 {
+		free = old.st
+	}
+	x.grad, x.gradOwned, x.gradLent = g, false, false
 	x.mu.Unlock()
+	if free != nil {
+		free.recycle() // only x referenced it, and no caller has seen it (BorrowGrad)
+	}
 	if slowPath.Load() != 0 {
 		event(evSetGrad, g, nil, x)
 	}
 }
 
 // ZeroGrad clears x's gradient (sets it to nil, as PyTorch's set_to_none default does).
+// When the gradient was only borrowed (BorrowGrad), never handed out by Grad, its buffer
+// goes to the buffer cache for the next backward pass.
 func (x *Tensor) ZeroGrad() { x.SetGrad(nil) }
 
 // RetainGrad asks Backward to fill x.Grad() even though x is not a leaf.
@@ -671,13 +693,15 @@ func accumulateLeaf(l, g *Tensor, create, adopt bool) {
 		l.grad = g.Clone()
 	case l.grad == nil && adopt:
 		l.grad = g // the engine's own buffer, referenced from nowhere else
+		l.gradOwned, l.gradLent = true, false
 	case l.grad == nil:
 		l.grad = copyContiguous(g) // a private, contiguous copy: g may be shared
+		l.gradOwned, l.gradLent = !slow, false
 		if slow {
 			event(evCopy, l.grad, nil, g)
 		}
 	case create || l.grad.requiresGrad || !l.grad.IsContiguous():
-		l.grad = l.grad.Add(g)
+		l.grad, l.gradOwned = l.grad.Add(g), false
 	default:
 		if slow {
 			inPlaceEvent(l.grad, "Add", g)

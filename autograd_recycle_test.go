@@ -170,3 +170,37 @@ func TestUninitOutputsFullyWritten(t *testing.T) {
 	t.Run("MaxPool2x2", TestMaxPool2x2Fast)
 	t.Run("NormComposite", TestNormMatchesComposite)
 }
+
+// A leaf's gradient made by the backward pass goes back to the cache at ZeroGrad when it was
+// only borrowed, and stays with whoever holds it when Grad handed it out.
+func TestZeroGradRecyclesBorrowedGradient(t *testing.T) {
+	ManualSeed(4)
+	w := Randn(256, 784).SetRequiresGrad(true)
+	step := func() { Randn(64, 784).MatMul(w.T()).Tanh().Sum().Backward() } // a new gradient each time
+
+	step()
+	EmptyCache()
+	if w.BorrowGrad() == nil {
+		t.Fatal("no gradient")
+	}
+	w.ZeroGrad()
+	if got := BufferCacheStats().CachedBytes; got < 256*784*4 {
+		t.Fatalf("ZeroGrad of a borrowed gradient cached %d bytes, want its %d", got, 256*784*4)
+	}
+	hits := BufferCacheStats().Hits
+	step()
+	if BufferCacheStats().Hits == hits {
+		t.Fatal("the next backward did not reuse a cached buffer")
+	}
+
+	g := w.Grad() // handed out: must survive ZeroGrad and later allocations
+	want := slices.Clone(g.Float32s())
+	w.ZeroGrad()
+	for range 3 {
+		step()
+		w.ZeroGrad()
+	}
+	if !slices.Equal(want, g.Float32s()) {
+		t.Fatal("a gradient handed out by Grad was recycled by ZeroGrad")
+	}
+}

@@ -26,6 +26,11 @@ type Tensor struct {
 
 	requiresGrad bool
 	retainGrad   bool
+	// gradOwned: grad is a buffer the backward pass made for this leaf and nothing else
+	// references; gradLent: Grad() has handed it out since. ZeroGrad recycles an owned,
+	// unlent gradient's buffer (see BorrowGrad).
+	gradOwned bool
+	gradLent  bool
 	node         *node // the op that produced this tensor; nil for leaves
 
 	mu    sync.Mutex // guards grad and hooks of a leaf during backward

@@ -22,7 +22,7 @@ func GradNorms(m Module) []NamedNorm {
 	out := make([]NamedNorm, len(ps))
 	for i, p := range ps {
 		out[i] = NamedNorm{Name: p.Name, Frozen: !p.Tensor.RequiresGrad()}
-		if g := p.Tensor.Grad(); g != nil {
+		if g := p.Tensor.BorrowGrad(); g != nil {
 			out[i].HasGrad = true
 			out[i].Norm = l2(g.Detach().Float64s())
 		}

@@ -22,7 +22,7 @@ func ClipGradNorm(params []*eager.Tensor, maxNorm, normType float64) float64 {
 	}
 	var grads []*eager.Tensor
 	for _, p := range params {
-		if g := p.Grad(); g != nil {
+		if g := p.BorrowGrad(); g != nil {
 			grads = append(grads, g.Detach())
 		}
 	}
@@ -57,7 +57,7 @@ func ClipGradValue(params []*eager.Tensor, clip float64) {
 	}
 	eager.NoGrad(func() {
 		for _, p := range params {
-			if g := p.Grad(); g != nil {
+			if g := p.BorrowGrad(); g != nil {
 				g = g.Detach()
 				g.CopyFrom(g.Clamp(-clip, clip))
 			}

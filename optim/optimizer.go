@@ -352,7 +352,7 @@ func (b *base) each(fn func(g *ParamGroup, p, grad *eager.Tensor, s *paramState)
 	eager.NoGrad(func() {
 		for _, g := range b.groups {
 			for _, p := range g.Params {
-				grad := p.Grad()
+				grad := p.BorrowGrad()
 				if grad == nil {
 					continue
 				}
