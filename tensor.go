@@ -31,7 +31,7 @@ type Tensor struct {
 	// unlent gradient's buffer (see BorrowGrad).
 	gradOwned bool
 	gradLent  bool
-	node         *node // the op that produced this tensor; nil for leaves
+	node      *node // the op that produced this tensor; nil for leaves
 
 	mu    sync.Mutex // guards grad and hooks of a leaf during backward
 	grad  *Tensor
