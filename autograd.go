@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"sync"
 	"sync/atomic"
 )
 
@@ -291,8 +292,10 @@ func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, cap
 	defer popGradMode(prevMode)
 
 	// Collect reachable nodes.
-	bs := &backwardState{create: create, capture: capture}
+	bs := backwardStates.Get().(*backwardState)
+	bs.create, bs.capture = create, capture
 	bs.leaves, bs.refs = bs.leafBuf[:0], bs.refBuf[:0]
+	defer bs.done()
 	if !retain && capture == nil && slowPath.Load() == 0 && !memTracking.Load() {
 		bs.recycle, bs.epoch = true, backwardEpoch.Add(1)
 	}
@@ -544,6 +547,16 @@ type backwardState struct {
 	// cache (cache.go) when they were allocated during the pass (storage epoch >= epoch).
 	recycle bool
 	epoch   uint32
+}
+
+// backwardStates keeps pass states for reuse: a small backward pass would otherwise spend a
+// quarter of its allocated bytes on one.
+var backwardStates = sync.Pool{New: func() any { return new(backwardState) }}
+
+// done clears the state (it references tensors and nodes) and returns it to the pool.
+func (bs *backwardState) done() {
+	*bs = backwardState{}
+	backwardStates.Put(bs)
 }
 
 // release hands t's buffer to the buffer cache if the pass recycles, allocated it, and holds
