@@ -143,12 +143,15 @@ func (x *Tensor) Grad() *Tensor { return x.grad1(true) }
 func (x *Tensor) BorrowGrad() *Tensor { return x.grad1(false) }
 
 func (x *Tensor) grad1(lend bool) *Tensor {
-	x.mu.Lock()
-	g := x.grad
-	if lend && g != nil {
-		x.gradLent = true
+	var g *Tensor
+	if s := x.gs.Load(); s != nil {
+		s.mu.Lock()
+		g = s.grad
+		if lend && g != nil {
+			s.lent = true
+		}
+		s.mu.Unlock()
 	}
-	x.mu.Unlock()
 	if slowPath.Load() != 0 {
 		event(evGrad, g, nil, x)
 	}
@@ -160,13 +163,16 @@ func (x *Tensor) SetGrad(g *Tensor) {
 	if g != nil && !sameShape(g.shape, x.shape) {
 		failf("SetGrad", "gradient of shape %v does not match tensor of shape %v", g.shape, x.shape)
 	}
-	x.mu.Lock()
 	var free *storage
-	if old := x.grad; old != nil && x.gradOwned && !x.gradLent && old != g && slowPath.Load() == 0 {
-		free = old.st
+	if s := x.gs.Load(); s != nil || g != nil {
+		s = x.gradState()
+		s.mu.Lock()
+		if old := s.grad; old != nil && s.owned && !s.lent && old != g && slowPath.Load() == 0 {
+			free = old.st
+		}
+		s.grad, s.owned, s.lent = g, false, false
+		s.mu.Unlock()
 	}
-	x.grad, x.gradOwned, x.gradLent = g, false, false
-	x.mu.Unlock()
 	if free != nil {
 		free.recycle() // only x referenced it, and no caller has seen it (BorrowGrad)
 	}
@@ -203,9 +209,32 @@ func (x *Tensor) RegisterHook(fn func(grad *Tensor) *Tensor) {
 		x.node.hooks = append(x.node.hooks, fn)
 		return
 	}
-	x.mu.Lock()
-	x.hooks = append(x.hooks, fn)
-	x.mu.Unlock()
+	s := x.gradState()
+	s.mu.Lock()
+	s.hooks = append(s.hooks, fn)
+	s.mu.Unlock()
+}
+
+// gradState is the part of a tensor that only leaves given gradients or hooks, and retained
+// non-leaves, use; it is allocated on first use, so that the many tensors that never need it
+// stay small.
+type gradState struct {
+	mu    sync.Mutex // guards the fields: backward passes on several goroutines may share a leaf
+	grad  *Tensor
+	hooks []func(*Tensor) *Tensor
+	// owned: grad is a buffer the backward pass made for this tensor and nothing else
+	// references; lent: Grad() has handed it out since. ZeroGrad recycles an owned, unlent
+	// gradient's buffer (see BorrowGrad).
+	owned, lent bool
+}
+
+// gradState returns x's gradState, creating it if needed (safe from several goroutines).
+func (x *Tensor) gradState() *gradState {
+	if s := x.gs.Load(); s != nil {
+		return s
+	}
+	x.gs.CompareAndSwap(nil, new(gradState))
+	return x.gs.Load()
 }
 
 // Detach returns a tensor sharing x's storage with no autograd history and no grad requirement.
@@ -397,14 +426,15 @@ func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, cap
 				captured[i] = g
 			}
 		} else if n.retained != nil {
-			n.retained.mu.Lock()
-			if n.retained.grad == nil {
-				n.retained.grad = detachIf(g, !create)
+			s := n.retained.gradState()
+			s.mu.Lock()
+			if s.grad == nil {
+				s.grad = detachIf(g, !create)
 			} else {
-				n.retained.grad = n.retained.grad.Add(g)
+				s.grad = s.grad.Add(g)
 			}
-			rg := n.retained.grad
-			n.retained.mu.Unlock()
+			rg := s.grad
+			s.mu.Unlock()
 			if slowPath.Load() != 0 {
 				event(evSetGrad, rg, nil, n.retained)
 			}
@@ -615,9 +645,12 @@ func (bs *backwardState) finishLeaf(sl *leafSlot) {
 	}
 	sl.grad = nil
 	l := sl.t
-	l.mu.Lock()
-	hooks := l.hooks
-	l.mu.Unlock()
+	var hooks []func(*Tensor) *Tensor
+	if s := l.gs.Load(); s != nil {
+		s.mu.Lock()
+		hooks = s.hooks
+		s.mu.Unlock()
+	}
 	for _, h := range hooks {
 		if r := h(g); r != nil {
 			g = r
@@ -693,37 +726,38 @@ func accumulateLeaf(l, g *Tensor, create, adopt bool) {
 	if g.dtype != l.dtype {
 		g = g.To(l.dtype)
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	s := l.gradState()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	slow := slowPath.Load() != 0
 	if slow {
-		event(evGrad, l.grad, nil, l)
+		event(evGrad, s.grad, nil, l)
 	}
 	switch {
-	case l.grad == nil && create:
+	case s.grad == nil && create:
 		// A differentiable private copy, as PyTorch clones here: g may be an expanded view or
 		// the caller's output gradient, and a later Backward adds into the buffer in place.
-		l.grad = g.Clone()
-	case l.grad == nil && adopt:
-		l.grad = g // the engine's own buffer, referenced from nowhere else
-		l.gradOwned, l.gradLent = true, false
-	case l.grad == nil:
-		l.grad = copyContiguous(g) // a private, contiguous copy: g may be shared
-		l.gradOwned, l.gradLent = !slow, false
+		s.grad = g.Clone()
+	case s.grad == nil && adopt:
+		s.grad = g // the engine's own buffer, referenced from nowhere else
+		s.owned, s.lent = true, false
+	case s.grad == nil:
+		s.grad = copyContiguous(g) // a private, contiguous copy: g may be shared
+		s.owned, s.lent = !slow, false
 		if slow {
-			event(evCopy, l.grad, nil, g)
+			event(evCopy, s.grad, nil, g)
 		}
-	case create || l.grad.requiresGrad || !l.grad.IsContiguous():
-		l.grad, l.gradOwned = l.grad.Add(g), false
+	case create || s.grad.requiresGrad || !s.grad.IsContiguous():
+		s.grad, s.owned = s.grad.Add(g), false
 	default:
 		if slow {
-			inPlaceEvent(l.grad, "Add", g)
+			inPlaceEvent(s.grad, "Add", g)
 		}
-		addInto(l.grad, g)
+		addInto(s.grad, g)
 		return
 	}
 	if slow {
-		event(evSetGrad, l.grad, nil, l)
+		event(evSetGrad, s.grad, nil, l)
 	}
 }
 

@@ -1,7 +1,7 @@
 package eager
 
 import (
-	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -26,16 +26,8 @@ type Tensor struct {
 
 	requiresGrad bool
 	retainGrad   bool
-	// gradOwned: grad is a buffer the backward pass made for this leaf and nothing else
-	// references; gradLent: Grad() has handed it out since. ZeroGrad recycles an owned,
-	// unlent gradient's buffer (see BorrowGrad).
-	gradOwned bool
-	gradLent  bool
-	node      *node // the op that produced this tensor; nil for leaves
-
-	mu    sync.Mutex // guards grad and hooks of a leaf during backward
-	grad  *Tensor
-	hooks []func(*Tensor) *Tensor
+	node         *node                     // the op that produced this tensor; nil for leaves
+	gs           atomic.Pointer[gradState] // gradient and hooks, allocated on first use
 
 	dims [8]int // backing array for shape and strides of tensors up to rank 4
 }
