@@ -123,7 +123,7 @@ func checkAnomalyForward(op *OpInfo, out *Tensor, inputs []*Tensor) {
 func checkAnomalyBackward(n *node, grads []*Tensor) {
 	for i, g := range grads {
 		if hasNonFinite(g) {
-			where := n.where
+			where := n.ro().where
 			if where == "" {
 				where = "unknown location"
 			}

@@ -38,11 +38,34 @@ type node struct {
 	shapeBuf [4]int
 	dtype    DType
 	freed    bool
+	ext      *nodeExt // rarely used fields, nil until needed
+
+	grad *Tensor // gradient accumulated during one backward pass
+}
+
+// nodeExt holds the fields of a node that few nodes use.
+type nodeExt struct {
 	hooks    []func(*Tensor) *Tensor
 	retained *Tensor // the output tensor, when RetainGrad was called on it
 	where    string  // user's file:line, recorded in anomaly mode
+}
 
-	grad *Tensor // gradient accumulated during one backward pass
+// x returns n's extension, creating it if needed (on the goroutine that owns the graph).
+func (n *node) x() *nodeExt {
+	if n.ext == nil {
+		n.ext = &nodeExt{}
+	}
+	return n.ext
+}
+
+var noExt nodeExt
+
+// ro returns n's extension for reading (an empty one when it has none).
+func (n *node) ro() *nodeExt {
+	if n.ext == nil {
+		return &noExt
+	}
+	return n.ext
 }
 
 var nodeSeq atomic.Uint64
@@ -88,7 +111,7 @@ func record(op *OpInfo, out *Tensor, bw backwardFn, inputs ...*Tensor) *node {
 	out.node = n
 	out.requiresGrad = true
 	if anomalyEnabled.Load() {
-		n.where = CallerLocation()
+		n.x().where = CallerLocation()
 	}
 	return n
 }
@@ -195,7 +218,7 @@ func (x *Tensor) RetainGrad() *Tensor {
 		return x // leaves keep their grad anyway
 	}
 	x.retainGrad = true
-	x.node.retained = x
+	x.node.x().retained = x
 	return x
 }
 
@@ -206,7 +229,7 @@ func (x *Tensor) RegisterHook(fn func(grad *Tensor) *Tensor) {
 		failf("RegisterHook", "cannot register a hook on a tensor of shape %v that does not require grad", x.shape)
 	}
 	if x.node != nil {
-		x.node.hooks = append(x.node.hooks, fn)
+		x.node.x().hooks = append(x.node.x().hooks, fn)
 		return
 	}
 	s := x.gradState()
@@ -413,20 +436,21 @@ func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, cap
 		if n.freed { // before hooks and retained grads: a failed call must change nothing
 			failf(op, "trying to backward through the graph a second time (through %s of shape %v): its saved values were freed by the previous Backward or Grad call; pass RetainGraph: true to the first call if you need to backward twice", n.name(), n.shape)
 		}
-		for _, h := range n.hooks {
+		ext := n.ro()
+		for _, h := range ext.hooks {
 			if r := h(g); r != nil {
 				g = r
 			}
 		}
-		if len(n.hooks) > 0 || n.retained != nil {
+		if len(ext.hooks) > 0 || ext.retained != nil {
 			bs.hold(g, external) // user code saw it, or the retained grad shares it
 		}
 		if capture != nil {
 			if i, ok := captureNode[n]; ok {
 				captured[i] = g
 			}
-		} else if n.retained != nil {
-			s := n.retained.gradState()
+		} else if ext.retained != nil {
+			s := ext.retained.gradState()
 			s.mu.Lock()
 			if s.grad == nil {
 				s.grad = detachIf(g, !create)
@@ -436,7 +460,7 @@ func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, cap
 			rg := s.grad
 			s.mu.Unlock()
 			if slowPath.Load() != 0 {
-				event(evSetGrad, rg, nil, n.retained)
+				event(evSetGrad, rg, nil, ext.retained)
 			}
 		}
 		for _, s := range n.saved {
@@ -762,8 +786,8 @@ func accumulateLeaf(l, g *Tensor, create, adopt bool) {
 }
 
 func anomalyHint(n *node) string {
-	if n.where != "" {
-		return fmt.Sprintf("; the op was created at %s", n.where)
+	if w := n.ro().where; w != "" {
+		return fmt.Sprintf("; the op was created at %s", w)
 	}
 	return "; run under DetectAnomaly to see where the op was created"
 }

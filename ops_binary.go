@@ -260,7 +260,9 @@ func nanMin(a, b float64) float64 {
 func (x *Tensor) Add(y *Tensor) *Tensor {
 	t0 := opStart()
 	a, b, out := binaryForward(opAdd, &addK, x, y, false)
-	if needsGrad(x, y) {
+	if needsGrad(x, y) && sameShape(x.shape, y.shape) {
+		record(opAdd, out, addSameShapeBackward, a, b) // no closure to allocate
+	} else if needsGrad(x, y) {
 		as, bs := x.shape, y.shape
 		record(opAdd, out, func(g *Tensor) []*Tensor {
 			return []*Tensor{sumTo(g, as), sumTo(g, bs)}
@@ -308,6 +310,9 @@ func Linear(x, w, b *Tensor) *Tensor {
 	}
 	return addOwned(y, b)
 }
+
+// addSameShapeBackward is Add's backward when no input was broadcast.
+func addSameShapeBackward(g *Tensor) []*Tensor { return []*Tensor{g, g} }
 
 // Sub returns x - y with broadcasting.
 func (x *Tensor) Sub(y *Tensor) *Tensor {
