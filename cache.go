@@ -27,7 +27,7 @@ import (
 // reference fails loudly instead of reading reused memory.
 const (
 	minCachedBytes = 64 << 10
-	maxCachedBytes = 1 << 30
+	maxCachedBytes = 512 << 20
 )
 
 var bufferCache struct {

@@ -41,6 +41,13 @@ func runBinary[T, R elem](out, a, b *Tensor, f func(x, y T) R, vv func(dst []R, 
 	ad, bd := data[T](a.st), data[T](b.st)
 	n := out.Numel()
 	if vv != nil && a.IsContiguous() && b.IsContiguous() && sameShape(a.shape, out.shape) && sameShape(b.shape, out.shape) {
+		if n <= 4 { // a few elements: the element function costs less than the vector kernel's dispatch
+			x, y := ad[a.offset:a.offset+n], bd[b.offset:b.offset+n]
+			for i := range od[:n] {
+				od[i] = f(x[i], y[i])
+			}
+			return
+		}
 		vv(od[:n], ad[a.offset:a.offset+n], bd[b.offset:b.offset+n])
 		return
 	}
