@@ -241,7 +241,7 @@ func maxPool2d(x *Tensor, p poolGeom) (*Tensor, *Tensor) {
 // zero tensor of the input's shape at its plane index idx.
 func maxPool2dBackward(g, idx *Tensor, shape []int) *Tensor {
 	t0 := opStart()
-	out := newTensor(g.dtype, shape)
+	out := newTensorUninit(g.dtype, shape) // indexScatter zeroes each plane itself
 	gc, ic := g.contig(), idx.contig()
 	hw, l := shape[2]*shape[3], g.shape[2]*g.shape[3]
 	planes := shape[0] * shape[1]
@@ -420,11 +420,12 @@ func dilatedWindow(o, s, pad, k, d, n int) (int, int) {
 	return start, end
 }
 
-// indexScatter adds src [planes l] into dst [planes hw] at the plane indices idx.
+// indexScatter sets dst [planes hw] to zero plus src [planes l] added at the plane indices idx.
 func indexScatter[T floatT](dst, src []T, idx []int64, planes, hw, l int) {
 	parallel.For(planes, max(1, (1<<15)/max(1, l)), func(lo, hi int) {
 		for pl := lo; pl < hi; pl++ {
 			d := dst[pl*hw : (pl+1)*hw]
+			clear(d) // here rather than by the allocation: in parallel, and the plane stays in cache
 			for i, v := range src[pl*l : (pl+1)*l] {
 				d[idx[pl*l+i]] += v
 			}
