@@ -355,7 +355,7 @@ func convTranspose2d(y, w, b *Tensor, p convGeom) *Tensor {
 	if y.dtype != w.dtype {
 		failf("ConvTranspose2d", "input and weight must have the same dtype, got %v and %v", y.dtype, w.dtype)
 	}
-	out := newTensor(y.dtype, []int{p.n, p.c, p.h, p.w})
+	out := newTensorUninit(y.dtype, []int{p.n, p.c, p.h, p.w}) // convBackwardInput writes every element
 	yc, wc := y.contig(), w.contig()
 	switch y.dtype {
 	case Float32:
@@ -525,6 +525,9 @@ func convBackwardInput[T floatT](dx, y, w, b []T, p *convGeom) {
 		}
 		for n := lo; n < hi; n++ {
 			xn := dx[n*xs : (n+1)*xs]
+			if b == nil {
+				clear(xn) // per sample, in parallel: the caller's buffer is not zeroed
+			}
 			for c, bv := range b {
 				fillPlane(xn[c*hw:(c+1)*hw], bv)
 			}
