@@ -90,6 +90,11 @@ func (s *storage) recycle() {
 	}
 	p, c := s.ptr, s.class
 	s.ptr, s.n, s.class = nil, 0, 0
+	cacheBuffer(p, c)
+}
+
+// cacheBuffer files buffer p of size class c for reuse (or drops it when the cache is full).
+func cacheBuffer(p unsafe.Pointer, c uint16) {
 	size := int64(classBytes(c))
 	bc := &bufferCache
 	bc.mu.Lock()

@@ -1078,10 +1078,11 @@ func col2im[T floatT](x, col []T, p *convGeom) {
 	}
 }
 
-// Scratch buffers of the conv kernels (im2col matrices, weight-gradient partials) come from
-// pools of power-of-two byte sizes, so that a training step reuses the previous step's
-// buffers instead of allocating and clearing new ones. Contents are not cleared: every
-// kernel writes its scratch before reading it.
+// Scratch buffers of the conv kernels (im2col matrices, weight-gradient partials) and of
+// reductions are reused instead of allocated and cleared anew: large ones come from and go
+// back to the buffer cache (cache.go), which keeps them across garbage collections and shares
+// them with tensor storage; small ones from pools of power-of-two byte sizes. Contents are
+// not cleared: every kernel writes its scratch before reading it.
 var scratchPools [48]sync.Pool // class i: *[]uint64 of 1<<i bytes (at least 8)
 
 // scratchClass returns the pool class of a buffer of n bytes.
@@ -1095,6 +1096,11 @@ func scratchClass(n int) int {
 
 // getScratch returns a buffer of at least n elements of T.
 func getScratch[T floatT](n int) *[]uint64 {
+	if nb := n * int(unsafe.Sizeof(T(0))); nb >= minCachedBytes {
+		p, c, _ := cachedBuffer(nb)
+		b := unsafe.Slice((*uint64)(p), classBytes(c)/8)
+		return &b
+	}
 	c := scratchClass(max(1, n) * int(unsafe.Sizeof(T(0))))
 	if v := scratchPools[c].Get(); v != nil {
 		return v.(*[]uint64)
@@ -1105,6 +1111,11 @@ func getScratch[T floatT](n int) *[]uint64 {
 
 // putScratch returns a buffer from getScratch to its pool.
 func putScratch(b *[]uint64) {
+	if nb := len(*b) * 8; nb >= minCachedBytes {
+		c, _ := sizeClass(nb)
+		cacheBuffer(unsafe.Pointer(unsafe.SliceData(*b)), c)
+		return
+	}
 	scratchPools[scratchClass(len(*b)*8)].Put(b)
 }
 
