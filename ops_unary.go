@@ -220,6 +220,34 @@ func (x *Tensor) Sigmoid() *Tensor { return sigmoidDef.apply(x) }
 // ReLU returns max(x, 0) elementwise.
 func (x *Tensor) ReLU() *Tensor { return reluDef.apply(x) }
 
+// ReLUReusing returns x.ReLU(), computed into x's own buffer when x has one to itself (as
+// PyTorch's nn.ReLU(inplace=True)): for code that gives x up, such as a layer stack applying
+// ReLU to the fresh output of a linear or convolution layer, so that the activation needs no
+// new buffer. The caller must not use x afterwards. The values, the autograd node and the
+// gradients are ReLU's; an op that saved x for its backward reports the change at Backward
+// (x's version counter moves), instead of computing wrong gradients. While an observer is
+// installed (jit tracing, profiling), or when x is a view or a leaf that requires grad, it
+// is x.ReLU().
+func ReLUReusing(x *Tensor) *Tensor {
+	if slowPath.Load() != 0 || !x.dtype.IsFloat() || x.offset != 0 || !x.IsContiguous() ||
+		x.st.len() != x.Numel() || (x.node == nil && x.requiresGrad) {
+		return x.ReLU()
+	}
+	out := newView(x, 0, x.shape, x.strides)
+	switch x.dtype {
+	case Float32:
+		reluDef.f32(out.f32(), x.f32())
+	case Float64:
+		reluDef.f64(out.f64(), x.f64())
+	}
+	x.st.bump()
+	if needsGrad(x, nil) {
+		n := record(reluDef.op, out, func(g *Tensor) []*Tensor { return []*Tensor{reluBackward(g, out)} }, x)
+		n.save(out)
+	}
+	return out
+}
+
 // Erf returns the error function of x elementwise.
 func (x *Tensor) Erf() *Tensor { return erfDef.apply(x) }
 

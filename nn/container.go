@@ -28,12 +28,31 @@ func (s *Sequential) Append(m Module) {
 	s.Layers = append(s.Layers, m)
 }
 
-// Forward runs x through every layer in order.
+// Forward runs x through every layer in order. A ReLU right after a Linear or Conv2d layer
+// runs in that layer's output buffer (eager.ReLUReusing, PyTorch's inplace=True): the
+// output is new and seen by nobody else, and neither layer's backward reads it, so the
+// values and gradients are the same with one activation buffer fewer.
 func (s *Sequential) Forward(x *eager.Tensor) *eager.Tensor {
+	var prev Module
 	for _, l := range s.Layers {
-		x = l.Forward(x)
+		if _, relu := l.(*ReLU); relu && freshOutput(prev) {
+			x = eager.ReLUReusing(x)
+		} else {
+			x = l.Forward(x)
+		}
+		prev = l
 	}
 	return x
+}
+
+// freshOutput reports whether m's Forward always returns a new tensor whose buffer nothing
+// else references and whose values its backward does not read.
+func freshOutput(m Module) bool {
+	switch m.(type) {
+	case *Linear, *Conv2d:
+		return true
+	}
+	return false
 }
 
 // ModuleList holds submodules named "0", "1", ... without a forward of its own.
