@@ -60,3 +60,36 @@ func TestLinearObservedRecordsMatMulAdd(t *testing.T) {
 		t.Fatal("observed Linear differs")
 	}
 }
+
+func TestAddReusing(t *testing.T) {
+	ManualSeed(6)
+	w := Randn(4, 4).SetRequiresGrad(true)
+	x := Randn(4, 4).SetRequiresGrad(true)
+	run := func(add func(y, b *Tensor) *Tensor) ([]float32, []float32, []float32) {
+		w.ZeroGrad()
+		x.ZeroGrad()
+		out := add(x.MatMul(w), x).Tanh()
+		out.Sum().Backward()
+		return out.Float32s(), w.Grad().Float32s(), x.Grad().Float32s()
+	}
+	a1, a2, a3 := run(func(y, b *Tensor) *Tensor { return b.Add(y) })
+	b1, b2, b3 := run(AddReusing)
+	if !slices.Equal(a1, b1) || !slices.Equal(a2, b2) || !slices.Equal(a3, b3) {
+		t.Fatal("AddReusing differs from Add")
+	}
+
+	// A tensor saved for backward and then given to AddReusing: Backward reports it.
+	h := Randn(3, 3).MatMul(w.Narrow(0, 0, 3).Narrow(1, 0, 3))
+	s := h.Mul(h)
+	r := AddReusing(h, Ones(3, 3))
+	if err := Try(func() { s.Add(r).Sum().Backward() }); err == nil {
+		t.Fatal("a saved tensor changed by AddReusing was not reported")
+	}
+
+	// Leaves that require grad are not overwritten.
+	l := Ones(2).SetRequiresGrad(true)
+	_ = AddReusing(l, Ones(2))
+	if !slices.Equal(l.Float32s(), []float32{1, 1}) {
+		t.Fatal("AddReusing overwrote a leaf")
+	}
+}

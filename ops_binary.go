@@ -308,6 +308,24 @@ func addOwned(y, b *Tensor) *Tensor {
 	return out
 }
 
+// AddReusing returns y.Add(b), computed into y's own buffer when y has one to itself, for
+// code that gives y up (a residual connection adding a layer's fresh output to its input):
+// the sum needs no new buffer. The caller must not use y afterwards. Values, autograd node
+// and gradients are Add's; an op that saved y for its backward reports the change at
+// Backward (y's version counter moves) instead of computing wrong gradients. While an
+// observer is installed (jit tracing, profiling), when y is a view or a leaf that requires
+// grad, or when b would broadcast y to a larger shape, it is y.Add(b).
+func AddReusing(y, b *Tensor) *Tensor {
+	if y.node == nil && y.requiresGrad {
+		return y.Add(b)
+	}
+	out := addOwned(y, b)
+	if out.st == y.st {
+		y.st.bump()
+	}
+	return out
+}
+
 // Linear returns x·wᵀ + b (PyTorch's torch.nn.functional.linear): x [..., in], w [out, in],
 // b [out] or nil. The bias is added into the product's own buffer.
 func Linear(x, w, b *Tensor) *Tensor {

@@ -209,14 +209,15 @@ func (l *TransformerEncoderLayer) ForwardMasked(x *eager.Tensor, masks Attention
 		if l.cfg.GELU {
 			h = h.GELU()
 		} else {
-			h = h.ReLU()
+			h = eager.ReLUReusing(h) // h is Linear1's fresh output
 		}
 		return l.dropout2.Forward(l.Linear2.Forward(l.dropout.Forward(h)))
 	}
+	// The residual sums are computed into the branch's fresh output (x + y = y + x exactly).
 	if l.cfg.NormFirst {
-		x = x.Add(sa(l.Norm1.Forward(x)))
-		return x.Add(ff(l.Norm2.Forward(x)))
+		x = eager.AddReusing(sa(l.Norm1.Forward(x)), x)
+		return eager.AddReusing(ff(l.Norm2.Forward(x)), x)
 	}
-	x = l.Norm1.Forward(x.Add(sa(x)))
-	return l.Norm2.Forward(x.Add(ff(x)))
+	x = l.Norm1.Forward(eager.AddReusing(sa(x), x))
+	return l.Norm2.Forward(eager.AddReusing(ff(x), x))
 }
