@@ -122,7 +122,7 @@ func (m *MultiheadAttention) Attend(query, key, value *eager.Tensor, masks Atten
 		addMask(kp.Reshape(N, 1, 1, S))
 	}
 	if additive != nil {
-		scores = scores.Add(additive)
+		scores = eager.AddReusing(scores, additive) // into the product's fresh buffer
 	}
 	attn := scores.Softmax(-1)
 	if m.Dropout > 0 && m.Training() {
