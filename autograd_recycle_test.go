@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 )
 
@@ -202,5 +203,48 @@ func TestZeroGradRecyclesBorrowedGradient(t *testing.T) {
 	}
 	if !slices.Equal(want, g.Float32s()) {
 		t.Fatal("a gradient handed out by Grad was recycled by ZeroGrad")
+	}
+}
+
+// Several goroutines train on separate graphs that share parameters while the buffer cache
+// hands buffers between them: every gradient must equal the one computed alone.
+func TestRecyclingConcurrentBackward(t *testing.T) {
+	ManualSeed(8)
+	w := Randn(256, 128).SetRequiresGrad(true)
+	xs := make([]*Tensor, 4)
+	for i := range xs {
+		xs[i] = Randn(64, 256)
+	}
+	grad := func(x *Tensor) []float32 {
+		g := Grad([]*Tensor{x.MatMul(w).Tanh().Square().Sum()}, []*Tensor{w}, GradOptions{})
+		return g[0].Float32s()
+	}
+	want := make([][]float32, len(xs))
+	for i, x := range xs {
+		want[i] = grad(x)
+	}
+	errs := make(chan string, 64)
+	var wg sync.WaitGroup
+	for i, x := range xs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 5 {
+				// Backward recycles (Grad does not): a leaf per goroutine collects the gradient
+				// of a private copy of w through a shared intermediate.
+				wi := w.Detach().Clone().SetRequiresGrad(true)
+				h := x.MatMul(wi).Tanh()
+				h.Square().Sum().Backward()
+				if !slices.Equal(wi.Grad().Float32s(), want[i]) {
+					errs <- fmt.Sprintf("goroutine %d: gradient differs", i)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
