@@ -262,7 +262,7 @@ func (x *Tensor) gradState() *gradState {
 
 // Detach returns a tensor sharing x's storage with no autograd history and no grad requirement.
 func (x *Tensor) Detach() *Tensor {
-	out := newView(x, x.offset, x.shape, x.strides)
+	out := newView(x, x.offset, x.shape, x.strides())
 	if slowPath.Load() != 0 {
 		event(evDetach, out, nil, x)
 	}

@@ -61,7 +61,7 @@ func GradCheck(fn func(inputs []*Tensor) *Tensor, inputs []*Tensor, opts GradChe
 		}
 		// Numerical Jacobian: perturb each element of the input's storage.
 		for j := 0; j < in.Numel(); j++ {
-			pos := in.offset + stridedOffset(in.shape, in.strides, j)
+			pos := in.offset + stridedOffset(in.shape, in.strides(), j)
 			orig := in.st.f64()[pos]
 			var plus, minus []float64
 			EnableGrad(func() { // fn may itself call Grad (GradGradCheck)

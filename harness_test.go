@@ -161,7 +161,7 @@ func makeNonContig(x *Tensor) *Tensor {
 	}
 	tt := x.Detach().Transpose(-1, -2).Contiguous()
 	v := tt.Transpose(-1, -2)
-	v = newView(v, v.offset, v.shape, v.strides)
+	v = newView(v, v.offset, v.shape, v.strides())
 	v.requiresGrad = x.requiresGrad
 	return v
 }

@@ -50,13 +50,13 @@ func (x *Tensor) copyFromContiguous(src *Tensor) {
 	c := src.contig()
 	switch x.dtype {
 	case Float32:
-		scatterStrided(x.st.f32(), x.offset, x.shape, x.strides, c.f32())
+		scatterStrided(x.st.f32(), x.offset, x.shape, x.strides(), c.f32())
 	case Float64:
-		scatterStrided(x.st.f64(), x.offset, x.shape, x.strides, c.f64())
+		scatterStrided(x.st.f64(), x.offset, x.shape, x.strides(), c.f64())
 	case Int64:
-		scatterStrided(x.st.i64(), x.offset, x.shape, x.strides, c.i64())
+		scatterStrided(x.st.i64(), x.offset, x.shape, x.strides(), c.i64())
 	case Bool:
-		scatterStrided(x.st.b(), x.offset, x.shape, x.strides, c.bools())
+		scatterStrided(x.st.b(), x.offset, x.shape, x.strides(), c.bools())
 	}
 }
 

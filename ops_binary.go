@@ -292,7 +292,7 @@ func addOwned(y, b *Tensor) *Tensor {
 		y.st.len() != y.Numel() || y.st == b.st || !sameShape(broadcastShapesOK(y.shape, b.shape), y.shape) {
 		return y.Add(b)
 	}
-	out := newView(y, 0, y.shape, y.strides)
+	out := newView(y, 0, y.shape, y.strides())
 	switch y.dtype {
 	case Float32:
 		runBinary(out, y, b, addK.f32, addK.vv32, addK.vs32, addK.sv32)

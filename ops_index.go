@@ -53,7 +53,7 @@ func atLeast1D(t *Tensor) ([]int, []int) {
 	if len(t.shape) == 0 {
 		return []int{1}, []int{1}
 	}
-	return t.shape, t.strides
+	return t.shape, t.strides()
 }
 
 // splitAt returns the sizes before dim d, at it and after it: the [outer, n, inner] view of a

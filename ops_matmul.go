@@ -53,7 +53,7 @@ func (x *Tensor) MatMul(y *Tensor) *Tensor {
 	bs := numel(batch)
 	xe := x.Expand(append(copyInts(batch), m, k1)...)
 	ye := y.Expand(append(copyInts(batch), k1, n)...)
-	if len(batch) > 1 && (viewStrides(xe.shape, xe.strides, []int{bs, m, k1}) == nil || viewStrides(ye.shape, ye.strides, []int{bs, k1, n}) == nil) {
+	if len(batch) > 1 && (viewStrides(xe.shape, xe.strides(), []int{bs, m, k1}) == nil || viewStrides(ye.shape, ye.strides(), []int{bs, k1, n}) == nil) {
 		return Bmm(xe, ye)
 	}
 	return Bmm(xe.Reshape(bs, m, k1), ye.Reshape(bs, k1, n)).Reshape(append(copyInts(batch), m, n)...)
@@ -120,7 +120,7 @@ func bmmInto(out, a, b *Tensor) {
 	offA, offB, offC := batchOffsets(ga, r-2), batchOffsets(gb, r-2), batchOffsets(out, r-2)
 	ldc := N
 	if M > 1 {
-		ldc = out.strides[r-2]
+		ldc = out.strides()[r-2]
 	}
 	item := func(i int) {
 		oa, ob, oc := offA(i), offB(i), offC(i)
@@ -165,9 +165,9 @@ func bmmGrad(x, y, like *Tensor) *Tensor {
 	}
 	out := newTensorUninit(like.dtype, permuted(like.shape, perm)).Permute(inversePerm(perm)...).Detach()
 	switch {
-	case out.strides[r-1] == 1:
+	case out.strides()[r-1] == 1:
 		bmmInto(out, x, y)
-	case out.strides[r-2] == 1:
+	case out.strides()[r-2] == 1:
 		bmmInto(out.Transpose(-2, -1), y.Transpose(-2, -1), x.Transpose(-2, -1))
 	default:
 		return Bmm(x, y)
@@ -185,7 +185,7 @@ func densePerm(t *Tensor) []int {
 		perm[i] = i
 	}
 	for i := 1; i < n; i++ { // stable insertion sort by decreasing stride
-		for j := i; j > 0 && t.strides[perm[j]] > t.strides[perm[j-1]]; j-- {
+		for j := i; j > 0 && t.strides()[perm[j]] > t.strides()[perm[j-1]]; j-- {
 			perm[j], perm[j-1] = perm[j-1], perm[j]
 		}
 	}
@@ -195,7 +195,7 @@ func densePerm(t *Tensor) []int {
 		if t.shape[d] == 1 {
 			continue
 		}
-		if t.strides[d] != want {
+		if t.strides()[d] != want {
 			return nil
 		}
 		want *= t.shape[d]
@@ -223,9 +223,9 @@ func inversePerm(perm []int) []int {
 // nb dims).
 func batchOffsets(t *Tensor, nb int) func(i int) int {
 	if nb == 1 {
-		return func(i int) int { return t.offset + i*t.strides[0] }
+		return func(i int) int { return t.offset + i*t.strides()[0] }
 	}
-	shape, strides := t.shape[:nb], t.strides[:nb]
+	shape, strides := t.shape[:nb], t.strides()[:nb]
 	return func(i int) int {
 		o := t.offset
 		for d := nb - 1; d >= 0; d-- {
@@ -242,7 +242,7 @@ func batchOffsets(t *Tensor, nb int) func(i int) int {
 func gemmOperand(t *Tensor) (*Tensor, bool, int) {
 	n := len(t.shape)
 	r, c := t.shape[n-2], t.shape[n-1]
-	sr, sc := t.strides[n-2], t.strides[n-1]
+	sr, sc := t.strides()[n-2], t.strides()[n-1]
 	if (c == 1 || sc == 1) && (r == 1 || sr >= c) {
 		if r == 1 {
 			return t, false, max(c, 1)

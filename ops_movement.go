@@ -96,9 +96,9 @@ func (x *Tensor) Reshape(shape ...int) *Tensor {
 	}
 	src := x
 	var st []int
-	if isContiguous(x.shape, x.strides) {
+	if isContiguous(x.shape, x.strides()) {
 		st = contiguousStrides(shape)
-	} else if st = viewStrides(x.shape, x.strides, shape); st == nil {
+	} else if st = viewStrides(x.shape, x.strides(), shape); st == nil {
 		src = x.Contiguous()
 		st = contiguousStrides(shape)
 	}
@@ -118,12 +118,12 @@ func viewAttrs(shape []int) []Attr {
 // View is Reshape that panics instead of copying when x's strides do not allow a view.
 func (x *Tensor) View(shape ...int) *Tensor {
 	shape = inferShape("View", shape, x.Numel(), x.shape)
-	st := viewStrides(x.shape, x.strides, shape)
-	if isContiguous(x.shape, x.strides) {
+	st := viewStrides(x.shape, x.strides(), shape)
+	if isContiguous(x.shape, x.strides()) {
 		st = contiguousStrides(shape)
 	}
 	if st == nil {
-		failf("View", "view shape %v is not compatible with input of shape %v and strides %v; use Reshape (which copies) or Contiguous first", shape, x.shape, x.strides)
+		failf("View", "view shape %v is not compatible with input of shape %v and strides %v; use Reshape (which copies) or Contiguous first", shape, x.shape, x.strides())
 	}
 	from := x.shape
 	return view(opView, x, x.offset, shape, st, func(g *Tensor) []*Tensor {
@@ -157,7 +157,7 @@ func (x *Tensor) Permute(dims ...int) *Tensor {
 	inv := make([]int, len(nd))
 	identity := true
 	for i, d := range nd {
-		shape[i], st[i] = x.shape[d], x.strides[d]
+		shape[i], st[i] = x.shape[d], x.strides()[d]
 		inv[d] = i
 		identity = identity && d == i
 	}
@@ -211,7 +211,7 @@ func (x *Tensor) Squeeze(dims ...int) *Tensor {
 	for i, s := range x.shape {
 		if !drop[i] {
 			shape = append(shape, s)
-			st = append(st, x.strides[i])
+			st = append(st, x.strides()[i])
 		}
 	}
 	if len(shape) == len(x.shape) {
@@ -229,15 +229,15 @@ func (x *Tensor) Unsqueeze(dim int) *Tensor {
 	shape := make([]int, 0, len(x.shape)+1)
 	st := make([]int, 0, len(x.shape)+1)
 	shape = append(shape, x.shape[:d]...)
-	st = append(st, x.strides[:d]...)
+	st = append(st, x.strides()[:d]...)
 	inner := 1
 	if d < len(x.shape) {
-		inner = x.strides[d] * x.shape[d]
+		inner = x.strides()[d] * x.shape[d]
 	}
 	shape = append(shape, 1)
 	st = append(st, inner)
 	shape = append(shape, x.shape[d:]...)
-	st = append(st, x.strides[d:]...)
+	st = append(st, x.strides()[d:]...)
 	from := x.shape
 	return view(opView, x, x.offset, shape, st, func(g *Tensor) []*Tensor {
 		return []*Tensor{g.Reshape(from...)}
@@ -264,7 +264,7 @@ func (x *Tensor) Expand(shape ...int) *Tensor {
 		xs := x.shape[i-k]
 		switch {
 		case s == -1 || s == xs:
-			out[i], st[i] = xs, x.strides[i-k]
+			out[i], st[i] = xs, x.strides()[i-k]
 		case xs == 1 && s >= 0:
 			out[i] = s
 		default:
@@ -311,9 +311,9 @@ func (x *Tensor) Slice(dim, start, end, step int) *Tensor {
 
 func (x *Tensor) slice(d, start, length, step int) *Tensor {
 	shape := copyInts(x.shape)
-	st := copyInts(x.strides)
+	st := copyInts(x.strides())
 	shape[d] = length
-	st[d] = x.strides[d] * step
+	st[d] = x.strides()[d] * step
 	if length == x.shape[d] && step == 1 {
 		return x
 	}
@@ -322,7 +322,7 @@ func (x *Tensor) slice(d, start, length, step int) *Tensor {
 	if slowPath.Load() != 0 {
 		attrs = []Attr{{"dim", d}, {"start", start}, {"length", length}, {"step", step}}
 	}
-	return view(opSlice, x, x.offset+start*x.strides[d], shape, st, func(g *Tensor) []*Tensor {
+	return view(opSlice, x, x.offset+start*x.strides()[d], shape, st, func(g *Tensor) []*Tensor {
 		return []*Tensor{sliceScatter(g, from, d, start, step)}
 	}, attrs)
 }
@@ -409,9 +409,9 @@ func (x *Tensor) SplitSizes(sizes []int, dim int) []*Tensor {
 func sliceScatter(src *Tensor, shape []int, d, start, step int) *Tensor {
 	t0 := opStart()
 	out := newTensor(src.dtype, shape)
-	st := copyInts(out.strides)
+	st := copyInts(out.strides())
 	st[d] *= step
-	off := start * out.strides[d]
+	off := start * out.strides()[d]
 	c := src.contig()
 	switch src.dtype {
 	case Float32:
@@ -472,16 +472,16 @@ func Cat(tensors []*Tensor, dim int) *Tensor {
 		ins[i] = t
 		sizes[i] = t.shape[d]
 		c := t.contig()
-		off := pos * out.strides[d]
+		off := pos * out.strides()[d]
 		switch dt {
 		case Float32:
-			scatterStrided(out.st.f32(), off, t.shape, out.strides, c.f32())
+			scatterStrided(out.st.f32(), off, t.shape, out.strides(), c.f32())
 		case Float64:
-			scatterStrided(out.st.f64(), off, t.shape, out.strides, c.f64())
+			scatterStrided(out.st.f64(), off, t.shape, out.strides(), c.f64())
 		case Int64:
-			scatterStrided(out.st.i64(), off, t.shape, out.strides, c.i64())
+			scatterStrided(out.st.i64(), off, t.shape, out.strides(), c.i64())
 		case Bool:
-			scatterStrided(out.st.b(), off, t.shape, out.strides, c.bools())
+			scatterStrided(out.st.b(), off, t.shape, out.strides(), c.bools())
 		}
 		pos += t.shape[d]
 	}

@@ -123,7 +123,7 @@ func (x *Tensor) constantPad(name string, pads []int, value float64) *Tensor {
 	srcOff, dstOff := x.offset, 0
 	for k := 0; k < len(pads)/2; k++ {
 		d := r - 1 - k
-		srcOff += max(-pads[2*k], 0) * x.strides[d]
+		srcOff += max(-pads[2*k], 0) * x.strides()[d]
 		dstOff += max(pads[2*k], 0) * ost[d]
 	}
 	out := newTensor(x.dtype, outShape)
@@ -131,7 +131,7 @@ func (x *Tensor) constantPad(name string, pads []int, value float64) *Tensor {
 		out.fill(value)
 	}
 	if numel(region) > 0 {
-		rs, xs := region, x.strides
+		rs, xs := region, x.strides()
 		os := ost
 		if r == 0 {
 			rs, xs, os = []int{1}, []int{1}, []int{1}

@@ -104,7 +104,7 @@ func sumRowsPermuted[T float32 | float64](in *Tensor, perm []int, r reduction, o
 	n := v.Numel()
 	buf := getScratch[T](n)
 	src := scratchSlice[T](buf, n)
-	gatherStrided(src, data[T](v.st), v.offset, v.shape, v.strides)
+	gatherStrided(src, data[T](v.st), v.offset, v.shape, v.strides())
 	reduceRowsOf(src, r, out, kernels.Sum[T])
 	putScratch(buf)
 }

@@ -233,7 +233,7 @@ func ReLUReusing(x *Tensor) *Tensor {
 		x.st.len() != x.Numel() || (x.node == nil && x.requiresGrad) {
 		return x.ReLU()
 	}
-	out := newView(x, 0, x.shape, x.strides)
+	out := newView(x, 0, x.shape, x.strides())
 	switch x.dtype {
 	case Float32:
 		reluDef.f32(out.f32(), x.f32())

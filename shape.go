@@ -109,7 +109,7 @@ func broadcastStrides(x *Tensor, out []int) []int {
 	k := len(out) - len(x.shape)
 	for i := range x.shape {
 		if x.shape[i] != 1 || out[k+i] == 1 {
-			st[k+i] = x.strides[i]
+			st[k+i] = x.strides()[i]
 		}
 		if x.shape[i] == 1 && out[k+i] != 1 {
 			st[k+i] = 0

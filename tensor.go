@@ -18,25 +18,24 @@ import (
 // Gradient accumulation into a leaf's Grad is locked, so goroutines may run Backward on
 // separate graphs that share parameters.
 type Tensor struct {
-	st      *storage
-	offset  int
-	shape   []int
-	strides []int
-	dtype   DType
+	st     *storage
+	offset int
+	shape  []int // followed in memory by the strides (see strides)
+	dtype  DType
 
 	requiresGrad bool
 	retainGrad   bool
 	node         *node                     // the op that produced this tensor; nil for leaves
 	gs           atomic.Pointer[gradState] // gradient and hooks, allocated on first use
 
-	dims [8]int // backing array for shape and strides of tensors up to rank 4
+	dims [8]int // shape then strides of tensors up to rank 4
 }
 
 // Shape returns a copy of the tensor's shape.
 func (x *Tensor) Shape() []int { return append([]int(nil), x.shape...) }
 
 // Strides returns a copy of the tensor's strides, in elements.
-func (x *Tensor) Strides() []int { return append([]int(nil), x.strides...) }
+func (x *Tensor) Strides() []int { return append([]int(nil), x.strides()...) }
 
 // Dim returns the number of dimensions (the rank).
 func (x *Tensor) Dim() int { return len(x.shape) }
@@ -61,7 +60,7 @@ func (x *Tensor) RequiresGrad() bool { return x.requiresGrad }
 func (x *Tensor) IsLeaf() bool { return x.node == nil }
 
 // IsContiguous reports whether the elements are laid out row-major with no gaps.
-func (x *Tensor) IsContiguous() bool { return isContiguous(x.shape, x.strides) }
+func (x *Tensor) IsContiguous() bool { return isContiguous(x.shape, x.strides()) }
 
 // Version returns the in-place modification counter of the tensor's storage.
 func (x *Tensor) Version() uint64 { return x.st.version.Load() }
@@ -141,37 +140,51 @@ func newSmallTensor(dt DType, shape []int, n int) *Tensor {
 	return t
 }
 
-// setContiguousShape sets shape and row-major strides, using the inline buffer when it fits.
+// Shape and strides live in one array, strides right after the shape (the inline dims for
+// tensors up to rank 4), so that a tensor carries one slice header for both.
+
+// geometry returns a shape slice of rank n whose strides follow it, in t's inline array
+// when it fits.
+func (t *Tensor) geometry(n int) []int {
+	buf := t.dims[:]
+	if 2*n > len(buf) {
+		buf = make([]int, 2*n)
+	}
+	return buf[:n:n]
+}
+
+// strides returns x's strides, in elements (stored after the shape; see geometry).
+func (x *Tensor) strides() []int {
+	n := len(x.shape)
+	if n == 0 {
+		return nil
+	}
+	return unsafe.Slice((*int)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(x.shape)), n*int(unsafe.Sizeof(0)))), n)
+}
+
+// setContiguousShape sets shape and row-major strides.
 func (t *Tensor) setContiguousShape(shape []int) {
 	n := len(shape)
-	var sh, st []int
-	if n <= 4 {
-		sh, st = t.dims[:n:n], t.dims[4:4+n:4+n]
-	} else {
-		buf := make([]int, 2*n)
-		sh, st = buf[:n:n], buf[n:]
+	var tmp [4]int
+	if n <= len(tmp) { // shape may be t's own
+		shape = tmp[:copy(tmp[:], shape)]
 	}
-	copy(sh, shape)
+	t.shape = t.geometry(n)
+	copy(t.shape, shape)
+	st := t.strides()
 	s := 1
 	for i := n - 1; i >= 0; i-- {
 		st[i] = s
 		s *= shape[i]
 	}
-	t.shape, t.strides = sh, st
 }
 
 // newView returns a tensor over x's storage with the given geometry.
 func newView(x *Tensor, offset int, shape, strides []int) *Tensor {
 	t := &Tensor{st: x.st, offset: offset, dtype: x.dtype}
-	n := len(shape)
-	if n <= 4 {
-		t.shape, t.strides = t.dims[:n:n], t.dims[4:4+n:4+n]
-	} else {
-		buf := make([]int, 2*n)
-		t.shape, t.strides = buf[:n:n], buf[n:]
-	}
+	t.shape = t.geometry(len(shape))
 	copy(t.shape, shape)
-	copy(t.strides, strides)
+	copy(t.strides(), strides)
 	return t
 }
 
@@ -194,13 +207,13 @@ func copyContiguous(x *Tensor) *Tensor {
 	out := newTensorUninit(x.dtype, x.shape)
 	switch x.dtype {
 	case Float32:
-		gatherStrided(out.st.f32(), x.st.f32(), x.offset, x.shape, x.strides)
+		gatherStrided(out.st.f32(), x.st.f32(), x.offset, x.shape, x.strides())
 	case Float64:
-		gatherStrided(out.st.f64(), x.st.f64(), x.offset, x.shape, x.strides)
+		gatherStrided(out.st.f64(), x.st.f64(), x.offset, x.shape, x.strides())
 	case Int64:
-		gatherStrided(out.st.i64(), x.st.i64(), x.offset, x.shape, x.strides)
+		gatherStrided(out.st.i64(), x.st.i64(), x.offset, x.shape, x.strides())
 	case Bool:
-		gatherStrided(out.st.b(), x.st.b(), x.offset, x.shape, x.strides)
+		gatherStrided(out.st.b(), x.st.b(), x.offset, x.shape, x.strides())
 	}
 	return out
 }
