@@ -19,6 +19,13 @@ func elementwise() string {
 		{"mulAVX2", "VMULPS", "VMULSS"}, {"divAVX2", "VDIVPS", "VDIVSS"},
 	} {
 		b.WriteString(strings.NewReplacer("NAME", op.name, "VOP", op.vop, "SOP", op.sop).Replace(binaryTemplate))
+		// The streaming twin writes dst with non-temporal stores, which skip reading each
+		// destination line into the cache first: for outputs far larger than the caches.
+		// Its callers pass a 32-byte aligned dst whose length is a multiple of 32.
+		nt := strings.NewReplacer("VMOVUPS Y0, (DI)", "VMOVNTPS Y0, (DI)", "VMOVUPS Y1, 32(DI)", "VMOVNTPS Y1, 32(DI)",
+			"VMOVUPS Y2, 64(DI)", "VMOVNTPS Y2, 64(DI)", "VMOVUPS Y3, 96(DI)", "VMOVNTPS Y3, 96(DI)",
+			"done:\n\tVZEROUPPER", "done:\n\tSFENCE\n\tVZEROUPPER").Replace(binaryTemplate)
+		b.WriteString(strings.NewReplacer("NAME", strings.TrimSuffix(op.name, "AVX2")+"StreamAVX2", "VOP", op.vop, "SOP", op.sop).Replace(nt))
 	}
 	for _, op := range []struct{ name, vop, sop string }{
 		{"addScalarAVX2", "VADDPS", "VADDSS"}, {"mulScalarAVX2", "VMULPS", "VMULSS"},

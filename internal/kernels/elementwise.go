@@ -25,6 +25,19 @@ func split3(fn func(dst, a, b []float32), dst, a, b []float32) {
 	parallel.For(len(dst), splitLen/2, func(lo, hi int) { fn(dst[lo:hi], a[lo:hi], b[lo:hi]) })
 }
 
+// streamMin is the output length (float32 elements, 8 MiB) from which the binary kernels
+// write with non-temporal stores: an output that large does not stay in the caches anyway,
+// and streaming it skips reading every destination line first (a third of the traffic).
+const streamMin = 2 << 20
+
+// pick returns the streaming variant of a kernel for outputs of streamMin elements and more.
+func pick(n int, k, stream func(dst, a, b []float32)) func(dst, a, b []float32) {
+	if n >= streamMin {
+		return stream
+	}
+	return k
+}
+
 func splitScalar(fn func(dst, a []float32, s float32), dst, a []float32, s float32) {
 	if len(dst) < splitLen {
 		fn(dst, a, s)
@@ -41,7 +54,7 @@ func splitScalar(fn func(dst, a []float32, s float32), dst, a []float32, s float
 func Add[T Num](dst, a, b []T) {
 	a, b = a[:len(dst)], b[:len(dst)]
 	if unsafe.Sizeof(T(0)) == 4 {
-		split3(addF32, asF32(dst), asF32(a), asF32(b))
+		split3(pick(len(dst), addF32, addStreamF32), asF32(dst), asF32(a), asF32(b))
 		return
 	}
 	addGo(dst, a, b)
@@ -58,7 +71,7 @@ func addGo[T Num](dst, a, b []T) {
 func Sub[T Num](dst, a, b []T) {
 	a, b = a[:len(dst)], b[:len(dst)]
 	if unsafe.Sizeof(T(0)) == 4 {
-		split3(subF32, asF32(dst), asF32(a), asF32(b))
+		split3(pick(len(dst), subF32, subStreamF32), asF32(dst), asF32(a), asF32(b))
 		return
 	}
 	subGo(dst, a, b)
@@ -75,7 +88,7 @@ func subGo[T Num](dst, a, b []T) {
 func Mul[T Num](dst, a, b []T) {
 	a, b = a[:len(dst)], b[:len(dst)]
 	if unsafe.Sizeof(T(0)) == 4 {
-		split3(mulF32, asF32(dst), asF32(a), asF32(b))
+		split3(pick(len(dst), mulF32, mulStreamF32), asF32(dst), asF32(a), asF32(b))
 		return
 	}
 	mulGo(dst, a, b)
@@ -92,7 +105,7 @@ func mulGo[T Num](dst, a, b []T) {
 func Div[T Float](dst, a, b []T) {
 	a, b = a[:len(dst)], b[:len(dst)]
 	if unsafe.Sizeof(T(0)) == 4 {
-		split3(divF32, asF32(dst), asF32(a), asF32(b))
+		split3(pick(len(dst), divF32, divStreamF32), asF32(dst), asF32(a), asF32(b))
 		return
 	}
 	divGo(dst, a, b)

@@ -272,6 +272,59 @@ done:
 	VZEROUPPER
 	RET
 
+// func addStreamAVX2(dst, a, b []float32)
+TEXT ·addStreamAVX2(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ a_base+24(FP), SI
+	MOVQ b_base+48(FP), DX
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $-32, BX
+	JZ tail8
+loop32:
+	VMOVUPS (SI)(AX*4), Y0
+	VMOVUPS 32(SI)(AX*4), Y1
+	VMOVUPS 64(SI)(AX*4), Y2
+	VMOVUPS 96(SI)(AX*4), Y3
+	VADDPS (DX)(AX*4), Y0, Y0
+	VADDPS 32(DX)(AX*4), Y1, Y1
+	VADDPS 64(DX)(AX*4), Y2, Y2
+	VADDPS 96(DX)(AX*4), Y3, Y3
+	VMOVNTPS Y0, (DI)(AX*4)
+	VMOVNTPS Y1, 32(DI)(AX*4)
+	VMOVNTPS Y2, 64(DI)(AX*4)
+	VMOVNTPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JL loop32
+tail8:
+	MOVQ CX, BX
+	ANDQ $-8, BX
+	CMPQ AX, BX
+	JGE tail1
+loop8:
+	VMOVUPS (SI)(AX*4), Y0
+	VADDPS (DX)(AX*4), Y0, Y0
+	VMOVNTPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, BX
+	JL loop8
+tail1:
+	CMPQ AX, CX
+	JGE done
+loop1:
+	VMOVSS (SI)(AX*4), X0
+	VADDSS (DX)(AX*4), X0, X0
+	VMOVSS X0, (DI)(AX*4)
+	INCQ AX
+	CMPQ AX, CX
+	JL loop1
+done:
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func subAVX2(dst, a, b []float32)
 TEXT ·subAVX2(SB), NOSPLIT, $0-72
 	MOVQ dst_base+0(FP), DI
@@ -321,6 +374,59 @@ loop1:
 	CMPQ AX, CX
 	JL loop1
 done:
+	VZEROUPPER
+	RET
+
+// func subStreamAVX2(dst, a, b []float32)
+TEXT ·subStreamAVX2(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ a_base+24(FP), SI
+	MOVQ b_base+48(FP), DX
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $-32, BX
+	JZ tail8
+loop32:
+	VMOVUPS (SI)(AX*4), Y0
+	VMOVUPS 32(SI)(AX*4), Y1
+	VMOVUPS 64(SI)(AX*4), Y2
+	VMOVUPS 96(SI)(AX*4), Y3
+	VSUBPS (DX)(AX*4), Y0, Y0
+	VSUBPS 32(DX)(AX*4), Y1, Y1
+	VSUBPS 64(DX)(AX*4), Y2, Y2
+	VSUBPS 96(DX)(AX*4), Y3, Y3
+	VMOVNTPS Y0, (DI)(AX*4)
+	VMOVNTPS Y1, 32(DI)(AX*4)
+	VMOVNTPS Y2, 64(DI)(AX*4)
+	VMOVNTPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JL loop32
+tail8:
+	MOVQ CX, BX
+	ANDQ $-8, BX
+	CMPQ AX, BX
+	JGE tail1
+loop8:
+	VMOVUPS (SI)(AX*4), Y0
+	VSUBPS (DX)(AX*4), Y0, Y0
+	VMOVNTPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, BX
+	JL loop8
+tail1:
+	CMPQ AX, CX
+	JGE done
+loop1:
+	VMOVSS (SI)(AX*4), X0
+	VSUBSS (DX)(AX*4), X0, X0
+	VMOVSS X0, (DI)(AX*4)
+	INCQ AX
+	CMPQ AX, CX
+	JL loop1
+done:
+	SFENCE
 	VZEROUPPER
 	RET
 
@@ -376,6 +482,59 @@ done:
 	VZEROUPPER
 	RET
 
+// func mulStreamAVX2(dst, a, b []float32)
+TEXT ·mulStreamAVX2(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ a_base+24(FP), SI
+	MOVQ b_base+48(FP), DX
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $-32, BX
+	JZ tail8
+loop32:
+	VMOVUPS (SI)(AX*4), Y0
+	VMOVUPS 32(SI)(AX*4), Y1
+	VMOVUPS 64(SI)(AX*4), Y2
+	VMOVUPS 96(SI)(AX*4), Y3
+	VMULPS (DX)(AX*4), Y0, Y0
+	VMULPS 32(DX)(AX*4), Y1, Y1
+	VMULPS 64(DX)(AX*4), Y2, Y2
+	VMULPS 96(DX)(AX*4), Y3, Y3
+	VMOVNTPS Y0, (DI)(AX*4)
+	VMOVNTPS Y1, 32(DI)(AX*4)
+	VMOVNTPS Y2, 64(DI)(AX*4)
+	VMOVNTPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JL loop32
+tail8:
+	MOVQ CX, BX
+	ANDQ $-8, BX
+	CMPQ AX, BX
+	JGE tail1
+loop8:
+	VMOVUPS (SI)(AX*4), Y0
+	VMULPS (DX)(AX*4), Y0, Y0
+	VMOVNTPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, BX
+	JL loop8
+tail1:
+	CMPQ AX, CX
+	JGE done
+loop1:
+	VMOVSS (SI)(AX*4), X0
+	VMULSS (DX)(AX*4), X0, X0
+	VMOVSS X0, (DI)(AX*4)
+	INCQ AX
+	CMPQ AX, CX
+	JL loop1
+done:
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func divAVX2(dst, a, b []float32)
 TEXT ·divAVX2(SB), NOSPLIT, $0-72
 	MOVQ dst_base+0(FP), DI
@@ -425,6 +584,59 @@ loop1:
 	CMPQ AX, CX
 	JL loop1
 done:
+	VZEROUPPER
+	RET
+
+// func divStreamAVX2(dst, a, b []float32)
+TEXT ·divStreamAVX2(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ a_base+24(FP), SI
+	MOVQ b_base+48(FP), DX
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $-32, BX
+	JZ tail8
+loop32:
+	VMOVUPS (SI)(AX*4), Y0
+	VMOVUPS 32(SI)(AX*4), Y1
+	VMOVUPS 64(SI)(AX*4), Y2
+	VMOVUPS 96(SI)(AX*4), Y3
+	VDIVPS (DX)(AX*4), Y0, Y0
+	VDIVPS 32(DX)(AX*4), Y1, Y1
+	VDIVPS 64(DX)(AX*4), Y2, Y2
+	VDIVPS 96(DX)(AX*4), Y3, Y3
+	VMOVNTPS Y0, (DI)(AX*4)
+	VMOVNTPS Y1, 32(DI)(AX*4)
+	VMOVNTPS Y2, 64(DI)(AX*4)
+	VMOVNTPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JL loop32
+tail8:
+	MOVQ CX, BX
+	ANDQ $-8, BX
+	CMPQ AX, BX
+	JGE tail1
+loop8:
+	VMOVUPS (SI)(AX*4), Y0
+	VDIVPS (DX)(AX*4), Y0, Y0
+	VMOVNTPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, BX
+	JL loop8
+tail1:
+	CMPQ AX, CX
+	JGE done
+loop1:
+	VMOVSS (SI)(AX*4), X0
+	VDIVSS (DX)(AX*4), X0, X0
+	VMOVSS X0, (DI)(AX*4)
+	INCQ AX
+	CMPQ AX, CX
+	JL loop1
+done:
+	SFENCE
 	VZEROUPPER
 	RET
 

@@ -8,6 +8,10 @@ func addF32(dst, a, b []float32)                         { addGo(dst, a, b) }
 func subF32(dst, a, b []float32)                         { subGo(dst, a, b) }
 func mulF32(dst, a, b []float32)                         { mulGo(dst, a, b) }
 func divF32(dst, a, b []float32)                         { divGo(dst, a, b) }
+func addStreamF32(dst, a, b []float32)                   { addGo(dst, a, b) }
+func subStreamF32(dst, a, b []float32)                   { subGo(dst, a, b) }
+func mulStreamF32(dst, a, b []float32)                   { mulGo(dst, a, b) }
+func divStreamF32(dst, a, b []float32)                   { divGo(dst, a, b) }
 func addScalarF32(dst, a []float32, s float32)           { addScalarGo(dst, a, s) }
 func mulScalarF32(dst, a []float32, s float32)           { mulScalarGo(dst, a, s) }
 func scalarSubF32(dst []float32, s float32, a []float32) { scalarSubGo(dst, s, a) }

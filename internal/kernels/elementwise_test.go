@@ -304,3 +304,41 @@ func TestReLUSpecialValues(t *testing.T) {
 		}
 	}
 }
+
+// The streaming binary kernels (non-temporal stores for outputs of streamMin elements and
+// more) must give the same bits as the element loops, for any alignment of dst and any
+// length.
+func TestStreamingBinaryKernels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	n := streamMin + 1000
+	a, b := make([]float32, n), make([]float32, n)
+	for i := range a {
+		a[i], b[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64())+3
+	}
+	for _, k := range []struct {
+		name         string
+		stream, loop func(dst, a, b []float32)
+	}{
+		{"add", addStreamF32, addGo[float32]}, {"sub", subStreamF32, subGo[float32]},
+		{"mul", mulStreamF32, mulGo[float32]}, {"div", divStreamF32, divGo[float32]},
+	} {
+		for _, c := range []struct{ off, n int }{{0, 0}, {0, 63}, {1, 64}, {3, 1000}, {5, 4133}, {0, streamMin}, {7, streamMin + 9}} {
+			got, want := make([]float32, c.n+8), make([]float32, c.n+8)
+			k.stream(got[c.off:c.off+c.n], a[:c.n], b[:c.n])
+			k.loop(want[c.off:c.off+c.n], a[:c.n], b[:c.n])
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%s offset %d length %d: element %d is %v, want %v", k.name, c.off, c.n, i, got[i], want[i])
+				}
+			}
+		}
+	}
+	// Through the exported entry point, which picks the streaming kernels for large outputs.
+	dst := make([]float32, n)
+	Add(dst, a, b)
+	for i := range dst {
+		if dst[i] != a[i]+b[i] {
+			t.Fatalf("Add at %d: %v, want %v", i, dst[i], a[i]+b[i])
+		}
+	}
+}
