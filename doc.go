@@ -44,6 +44,18 @@
 // Parallel kernels split work into fixed chunks, so the same seed gives bit-identical
 // results run to run, on any number of cores.
 //
+// # Memory
+//
+// Go frees tensors by garbage collection, so eager reuses large buffers where it knows
+// their lifetime, the way PyTorch's caching allocator does with reference counts: gradients
+// the backward pass computed and no longer needs, a leaf's gradient that ZeroGrad drops
+// after the optimizer only borrowed it (BorrowGrad; a tensor from Grad stays valid), and
+// kernels' scratch buffers go to a buffer cache that later allocations of the same size class
+// take from (EmptyCache empties it, BufferCacheStats counts its activity). Layer stacks reuse
+// a fresh output's buffer for the next op where PyTorch users would write inplace=True:
+// ReLUReusing and AddReusing, which nn.Sequential and the transformer layers call. Every
+// reuse keeps values, autograd and gradients unchanged.
+//
 // # The op table
 //
 // Every primitive op is registered in one table (Ops) that autograd, the jit tracer and the
