@@ -84,6 +84,17 @@ def add1():
     return step, OPS_PER_STEP
 
 
+def add1_grad():
+    x = torch.full((1,), 1.0, requires_grad=True)
+    y = torch.full((1,), 2.0, requires_grad=True)
+
+    def step():
+        for _ in range(OPS_PER_STEP):
+            x + y
+
+    return step, OPS_PER_STEP
+
+
 def tiny_backward():
     a = torch.full((1,), 1.0, requires_grad=True)
     b = torch.full((1,), 2.0, requires_grad=True)
@@ -202,6 +213,7 @@ WORKLOADS = {
     "mlp_dw": ("MLP GEMM gt.x 256x64.64x784", "GFLOP/s", mlp_gemm("dw"), True),
     "mlp_dx": ("MLP GEMM g.W 64x256.256x784", "GFLOP/s", mlp_gemm("dx"), True),
     "add1": ("one-element add", "us", add1, False),
+    "add1_grad": ("one-element add recording autograd", "us", add1_grad, False),
     "tiny_backward": ("(a*b+c).sum().backward(), 1 element", "us", tiny_backward, False),
     "chain4m": ("relu(x*w+b)*0.5+x, 4M float32", "ms", chain4m, False),
     "mlp": ("MLP 784-256-128-10 b64 Adam step", "ms", mlp, False),

@@ -84,6 +84,7 @@ var benchWorkloads = []benchWorkload{
 	{name: "mlp_dw", title: "MLP GEMM gᵀ·x 256x64·64x784", unit: "GFLOP/s", higher: true, build: benchMLPGemm("dw")},
 	{name: "mlp_dx", title: "MLP GEMM g·W 64x256·256x784", unit: "GFLOP/s", higher: true, build: benchMLPGemm("dx")},
 	{name: "add1", title: "one-element Add", unit: "us", perOp: true, build: benchAdd1},
+	{name: "add1_grad", title: "one-element Add recording autograd", unit: "us", perOp: true, build: benchAdd1Grad},
 	{name: "tiny_backward", title: "(a*b+c).sum().backward(), 1 element", unit: "us", perOp: true, build: benchTinyBackward},
 	{name: "chain4m", title: "relu(x*w+b)*0.5+x, 4M float32", unit: "ms", perOp: true, build: benchChain},
 	{name: "mlp", title: "MLP 784-256-128-10 b64 Adam step", unit: "ms", perOp: true, build: benchMLP},
@@ -543,6 +544,15 @@ const opsPerStep = 100 // per-op workloads run this many ops per step
 
 func benchAdd1() (func(), float64) {
 	x, y := eager.Full(1, 1), eager.Full(2, 1)
+	return func() {
+		for i := 0; i < opsPerStep; i++ {
+			_ = x.Add(y)
+		}
+	}, opsPerStep
+}
+
+func benchAdd1Grad() (func(), float64) {
+	x, y := eager.Full(1, 1).SetRequiresGrad(true), eager.Full(2, 1).SetRequiresGrad(true)
 	return func() {
 		for i := 0; i < opsPerStep; i++ {
 			_ = x.Add(y)
