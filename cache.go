@@ -60,9 +60,9 @@ func classBytes(c uint16) int {
 }
 
 // cachedBuffer returns a buffer of at least n bytes for a storage, from the cache when one
-// of the right class is there (reused: not zeroed), else newly allocated (zeroed); class is 0
-// when n is too small to be cached.
-func cachedBuffer(n int) (p unsafe.Pointer, class uint16, reused bool) {
+// of the right class is there (reused: not zeroed), else newly allocated, zeroed only when
+// zero is set; class is 0 when n is too small to be cached.
+func cachedBuffer(n int, zero bool) (p unsafe.Pointer, class uint16, reused bool) {
 	if n < minCachedBytes {
 		return nil, 0, false
 	}
@@ -81,9 +81,16 @@ func cachedBuffer(n int) (p unsafe.Pointer, class uint16, reused bool) {
 	}
 	bc.mu.Unlock()
 	cacheMisses.Add(1)
-	buf := make([]uint64, (size+7)/8)
-	return unsafe.Pointer(unsafe.SliceData(buf)), c, false
+	return mallocgc(uintptr(size), nil, zero), c, false
 }
+
+// mallocgc is the Go runtime's allocator, which the runtime keeps callable from outside with
+// this signature (go.dev/issue/67401): with a nil type the block holds no pointers, and with
+// needzero false it is not cleared, which for a large buffer that an op overwrites saves a
+// single-threaded pass over memory as long as the op itself (Go's make always clears).
+//
+//go:linkname mallocgc runtime.mallocgc
+func mallocgc(size uintptr, typ unsafe.Pointer, needzero bool) unsafe.Pointer
 
 // recycle hands s's buffer to the cache and leaves s empty. The caller guarantees that
 // nothing will read or write s's elements again.

@@ -1097,7 +1097,7 @@ func scratchClass(n int) int {
 // getScratch returns a buffer of at least n elements of T.
 func getScratch[T floatT](n int) *[]uint64 {
 	if nb := n * int(unsafe.Sizeof(T(0))); nb >= minCachedBytes {
-		p, c, _ := cachedBuffer(nb)
+		p, c, _ := cachedBuffer(nb, false) // scratch is written before it is read
 		b := unsafe.Slice((*uint64)(p), classBytes(c)/8)
 		return &b
 	}

@@ -50,7 +50,7 @@ func newStorageUninit(dt DType, n int) *storage { return allocStorage(dt, n, fal
 func allocStorage(dt DType, n int, zero bool) *storage {
 	if !memTracking.Load() {
 		nb := n * dt.Size()
-		if p, c, reused := cachedBuffer(nb); p != nil {
+		if p, c, reused := cachedBuffer(nb, zero); p != nil {
 			s := &storage{ptr: p, n: n, dtype: dt, class: c, epoch: backwardEpoch.Load()}
 			if reused && zero {
 				clear(unsafe.Slice((*byte)(p), nb))
