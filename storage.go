@@ -61,14 +61,16 @@ func allocStorage(dt DType, n int, zero bool) *storage {
 		}
 	}
 	s := &storage{}
-	switch dt {
-	case Float32:
+	switch {
+	case !zero && n > 0:
+		s.ptr, s.n, s.dtype = mallocgc(uintptr(n*dt.Size()), nil, false), n, dt
+	case dt == Float32:
 		s.set(make([]float32, n))
-	case Float64:
+	case dt == Float64:
 		s.set(make([]float64, n))
-	case Int64:
+	case dt == Int64:
 		s.set(make([]int64, n))
-	case Bool:
+	case dt == Bool:
 		s.set(make([]bool, n))
 	}
 	if !zero && poisonUninit {
