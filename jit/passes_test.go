@@ -446,3 +446,62 @@ func TestPassSimplifyTransposeOfViewOfTranspose(t *testing.T) {
 	}
 	checkGraph(t, g, fn, a, b)
 }
+
+// TestSumOfManyScalars checks the n-ary sum of 10,000 one-element tensors (the textbook
+// case) against eager's left-to-right float32 additions, bit for bit, with terms whose
+// magnitudes make the order and the per-step rounding matter: passed as arguments,
+// captured, and mixed with a constant and a repeated term; after in-place updates of the
+// terms and with other tensors of the same shapes.
+func TestSumOfManyScalars(t *testing.T) {
+	const n = 10000
+	eager.ManualSeed(7)
+	mk := func() []*eager.Tensor {
+		xs := make([]*eager.Tensor, n)
+		for i := range xs {
+			// Values from 1e-4 to 1e8 and a negative zero first: no reordering or wider
+			// accumulator gives eager's result.
+			v := eager.Randn(1).MulScalar(math.Pow(10, float64(i%13)-4))
+			if i == 0 {
+				v = eager.FromSlice([]float32{float32(math.Copysign(0, -1))})
+			}
+			xs[i] = v
+		}
+		return xs
+	}
+	xs := mk()
+	captured := Compile(func(...*eager.Tensor) []*eager.Tensor { return sumList(xs...) })
+	mixed := func(ys ...*eager.Tensor) []*eager.Tensor {
+		s := ys[0].Add(eager.Full(0.1, 1))
+		for _, y := range ys[1:] {
+			s = s.Add(y)
+		}
+		return []*eager.Tensor{s.Add(ys[5]).Add(xs[3])}
+	}
+	plain, mixedF := Compile(sumList), Compile(mixed)
+	check := func(what string, ys []*eager.Tensor) {
+		t.Helper()
+		bitsEqual(t, what+": arguments", plain.Call(ys...)[0], sumList(ys...)[0])
+		bitsEqual(t, what+": mixed", mixedF.Call(ys...)[0], mixed(ys...)[0])
+		bitsEqual(t, what+": captured", captured.Call()[0], sumList(xs...)[0])
+	}
+	check("first call", xs)
+	check("second call", xs)
+	if g := plain.Graph(); g.Count("SumN") != 1 || g.Count("Add") != 0 || mixedF.Graph().Count("SumN") != 1 {
+		t.Fatalf("want one SumN:\n%s", g)
+	}
+	eager.NoGrad(func() {
+		for i, x := range xs {
+			if i%3 == 0 {
+				x.MulScalarInPlace(-3)
+			}
+		}
+	})
+	check("after in-place updates", xs)
+	ys := mk()
+	check("other tensors", ys)
+	ys[17] = xs[17]
+	check("one tensor swapped", ys)
+	if s := plain.Stats(); s.Traces != 1 {
+		t.Fatalf("retraced: %+v", s)
+	}
+}
