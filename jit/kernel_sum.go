@@ -48,20 +48,37 @@ func sumN[T float](p *plan, i int) kernel {
 		}
 		tiles := (total + tile - 1) / tile
 		parallel.For(tiles, max(1, (1<<16)/(tile*len(args))), func(lo, hi int) {
-			buf := make([]T, tile)
+			buf, buf1 := make([]T, tile), make([]T, tile)
 			for t := lo; t < hi; t++ {
 				pos := t * tile
 				m := min(tile, total-pos)
 				dst := o[pos : pos+m]
-				if v := srcs[0].tile(buf[:m], pos); v == nil {
-					s := srcs[0].scalar
+				// The first two terms are read before dst is written: the memory plan may
+				// place the sum in the buffer of either (programAliasOK).
+				v0, v1 := srcs[0].tile(buf[:m], pos), srcs[1].tile(buf1[:m], pos)
+				switch {
+				case v0 == nil && v1 == nil:
+					s := srcs[0].scalar + srcs[1].scalar
 					for j := range dst {
 						dst[j] = s
 					}
-				} else {
-					copy(dst, v)
+				case v0 == nil:
+					s, v1 := srcs[0].scalar, v1[:len(dst)]
+					for j := range dst {
+						dst[j] = s + v1[j]
+					}
+				case v1 == nil:
+					v0, s := v0[:len(dst)], srcs[1].scalar
+					for j := range dst {
+						dst[j] = v0[j] + s
+					}
+				default:
+					v0, v1 := v0[:len(dst)], v1[:len(dst)]
+					for j := range dst {
+						dst[j] = v0[j] + v1[j]
+					}
 				}
-				for k := 1; k < len(srcs); k++ {
+				for k := 2; k < len(srcs); k++ {
 					v := srcs[k].tile(buf[:m], pos)
 					if v == nil {
 						s := srcs[k].scalar
