@@ -505,3 +505,37 @@ func TestSumOfManyScalars(t *testing.T) {
 		t.Fatalf("retraced: %+v", s)
 	}
 }
+
+// TestFusedProgramInPlaceSlots checks that elementwise instructions write over the operand
+// they read last (one scratch tile for relu(x*w+b)*0.5+x), that a register an n-ary sum
+// reads after its first write keeps its own slot, and that a fused loop allocates the
+// same per call whatever its number of tiles (no allocation per tile).
+func TestFusedProgramInPlaceSlots(t *testing.T) {
+	xs := []*eager.Tensor{eager.Randn(3000), eager.Randn(3000), eager.Randn(3000)}
+	f := Compile(fusedElementwise, WithStaticOutputs(), WithTileSize(64))
+	bitsEqual(t, "first", f.Call(xs...)[0], fusedElementwise(xs...)[0])
+	bitsEqual(t, "second", f.Call(xs...)[0], fusedElementwise(xs...)[0])
+	var prog *Program
+	for _, n := range f.Graph().Nodes {
+		if n.Fused != nil {
+			prog = n.Fused
+		}
+	}
+	if prog == nil || prog.NSlots != 1 {
+		t.Fatalf("want one fused program with one scratch slot:\n%s", f.Graph())
+	}
+	few := Compile(fusedElementwise, WithStaticOutputs(), WithTileSize(3000))
+	few.Call(xs...)
+	many, one := testing.AllocsPerRun(20, func() { f.Call(xs...) }), testing.AllocsPerRun(20, func() { few.Call(xs...) })
+	if many > one {
+		t.Fatalf("%v allocations per call at 47 tiles, %v at one tile", many, one)
+	}
+
+	sum := func(ys ...*eager.Tensor) []*eager.Tensor {
+		r := ys[0].Exp() // a register read as the first and third term
+		return []*eager.Tensor{r.Add(ys[1]).Add(r).Add(ys[2]).MulScalar(2)}
+	}
+	g := Compile(sum, WithTileSize(64))
+	g.Call(xs...)
+	bitsEqual(t, "sum", g.Call(xs...)[0], sum(xs...)[0])
+}

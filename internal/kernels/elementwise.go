@@ -25,6 +25,15 @@ func split3(fn func(dst, a, b []float32), dst, a, b []float32) {
 	parallel.For(len(dst), splitLen/2, func(lo, hi int) { fn(dst[lo:hi], a[lo:hi], b[lo:hi]) })
 }
 
+// The kernels below in splitScalar's argument order. They are top-level functions, not
+// function literals in the generic wrappers, where a literal would capture the wrapper's
+// type dictionary and be allocated at every call (a fused loop calls them once per tile).
+func scalarSubSplit(d, x []float32, s float32) { scalarSubF32(d, s, x) }
+func scalarDivSplit(d, x []float32, s float32) { scalarDivF32(d, s, x) }
+func reluSplit(d, x []float32, _ float32)      { reluF32(d, x) }
+func axpySplit(y, x []float32, alpha float32)  { axpyF32(y, alpha, x) }
+func sqrtSplit(d, x []float32, _ float32)      { sqrtF32(d, x) }
+
 func splitScalar(fn func(dst, a []float32, s float32), dst, a []float32, s float32) {
 	if len(dst) < splitLen {
 		fn(dst, a, s)
@@ -138,7 +147,7 @@ func SubScalar[T Num](dst, a []T, s T) {
 func ScalarSub[T Num](dst []T, s T, a []T) {
 	a = a[:len(dst)]
 	if unsafe.Sizeof(T(0)) == 4 {
-		splitScalar(func(d, x []float32, s float32) { scalarSubF32(d, s, x) }, asF32(dst), asF32(a), float32(s))
+		splitScalar(scalarSubSplit, asF32(dst), asF32(a), float32(s))
 		return
 	}
 	scalarSubGo(dst, s, a)
@@ -189,7 +198,7 @@ func divScalarGo[T Float](dst, a []T, s T) {
 func ScalarDiv[T Float](dst []T, s T, a []T) {
 	a = a[:len(dst)]
 	if unsafe.Sizeof(T(0)) == 4 {
-		splitScalar(func(d, x []float32, s float32) { scalarDivF32(d, s, x) }, asF32(dst), asF32(a), float32(s))
+		splitScalar(scalarDivSplit, asF32(dst), asF32(a), float32(s))
 		return
 	}
 	scalarDivGo(dst, s, a)
@@ -206,7 +215,7 @@ func scalarDivGo[T Float](dst []T, s T, a []T) {
 func ReLU[T Float](dst, a []T) {
 	a = a[:len(dst)]
 	if unsafe.Sizeof(T(0)) == 4 {
-		splitScalar(func(d, x []float32, _ float32) { reluF32(d, x) }, asF32(dst), asF32(a), 0)
+		splitScalar(reluSplit, asF32(dst), asF32(a), 0)
 		return
 	}
 	reluGo(dst, a)
@@ -233,7 +242,7 @@ func reluGo[T Float](dst, a []T) {
 func Axpy[T Float](y []T, alpha T, x []T) {
 	x = x[:len(y)]
 	if unsafe.Sizeof(T(0)) == 4 {
-		splitScalar(func(y, x []float32, alpha float32) { axpyF32(y, alpha, x) }, asF32(y), asF32(x), float32(alpha))
+		splitScalar(axpySplit, asF32(y), asF32(x), float32(alpha))
 		return
 	}
 	axpyGo(y, alpha, x)
