@@ -539,3 +539,39 @@ func TestFusedProgramInPlaceSlots(t *testing.T) {
 	g.Call(xs...)
 	bitsEqual(t, "sum", g.Call(xs...)[0], sum(xs...)[0])
 }
+
+// TestLargeTiles checks fused loops whose tiles growTile enlarges (large iteration spaces)
+// against eager bit for bit: elementwise, and with row values (a layer norm over rows of
+// 1000, so that tiles hold whole rows of a length that does not divide them).
+func TestLargeTiles(t *testing.T) {
+	if got := growTile(2048, 4<<20, 20); got != 16384 {
+		t.Fatalf("growTile(2048, 4M, 20 B) = %d, want 16384", got)
+	}
+	if got := growTile(2048, 40000, 20); got != 2048 {
+		t.Fatalf("growTile(2048, 40000, 20 B) = %d, want 2048 (at least 16 tiles)", got)
+	}
+	eager.ManualSeed(3)
+	xs := []*eager.Tensor{eager.Randn(1 << 20), eager.Randn(1 << 20), eager.Randn(1 << 20)}
+	for _, opts := range [][]Option{nil, {WithStaticOutputs()}} {
+		f := Compile(fusedElementwise, opts...)
+		f.Call(xs...)
+		bitsEqual(t, "elementwise", f.Call(xs...)[0], fusedElementwise(xs...)[0])
+	}
+	norm := func(ys ...*eager.Tensor) []*eager.Tensor {
+		x := ys[0]
+		c := x.Sub(x.Mean(1).Unsqueeze(1))
+		v := c.Mul(c).Mean(1).Unsqueeze(1)
+		return []*eager.Tensor{c.Div(v.AddScalar(1e-5).Sqrt()).Mul(ys[1]).Add(ys[1])}
+	}
+	a, w := eager.Randn(300, 1000), eager.Randn(1000)
+	f := Compile(norm)
+	f.Call(a, w)
+	bitsEqual(t, "rows", f.Call(a, w)[0], norm(a, w)[0])
+	rows := false
+	for _, n := range f.Graph().Nodes {
+		rows = rows || (n.Fused != nil && n.Fused.RowLen == 1000)
+	}
+	if !rows {
+		t.Fatalf("no fused program over rows:\n%s", f.Graph())
+	}
+}
