@@ -575,3 +575,30 @@ func TestLargeTiles(t *testing.T) {
 		t.Fatalf("no fused program over rows:\n%s", f.Graph())
 	}
 }
+
+// TestStreamProgram checks the fused loop's fast path (elementwise Add, Sub, Mul, Div and
+// unary ops over contiguous inputs) against eager, with a one-element input, immediates on
+// either side, and the inputs it hands to the general loop (a broadcast row, which is
+// gathered; a unary op of a one-element input).
+func TestStreamProgram(t *testing.T) {
+	fn := func(ys ...*eager.Tensor) []*eager.Tensor {
+		x, w, s := ys[0], ys[1], ys[2]
+		h := x.Mul(w).Sub(s).Tanh().MulScalar(0.25).Div(w.AddScalar(3))
+		return []*eager.Tensor{h.Sub(s.Exp()).ReLU().Add(x)}
+	}
+	eager.ManualSeed(5)
+	for _, c := range []struct {
+		name string
+		w    *eager.Tensor
+	}{{"contiguous", eager.Randn(64, 300)}, {"broadcast row", eager.Randn(300)}} {
+		x, s := eager.Randn(64, 300), eager.Randn(1)
+		for _, opts := range [][]Option{nil, {WithTileSize(64)}, {WithStaticOutputs()}} {
+			f := Compile(fn, opts...)
+			f.Call(x, c.w, s)
+			bitsEqual(t, c.name, f.Call(x, c.w, s)[0], fn(x, c.w, s)[0])
+			if f.Graph().Count("Fused") == 0 {
+				t.Fatalf("%s: nothing fused:\n%s", c.name, f.Graph())
+			}
+		}
+	}
+}
