@@ -67,9 +67,10 @@
 //
 // The executor replays eager ops through the replay table (RegisterOp): the same kernels,
 // so the same bits. jit's own nodes run native kernels: a Fused node runs its program one
-// tile of about 2048 elements (whole rows when it reduces) at a time, in parallel over
-// tiles with a fixed partition (split sooner when the program is expensive), so that
-// intermediates stay in L1 and only its inputs and outputs touch memory. Each instruction
+// tile of 2048 elements or more (whole rows when it reduces; large loops take tiles up to
+// what half of a 1 MiB L2 holds) at a time, in parallel over tiles with a fixed partition
+// (split sooner when the program is expensive), so that intermediates stay in cache and
+// only its inputs and outputs touch memory. Each instruction
 // runs over the whole tile with eager's vector kernels (internal/kernels, and eager's own
 // unary kernels through eager.UnaryKernels); values computed per row (a layer norm's mean
 // and variance) are computed once per row. Intermediate buffers are kept across calls;

@@ -59,7 +59,8 @@ type config struct {
 	cacheSize int
 	passes    []string
 	dump      io.Writer
-	tile      int
+	tile      int  // elements per tile of native kernels
+	tileSet   bool // tile was chosen by WithTileSize: fused loops do not grow it
 
 	staticOutputs bool
 }
@@ -99,9 +100,13 @@ func WithoutPasses(names ...string) Option {
 // WithDump writes the graph as traced and after every pass to w each time fn is compiled.
 func WithDump(w io.Writer) Option { return func(c *config) { c.dump = w } }
 
-// WithTileSize sets the number of elements a fused elementwise kernel computes per tile
-// (default 2048: a few tiles of float32 fit in a 32 KiB L1 data cache).
-func WithTileSize(n int) Option { return func(c *config) { c.tile = max(n, 64) } }
+// WithTileSize sets the number of elements a fused elementwise kernel computes per tile.
+// By default a tile has 2048 elements (a few tiles of float32 fit in a 32 KiB L1 data
+// cache), and a fused loop over a large iteration space takes larger tiles as long as one
+// tile of all its operands, scratch registers and outputs stays within tileBudget bytes.
+func WithTileSize(n int) Option {
+	return func(c *config) { c.tile, c.tileSet = max(n, 64), true }
+}
 
 // WithStaticOutputs makes the outputs that jit's own kernels compute (fused loops, n-ary
 // sums, GEMMs) buffers owned by the compiled function, as CUDA graphs' static outputs: a

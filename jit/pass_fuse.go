@@ -618,7 +618,11 @@ func (p *Program) String() string {
 }
 
 // finish assigns registers to scratch slots: a slot is reused once its register is dead;
-// registers of elementwise outputs live in the output buffers instead.
+// registers of elementwise outputs live in the output buffers instead. An elementwise
+// instruction writes over an operand register whose last use it is (each element is read
+// before it is written, as the memory plan's programAliasOK relies on too): the fewer
+// scratch tiles a program touches, the more of the cache is left for its inputs and
+// outputs (relu(x*w+b)*0.5+x: one scratch tile instead of two).
 func (p *Program) finish() {
 	lastUse := make([]int, len(p.Regs))
 	for r := range lastUse {
@@ -637,12 +641,19 @@ func (p *Program) finish() {
 			direct[o.Reg] = true
 		}
 	}
+	isOut := map[int]bool{}
+	for _, o := range p.Outs {
+		isOut[o.Reg] = true
+	}
 	p.Slots = make([]int, len(p.Regs))
 	var free []int
 	for k, in := range p.Insts {
 		r := in.Dst
 		if direct[r] {
 			p.Slots[r] = -1
+		} else if a := p.overwritable(k, lastUse, isOut); a >= 0 {
+			p.Slots[r] = p.Slots[a]
+			lastUse[a] = -2 // its slot is now r's
 		} else if len(free) > 0 {
 			p.Slots[r] = free[len(free)-1]
 			free = free[:len(free)-1]
@@ -651,11 +662,7 @@ func (p *Program) finish() {
 			p.NSlots++
 		}
 		// Free the slots of registers whose last use is this instruction (after it has
-		// been assigned its own, so that no instruction writes an operand it reads).
-		isOut := map[int]bool{}
-		for _, o := range p.Outs {
-			isOut[o.Reg] = true
-		}
+		// been assigned its own, so that it writes no other operand it reads).
 		for _, a := range in.Args {
 			if a.Kind == OpReg && lastUse[a.Index] == k && p.Slots[a.Index] >= 0 && !isOut[a.Index] {
 				free = append(free, p.Slots[a.Index])
@@ -663,4 +670,31 @@ func (p *Program) finish() {
 			}
 		}
 	}
+}
+
+// overwritable returns an operand register of instruction k whose slot the instruction may
+// write its result into, or -1: a register of elements (not row values) in a scratch slot,
+// not an output, read for the last time by k, which computes element by element (not a
+// reduction), and not a term of an n-ary sum past its first two (read after the result is
+// first written).
+func (p *Program) overwritable(k int, lastUse []int, isOut map[int]bool) int {
+	in := p.Insts[k]
+	if p.Regs[in.Dst].Row || isReduction(in.Op) {
+		return -1
+	}
+	late := func(r int) bool { // read by an n-ary sum after its first write
+		for pos, a := range in.Args {
+			if in.Op == "SumN" && pos > 1 && a.Kind == OpReg && a.Index == r {
+				return true
+			}
+		}
+		return false
+	}
+	for _, a := range in.Args {
+		if a.Kind != OpReg || lastUse[a.Index] != k || p.Slots[a.Index] < 0 || isOut[a.Index] || p.Regs[a.Index].Row || late(a.Index) {
+			continue
+		}
+		return a.Index
+	}
+	return -1
 }

@@ -446,3 +446,159 @@ func TestPassSimplifyTransposeOfViewOfTranspose(t *testing.T) {
 	}
 	checkGraph(t, g, fn, a, b)
 }
+
+// TestSumOfManyScalars checks the n-ary sum of 10,000 one-element tensors (the textbook
+// case) against eager's left-to-right float32 additions, bit for bit, with terms whose
+// magnitudes make the order and the per-step rounding matter: passed as arguments,
+// captured, and mixed with a constant and a repeated term; after in-place updates of the
+// terms and with other tensors of the same shapes.
+func TestSumOfManyScalars(t *testing.T) {
+	const n = 10000
+	eager.ManualSeed(7)
+	mk := func() []*eager.Tensor {
+		xs := make([]*eager.Tensor, n)
+		for i := range xs {
+			// Values from 1e-4 to 1e8 and a negative zero first: no reordering or wider
+			// accumulator gives eager's result.
+			v := eager.Randn(1).MulScalar(math.Pow(10, float64(i%13)-4))
+			if i == 0 {
+				v = eager.FromSlice([]float32{float32(math.Copysign(0, -1))})
+			}
+			xs[i] = v
+		}
+		return xs
+	}
+	xs := mk()
+	captured := Compile(func(...*eager.Tensor) []*eager.Tensor { return sumList(xs...) })
+	mixed := func(ys ...*eager.Tensor) []*eager.Tensor {
+		s := ys[0].Add(eager.Full(0.1, 1))
+		for _, y := range ys[1:] {
+			s = s.Add(y)
+		}
+		return []*eager.Tensor{s.Add(ys[5]).Add(xs[3])}
+	}
+	plain, mixedF := Compile(sumList), Compile(mixed)
+	check := func(what string, ys []*eager.Tensor) {
+		t.Helper()
+		bitsEqual(t, what+": arguments", plain.Call(ys...)[0], sumList(ys...)[0])
+		bitsEqual(t, what+": mixed", mixedF.Call(ys...)[0], mixed(ys...)[0])
+		bitsEqual(t, what+": captured", captured.Call()[0], sumList(xs...)[0])
+	}
+	check("first call", xs)
+	check("second call", xs)
+	if g := plain.Graph(); g.Count("SumN") != 1 || g.Count("Add") != 0 || mixedF.Graph().Count("SumN") != 1 {
+		t.Fatalf("want one SumN:\n%s", g)
+	}
+	eager.NoGrad(func() {
+		for i, x := range xs {
+			if i%3 == 0 {
+				x.MulScalarInPlace(-3)
+			}
+		}
+	})
+	check("after in-place updates", xs)
+	ys := mk()
+	check("other tensors", ys)
+	ys[17] = xs[17]
+	check("one tensor swapped", ys)
+	if s := plain.Stats(); s.Traces != 1 {
+		t.Fatalf("retraced: %+v", s)
+	}
+}
+
+// TestFusedProgramInPlaceSlots checks that elementwise instructions write over the operand
+// they read last (one scratch tile for relu(x*w+b)*0.5+x), that a register an n-ary sum
+// reads after its first write keeps its own slot, and that a fused loop allocates the
+// same per call whatever its number of tiles (no allocation per tile).
+func TestFusedProgramInPlaceSlots(t *testing.T) {
+	xs := []*eager.Tensor{eager.Randn(3000), eager.Randn(3000), eager.Randn(3000)}
+	f := Compile(fusedElementwise, WithStaticOutputs(), WithTileSize(64))
+	bitsEqual(t, "first", f.Call(xs...)[0], fusedElementwise(xs...)[0])
+	bitsEqual(t, "second", f.Call(xs...)[0], fusedElementwise(xs...)[0])
+	var prog *Program
+	for _, n := range f.Graph().Nodes {
+		if n.Fused != nil {
+			prog = n.Fused
+		}
+	}
+	if prog == nil || prog.NSlots != 1 {
+		t.Fatalf("want one fused program with one scratch slot:\n%s", f.Graph())
+	}
+	few := Compile(fusedElementwise, WithStaticOutputs(), WithTileSize(3000))
+	few.Call(xs...)
+	many, one := testing.AllocsPerRun(20, func() { f.Call(xs...) }), testing.AllocsPerRun(20, func() { few.Call(xs...) })
+	if many > one+10 { // slack: sync.Pool drops items at random under the race detector
+		t.Fatalf("%v allocations per call at 47 tiles, %v at one tile", many, one)
+	}
+
+	sum := func(ys ...*eager.Tensor) []*eager.Tensor {
+		r := ys[0].Exp() // a register read as the first and third term
+		return []*eager.Tensor{r.Add(ys[1]).Add(r).Add(ys[2]).MulScalar(2)}
+	}
+	g := Compile(sum, WithTileSize(64))
+	g.Call(xs...)
+	bitsEqual(t, "sum", g.Call(xs...)[0], sum(xs...)[0])
+}
+
+// TestLargeTiles checks fused loops whose tiles growTile enlarges (large iteration spaces)
+// against eager bit for bit: elementwise, and with row values (a layer norm over rows of
+// 1000, so that tiles hold whole rows of a length that does not divide them).
+func TestLargeTiles(t *testing.T) {
+	if got := growTile(2048, 4<<20, 20); got != 16384 {
+		t.Fatalf("growTile(2048, 4M, 20 B) = %d, want 16384", got)
+	}
+	if got := growTile(2048, 40000, 20); got != 2048 {
+		t.Fatalf("growTile(2048, 40000, 20 B) = %d, want 2048 (at least 16 tiles)", got)
+	}
+	eager.ManualSeed(3)
+	xs := []*eager.Tensor{eager.Randn(1 << 20), eager.Randn(1 << 20), eager.Randn(1 << 20)}
+	for _, opts := range [][]Option{nil, {WithStaticOutputs()}} {
+		f := Compile(fusedElementwise, opts...)
+		f.Call(xs...)
+		bitsEqual(t, "elementwise", f.Call(xs...)[0], fusedElementwise(xs...)[0])
+	}
+	norm := func(ys ...*eager.Tensor) []*eager.Tensor {
+		x := ys[0]
+		c := x.Sub(x.Mean(1).Unsqueeze(1))
+		v := c.Mul(c).Mean(1).Unsqueeze(1)
+		return []*eager.Tensor{c.Div(v.AddScalar(1e-5).Sqrt()).Mul(ys[1]).Add(ys[1])}
+	}
+	a, w := eager.Randn(300, 1000), eager.Randn(1000)
+	f := Compile(norm)
+	f.Call(a, w)
+	bitsEqual(t, "rows", f.Call(a, w)[0], norm(a, w)[0])
+	rows := false
+	for _, n := range f.Graph().Nodes {
+		rows = rows || (n.Fused != nil && n.Fused.RowLen == 1000)
+	}
+	if !rows {
+		t.Fatalf("no fused program over rows:\n%s", f.Graph())
+	}
+}
+
+// TestStreamProgram checks the fused loop's fast path (elementwise Add, Sub, Mul, Div and
+// unary ops over contiguous inputs) against eager, with a one-element input, immediates on
+// either side, and the inputs it hands to the general loop (a broadcast row, which is
+// gathered; a unary op of a one-element input).
+func TestStreamProgram(t *testing.T) {
+	fn := func(ys ...*eager.Tensor) []*eager.Tensor {
+		x, w, s := ys[0], ys[1], ys[2]
+		h := x.Mul(w).Sub(s).Tanh().MulScalar(0.25).Div(w.AddScalar(3))
+		return []*eager.Tensor{h.Sub(s.Exp()).ReLU().Add(x)}
+	}
+	eager.ManualSeed(5)
+	for _, c := range []struct {
+		name string
+		w    *eager.Tensor
+	}{{"contiguous", eager.Randn(64, 300)}, {"broadcast row", eager.Randn(300)}} {
+		x, s := eager.Randn(64, 300), eager.Randn(1)
+		for _, opts := range [][]Option{nil, {WithTileSize(64)}, {WithStaticOutputs()}} {
+			f := Compile(fn, opts...)
+			f.Call(x, c.w, s)
+			bitsEqual(t, c.name, f.Call(x, c.w, s)[0], fn(x, c.w, s)[0])
+			if f.Graph().Count("Fused") == 0 {
+				t.Fatalf("%s: nothing fused:\n%s", c.name, f.Graph())
+			}
+		}
+	}
+}

@@ -332,6 +332,16 @@ func TestRandomProgramsMatchEager(t *testing.T) {
 	}
 }
 
+// TestRandomProgramRegressions replays seeds beyond the default range that once failed:
+// 3596 and 4353 are n-ary sums the memory plan placed in the buffer of their second term,
+// which the tile loop overwrote with the first term before reading it.
+func TestRandomProgramRegressions(t *testing.T) {
+	for _, seed := range []uint64{3596, 4353} {
+		checkProgram(t, seed)
+		checkProgram(t, seed, WithTileSize(64))
+	}
+}
+
 // Each pass alone, so that a failure points at its pass.
 func TestRandomProgramsPerPass(t *testing.T) {
 	for name := range passTable {

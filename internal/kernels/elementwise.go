@@ -38,6 +38,15 @@ func pick(n int, k, stream func(dst, a, b []float32)) func(dst, a, b []float32) 
 	return k
 }
 
+// The kernels below in splitScalar's argument order. They are top-level functions, not
+// function literals in the generic wrappers, where a literal would capture the wrapper's
+// type dictionary and be allocated at every call (a fused loop calls them once per tile).
+func scalarSubSplit(d, x []float32, s float32) { scalarSubF32(d, s, x) }
+func scalarDivSplit(d, x []float32, s float32) { scalarDivF32(d, s, x) }
+func reluSplit(d, x []float32, _ float32)      { reluF32(d, x) }
+func axpySplit(y, x []float32, alpha float32)  { axpyF32(y, alpha, x) }
+func sqrtSplit(d, x []float32, _ float32)      { sqrtF32(d, x) }
+
 func splitScalar(fn func(dst, a []float32, s float32), dst, a []float32, s float32) {
 	if len(dst) < splitLen {
 		fn(dst, a, s)
@@ -151,7 +160,7 @@ func SubScalar[T Num](dst, a []T, s T) {
 func ScalarSub[T Num](dst []T, s T, a []T) {
 	a = a[:len(dst)]
 	if unsafe.Sizeof(T(0)) == 4 {
-		splitScalar(func(d, x []float32, s float32) { scalarSubF32(d, s, x) }, asF32(dst), asF32(a), float32(s))
+		splitScalar(scalarSubSplit, asF32(dst), asF32(a), float32(s))
 		return
 	}
 	scalarSubGo(dst, s, a)
@@ -202,7 +211,7 @@ func divScalarGo[T Float](dst, a []T, s T) {
 func ScalarDiv[T Float](dst []T, s T, a []T) {
 	a = a[:len(dst)]
 	if unsafe.Sizeof(T(0)) == 4 {
-		splitScalar(func(d, x []float32, s float32) { scalarDivF32(d, s, x) }, asF32(dst), asF32(a), float32(s))
+		splitScalar(scalarDivSplit, asF32(dst), asF32(a), float32(s))
 		return
 	}
 	scalarDivGo(dst, s, a)
@@ -219,7 +228,7 @@ func scalarDivGo[T Float](dst []T, s T, a []T) {
 func ReLU[T Float](dst, a []T) {
 	a = a[:len(dst)]
 	if unsafe.Sizeof(T(0)) == 4 {
-		splitScalar(func(d, x []float32, _ float32) { reluF32(d, x) }, asF32(dst), asF32(a), 0)
+		splitScalar(reluSplit, asF32(dst), asF32(a), 0)
 		return
 	}
 	reluGo(dst, a)
@@ -246,7 +255,7 @@ func reluGo[T Float](dst, a []T) {
 func Axpy[T Float](y []T, alpha T, x []T) {
 	x = x[:len(y)]
 	if unsafe.Sizeof(T(0)) == 4 {
-		splitScalar(func(y, x []float32, alpha float32) { axpyF32(y, alpha, x) }, asF32(y), asF32(x), float32(alpha))
+		splitScalar(axpySplit, asF32(y), asF32(x), float32(alpha))
 		return
 	}
 	axpyGo(y, alpha, x)

@@ -17,7 +17,7 @@ import (
 func Sqrt[T Float](dst, src []T) {
 	src = src[:len(dst)]
 	if unsafe.Sizeof(T(0)) == 4 {
-		splitScalar(func(d, x []float32, _ float32) { sqrtF32(d, x) }, asF32(dst), asF32(src), 0)
+		splitScalar(sqrtSplit, asF32(dst), asF32(src), 0)
 		return
 	}
 	sqrtGo(dst, src)
