@@ -26,6 +26,9 @@ func TestSumMiddleBitIdentical(t *testing.T) {
 			{[]int{2, 3, 19, 2, 67}, []int{1, 2}},
 			{[]int{0, 5}, []int{0}},
 			{[]int{5, 0, 3}, []int{1}},
+			{[]int{1<<16 + 1000, 3}, []int{0}},     // longer than kernels.SumChunk: summed in chunks
+			{[]int{2, 1 << 16, 2}, []int{1}},       // exactly one chunk
+			{[]int{2, 3, 1<<16 + 17, 2}, []int{2}}, // a short last chunk with a tail
 		} {
 			t.Run(fmt.Sprintf("%v/%v/%v", dt, c.shape, c.dims), func(t *testing.T) {
 				x := RandnOf(dt, c.shape...).MulScalar(1e3)

@@ -342,3 +342,26 @@ func TestStreamingBinaryKernels(t *testing.T) {
 		}
 	}
 }
+
+// Sum of a row longer than SumChunk adds its chunks' sums in order, whatever the cores.
+func TestSumChunks(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, n := range []int{SumChunk - 1, SumChunk, SumChunk + 1, 3*SumChunk + 17, 5 << 20} {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64() * 1e3)
+		}
+		var want float64
+		for c := 0; c < n; c += SumChunk {
+			s := sumGo(x[c:min(n, c+SumChunk)])
+			if c == 0 {
+				want = s
+			} else {
+				want += s
+			}
+		}
+		if got := Sum(x); math.Float32bits(got) != math.Float32bits(float32(want)) {
+			t.Fatalf("n=%d: Sum %v, want %v", n, got, float32(want))
+		}
+	}
+}
