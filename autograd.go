@@ -204,6 +204,24 @@ func (x *Tensor) SetGrad(g *Tensor) {
 	}
 }
 
+// GiveGrad is SetGrad for a gradient the caller gives up: nothing else references g's
+// storage, now or later, so that when this gradient is replaced or cleared after being only
+// borrowed (see BorrowGrad), its buffer can go to the buffer cache for reuse, as a gradient
+// made by Backward does. The jit's compiled training steps hand over their gradients this
+// way. When g is a view or not float, it is SetGrad.
+func (x *Tensor) GiveGrad(g *Tensor) {
+	x.SetGrad(g)
+	if g == nil || g.offset != 0 || !g.IsContiguous() || g.st.len() != g.Numel() || slowPath.Load() != 0 {
+		return
+	}
+	s := x.gradState()
+	s.mu.Lock()
+	if s.grad == g {
+		s.owned, s.lent = true, false
+	}
+	s.mu.Unlock()
+}
+
 // ZeroGrad clears x's gradient (sets it to nil, as PyTorch's set_to_none default does).
 // When the gradient was only borrowed (BorrowGrad), never handed out by Grad, its buffer
 // goes to the buffer cache for the next backward pass.

@@ -44,6 +44,18 @@ func ScalarOf(dt DType, v float64) *Tensor { return FullOf(dt, v) }
 // Zeros returns a float32 tensor of zeros.
 func Zeros(shape ...int) *Tensor { return ZerosOf(DefaultDType(), shape...) }
 
+// EmptyOf returns a tensor of the given dtype and shape whose elements are unspecified
+// (PyTorch's torch.empty), for code that writes every element before reading any: it may
+// reuse a buffer without clearing it. While an observer is installed (jit tracing,
+// profiling) it is ZerosOf, so that they see a defined value.
+func EmptyOf(dt DType, shape ...int) *Tensor {
+	if slowPath.Load() != 0 {
+		return ZerosOf(dt, shape...)
+	}
+	checkShape("EmptyOf", shape)
+	return newTensorUninit(dt, shape)
+}
+
 // ZerosOf returns a tensor of zeros of dtype dt.
 func ZerosOf(dt DType, shape ...int) *Tensor {
 	checkShape("Zeros", shape)

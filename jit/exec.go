@@ -44,6 +44,7 @@ type plan struct {
 	exec    []int       // nodes whose kernels run, in order (not inputs, constants, captures)
 	inputs  [][2]int    // (node, argument index) of the Input nodes
 	fixed   []fixedVal
+	give    []bool // per effect: a SetGrad whose value is a new buffer nothing else holds
 }
 
 // fixedVal is a node whose value is the same tensor at every call (a constant, a captured
@@ -109,6 +110,7 @@ func newPlan(g *Graph, cfg *config) *plan {
 	if cfg.staticOutputs {
 		p.planStaticOutputs()
 	}
+	p.planGivenGrads(root)
 	return p
 }
 
@@ -229,7 +231,7 @@ func (p *plan) run(xs []*eager.Tensor) []*eager.Tensor {
 				c.vals[d] = nil
 			}
 		}
-		for _, e := range p.g.Effects {
+		for k, e := range p.g.Effects {
 			switch e.Kind {
 			case WriteBack:
 				if dst, src := c.vals[e.Target], c.vals[e.Value]; dst == src {
@@ -242,9 +244,12 @@ func (p *plan) run(xs []*eager.Tensor) []*eager.Tensor {
 				if l == nil {
 					l = xs[e.Leaf.Input]
 				}
-				if e.Value < 0 {
+				switch {
+				case e.Value < 0:
 					l.SetGrad(nil)
-				} else {
+				case p.give[k]:
+					l.GiveGrad(c.vals[e.Value])
+				default:
 					l.SetGrad(c.vals[e.Value])
 				}
 			}
@@ -284,6 +289,42 @@ func (p *plan) emit(i int, t0 int64, out *eager.Tensor) {
 		}
 	}
 	eager.EmitOpEvent(ev)
+}
+
+// planGivenGrads marks the SetGrad effects whose value a native kernel computes into a new
+// buffer at each call that no output, other effect or other value shares: the leaf may own
+// that buffer (eager's GiveGrad), so that when the next call replaces the gradient, eager
+// hands the buffer to its cache and the next call's kernel takes it from there, as an eager
+// training step reuses its gradients' buffers.
+func (p *plan) planGivenGrads(root []int) {
+	g := p.g
+	p.give = make([]bool, len(g.Effects))
+	uses := map[int]int{} // storage root -> outputs and effects that hold it
+	for _, o := range g.Outputs {
+		uses[root[o]]++
+	}
+	for _, e := range g.Effects {
+		if e.Value >= 0 {
+			uses[root[e.Value]]++
+		}
+		if e.Kind == WriteBack {
+			uses[root[e.Target]]++
+		}
+	}
+	for k, e := range g.Effects {
+		v := e.Value
+		if e.Kind != SetGrad || v < 0 {
+			continue
+		}
+		n := g.Nodes[v]
+		if _, ok := nativeKernels[n.Op]; !ok || n.Op == "FusedOutput" || root[v] != v || uses[v] != 1 {
+			continue
+		}
+		if p.buf[v] >= 0 || n.Into >= 0 || n.Reuse >= 0 {
+			continue
+		}
+		p.give[k] = true
+	}
 }
 
 // planStaticOutputs gives every output that a native kernel computes into a new buffer at

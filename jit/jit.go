@@ -377,7 +377,7 @@ func (e *entry) check(xs []*eager.Tensor) string {
 		if l == nil {
 			l = xs[g.leaf.Input]
 		}
-		if (l.Grad() == nil) != g.isNil {
+		if (l.BorrowGrad() == nil) != g.isNil { // a look, not a loan
 			if g.isNil {
 				return fmt.Sprintf("gradient of %v was nil when traced and is set now", g.leaf)
 			}

@@ -62,7 +62,7 @@ func gemmKernel[T float](p *plan, i int) kernel {
 		ad, aoff := eager.StorageData[T](a)
 		bd, boff := eager.StorageData[T](b)
 		as, bs := a.Strides()[0], b.Strides()[0]
-		out := c.outputTensor(p, i)
+		out := c.outputFor(p, i, true) // the product writes every element
 		od, ooff := eager.StorageData[T](out)
 		var bias []T
 		if hasBias {

@@ -184,7 +184,11 @@ func (g *gatherer[T]) gather(dst []T, pos int) {
 
 // outputTensor returns the tensor a native kernel writes node i's value into: a buffer of
 // the memory plan, the dead input it may overwrite, or a new tensor.
-func (c *execCtx) outputTensor(p *plan, i int) *eager.Tensor {
+func (c *execCtx) outputTensor(p *plan, i int) *eager.Tensor { return c.outputFor(p, i, false) }
+
+// outputFor is outputTensor; overwrite says the kernel writes every element, so that a new
+// buffer need not be cleared.
+func (c *execCtx) outputFor(p *plan, i int, overwrite bool) *eager.Tensor {
 	n := p.g.Nodes[i]
 	for _, v := range [2]int{n.Into, n.Reuse} {
 		if v < 0 {
@@ -196,6 +200,9 @@ func (c *execCtx) outputTensor(p *plan, i int) *eager.Tensor {
 	}
 	if b := p.buf[i]; b >= 0 && c.bufs != nil {
 		return c.bufs.get(p.slots, b, n.Shape)
+	}
+	if overwrite {
+		return eager.EmptyOf(n.DType, n.Shape...)
 	}
 	return eager.ZerosOf(n.DType, n.Shape...)
 }
