@@ -66,34 +66,25 @@ func (x *Tensor) IsContiguous() bool { return isContiguous(x.shape, x.strides())
 func (x *Tensor) Version() uint64 { return x.st.version.Load() }
 
 // newTensor allocates a contiguous tensor of the given dtype and shape, zero-filled.
-func newTensor(dt DType, shape []int) *Tensor {
-	n := numel(shape)
-	if n*dt.Size() <= smallBytes && !memTracking.Load() {
-		return newSmallTensor(dt, shape, n)
-	}
-	t := &Tensor{dtype: dt}
-	t.setContiguousShape(shape)
-	t.st = newStorage(dt, n)
-	if slowPath.Load() != 0 {
-		event(evAlloc, t, nil)
-	}
-	return t
-}
+func newTensor(dt DType, shape []int) *Tensor { return allocTensor(dt, shape, true) }
 
-// newTensorUninit is newTensor for ops that write every element of the result: a buffer
-// from the buffer cache (cache.go) is not zeroed first.
-func newTensorUninit(dt DType, shape []int) *Tensor {
+// newTensorUninit is newTensor for ops that write every element of the result: the buffer
+// is not cleared first (see allocStorage).
+func newTensorUninit(dt DType, shape []int) *Tensor { return allocTensor(dt, shape, false) }
+
+func allocTensor(dt DType, shape []int, zero bool) *Tensor {
 	n := numel(shape)
+	var t *Tensor
 	if n*dt.Size() <= smallBytes && !memTracking.Load() {
-		t := newSmallTensor(dt, shape, n)
-		if poisonUninit {
+		t = newSmallTensor(dt, shape, n)
+		if !zero && poisonUninit {
 			poison(t.st)
 		}
-		return t
+	} else {
+		t = &Tensor{dtype: dt}
+		t.setContiguousShape(shape)
+		t.st = allocStorage(dt, n, zero)
 	}
-	t := &Tensor{dtype: dt}
-	t.setContiguousShape(shape)
-	t.st = newStorageUninit(dt, n)
 	if slowPath.Load() != 0 {
 		event(evAlloc, t, nil)
 	}
@@ -134,9 +125,6 @@ func newSmallTensor(dt DType, shape []int, n int) *Tensor {
 	t.setContiguousShape(shape)
 	b.s.ptr, b.s.n, b.s.dtype = unsafe.Pointer(&b.buf[0]), n, dt
 	t.st = &b.s
-	if slowPath.Load() != 0 {
-		event(evAlloc, t, nil)
-	}
 	return t
 }
 
