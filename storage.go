@@ -40,13 +40,8 @@ func (s *storage) set(v any) {
 	}
 }
 
-// newStorage returns a storage of n zeroed elements.
-func newStorage(dt DType, n int) *storage { return allocStorage(dt, n, true) }
-
-// newStorageUninit returns a storage of n elements with unspecified values, for ops that
-// write every element.
-func newStorageUninit(dt DType, n int) *storage { return allocStorage(dt, n, false) }
-
+// allocStorage returns a storage of n elements, zeroed when zero is set; otherwise the
+// values are unspecified (for ops that write every element).
 func allocStorage(dt DType, n int, zero bool) *storage {
 	if !memTracking.Load() {
 		nb := n * dt.Size()
