@@ -190,7 +190,7 @@ func (x *Tensor) SetGrad(g *Tensor) {
 	if s := x.gs.Load(); s != nil || g != nil {
 		s = x.gradState()
 		s.mu.Lock()
-		if old := s.grad; old != nil && s.owned && !s.lent && old != g && slowPath.Load() == 0 {
+		if old := s.grad; old != nil && s.owned && !s.lent && (g == nil || g.st != old.st) && slowPath.Load() == 0 {
 			free = old.st
 		}
 		s.grad, s.owned, s.lent = g, false, false
@@ -208,7 +208,7 @@ func (x *Tensor) SetGrad(g *Tensor) {
 // storage, now or later, so that when this gradient is replaced or cleared after being only
 // borrowed (see BorrowGrad), its buffer can go to the buffer cache for reuse, as a gradient
 // made by Backward does. The jit's compiled training steps hand over their gradients this
-// way. When g is a view or not float, it is SetGrad.
+// way. When g is a view of a larger storage, it is SetGrad.
 func (x *Tensor) GiveGrad(g *Tensor) {
 	x.SetGrad(g)
 	if g == nil || g.offset != 0 || !g.IsContiguous() || g.st.len() != g.Numel() || slowPath.Load() != 0 {

@@ -248,3 +248,16 @@ func TestRecyclingConcurrentBackward(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+// A new gradient that views the borrowed old one keeps the buffer alive.
+func TestSetGradViewOfBorrowedGradient(t *testing.T) {
+	w := Randn(256, 256).SetRequiresGrad(true)
+	w.Tanh().Sum().Backward()
+	old := w.BorrowGrad()
+	want := old.Float32s()
+	w.SetGrad(old.Reshape(256, 256)) // a view of the same storage becomes the gradient
+	Randn(256, 256).Exp()            // reuse whatever the cache holds
+	if !slices.Equal(w.Grad().Float32s(), want) {
+		t.Fatal("the gradient's buffer was recycled while the new gradient views it")
+	}
+}
