@@ -127,7 +127,7 @@ func checkAnomalyBackward(n *node, grads []*Tensor) {
 			if where == "" {
 				where = "unknown location"
 			}
-			panic(&Error{Op: n.name(), Msg: fmt.Sprintf("anomaly: backward produced NaN or Inf in the gradient of input %d (shape %v) of the op created at %s (output shape %v)", i, g.shape, where, n.shape), Where: where})
+			panic(&Error{Op: n.name(), Msg: fmt.Sprintf("anomaly: backward produced NaN or Inf in the gradient of input %d (shape %v) of the op created at %s (output shape %v)", i, g.shape, where, n.outShape()), Where: where})
 		}
 	}
 }

@@ -34,8 +34,8 @@ type node struct {
 	bw       backwardFn
 	saved    []savedRef
 	savedBuf [2]savedRef
-	shape    []int
-	shapeBuf [4]int
+	shapeBuf [4]int // the output's shape up to rank 4 (see outShape)
+	rank     int8
 	dtype    DType
 	freed    bool
 	ext      *nodeExt // rarely used fields, nil until needed
@@ -48,6 +48,15 @@ type nodeExt struct {
 	hooks    []func(*Tensor) *Tensor
 	retained *Tensor // the output tensor, when RetainGrad was called on it
 	where    string  // user's file:line, recorded in anomaly mode
+	shape    []int   // the output's shape, when its rank is above 4
+}
+
+// outShape returns the shape of the node's output (for messages and drawings).
+func (n *node) outShape() []int {
+	if n.rank >= 0 {
+		return n.shapeBuf[:n.rank]
+	}
+	return n.ext.shape // rank above 4
 }
 
 // x returns n's extension, creating it if needed (on the goroutine that owns the graph).
@@ -88,12 +97,13 @@ func needsGradN(ins ...*Tensor) bool {
 // record attaches a new node for op to out, with one edge per input.
 func record(op *OpInfo, out *Tensor, bw backwardFn, inputs ...*Tensor) *node {
 	n := &node{op: op, bw: bw, seq: nodeSeq.Add(1), dtype: out.dtype}
-	if len(out.shape) <= len(n.shapeBuf) {
-		n.shape = n.shapeBuf[:len(out.shape)]
+	if r := len(out.shape); r <= len(n.shapeBuf) {
+		n.rank = int8(r)
+		copy(n.shapeBuf[:], out.shape)
 	} else {
-		n.shape = make([]int, len(out.shape))
+		n.rank = -1
+		n.x().shape = append([]int(nil), out.shape...)
 	}
-	copy(n.shape, out.shape)
 	if len(inputs) <= len(n.nextBuf) {
 		n.next = n.nextBuf[:len(inputs)]
 	} else {
@@ -452,7 +462,7 @@ func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, cap
 			continue
 		}
 		if n.freed { // before hooks and retained grads: a failed call must change nothing
-			failf(op, "trying to backward through the graph a second time (through %s of shape %v): its saved values were freed by the previous Backward or Grad call; pass RetainGraph: true to the first call if you need to backward twice", n.name(), n.shape)
+			failf(op, "trying to backward through the graph a second time (through %s of shape %v): its saved values were freed by the previous Backward or Grad call; pass RetainGraph: true to the first call if you need to backward twice", n.name(), n.outShape())
 		}
 		ext := n.ro()
 		for _, h := range ext.hooks {

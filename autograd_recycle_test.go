@@ -261,3 +261,14 @@ func TestSetGradViewOfBorrowedGradient(t *testing.T) {
 		t.Fatal("the gradient's buffer was recycled while the new gradient views it")
 	}
 }
+
+// A node keeps its output's shape for messages, inline up to rank 4 and beside it above.
+func TestNodeOutShape(t *testing.T) {
+	for _, shape := range [][]int{{}, {3}, {2, 3, 4, 5}, {1, 2, 1, 2, 1, 2}} {
+		x := Ones(shape...).SetRequiresGrad(true)
+		y := x.MulScalar(2)
+		if got := y.node.outShape(); !slices.Equal(got, shape) {
+			t.Errorf("outShape = %v, want %v", got, shape)
+		}
+	}
+}

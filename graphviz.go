@@ -30,7 +30,7 @@ func GraphDOT(outputs []*Tensor, names map[*Tensor]string) string {
 		if !fresh {
 			return nid
 		}
-		fmt.Fprintf(&b, "\t%s [shape=box, style=filled, fillcolor=\"#dde8f5\", label=\"%s\\n%v\"];\n", nid, n.name(), n.shape)
+		fmt.Fprintf(&b, "\t%s [shape=box, style=filled, fillcolor=\"#dde8f5\", label=\"%s\\n%v\"];\n", nid, n.name(), n.outShape())
 		for _, e := range n.next {
 			switch {
 			case e.node != nil:
