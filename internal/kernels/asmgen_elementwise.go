@@ -41,6 +41,13 @@ func elementwise() string {
 	b.WriteString(reluTemplate)
 	b.WriteString(sqrtTemplate)
 	b.WriteString(adamTemplate)
+	// The AVX-512 twin: the same instructions on 16 lanes (every one is exactly rounded per
+	// lane, so the bits are the AVX2 kernel's and the Go loop's).
+	var zregs []string
+	for i := 15; i >= 0; i-- {
+		zregs = append(zregs, fmt.Sprintf("Y%d", i), fmt.Sprintf("Z%d", i))
+	}
+	b.WriteString(strings.NewReplacer(append(zregs, "adamAVX2", "adamAVX512", "ANDQ $-8", "ANDQ $-16", "ADDQ $8", "ADDQ $16")...).Replace(adamTemplate))
 	b.WriteString(reductions)
 	for _, f := range []struct{ name, body string }{
 		{"expAVX2", exp("Y0", "Y1", "Y2", "Y3")},

@@ -112,11 +112,18 @@ func sqrtAVX2(dst, a []float32)
 //go:noescape
 func adamAVX2(p, m, v, d *float32, n int, c *AdamCoefficients[float32])
 
+//go:noescape
+func adamAVX512(p, m, v, d *float32, n int, c *AdamCoefficients[float32])
+
 func adamF32(p, m, v, d []float32, c *AdamCoefficients[float32]) {
 	done := 0
-	if hasAVX2 && len(p) >= 8 {
-		adamAVX2(&p[0], &m[0], &v[0], &d[0], len(p), c)
-		done = len(p) &^ 7
+	if hasAVX512 && len(p) >= 16 {
+		adamAVX512(&p[0], &m[0], &v[0], &d[0], len(p), c)
+		done = len(p) &^ 15
+	}
+	if hasAVX2 && len(p)-done >= 8 {
+		adamAVX2(&p[done], &m[done], &v[done], &d[done], len(p)-done, c)
+		done += (len(p) - done) &^ 7
 	}
 	adamGo(p[done:], m[done:], v[done:], d[done:], c)
 }
