@@ -267,13 +267,8 @@ func nanMin(a, b float64) float64 {
 func (x *Tensor) Add(y *Tensor) *Tensor {
 	t0 := opStart()
 	a, b, out := binaryForward(opAdd, &addK, x, y, false)
-	if needsGrad(x, y) && sameShape(x.shape, y.shape) {
-		record(opAdd, out, addSameShapeBackward, a, b) // no closure to allocate
-	} else if needsGrad(x, y) {
-		as, bs := x.shape, y.shape
-		record(opAdd, out, func(g *Tensor) []*Tensor {
-			return []*Tensor{sumTo(g, as), sumTo(g, bs)}
-		}, a, b)
+	if needsGrad(x, y) {
+		recordAdd(out, a, b)
 	}
 	if slowPath.Load() != 0 {
 		notifyTimed(opAdd, t0, out, nil, x, y)
@@ -300,10 +295,7 @@ func addOwned(y, b *Tensor) *Tensor {
 		runBinary(out, y, b, addK.f64, addK.vv64, addK.vs64, addK.sv64)
 	}
 	if needsGrad(y, b) {
-		as, bs := y.shape, b.shape
-		record(opAdd, out, func(g *Tensor) []*Tensor {
-			return []*Tensor{sumTo(g, as), sumTo(g, bs)}
-		}, y, b)
+		recordAdd(out, y, b)
 	}
 	return out
 }
@@ -334,6 +326,18 @@ func Linear(x, w, b *Tensor) *Tensor {
 		return y
 	}
 	return addOwned(y, b)
+}
+
+// recordAdd records Add's node for out = a + b.
+func recordAdd(out, a, b *Tensor) {
+	if sameShape(a.shape, b.shape) {
+		record(opAdd, out, addSameShapeBackward, a, b) // no closure to allocate
+		return
+	}
+	as, bs := a.shape, b.shape
+	record(opAdd, out, func(g *Tensor) []*Tensor {
+		return []*Tensor{sumTo(g, as), sumTo(g, bs)}
+	}, a, b)
 }
 
 // addSameShapeBackward is Add's backward when no input was broadcast.

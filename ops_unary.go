@@ -242,7 +242,7 @@ func ReLUReusing(x *Tensor) *Tensor {
 	}
 	x.st.bump()
 	if needsGrad(x, nil) {
-		n := record(reluDef.op, out, func(g *Tensor) []*Tensor { return []*Tensor{reluBackward(g, out)} }, x)
+		n := record(reluDef.op, out, func(g *Tensor) []*Tensor { return []*Tensor{reluDef.bw(g, x, out)} }, x)
 		n.save(out)
 	}
 	return out

@@ -294,17 +294,23 @@ func Sum[T Float](x []T) T {
 	if len(x) <= SumChunk {
 		return T(sumChunk(x))
 	}
-	parts := make([]float64, (len(x)+SumChunk-1)/SumChunk)
+	return T(chunkedTotal(len(x), func(lo, hi int) float64 { return sumChunk(x[lo:hi]) }))
+}
+
+// chunkedTotal adds part over the chunks [c*SumChunk, min(n, (c+1)*SumChunk)) of a row of
+// n elements: the chunks in parallel, their totals in order.
+func chunkedTotal(n int, part func(lo, hi int) float64) float64 {
+	parts := make([]float64, (n+SumChunk-1)/SumChunk)
 	parallel.For(len(parts), 1, func(lo, hi int) {
 		for c := lo; c < hi; c++ {
-			parts[c] = sumChunk(x[c*SumChunk : min(len(x), (c+1)*SumChunk)])
+			parts[c] = part(c*SumChunk, min(n, (c+1)*SumChunk))
 		}
 	})
 	total := parts[0]
 	for _, p := range parts[1:] {
 		total += p
 	}
-	return T(total)
+	return total
 }
 
 // SumChunk is the number of elements Sum adds up as one unit (see Sum).
@@ -351,18 +357,7 @@ func Dot[T Float](a, b []T) T {
 	if len(a) <= SumChunk {
 		return T(dotChunk(a, b))
 	}
-	parts := make([]float64, (len(a)+SumChunk-1)/SumChunk)
-	parallel.For(len(parts), 1, func(lo, hi int) {
-		for c := lo; c < hi; c++ {
-			e := min(len(a), (c+1)*SumChunk)
-			parts[c] = dotChunk(a[c*SumChunk:e], b[c*SumChunk:e])
-		}
-	})
-	total := parts[0]
-	for _, p := range parts[1:] {
-		total += p
-	}
-	return T(total)
+	return T(chunkedTotal(len(a), func(lo, hi int) float64 { return dotChunk(a[lo:hi], b[lo:hi]) }))
 }
 
 func dotChunk[T Float](a, b []T) float64 {
