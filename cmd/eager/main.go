@@ -73,9 +73,10 @@ const defaultGCPercent = 200
 // that it costs no resident memory, but counts as live heap. The collector's goal is a
 // multiple of the live heap; with a few MB live (code that runs many small ops) it would
 // otherwise run every few MB of allocation, and the runtime would keep returning the pages
-// it frees to the OS only to fault them in again (one-element Add: GC share 10-14% without,
-// about 1% with, `eager bench -worker add1` under GOGC=200 and 800). The floor adds about
-// three times its size to the peak heap of large programs.
+// it frees to the OS only to fault them in again (one-element Add: GC share 8-9% without,
+// 2.5-3% with, `GOGC=200 eager bench -worker add1` against `eager bench -worker add1`, whose
+// times per Add were within 10% of each other). The floor adds about three times its size to
+// the peak heap of large programs.
 const gcFloorBytes = 12 << 20
 
 // gcBallast holds the ballast for the life of the process (a package-level reference the
