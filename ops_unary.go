@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/eagerml/eager/internal/kernels"
+	"github.com/eagerml/eager/internal/parallel"
 )
 
 // unaryDef is one elementwise unary op: its element function (computed in float64 and rounded
@@ -23,6 +24,10 @@ type unaryDef struct {
 	intOK        bool   // int64 input keeps its dtype (Neg, Abs); otherwise it becomes float32
 	attrs        []Attr // the op's parameters, as the op observer reports them
 }
+
+// scalarUnaryGrain is the least number of elements per goroutine for an op without a vector
+// kernel, which calls a float64 function per element (tens of nanoseconds for Erf or Log).
+const scalarUnaryGrain = 1 << 13
 
 func (d *unaryDef) apply(x *Tensor) *Tensor {
 	t0 := opStart()
@@ -47,24 +52,30 @@ func (d *unaryDef) apply(x *Tensor) *Tensor {
 		if d.f32 != nil {
 			d.f32(dst, src)
 		} else {
-			for i, v := range src {
-				dst[i] = float32(d.f(float64(v)))
-			}
+			parallel.For(len(dst), scalarUnaryGrain, func(lo, hi int) {
+				for i, v := range src[lo:hi] {
+					dst[lo+i] = float32(d.f(float64(v)))
+				}
+			})
 		}
 	case Float64:
 		src, dst := c.f64(), out.f64()
 		if d.f64 != nil {
 			d.f64(dst, src)
 		} else {
-			for i, v := range src {
-				dst[i] = d.f(v)
-			}
+			parallel.For(len(dst), scalarUnaryGrain, func(lo, hi int) {
+				for i, v := range src[lo:hi] {
+					dst[lo+i] = d.f(v)
+				}
+			})
 		}
 	case Int64:
 		src, dst := c.i64(), out.i64()
-		for i, v := range src {
-			dst[i] = int64(d.f(float64(v)))
-		}
+		parallel.For(len(dst), scalarUnaryGrain, func(lo, hi int) {
+			for i, v := range src[lo:hi] {
+				dst[lo+i] = int64(d.f(float64(v)))
+			}
+		})
 	}
 	if needsGrad(in, nil) {
 		bw := d.bw
@@ -153,15 +164,12 @@ func init() {
 		bw: func(g, x, y *Tensor) *Tensor { return reluBackward(g, y) }}
 	erfDef = &unaryDef{op: defOp("Erf", true), f: math.Erf, saveX: true,
 		bw: func(g, x, y *Tensor) *Tensor { return g.Mul(x.Square().Neg().Exp().MulScalar(2 / math.SqrtPi)) }}
+	// GELU through erfc, which keeps its relative accuracy where 1 + erf(x/√2) cancels
+	// (x below about -5: GELU(-10) is -7.6e-23, not 0).
 	geluDef = &unaryDef{op: defOp("GELU", true), f: func(v float64) float64 {
-		return 0.5 * v * (1 + math.Erf(v/sqrt2))
-	}, saveX: true,
-		bw: func(g, x, y *Tensor) *Tensor {
-			// d/dx = Phi(x) + x*phi(x)
-			cdf := x.DivScalar(sqrt2).Erf().AddScalar(1).MulScalar(0.5)
-			pdf := x.Square().MulScalar(-0.5).Exp().MulScalar(invSqrt2Pi)
-			return g.Mul(cdf.Add(x.Mul(pdf)))
-		}}
+		return 0.5 * v * math.Erfc(-v/sqrt2)
+	}, f32: kernels.GELUF32, saveX: true,
+		bw: func(g, x, y *Tensor) *Tensor { return geluBackward(g, x) }}
 	geluTanhDef = &unaryDef{op: defOp("GELUTanh", true), f: func(v float64) float64 {
 		return 0.5 * v * (1 + math.Tanh(sqrt2OverPi*(v+0.044715*v*v*v)))
 	}, saveX: true,
@@ -315,6 +323,51 @@ func (x *Tensor) Clamp(lo, hi float64) *Tensor {
 		return g.Mul(in.To(g.dtype))
 	}, attrs: []Attr{{"min", lo}, {"max", hi}}}
 	return d.apply(x)
+}
+
+var opGELUBackward = defOp("GELUBackward", true)
+
+// geluBackward is GELU's input gradient g·(Φ(x) + x·φ(x)) in one pass (kernels.GELUBackwardF32
+// for float32). It is differentiable in both inputs: in g it is itself, and in x the second
+// derivative g·φ(x)·(2 - x²), from composite ops.
+func geluBackward(g, x *Tensor) *Tensor {
+	t0 := opStart()
+	if !sameShape(g.shape, x.shape) || !g.dtype.IsFloat() || g.dtype != x.dtype {
+		failf("GELUBackward", "gradient of shape %v (%v) does not match input of shape %v (%v)", g.shape, g.dtype, x.shape, x.dtype)
+	}
+	gc, xc := g.contig(), x.contig()
+	out := newTensorUninit(g.dtype, g.shape)
+	switch g.dtype {
+	case Float32:
+		kernels.GELUBackwardF32(out.f32(), gc.f32(), xc.f32())
+	case Float64:
+		dst, gd, xd := out.f64(), gc.f64(), xc.f64()
+		parallel.For(len(dst), scalarUnaryGrain, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				v := xd[i]
+				dst[i] = gd[i] * (0.5*math.Erfc(-v/sqrt2) + v*math.Exp(-0.5*v*v)*invSqrt2Pi)
+			}
+		})
+	}
+	if needsGrad(g, x) {
+		n := record(opGELUBackward, out, func(gg *Tensor) []*Tensor {
+			var dg, dx *Tensor
+			if g.requiresGrad {
+				dg = geluBackward(gg, x)
+			}
+			if x.requiresGrad {
+				pdf := x.Square().MulScalar(-0.5).Exp().MulScalar(invSqrt2Pi)
+				dx = gg.Mul(g).Mul(pdf.Mul(x.Square().RSubScalar(2)))
+			}
+			return []*Tensor{dg, dx}
+		}, g, x)
+		n.save(g)
+		n.save(x)
+	}
+	if slowPath.Load() != 0 {
+		notifyTimed(opGELUBackward, t0, out, nil, g, x)
+	}
+	return out
 }
 
 var opReLUBackward = defOp("ReLUBackward", true)

@@ -26,6 +26,8 @@ func ReplayOp(name string, in []*Tensor, attrs []Attr) (out *Tensor, err error) 
 	switch name {
 	case "ReLUBackward": // in: gradient, ReLU output
 		return reluBackward(in[0], in[1]), nil
+	case "GELUBackward": // in: gradient, GELU input
+		return geluBackward(in[0], in[1]), nil
 	case "Conv2d", "ConvTranspose2d", "Conv2dBackwardWeight":
 		p := convGeom{}
 		p.sh, p.sw = a.pair("stride")

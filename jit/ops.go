@@ -345,7 +345,7 @@ func walk(shape []int, strides [][]int, base []int, fn func(offs []int, n int)) 
 func init() {
 	for _, name := range []string{"Conv2d", "ConvTranspose2d", "Conv2dBackwardWeight", "MaxPool2d", "MaxPool2dBackward",
 		"MaxPool2dGather", "AvgPool2d", "AvgPool2dBackward", "AdaptiveAvgPool2d", "AdaptiveAvgPool2dBackward",
-		"LayerNorm", "BatchNorm", "NormBackward", "ReLUBackward"} {
+		"LayerNorm", "BatchNorm", "NormBackward", "ReLUBackward", "GELUBackward"} {
 		name := name
 		RegisterOp(name, func(in []*eager.Tensor, a []eager.Attr) *eager.Tensor {
 			out, err := eager.ReplayOp(name, in, a)

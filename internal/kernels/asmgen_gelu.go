@@ -1,0 +1,206 @@
+//go:build ignore
+
+// asmgen_gelu writes gelu_amd64.s: the AVX-512 kernels of GELUF32 and GELUBackwardF32
+// (gelu.go), run with `go generate` (or `go run asmgen_gelu.go`) in this directory. Each
+// kernel is the float64 operation sequence of gelu64 / geluGrad64 on eight lanes, written
+// out twice with separate registers so that two groups of eight elements are in flight.
+package main
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"regexp"
+	"strings"
+)
+
+// The constants, by name, as gelu.go has them.
+var (
+	geluS = []float64{0.39894228040135588, -0.066490380044876216, 0.0099735559837713424,
+		-0.0011873106968821913, 0.00011529916624952361, -8.9588729713205209e-06}
+	geluP = []float64{3.5385488185660106e-06, 0.19937009719084425, 0.20076061111398114,
+		0.17729290896884978, 0.21004574797780953, -0.036249894142980188, 0.47668423701856499,
+		-0.60625986557739009, 0.75785818782339631, -0.5403683797793899, 0.18548750960644686,
+		-0.024624499772396041}
+	geluE = []float64{1, 1, 1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720, 1.0 / 5040,
+		1.0 / 40320, 1.0 / 362880, 1.0 / 3628800, 1.0 / 39916800}
+	geluK = []struct {
+		name string
+		v    float64
+	}{
+		{"half", 0.5}, {"mhalf", -0.5}, {"one", 1}, {"quarter", 0.25}, {"ymax", 40}, {"tmax", 14.6},
+		{"small", 0.5}, {"large", 6}, {"log2e", 1.4426950408889634}, {"mln2hi", -0.693147180369123816490},
+		{"mln2lo", -1.90821492927058770002e-10}, {"invsqrt2pi", 0.3989422804014327}, {"gradlarge", 10},
+	}
+)
+
+// k returns the address of constant name in the geluK table.
+func k(name string) string {
+	for i, c := range geluK {
+		if c.name == name {
+			return fmt.Sprintf("geluK<>+%d(SB)", 8*i)
+		}
+	}
+	panic(name)
+}
+
+// horner evaluates the polynomial c (lowest degree first) at x into acc.
+func horner(table string, c []float64, x, acc string) string {
+	s := fmt.Sprintf("\tVBROADCASTSD %s<>+%d(SB), %s\n", table, 8*(len(c)-1), acc)
+	for i := len(c) - 2; i >= 0; i-- {
+		s += fmt.Sprintf("\tVFMADD213PD.BCST %s<>+%d(SB), %s, %s\n", table, 8*i, x, acc)
+	}
+	return s
+}
+
+// common computes, from x in Z0: s = |x| (Z1), u = x² (Z2), ½ + x·S(u) (Z3), e^(-min(s,40)²/2)
+// (Z6) and q = e·P(t)/2 (Z6 after the product; e stays in Z9).
+func common() string {
+	return `	VPANDQ.BCST geluAbs<>(SB), Z0, Z1
+	VMULPD Z0, Z0, Z2
+` + horner("geluS", geluS, "Z2", "Z3") + `	VFMADD213PD.BCST ` + k("half") + `, Z0, Z3
+	VMINPD.BCST ` + k("ymax") + `, Z1, Z4
+	VMULPD Z4, Z4, Z4
+	VMULPD.BCST ` + k("mhalf") + `, Z4, Z4
+	VMULPD.BCST ` + k("log2e") + `, Z4, Z5
+	VRNDSCALEPD $8, Z5, Z5
+	VFMADD231PD.BCST ` + k("mln2hi") + `, Z5, Z4
+	VFMADD231PD.BCST ` + k("mln2lo") + `, Z5, Z4
+` + horner("geluE", geluE, "Z4", "Z6") + `	VSCALEFPD Z5, Z6, Z6
+	VMOVAPD Z6, Z9
+	VMINPD.BCST ` + k("tmax") + `, Z1, Z7
+	VFMADD213PD Z20, Z21, Z7
+	VDIVPD Z7, Z20, Z7
+` + horner("geluP", geluP, "Z7", "Z8") + `	VMULPD Z8, Z6, Z6
+	VMULPD.BCST ` + k("half") + `, Z6, Z6
+`
+}
+
+// forward is gelu64's ending: the result in Z10.
+const forward = `	VMULPD Z3, Z0, Z3
+	VMULPD Z6, Z0, Z9
+	VFMADD231PD Z22, Z0, Z9
+	VMOVAPD Z0, Z10
+	VFNMADD231PD Z6, Z0, Z10
+	VCMPPD.BCST $0x1e, LARGE, Z0, K1
+	VMOVAPD Z0, K1, Z10
+	VCMPPD $0x11, Z22, Z0, K2
+	VMOVAPD Z9, K2, Z10
+	VCMPPD.BCST $0x11, SMALL, Z1, K3
+	VMOVAPD Z3, K3, Z10
+`
+
+// backward is geluGrad64's ending: Φ(x) + x·φ(x) in Z10 (Φ: Z3 for |x| < 0.5, q for x < 0,
+// 1 - q above; 1 for x > 10), times the gradient.
+const backward = `	VMOVAPD Z20, Z10
+	VSUBPD Z6, Z10, Z10
+	VCMPPD $0x11, Z22, Z0, K2
+	VMOVAPD Z6, K2, Z10
+	VCMPPD.BCST $0x11, SMALL, Z1, K3
+	VMOVAPD Z3, K3, Z10
+	VMULPD.BCST INVSQRT2PI, Z9, Z9
+	VFMADD231PD Z9, Z0, Z10
+	VCMPPD.BCST $0x1e, GRADLARGE, Z0, K1
+	VMOVAPD Z20, K1, Z10
+	VCVTPS2PD (DX)(AX*4), Z8
+	VMULPD Z8, Z10, Z10
+`
+
+var regRe = regexp.MustCompile(`\b([ZYK])(\d+)\b`)
+
+// second renames the registers of one group of eight for the second group.
+func second(code string) string {
+	zmap := map[int]int{0: 11, 1: 12, 2: 13, 3: 14, 4: 15, 5: 16, 6: 17, 7: 18, 8: 19, 9: 23, 10: 24}
+	code = regRe.ReplaceAllStringFunc(code, func(r string) string {
+		m := regRe.FindStringSubmatch(r)
+		var n int
+		fmt.Sscan(m[2], &n)
+		switch m[1] {
+		case "Z", "Y":
+			if to, ok := zmap[n]; ok {
+				return fmt.Sprintf("%s%d", m[1], to)
+			}
+		case "K":
+			return fmt.Sprintf("K%d", n+3)
+		}
+		return r
+	})
+	return strings.NewReplacer("(SI)(AX*4)", "32(SI)(AX*4)", "(DX)(AX*4)", "32(DX)(AX*4)", "(DI)(AX*4)", "32(DI)(AX*4)").Replace(code)
+}
+
+// interleave alternates the lines of one group and its second-group copy.
+func interleave(code string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(strings.TrimRight(code, "\n"), "\n") {
+		b.WriteString(l + "\n" + second(l) + "\n")
+	}
+	return b.String()
+}
+
+func kernel(name, args, doc, end string, grad bool) string {
+	body := "\tVCVTPS2PD (SI)(AX*4), Z0\n" + common() + end + "\tVCVTPD2PS Z10, Y10\n\tVMOVUPS Y10, (DI)(AX*4)\n"
+	body = strings.NewReplacer("LARGE", k("large"), "SMALL", k("small"), "INVSQRT2PI", k("invsqrt2pi"), "GRADLARGE", k("gradlarge")).Replace(body)
+	load := ""
+	frame := "$0-48"
+	if grad {
+		load = "\tMOVQ g_base+24(FP), DX\n\tMOVQ x_base+48(FP), SI\n"
+		frame = "$0-72"
+	} else {
+		load = "\tMOVQ src_base+24(FP), SI\n"
+	}
+	return fmt.Sprintf(`
+// %s
+//
+// func %s(%s)
+TEXT ·%s(SB), NOSPLIT, %s
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+%s	VBROADCASTSD %s, Z20
+	VBROADCASTSD %s, Z21
+	VPXORQ Z22, Z22, Z22
+	XORQ AX, AX
+	ANDQ $-16, CX
+	JZ %s_done
+
+%s_loop:
+%s	ADDQ $16, AX
+	CMPQ AX, CX
+	JL %s_loop
+
+%s_done:
+	VZEROUPPER
+	RET
+`, doc, name, args, name, frame, load, k("one"), k("quarter"), name, name, interleave(body), name, name)
+}
+
+func data(name string, vals []float64) string {
+	var b strings.Builder
+	for i, v := range vals {
+		fmt.Fprintf(&b, "DATA %s<>+%d(SB)/8, $%#016x\n", name, 8*i, math.Float64bits(v))
+	}
+	fmt.Fprintf(&b, "GLOBL %s<>(SB), RODATA|NOPTR, $%d\n\n", name, 8*len(vals))
+	return b.String()
+}
+
+func main() {
+	var b strings.Builder
+	b.WriteString("// Code generated by asmgen_gelu.go; DO NOT EDIT.\n\n//go:build amd64 && !purego\n\n#include \"textflag.h\"\n")
+	b.WriteString(kernel("geluAVX512", "dst, src []float32",
+		"geluAVX512 is geluGo on the first len(dst)&^15 elements: gelu64's operations on float64 lanes.", forward, false))
+	b.WriteString(kernel("geluGradAVX512", "dst, g, x []float32",
+		"geluGradAVX512 is geluGradGo on the first len(dst)&^15 elements: geluGrad64's operations on float64 lanes.", backward, true))
+	b.WriteString("\n")
+	b.WriteString(data("geluS", geluS))
+	b.WriteString(data("geluP", geluP))
+	b.WriteString(data("geluE", geluE))
+	var kv []float64
+	for _, c := range geluK {
+		kv = append(kv, c.v)
+	}
+	b.WriteString(data("geluK", kv))
+	b.WriteString("DATA geluAbs<>+0(SB)/8, $0x7fffffffffffffff\nGLOBL geluAbs<>(SB), RODATA|NOPTR, $8\n")
+	if err := os.WriteFile("gelu_amd64.s", []byte(b.String()), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,193 @@
+package kernels
+
+//go:generate go run asmgen_gelu.go
+
+import (
+	"math"
+
+	"github.com/eagerml/eager/internal/parallel"
+)
+
+// GELUF32 is
+//
+//	for i := range dst {
+//		x := float64(src[i])
+//		dst[i] = float32(0.5 * x * (1 + math.Erf(x/math.Sqrt2)))
+//	}
+//
+// within 1 ulp, NaN for a NaN or -Inf input as that formula gives (PyTorch's too), +Inf for
+// +Inf. It works in float64: GELU(x) = x·Φ(x) with Φ the normal distribution function, from
+// a polynomial in x² for |x| < 0.5, and else from Φ(x) = ½·e^(-x²/2)·R(|x|) (x < 0) or
+// 1 - ½·e^(-x²/2)·R(x) (x > 0), where R(s) = erfcx(s/√2) is a polynomial in 1/(1+s/4) and
+// e^(-x²/2) is exact to a few float64 ulp (x² of a float32 is exact in float64). Both fits
+// are within 2e-10 relative (internal/kernels/gelu_fit.py derived them), so the float32
+// result is the correctly rounded one except within 1e-2 ulp of a tie. The AVX-512 kernel
+// and the Go loop run the same float64 operations (fused multiply-adds included), so they
+// give the same bits.
+func GELUF32(dst, src []float32) {
+	src = src[:len(dst)]
+	if len(dst) < splitLen/16 { // about 16 Adds' work per element
+		geluF32(dst, src)
+		return
+	}
+	parallel.For(len(dst), splitLen/32, func(lo, hi int) { geluF32(dst[lo:hi], src[lo:hi]) })
+}
+
+// The fits of gelu_fit.py: Φ(x) - ½ = x·S(x²) on |x| < geluSmall, and
+// R(s) = erfc(s/√2)·e^(s²/2) = P(1/(1+s/4)) on geluSmall <= s <= geluTMax.
+const (
+	geluSmall = 0.5
+	geluTMax  = 14.6 // GELU(x) rounds to -0 in float32 below -14.6: t stays in the fitted range
+	geluYMax  = 40   // e^(-40²/2) is 0 in float64: larger |x| gives the same result
+	geluLarge = 6    // GELU(x) rounds to x in float32 above 6
+	geluLog2E = 1.4426950408889634
+	geluLn2Hi = 0.693147180369123816490 // ln 2 in 32 bits: n·ln2Hi is exact for |n| < 2^20
+	geluLn2Lo = 1.90821492927058770002e-10
+
+	geluInvSqrt2Pi = 0.3989422804014327 // 1/√(2π)
+	geluGradLarge  = 10                 // GELU'(x) rounds to 1 above 10
+)
+
+var geluS = [...]float64{0.39894228040135588, -0.066490380044876216, 0.0099735559837713424,
+	-0.0011873106968821913, 0.00011529916624952361, -8.9588729713205209e-06}
+
+var geluP = [...]float64{3.5385488185660106e-06, 0.19937009719084425, 0.20076061111398114,
+	0.17729290896884978, 0.21004574797780953, -0.036249894142980188, 0.47668423701856499,
+	-0.60625986557739009, 0.75785818782339631, -0.5403683797793899, 0.18548750960644686,
+	-0.024624499772396041}
+
+// geluExpC holds 1/k! for k = 0..11: e^r on |r| <= ln2/2 to within 1e-14.
+var geluExpC = [...]float64{1, 1, 1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720, 1.0 / 5040,
+	1.0 / 40320, 1.0 / 362880, 1.0 / 3628800, 1.0 / 39916800}
+
+// geluGo computes GELUF32 one element at a time: the operation sequence of the AVX-512 kernel.
+func geluGo(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = float32(gelu64(float64(v)))
+	}
+}
+
+// gelu64 is GELU of a float32 value held in a float64, as GELUF32 computes it (conversions
+// to float64 keep Go from fusing products into adds where the kernel does not).
+func gelu64(x float64) float64 {
+	s := math.Abs(x)
+	u := float64(x * x)
+	// |x| < 0.5: x·(½ + x·S(x²)).
+	sp := geluS[5]
+	for k := 4; k >= 0; k-- {
+		sp = math.FMA(sp, u, geluS[k])
+	}
+	small := float64(x * math.FMA(x, sp, 0.5))
+	// e^(-x²/2) with x clamped where it underflows.
+	sy := s
+	if sy > geluYMax {
+		sy = geluYMax
+	}
+	y := float64(float64(sy*sy) * -0.5)
+	n := math.RoundToEven(float64(y * geluLog2E))
+	r := math.FMA(n, -geluLn2Hi, y)
+	r = math.FMA(n, -geluLn2Lo, r)
+	e := geluExpC[11]
+	for k := 10; k >= 0; k-- {
+		e = math.FMA(e, r, geluExpC[k])
+	}
+	e = math.Ldexp(e, int(n))
+	// R(s) at t = 1/(1+s/4).
+	st := s
+	if st > geluTMax {
+		st = geluTMax
+	}
+	t := 1 / math.FMA(st, 0.25, 1)
+	p := geluP[11]
+	for k := 10; k >= 0; k-- {
+		p = math.FMA(p, t, geluP[k])
+	}
+	q := float64(float64(e*p) * 0.5)
+	switch {
+	case s < geluSmall:
+		return small
+	case x < 0:
+		return math.FMA(x, 0, float64(x*q)) // x·0 makes -Inf give NaN
+	case x > geluLarge:
+		return x
+	}
+	return math.FMA(-x, q, x)
+}
+
+// GELUBackwardF32 is GELU's input gradient,
+//
+//	for i := range dst {
+//		x := float64(x[i])
+//		dst[i] = float32(float64(g[i]) * (Φ(x) + x·φ(x)))
+//	}
+//
+// with Φ and φ the normal distribution and density, from the same float64 pieces as GELUF32
+// (φ(x) = e^(-x²/2)/√(2π)), so within 1 ulp except near the derivative's zero at
+// x ≈ -0.7518, where the two terms cancel and the error is within 3e-10·|g| (the fits'
+// relative error). NaN for x = -Inf (as x·φ(x) gives), g for x = +Inf.
+func GELUBackwardF32(dst, g, x []float32) {
+	g, x = g[:len(dst)], x[:len(dst)]
+	if len(dst) < splitLen/16 {
+		geluGradF32(dst, g, x)
+		return
+	}
+	parallel.For(len(dst), splitLen/32, func(lo, hi int) { geluGradF32(dst[lo:hi], g[lo:hi], x[lo:hi]) })
+}
+
+// geluGradGo computes GELUBackwardF32 one element at a time: the operation sequence of the
+// AVX-512 kernel.
+func geluGradGo(dst, g, x []float32) {
+	g, x = g[:len(dst)], x[:len(dst)]
+	for i, v := range x {
+		dst[i] = float32(geluGrad64(float64(v)) * float64(g[i]))
+	}
+}
+
+// geluGrad64 is Φ(x) + x·φ(x) for a float32 value held in a float64, as GELUBackwardF32
+// computes it.
+func geluGrad64(x float64) float64 {
+	s := math.Abs(x)
+	u := float64(x * x)
+	sp := geluS[5]
+	for k := 4; k >= 0; k-- {
+		sp = math.FMA(sp, u, geluS[k])
+	}
+	small := math.FMA(x, sp, 0.5)
+	sy := s
+	if sy > geluYMax {
+		sy = geluYMax
+	}
+	y := float64(float64(sy*sy) * -0.5)
+	n := math.RoundToEven(float64(y * geluLog2E))
+	r := math.FMA(n, -geluLn2Hi, y)
+	r = math.FMA(n, -geluLn2Lo, r)
+	e := geluExpC[11]
+	for k := 10; k >= 0; k-- {
+		e = math.FMA(e, r, geluExpC[k])
+	}
+	e = math.Ldexp(e, int(n))
+	st := s
+	if st > geluTMax {
+		st = geluTMax
+	}
+	t := 1 / math.FMA(st, 0.25, 1)
+	p := geluP[11]
+	for k := 10; k >= 0; k-- {
+		p = math.FMA(p, t, geluP[k])
+	}
+	q := float64(float64(e*p) * 0.5)
+	var cdf float64
+	switch {
+	case s < geluSmall:
+		cdf = small
+	case x < 0:
+		cdf = q
+	default:
+		cdf = 1 - q
+	}
+	if x > geluGradLarge {
+		return 1
+	}
+	return math.FMA(x, float64(e*geluInvSqrt2Pi), cdf)
+}

@@ -1,0 +1,9 @@
+//go:build !amd64 || purego
+
+package kernels
+
+// geluF32 computes GELUF32 on one goroutine.
+func geluF32(dst, src []float32) { geluGo(dst, src) }
+
+// geluGradF32 computes GELUBackwardF32 on one goroutine.
+func geluGradF32(dst, g, x []float32) { geluGradGo(dst, g, x) }
