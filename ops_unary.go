@@ -125,7 +125,7 @@ func init() {
 		bw: func(g, x, y *Tensor) *Tensor { return g.Neg() }}
 	expDef = &unaryDef{op: defOp("Exp", true), f: math.Exp, f32: kernels.ExpF32, saveY: true,
 		bw: func(g, x, y *Tensor) *Tensor { return g.Mul(y) }}
-	logDef = &unaryDef{op: defOp("Log", true), f: math.Log, saveX: true,
+	logDef = &unaryDef{op: defOp("Log", true), f: math.Log, f32: kernels.LogF32, saveX: true,
 		bw: func(g, x, y *Tensor) *Tensor { return g.Div(x) }}
 	log1pDef = &unaryDef{op: defOp("Log1p", true), f: math.Log1p, saveX: true,
 		bw: func(g, x, y *Tensor) *Tensor { return g.Div(x.AddScalar(1)) }}

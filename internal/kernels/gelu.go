@@ -1,6 +1,6 @@
 package kernels
 
-//go:generate go run asmgen_gelu.go
+//go:generate go run asmgen_f64lanes.go
 
 import (
 	"math"

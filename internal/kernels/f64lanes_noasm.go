@@ -7,3 +7,6 @@ func geluF32(dst, src []float32) { geluGo(dst, src) }
 
 // geluGradF32 computes GELUBackwardF32 on one goroutine.
 func geluGradF32(dst, g, x []float32) { geluGradGo(dst, g, x) }
+
+// logF32 computes LogF32 on one goroutine.
+func logF32(dst, src []float32) { logGo(dst, src) }
