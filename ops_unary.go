@@ -162,7 +162,7 @@ func init() {
 		return 0
 	}, f32: kernels.ReLU[float32], f64: kernels.ReLU[float64], saveY: true, intOK: true,
 		bw: func(g, x, y *Tensor) *Tensor { return reluBackward(g, y) }}
-	erfDef = &unaryDef{op: defOp("Erf", true), f: math.Erf, saveX: true,
+	erfDef = &unaryDef{op: defOp("Erf", true), f: math.Erf, f32: kernels.ErfF32, saveX: true,
 		bw: func(g, x, y *Tensor) *Tensor { return g.Mul(x.Square().Neg().Exp().MulScalar(2 / math.SqrtPi)) }}
 	// GELU through erfc, which keeps its relative accuracy where 1 + erf(x/√2) cancels
 	// (x below about -5: GELU(-10) is -7.6e-23, not 0).
@@ -172,7 +172,7 @@ func init() {
 		bw: func(g, x, y *Tensor) *Tensor { return geluBackward(g, x) }}
 	geluTanhDef = &unaryDef{op: defOp("GELUTanh", true), f: func(v float64) float64 {
 		return 0.5 * v * (1 + math.Tanh(sqrt2OverPi*(v+0.044715*v*v*v)))
-	}, saveX: true,
+	}, f32: kernels.GELUTanhF32, saveX: true,
 		bw: func(g, x, y *Tensor) *Tensor {
 			x2 := x.Square()
 			inner := x.Add(x.Mul(x2).MulScalar(0.044715)).MulScalar(sqrt2OverPi)

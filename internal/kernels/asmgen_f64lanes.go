@@ -1,11 +1,11 @@
 //go:build ignore
 
 // asmgen_f64lanes writes f64lanes_amd64.s: the AVX-512 kernels of the float32 functions that
-// compute in float64 lanes, GELUF32 and GELUBackwardF32 (gelu.go) and LogF32 (log.go). Run
-// it with `go generate` (or `go run asmgen_f64lanes.go`) in this directory. Each kernel is
-// the float64 operation sequence of its Go function (gelu64, geluGrad64, log64) on eight
-// lanes, written out twice with separate registers so that two groups of eight elements are
-// in flight.
+// compute in float64 lanes, GELUF32, GELUBackwardF32, ErfF32 and GELUTanhF32 (gelu.go) and
+// LogF32 (log.go). Run it with `go generate` (or `go run asmgen_f64lanes.go`) in this
+// directory. Each kernel is the float64 operation sequence of its Go function (gelu64,
+// geluGrad64, erf64, geluTanh64, log64) on eight lanes, written out twice with separate
+// registers so that two groups of eight elements are in flight.
 package main
 
 import (
@@ -34,7 +34,8 @@ var (
 		{"small", 0.5}, {"large", 6}, {"log2e", 1.4426950408889634}, {"mln2hi", -0.693147180369123816490},
 		{"mln2lo", -1.90821492927058770002e-10}, {"invsqrt2pi", 0.3989422804014327}, {"gradlarge", 10},
 		{"sqrt2", math.Sqrt2}, {"two", 2}, {"ln2", math.Ln2}, {"inf", math.Inf(1)}, {"minf", math.Inf(-1)},
-		{"nan", math.NaN()},
+		{"nan", math.NaN()}, {"gtc", 0.044715}, {"gtm2a", -2 * math.Sqrt(2/math.Pi)}, {"gtclamp", 700},
+		{"mgtclamp", -700},
 	}
 	logQ = []float64{2.0 / 3, 2.0 / 5, 2.0 / 7, 2.0 / 9, 2.0 / 11, 2.0 / 13, 2.0 / 15}
 )
@@ -58,21 +59,27 @@ func horner(table string, c []float64, x, acc string) string {
 	return s
 }
 
-// common computes, from x in Z0: s = |x| (Z1), u = x² (Z2), ½ + x·S(u) (Z3), e^(-min(s,40)²/2)
-// (Z6) and q = e·P(t)/2 (Z6 after the product; e stays in Z9).
+// expPD replaces y by r and writes e^y to out, with n as scratch: n = round(y·log2e),
+// r = y - n·ln2 (in two parts), e^r from its Taylor polynomial to r¹¹, times 2^n (VSCALEFPD
+// rounds once). y must be in [-1100, 700] (clamped by the caller).
+func expPD(y, n, out string) string {
+	return `	VMULPD.BCST ` + k("log2e") + `, ` + y + `, ` + n + `
+	VRNDSCALEPD $8, ` + n + `, ` + n + `
+	VFMADD231PD.BCST ` + k("mln2hi") + `, ` + n + `, ` + y + `
+	VFMADD231PD.BCST ` + k("mln2lo") + `, ` + n + `, ` + y + `
+` + horner("geluE", geluE, y, out) + `	VSCALEFPD ` + n + `, ` + out + `, ` + out + `
+`
+}
+
+// common computes, from x in Z0: s = |x| (Z1), u = x² (Z2), S(u) (Z3), e = e^(-min(s,40)²/2)
+// (Z9) and q = e·P(t)/2 (Z6), t = 1/(1 + min(s, 14.6)/4).
 func common() string {
 	return `	VPANDQ.BCST geluAbs<>(SB), Z0, Z1
 	VMULPD Z0, Z0, Z2
-` + horner("geluS", geluS, "Z2", "Z3") + `	VFMADD213PD.BCST ` + k("half") + `, Z0, Z3
-	VMINPD.BCST ` + k("ymax") + `, Z1, Z4
+` + horner("geluS", geluS, "Z2", "Z3") + `	VMINPD.BCST ` + k("ymax") + `, Z1, Z4
 	VMULPD Z4, Z4, Z4
 	VMULPD.BCST ` + k("mhalf") + `, Z4, Z4
-	VMULPD.BCST ` + k("log2e") + `, Z4, Z5
-	VRNDSCALEPD $8, Z5, Z5
-	VFMADD231PD.BCST ` + k("mln2hi") + `, Z5, Z4
-	VFMADD231PD.BCST ` + k("mln2lo") + `, Z5, Z4
-` + horner("geluE", geluE, "Z4", "Z6") + `	VSCALEFPD Z5, Z6, Z6
-	VMOVAPD Z6, Z9
+` + expPD("Z4", "Z5", "Z6") + `	VMOVAPD Z6, Z9
 	VMINPD.BCST ` + k("tmax") + `, Z1, Z7
 	VFMADD213PD Z20, Z21, Z7
 	VDIVPD Z7, Z20, Z7
@@ -82,7 +89,8 @@ func common() string {
 }
 
 // forward is gelu64's ending: the result in Z10.
-const forward = `	VMULPD Z3, Z0, Z3
+const forward = `	VFMADD213PD.BCST HALF, Z0, Z3
+	VMULPD Z3, Z0, Z3
 	VMULPD Z6, Z0, Z9
 	VFMADD231PD Z22, Z0, Z9
 	VMOVAPD Z0, Z10
@@ -97,7 +105,8 @@ const forward = `	VMULPD Z3, Z0, Z3
 
 // backward is geluGrad64's ending: Φ(x) + x·φ(x) in Z10 (Φ: Z3 for |x| < 0.5, q for x < 0,
 // 1 - q above; 1 for x > 10), times the gradient.
-const backward = `	VMOVAPD Z20, Z10
+const backward = `	VFMADD213PD.BCST HALF, Z0, Z3
+	VMOVAPD Z20, Z10
 	VSUBPD Z6, Z10, Z10
 	VCMPPD $0x11, Z22, Z0, K2
 	VMOVAPD Z6, K2, Z10
@@ -110,6 +119,39 @@ const backward = `	VMOVAPD Z20, Z10
 	VCVTPS2PD (DX)(AX*4), Z8
 	VMULPD Z8, Z10, Z10
 `
+
+// erfEnd is erf64's ending, x = z·√2 in Z0: 2x·S(u) for |x| < 0.5, e·P(t) - 1 below,
+// 1 - e·P(t) above (2q = e·P(t)); NaN stays NaN.
+const erfEnd = `	VMULPD Z3, Z0, Z3
+	VADDPD Z3, Z3, Z3
+	VADDPD Z6, Z6, Z9
+	VSUBPD Z20, Z9, Z8
+	VMOVAPD Z20, Z10
+	VSUBPD Z9, Z10, Z10
+	VCMPPD $0x11, Z22, Z0, K2
+	VMOVAPD Z8, K2, Z10
+	VCMPPD.BCST $0x11, SMALL, Z1, K3
+	VMOVAPD Z3, K3, Z10
+	VCMPPD $0x03, Z0, Z0, K1
+	VMOVAPD Z0, K1, Z10
+`
+
+// geluTanhBody is geluTanh64 on x in Z0, the result in Z10: w = -2a·x·(1 + 0.044715x²)
+// clamped to [-700, 700], then x/(1 + e^w); NaN for -Inf.
+func geluTanhBody() string {
+	return `	VMULPD Z0, Z0, Z1
+	VMOVAPD Z20, Z2
+	VFMADD231PD.BCST ` + k("gtc") + `, Z1, Z2
+	VMULPD Z2, Z0, Z2
+	VMULPD.BCST ` + k("gtm2a") + `, Z2, Z2
+	VMINPD.BCST ` + k("gtclamp") + `, Z2, Z2
+	VMAXPD.BCST ` + k("mgtclamp") + `, Z2, Z2
+` + expPD("Z2", "Z3", "Z4") + `	VADDPD Z20, Z4, Z4
+	VDIVPD Z4, Z0, Z10
+	VCMPPD.BCST $0x00, ` + k("minf") + `, Z0, K1
+	VBROADCASTSD ` + k("nan") + `, K1, Z10
+`
+}
 
 var regRe = regexp.MustCompile(`\b([ZYK])(\d+)\b`)
 
@@ -169,7 +211,7 @@ func logBody() string {
 
 func kernel(name, args, doc, body string, grad bool) string {
 	body = "\tVCVTPS2PD (SI)(AX*4), Z0\n" + body + "\tVCVTPD2PS Z10, Y10\n\tVMOVUPS Y10, (DI)(AX*4)\n"
-	body = strings.NewReplacer("LARGE", k("large"), "SMALL", k("small"), "INVSQRT2PI", k("invsqrt2pi"), "GRADLARGE", k("gradlarge")).Replace(body)
+	body = strings.NewReplacer("LARGE", k("large"), "SMALL", k("small"), "INVSQRT2PI", k("invsqrt2pi"), "GRADLARGE", k("gradlarge"), "HALF", k("half")).Replace(body)
 	load := ""
 	frame := "$0-48"
 	if grad {
@@ -219,6 +261,12 @@ func main() {
 		"geluAVX512 is geluGo on the first len(dst)&^15 elements: gelu64's operations on float64 lanes.", common()+forward, false))
 	b.WriteString(kernel("geluGradAVX512", "dst, g, x []float32",
 		"geluGradAVX512 is geluGradGo on the first len(dst)&^15 elements: geluGrad64's operations on float64 lanes.", common()+backward, true))
+	b.WriteString(kernel("erfAVX512", "dst, src []float32",
+		"erfAVX512 is erfGo on the first len(dst)&^15 elements: erf64's operations on float64 lanes.",
+		"\tVMULPD.BCST "+k("sqrt2")+", Z0, Z0\n"+common()+erfEnd, false))
+	b.WriteString(kernel("geluTanhAVX512", "dst, src []float32",
+		"geluTanhAVX512 is geluTanhGo on the first len(dst)&^15 elements: geluTanh64's operations on float64 lanes.",
+		geluTanhBody(), false))
 	b.WriteString(kernel("logAVX512", "dst, src []float32",
 		"logAVX512 is logGo on the first len(dst)&^15 elements: log64's operations on float64 lanes.", logBody(), false))
 	b.WriteString("\n")

@@ -10,3 +10,9 @@ func geluGradF32(dst, g, x []float32) { geluGradGo(dst, g, x) }
 
 // logF32 computes LogF32 on one goroutine.
 func logF32(dst, src []float32) { logGo(dst, src) }
+
+// erfF32 computes ErfF32 on one goroutine.
+func erfF32(dst, src []float32) { erfGo(dst, src) }
+
+// geluTanhF32 computes GELUTanhF32 on one goroutine.
+func geluTanhF32(dst, src []float32) { geluTanhGo(dst, src) }

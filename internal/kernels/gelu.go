@@ -71,42 +71,10 @@ func geluGo(dst, src []float32) {
 // gelu64 is GELU of a float32 value held in a float64, as GELUF32 computes it (conversions
 // to float64 keep Go from fusing products into adds where the kernel does not).
 func gelu64(x float64) float64 {
-	s := math.Abs(x)
-	u := float64(x * x)
-	// |x| < 0.5: x·(½ + x·S(x²)).
-	sp := geluS[5]
-	for k := 4; k >= 0; k-- {
-		sp = math.FMA(sp, u, geluS[k])
-	}
-	small := float64(x * math.FMA(x, sp, 0.5))
-	// e^(-x²/2) with x clamped where it underflows.
-	sy := s
-	if sy > geluYMax {
-		sy = geluYMax
-	}
-	y := float64(float64(sy*sy) * -0.5)
-	n := math.RoundToEven(float64(y * geluLog2E))
-	r := math.FMA(n, -geluLn2Hi, y)
-	r = math.FMA(n, -geluLn2Lo, r)
-	e := geluExpC[11]
-	for k := 10; k >= 0; k-- {
-		e = math.FMA(e, r, geluExpC[k])
-	}
-	e = math.Ldexp(e, int(n))
-	// R(s) at t = 1/(1+s/4).
-	st := s
-	if st > geluTMax {
-		st = geluTMax
-	}
-	t := 1 / math.FMA(st, 0.25, 1)
-	p := geluP[11]
-	for k := 10; k >= 0; k-- {
-		p = math.FMA(p, t, geluP[k])
-	}
-	q := float64(float64(e*p) * 0.5)
+	sp, _, q := geluPieces(x)
 	switch {
-	case s < geluSmall:
-		return small
+	case math.Abs(x) < geluSmall: // x·(½ + x·S(x²))
+		return float64(x * math.FMA(x, sp, 0.5))
 	case x < 0:
 		return math.FMA(x, 0, float64(x*q)) // x·0 makes -Inf give NaN
 	case x > geluLarge:
@@ -147,40 +115,11 @@ func geluGradGo(dst, g, x []float32) {
 // geluGrad64 is Φ(x) + x·φ(x) for a float32 value held in a float64, as GELUBackwardF32
 // computes it.
 func geluGrad64(x float64) float64 {
-	s := math.Abs(x)
-	u := float64(x * x)
-	sp := geluS[5]
-	for k := 4; k >= 0; k-- {
-		sp = math.FMA(sp, u, geluS[k])
-	}
-	small := math.FMA(x, sp, 0.5)
-	sy := s
-	if sy > geluYMax {
-		sy = geluYMax
-	}
-	y := float64(float64(sy*sy) * -0.5)
-	n := math.RoundToEven(float64(y * geluLog2E))
-	r := math.FMA(n, -geluLn2Hi, y)
-	r = math.FMA(n, -geluLn2Lo, r)
-	e := geluExpC[11]
-	for k := 10; k >= 0; k-- {
-		e = math.FMA(e, r, geluExpC[k])
-	}
-	e = math.Ldexp(e, int(n))
-	st := s
-	if st > geluTMax {
-		st = geluTMax
-	}
-	t := 1 / math.FMA(st, 0.25, 1)
-	p := geluP[11]
-	for k := 10; k >= 0; k-- {
-		p = math.FMA(p, t, geluP[k])
-	}
-	q := float64(float64(e*p) * 0.5)
+	sp, e, q := geluPieces(x)
 	var cdf float64
 	switch {
-	case s < geluSmall:
-		cdf = small
+	case math.Abs(x) < geluSmall:
+		cdf = math.FMA(x, sp, 0.5)
 	case x < 0:
 		cdf = q
 	default:
@@ -190,4 +129,130 @@ func geluGrad64(x float64) float64 {
 		return 1
 	}
 	return math.FMA(x, float64(e*geluInvSqrt2Pi), cdf)
+}
+
+// ErfF32 is
+//
+//	for i := range dst {
+//		dst[i] = float32(math.Erf(float64(src[i])))
+//	}
+//
+// within 1 ulp, from GELUF32's float64 pieces at x = z·√2: erf(z) = 2x·S(x²) for |x| < 0.5,
+// 1 - e^(-x²/2)·R(x) above and e^(-x²/2)·R(|x|) - 1 below. ±1 for ±Inf, NaN for NaN. The
+// AVX-512 kernel and the Go loop give the same bits.
+func ErfF32(dst, src []float32) {
+	src = src[:len(dst)]
+	if len(dst) < splitLen/16 {
+		erfF32(dst, src)
+		return
+	}
+	parallel.For(len(dst), splitLen/32, func(lo, hi int) { erfF32(dst[lo:hi], src[lo:hi]) })
+}
+
+// erfGo computes ErfF32 one element at a time: the operation sequence of the AVX-512 kernel.
+func erfGo(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = float32(erf64(float64(v)))
+	}
+}
+
+// erf64 is erf z for a float32 value held in a float64, as ErfF32 computes it.
+func erf64(z float64) float64 {
+	x := float64(z * math.Sqrt2)
+	sp, _, q := geluPieces(x)
+	switch {
+	case x != x:
+		return x
+	case math.Abs(x) < geluSmall:
+		return float64(float64(x*sp) * 2)
+	case x < 0:
+		return float64(q*2) - 1
+	}
+	return 1 - float64(q*2)
+}
+
+// geluPieces returns, for x, S(x²), e = e^(-min(|x|, 40)²/2) and q = e·P(t)/2 with
+// t = 1/(1 + min(|x|, 14.6)/4): the float64 operations the AVX-512 kernels share.
+func geluPieces(x float64) (sp, e, q float64) {
+	s := math.Abs(x)
+	u := float64(x * x)
+	sp = geluS[5]
+	for k := 4; k >= 0; k-- {
+		sp = math.FMA(sp, u, geluS[k])
+	}
+	sy := s
+	if sy > geluYMax {
+		sy = geluYMax
+	}
+	e = expPD(float64(float64(sy*sy) * -0.5))
+	st := s
+	if st > geluTMax {
+		st = geluTMax
+	}
+	t := 1 / math.FMA(st, 0.25, 1)
+	p := geluP[11]
+	for k := 10; k >= 0; k-- {
+		p = math.FMA(p, t, geluP[k])
+	}
+	return sp, e, float64(float64(e*p) * 0.5)
+}
+
+// expPD is e^y for y in [-1100, 700] as the AVX-512 kernels compute it: n = round(y·log2e),
+// r = y - n·ln2 in two parts, e^r by its Taylor polynomial to r¹¹, times 2^n.
+func expPD(y float64) float64 {
+	n := math.RoundToEven(float64(y * geluLog2E))
+	r := math.FMA(n, -geluLn2Hi, y)
+	r = math.FMA(n, -geluLn2Lo, r)
+	e := geluExpC[11]
+	for k := 10; k >= 0; k-- {
+		e = math.FMA(e, r, geluExpC[k])
+	}
+	return math.Ldexp(e, int(n))
+}
+
+// GELUTanhF32 is GELU's tanh approximation,
+//
+//	for i := range dst {
+//		x := float64(src[i])
+//		dst[i] = float32(0.5 * x * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(x+0.044715*x*x*x))))
+//	}
+//
+// computed as x/(1 + e^w) with w = -2·√(2/π)·x·(1 + 0.044715x²) (the same function, since
+// (1 + tanh y)/2 = 1/(1 + e^(-2y))), in float64: within 1 ulp of that form, which unlike the
+// tanh form keeps the tiny negative values of large negative x. NaN for -Inf and NaN, +Inf
+// for +Inf. The AVX-512 kernel and the Go loop give the same bits.
+func GELUTanhF32(dst, src []float32) {
+	src = src[:len(dst)]
+	if len(dst) < splitLen/8 {
+		geluTanhF32(dst, src)
+		return
+	}
+	parallel.For(len(dst), splitLen/16, func(lo, hi int) { geluTanhF32(dst[lo:hi], src[lo:hi]) })
+}
+
+// geluTanhGo computes GELUTanhF32 one element at a time: the operation sequence of the
+// AVX-512 kernel.
+func geluTanhGo(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = float32(geluTanh64(float64(v)))
+	}
+}
+
+// geluTanh64 is GELUTanhF32's function of a float32 value held in a float64.
+func geluTanh64(x float64) float64 {
+	u := float64(x * x)
+	w := float64(float64(x*math.FMA(u, 0.044715, 1)) * (-2 * math.Sqrt(2/math.Pi)))
+	// Clamped as VMINPD/VMAXPD do: a NaN w becomes the bound, and x (NaN) makes the result NaN.
+	if !(w < 700) {
+		w = 700
+	}
+	if !(w > -700) {
+		w = -700
+	}
+	if math.IsInf(x, -1) {
+		return math.NaN() // 0.5·x·(1 + tanh(...)) is -Inf·0
+	}
+	return x / (1 + expPD(w))
 }

@@ -174,3 +174,76 @@ func TestGELUBackwardF32(t *testing.T) {
 		}
 	}
 }
+
+// geluTanhRef is the tanh approximation of GELU in float64, as x/(1 + e^w).
+func geluTanhRef(x float64) float64 {
+	w := -2 * math.Sqrt(2/math.Pi) * x * (1 + 0.044715*x*x)
+	return x / (1 + math.Exp(w))
+}
+
+// TestErfAndGELUTanhF32 checks ErfF32 against math.Erf and GELUTanhF32 against float64 math
+// (within 1 ulp over the whole float32 range), and each one-goroutine kernel against its Go
+// loop bit for bit at every length up to 40.
+func TestErfAndGELUTanhF32(t *testing.T) {
+	xs := mathInputs(testing.Short())
+	for i := 0; i < 100000; i++ {
+		xs = append(xs, float32(-16+24*float64(i)/100000))
+	}
+	for _, c := range []struct {
+		name      string
+		fn, one   func(dst, src []float32)
+		ref, goFn func(float64) float64
+		special   map[float32]float32
+	}{
+		{"Erf", ErfF32, erfF32, math.Erf, erf64, nil},
+		{"GELUTanh", GELUTanhF32, geluTanhF32, geluTanhRef, geluTanh64,
+			map[float32]float32{float32(math.Inf(-1)): float32(math.NaN()), float32(math.Inf(1)): float32(math.Inf(1))}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := make([]float32, len(xs))
+			c.fn(got, xs)
+			worst, at := int64(0), 0
+			for i, x := range xs {
+				want, ok := c.special[x]
+				if !ok {
+					want = float32(c.ref(float64(x)))
+				}
+				if d := ulps(got[i], want); d > worst {
+					worst, at = d, i
+				}
+			}
+			if worst > 1 {
+				t.Fatalf("%s(%v) = %v, want %v: %d ulp", c.name, xs[at], got[at], float32(c.ref(float64(xs[at]))), worst)
+			}
+			t.Logf("max error %d ulp at %v", worst, xs[at])
+			one := make([]float32, len(xs))
+			c.one(one, xs)
+			for i, x := range xs {
+				w := float32(c.goFn(float64(x)))
+				if math.Float32bits(one[i]) != math.Float32bits(w) && !(one[i] != one[i] && w != w) {
+					t.Fatalf("%s kernel(%v) = %v, Go loop %v", c.name, x, one[i], w)
+				}
+			}
+			r := rand.New(rand.NewPCG(9, 10))
+			for n := 0; n <= 40; n++ {
+				src := make([]float32, n+1)
+				for i := range src {
+					src[i] = float32(r.NormFloat64() * 3)
+				}
+				dst := make([]float32, n+5)
+				for i := range dst {
+					dst[i] = 12345
+				}
+				c.one(dst[1:n+1], src[1:])
+				for i := 0; i < n; i++ {
+					if w := float32(c.goFn(float64(src[1+i]))); math.Float32bits(dst[1+i]) != math.Float32bits(w) {
+						t.Fatalf("n=%d: element %d = %v, want %v", n, i, dst[1+i], w)
+					}
+				}
+				if dst[0] != 12345 || dst[n+1] != 12345 {
+					t.Fatalf("n=%d: wrote outside dst", n)
+				}
+			}
+		})
+	}
+}
