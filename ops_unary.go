@@ -131,7 +131,7 @@ func init() {
 		bw: func(g, x, y *Tensor) *Tensor { return g.Div(x.AddScalar(1)) }}
 	sqrtDef = &unaryDef{op: defOp("Sqrt", true), f: math.Sqrt, f32: kernels.Sqrt[float32], f64: kernels.Sqrt[float64], saveY: true,
 		bw: func(g, x, y *Tensor) *Tensor { return g.Div(y.MulScalar(2)) }}
-	rsqrtDef = &unaryDef{op: defOp("Rsqrt", true), f: func(v float64) float64 { return 1 / math.Sqrt(v) }, saveY: true,
+	rsqrtDef = &unaryDef{op: defOp("Rsqrt", true), f: func(v float64) float64 { return 1 / math.Sqrt(v) }, f32: kernels.RsqrtF32, saveY: true,
 		bw: func(g, x, y *Tensor) *Tensor { return g.Mul(y.Mul(y).Mul(y)).MulScalar(-0.5) }}
 	absDef = &unaryDef{op: defOp("Abs", true), f: math.Abs, saveX: true, intOK: true,
 		bw: func(g, x, y *Tensor) *Tensor { return g.Mul(x.Sign()) }}

@@ -1,8 +1,8 @@
 //go:build ignore
 
 // asmgen_f64lanes writes f64lanes_amd64.s: the AVX-512 kernels of the float32 functions that
-// compute in float64 lanes, GELUF32, GELUBackwardF32, ErfF32 and GELUTanhF32 (gelu.go) and
-// LogF32 (log.go). Run it with `go generate` (or `go run asmgen_f64lanes.go`) in this
+// compute in float64 lanes, GELUF32, GELUBackwardF32, ErfF32 and GELUTanhF32 (gelu.go),
+// LogF32 and RsqrtF32 (log.go). Run it with `go generate` (or `go run asmgen_f64lanes.go`) in this
 // directory. Each kernel is the float64 operation sequence of its Go function (gelu64,
 // geluGrad64, erf64, geluTanh64, log64) on eight lanes, written out twice with separate
 // registers so that two groups of eight elements are in flight.
@@ -267,6 +267,9 @@ func main() {
 	b.WriteString(kernel("geluTanhAVX512", "dst, src []float32",
 		"geluTanhAVX512 is geluTanhGo on the first len(dst)&^15 elements: geluTanh64's operations on float64 lanes.",
 		geluTanhBody(), false))
+	b.WriteString(kernel("rsqrtAVX512", "dst, src []float32",
+		"rsqrtAVX512 is rsqrtGo on the first len(dst)&^15 elements: 1/sqrt(x) on float64 lanes.",
+		"\tVSQRTPD Z0, Z1\n\tVDIVPD Z1, Z20, Z10\n", false))
 	b.WriteString(kernel("logAVX512", "dst, src []float32",
 		"logAVX512 is logGo on the first len(dst)&^15 elements: log64's operations on float64 lanes.", logBody(), false))
 	b.WriteString("\n")

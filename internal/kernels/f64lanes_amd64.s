@@ -529,6 +529,39 @@ geluTanhAVX512_done:
 	VZEROUPPER
 	RET
 
+// rsqrtAVX512 is rsqrtGo on the first len(dst)&^15 elements: 1/sqrt(x) on float64 lanes.
+//
+// func rsqrtAVX512(dst, src []float32)
+TEXT ·rsqrtAVX512(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ src_base+24(FP), SI
+	VBROADCASTSD geluK<>+16(SB), Z20
+	VBROADCASTSD geluK<>+24(SB), Z21
+	VPXORQ Z22, Z22, Z22
+	XORQ AX, AX
+	ANDQ $-16, CX
+	JZ rsqrtAVX512_done
+
+rsqrtAVX512_loop:
+	VCVTPS2PD (SI)(AX*4), Z0
+	VCVTPS2PD 32(SI)(AX*4), Z11
+	VSQRTPD Z0, Z1
+	VSQRTPD Z11, Z12
+	VDIVPD Z1, Z20, Z10
+	VDIVPD Z12, Z20, Z24
+	VCVTPD2PS Z10, Y10
+	VCVTPD2PS Z24, Y24
+	VMOVUPS Y10, (DI)(AX*4)
+	VMOVUPS Y24, 32(DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JL rsqrtAVX512_loop
+
+rsqrtAVX512_done:
+	VZEROUPPER
+	RET
+
 // logAVX512 is logGo on the first len(dst)&^15 elements: log64's operations on float64 lanes.
 //
 // func logAVX512(dst, src []float32)

@@ -16,3 +16,6 @@ func erfF32(dst, src []float32) { erfGo(dst, src) }
 
 // geluTanhF32 computes GELUTanhF32 on one goroutine.
 func geluTanhF32(dst, src []float32) { geluTanhGo(dst, src) }
+
+// rsqrtF32 computes RsqrtF32 on one goroutine.
+func rsqrtF32(dst, src []float32) { rsqrtGo(dst, src) }

@@ -63,3 +63,29 @@ func log64(x float64) float64 {
 	l := float64(s * math.FMA(q, z, 2))
 	return math.FMA(e, math.Ln2, l)
 }
+
+// RsqrtF32 is
+//
+//	for i := range dst {
+//		dst[i] = float32(1 / math.Sqrt(float64(src[i])))
+//	}
+//
+// (the square root and the division in float64, each correctly rounded, so the float32
+// result is within ½ ulp plus a tie's double rounding). The AVX-512 kernel runs the same two
+// operations on float64 lanes: the same bits.
+func RsqrtF32(dst, src []float32) {
+	src = src[:len(dst)]
+	if len(dst) < splitLen/2 {
+		rsqrtF32(dst, src)
+		return
+	}
+	parallel.For(len(dst), splitLen/4, func(lo, hi int) { rsqrtF32(dst[lo:hi], src[lo:hi]) })
+}
+
+// rsqrtGo computes RsqrtF32 one element at a time.
+func rsqrtGo(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = float32(1 / math.Sqrt(float64(v)))
+	}
+}

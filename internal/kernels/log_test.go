@@ -85,3 +85,30 @@ func BenchmarkLogF32(b *testing.B) {
 		}
 	})
 }
+
+// TestRsqrtF32 checks the kernel this CPU runs against the Go loop bit for bit, over the
+// whole float32 range and at every length up to 40.
+func TestRsqrtF32(t *testing.T) {
+	xs := mathInputs(testing.Short())
+	got, want := make([]float32, len(xs)), make([]float32, len(xs))
+	RsqrtF32(got, xs)
+	rsqrtGo(want, xs)
+	for i, x := range xs {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(got[i] != got[i] && want[i] != want[i]) {
+			t.Fatalf("RsqrtF32(%v) = %v, want %v", x, got[i], want[i])
+		}
+	}
+	for n := 0; n <= 40; n++ {
+		dst := make([]float32, n+2)
+		dst[0], dst[n+1] = 12345, 12345
+		rsqrtF32(dst[1:n+1], xs[2000:2000+n])
+		for i := 0; i < n; i++ {
+			if w := float32(1 / math.Sqrt(float64(xs[2000+i]))); math.Float32bits(dst[1+i]) != math.Float32bits(w) && !(w != w && dst[1+i] != dst[1+i]) {
+				t.Fatalf("n=%d: element %d = %v, want %v", n, i, dst[1+i], w)
+			}
+		}
+		if dst[0] != 12345 || dst[n+1] != 12345 {
+			t.Fatalf("n=%d: wrote outside dst", n)
+		}
+	}
+}
