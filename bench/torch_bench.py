@@ -118,6 +118,19 @@ def chain4m():
     return step, 1
 
 
+def gelu1m():
+    torch.manual_seed(1)
+    n = 1 << 20
+    x = torch.randn(n, requires_grad=True)
+    g = torch.randn(n)
+
+    def step():
+        torch.nn.functional.gelu(x).backward(g)
+        x.grad = None
+
+    return step, 1
+
+
 def train_step(model, opt, x, target):
     loss_fn = torch.nn.CrossEntropyLoss()
 
@@ -216,6 +229,7 @@ WORKLOADS = {
     "add1_grad": ("one-element add recording autograd", "us", add1_grad, False),
     "tiny_backward": ("(a*b+c).sum().backward(), 1 element", "us", tiny_backward, False),
     "chain4m": ("relu(x*w+b)*0.5+x, 4M float32", "ms", chain4m, False),
+    "gelu1m": ("GELU forward and backward, 1M float32", "ms", gelu1m, False),
     "mlp": ("MLP 784-256-128-10 b64 Adam step", "ms", mlp, False),
     "cnn": ("MNIST CNN b64 Adam step", "samples/s", cnn, True),
     "lenet": ("LeNet-5 b64 Adam step", "samples/s", lenet, True),

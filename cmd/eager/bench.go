@@ -87,6 +87,7 @@ var benchWorkloads = []benchWorkload{
 	{name: "add1_grad", title: "one-element Add recording autograd", unit: "us", perOp: true, build: benchAdd1Grad},
 	{name: "tiny_backward", title: "(a*b+c).sum().backward(), 1 element", unit: "us", perOp: true, build: benchTinyBackward},
 	{name: "chain4m", title: "relu(x*w+b)*0.5+x, 4M float32", unit: "ms", perOp: true, build: benchChain},
+	{name: "gelu1m", title: "GELU forward and backward, 1M float32", unit: "ms", perOp: true, build: benchGELU},
 	{name: "mlp", title: "MLP 784-256-128-10 b64 Adam step", unit: "ms", perOp: true, build: benchMLP},
 	{name: "cnn", title: "MNIST CNN b64 Adam step", unit: "samples/s", higher: true, build: benchCNN},
 	{name: "lenet", title: "LeNet-5 b64 Adam step", unit: "samples/s", higher: true, build: benchLeNet},
@@ -576,6 +577,19 @@ func benchChain() (func(), float64) {
 	const n = 4 << 20
 	x, w, b := eager.Randn(n), eager.Randn(n), eager.Randn(n)
 	return func() { _ = x.Mul(w).Add(b).ReLU().MulScalar(0.5).Add(x) }, 1
+}
+
+// benchGELU is GELU (erf form) and its input gradient on 1M elements, as a transformer's
+// feed-forward layer runs them.
+func benchGELU() (func(), float64) {
+	eager.ManualSeed(1)
+	const n = 1 << 20
+	x := eager.Randn(n).SetRequiresGrad(true)
+	g := eager.Randn(n)
+	return func() {
+		x.GELU().BackwardWith(eager.BackwardOptions{Grad: g})
+		x.ZeroGrad()
+	}, 1
 }
 
 // trainStep returns one training step of model on a fixed random batch: cross-entropy loss,
