@@ -3,7 +3,6 @@ package kernels
 //go:generate go run asmgen.go asmgen_elementwise.go
 
 import (
-	"runtime"
 	"sync"
 	"unsafe"
 
@@ -197,7 +196,7 @@ func gemm[T Float](g *gemmConfig[T], transA, transB bool, m, n, k int, a []T, ld
 		g.run(transA, transB, 0, m, 0, n, k, a, lda, b, ldb, c, ldc, accumulate)
 		return
 	}
-	if w := runtime.GOMAXPROCS(0); m <= columnSplitRows && n >= 2*w*g.nr {
+	if w := parallel.Workers(); m <= columnSplitRows && n >= 2*w*g.nr {
 		g.runColumns(w, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate)
 		return
 	}
@@ -288,7 +287,7 @@ func (bb *bBlock[T]) panel(jr, kc, nr int) (*T, int) {
 // timing; and it is the same as run's.
 func (g *gemmConfig[T]) runParallel(transA, transB bool, m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int, accumulate bool) {
 	mr, nr := g.mr, g.nr
-	w := runtime.GOMAXPROCS(0)
+	w := parallel.Workers()
 	shared := g.buffers()
 	defer g.release(shared)
 	bb := bBlock[T]{packed: shared.packedB(g), b: b, ldb: ldb}

@@ -18,6 +18,27 @@ import (
 	"time"
 )
 
+// maxWorkers caps the goroutines a parallel loop uses (SetMaxWorkers); 0 means GOMAXPROCS.
+var maxWorkers atomic.Int32
+
+// SetMaxWorkers caps the goroutines each parallel loop uses at n (at most GOMAXPROCS; n <= 0
+// removes the cap) and returns the previous cap (0 for none). Loops already running keep
+// their split. Results do not change: every split is a fixed partition whose outputs do not
+// depend on the number of ranges.
+func SetMaxWorkers(n int) int {
+	return int(maxWorkers.Swap(int32(max(n, 0))))
+}
+
+// Workers returns how many goroutines a parallel loop may use: GOMAXPROCS, or the cap set
+// by SetMaxWorkers when that is lower.
+func Workers() int {
+	w := runtime.GOMAXPROCS(0)
+	if m := int(maxWorkers.Load()); m > 0 && m < w {
+		return m
+	}
+	return w
+}
+
 // spinFor is how long an idle worker polls for new work before parking.
 const spinFor = 200 * time.Microsecond
 
@@ -133,7 +154,7 @@ func run(n, workers int, fn func(i int)) {
 
 // For calls fn(lo, hi) on disjoint ranges covering [0, n). Ranges have at least grain elements
 // (except when n < grain) so that small loops stay on the calling goroutine. The partitioning
-// depends only on n, grain and GOMAXPROCS; callers whose results must not depend on the core
+// depends only on n, grain and Workers(); callers whose results must not depend on the core
 // count (reductions) must combine per-range results independently of the range count, or use
 // Tasks with a fixed task count.
 func For(n, grain int, fn func(lo, hi int)) {
@@ -143,7 +164,7 @@ func For(n, grain int, fn func(lo, hi int)) {
 	if grain < 1 {
 		grain = 1
 	}
-	workers := runtime.GOMAXPROCS(0)
+	workers := Workers()
 	chunks := min(workers, (n+grain-1)/grain)
 	if chunks <= 1 {
 		fn(0, n)
@@ -164,7 +185,7 @@ func Tasks(n int, fn func(i int)) {
 	if n <= 0 {
 		return
 	}
-	workers := min(runtime.GOMAXPROCS(0), n)
+	workers := min(Workers(), n)
 	if workers <= 1 {
 		for i := 0; i < n; i++ {
 			fn(i)
