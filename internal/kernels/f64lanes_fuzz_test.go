@@ -37,7 +37,7 @@ func FuzzF64Lanes(f *testing.F) {
 		}
 		got, want := make([]float32, n), make([]float32, n)
 		for _, k := range []struct {
-			name     string
+			name      string
 			kern, ref func(dst, src []float32)
 		}{{"gelu", geluF32, geluGo}, {"geluTanh", geluTanhF32, geluTanhGo}, {"erf", erfF32, erfGo},
 			{"log", logF32, logGo}, {"rsqrt", rsqrtF32, rsqrtGo}} {

@@ -5,8 +5,8 @@ Run: /usr/bin/python3 internal/kernels/gelu_fit.py  (needs numpy and mpmath, Deb
 python3-numpy and python3-mpmath). It prints each fit's largest relative error and its
 coefficients, lowest degree first.
 
-  S(u) = (Phi(x) - 1/2) / x with u = x^2, on |x| < 0.5 (degree 5);
-  R(s) = erfc(s/sqrt2) * exp(s^2/2) = P(t) with t = 1/(1 + s/4), on 0.5 <= s <= 14.6 (degree 11).
+  S(u) = (Phi(x) - 1/2) / x with u = x^2, on |x| < 0.5 (degree 4);
+  R(s) = erfc(s/sqrt2) * exp(s^2/2) = P(t) with t = 1/(1 + s/4), on 0.5 <= s <= 14.6 (degree 10).
 
 Each is a weighted least-squares fit on Chebyshev-spaced points, the weights moved toward
 the points of largest relative error for 200 rounds (Lawson's iteration toward the minimax
@@ -42,13 +42,13 @@ def main():
     u = cheb(0, small * small, n)
     u[0] = 1e-14
     s_of_u = np.array([float(mp.erf(mp.sqrt(v) / mp.sqrt(2)) / 2 / mp.sqrt(v)) for v in u])
-    c, e = fit(u, s_of_u, 5)
+    c, e = fit(u, s_of_u, 4)
     print("geluS: max rel error %.3g" % e)
     print(", ".join("%.17g" % v for v in c))
     t = cheb(1 / (1 + k * tmax), 1 / (1 + k * small), n)
     s = (1 / t - 1) / k
     r = np.array([float(mp.erfc(mp.mpf(v) / mp.sqrt(2)) * mp.exp(mp.mpf(v) ** 2 / 2)) for v in s])
-    c, e = fit(t, r, 11)
+    c, e = fit(t, r, 10)
     print("geluP: max rel error %.3g" % e)
     print(", ".join("%.17g" % v for v in c))
 
