@@ -250,3 +250,68 @@ cols4rows:
 colsdone:
 	VZEROUPPER
 	RET
+
+// func scaleF32AVX2(dst, src *float32, n int, s float64)
+// dst = float32(float64(src) * s), eight values a step while there are eight.
+TEXT ·scaleF32AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSD s+24(FP), Y7
+	XORQ AX, AX
+	MOVQ CX, DX
+	ANDQ $-8, DX
+	JZ scale4
+scale8:
+	VCVTPS2PD (SI)(AX*4), Y1
+	VCVTPS2PD 16(SI)(AX*4), Y2
+	VMULPD Y7, Y1, Y1
+	VMULPD Y7, Y2, Y2
+	VCVTPD2PSY Y1, X1
+	VCVTPD2PSY Y2, X2
+	VMOVUPS X1, (DI)(AX*4)
+	VMOVUPS X2, 16(DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, DX
+	JL scale8
+scale4:
+	CMPQ AX, CX
+	JGE scaledone
+	VCVTPS2PD (SI)(AX*4), Y1
+	VMULPD Y7, Y1, Y1
+	VCVTPD2PSY Y1, X1
+	VMOVUPS X1, (DI)(AX*4)
+scaledone:
+	VZEROUPPER
+	RET
+
+// func maxF32AVX2(x *float32, n int) (m float32, unordered bool)
+// The maximum of n values, n a positive multiple of 8, by VMAXPS from -Inf (which takes the
+// second operand for two zeros or a NaN), and whether any value is a NaN (VCMPPS UNORD).
+TEXT ·maxF32AVX2(SB), NOSPLIT, $0-21
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVL $0xff800000, AX
+	VMOVD AX, X0
+	VBROADCASTSS X0, Y0
+	VXORPS Y2, Y2, Y2
+	XORQ AX, AX
+maxloop:
+	VMOVUPS (SI)(AX*4), Y3
+	VMAXPS Y3, Y0, Y0
+	VCMPPS $3, Y3, Y3, Y4
+	VORPS Y4, Y2, Y2
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JL maxloop
+	VEXTRACTF128 $1, Y0, X1
+	VMAXPS X1, X0, X0
+	VPERMILPS $0x4e, X0, X1
+	VMAXPS X1, X0, X0
+	VPERMILPS $0xb1, X0, X1
+	VMAXPS X1, X0, X0
+	VMOVSS X0, m+16(FP)
+	VPTEST Y2, Y2
+	SETNE unordered+20(FP)
+	VZEROUPPER
+	RET

@@ -137,6 +137,13 @@ func TestNormRowKernelsBitIdentical(t *testing.T) {
 			}
 			sameBits32(t, "NormAffine", n, y, want)
 
+			sc := guarded32(n)
+			ScaleF32(sc[:n], x, rs)
+			for i, v := range x {
+				want[i] = float32(float64(v) * rs)
+			}
+			sameBits32(t, "ScaleF32", n, sc, want)
+
 			if n == 0 {
 				continue
 			}
@@ -177,6 +184,46 @@ func TestNormGradColsBitIdentical(t *testing.T) {
 			for j := range gw {
 				sameBits64(t, "NormGradCols dw", w, gw[j], ww[j])
 				sameBits64(t, "NormGradCols db", w, gb[j], wb[j])
+			}
+		}
+	}
+}
+
+func TestMaxF32(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, n := range normSizes() {
+		for trial := range 6 {
+			x := normValues(r, n)
+			switch trial {
+			case 1:
+				for i := range x {
+					x[i] = float32(math.Inf(-1))
+				}
+			case 2:
+				if n > 0 {
+					x[r.IntN(n)] = float32(math.NaN())
+				}
+			case 3:
+				for i := range x {
+					x[i] = float32(math.Copysign(0, float64(r.IntN(2))-0.5)) - float32(r.IntN(2))
+				}
+			case 4:
+				if n > 0 {
+					x[r.IntN(n)] = float32(math.Inf(1))
+				}
+			}
+			want, wantNaN := float32(math.Inf(-1)), false
+			for _, v := range x {
+				if v != v {
+					wantNaN = true
+				}
+				if v > want {
+					want = v
+				}
+			}
+			got, gotNaN := MaxF32(x)
+			if gotNaN != wantNaN || !wantNaN && got != want {
+				t.Fatalf("n=%d trial %d: %v %v, want %v %v", n, trial, got, gotNaN, want, wantNaN)
 			}
 		}
 	}
