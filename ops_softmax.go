@@ -255,6 +255,13 @@ func softmaxGrad(g, y *Tensor, d int) *Tensor {
 func softmaxGradRows[T float32 | float64](dst, g, y []T, inner int) {
 	rows := len(y) / inner
 	parallel.For(rows, max(1, softmaxRowGrain/inner), func(lo, hi int) {
+		if d32, ok := any(dst).([]float32); ok {
+			g32, y32 := any(g).([]float32), any(y).([]float32)
+			for r := lo; r < hi; r++ {
+				kernels.SoftmaxGradRow(d32[r*inner:(r+1)*inner], g32[r*inner:(r+1)*inner], y32[r*inner:(r+1)*inner])
+			}
+			return
+		}
 		p := make([]T, inner)
 		for r := lo; r < hi; r++ {
 			gs, ys, ds := g[r*inner:(r+1)*inner], y[r*inner:(r+1)*inner], dst[r*inner:(r+1)*inner]

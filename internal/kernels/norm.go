@@ -1,9 +1,6 @@
 package kernels
 
-import (
-	"math"
-	"unsafe"
-)
+import "unsafe"
 
 // Row kernels of the normalisation layers (LayerNorm, BatchNorm, GroupNorm): float64
 // arithmetic on float32 or float64 data, in a fixed order. The sums take four float64 lanes,
@@ -165,62 +162,4 @@ func NormGradCols[T Float](gw, gb []float64, g, x []T, stride int, mean, rstd []
 			gb[done+i] += gf
 		}
 	}
-}
-
-// ScaleF32 multiplies float32 values by a float64 factor in float64, rounding each product
-// once (Softmax's normalisation):
-//
-//	for i := range dst {
-//		dst[i] = float32(float64(src[i]) * s)
-//	}
-func ScaleF32(dst, src []float32, s float64) {
-	n := len(dst)
-	src = src[:n]
-	n4 := n &^ 3
-	done := 0
-	if n4 > 0 && scaleF32(dst[:n4], src, s) {
-		done = n4
-	}
-	for i := done; i < n; i++ {
-		dst[i] = float32(float64(src[i]) * s)
-	}
-}
-
-// MaxF32 returns the largest value of x (-Inf for an empty x) and false, or true when x holds
-// a NaN (the value is then meaningless). When the maximum is zero the sign of the zero
-// returned is unspecified: +0 and -0 compare equal.
-func MaxF32(x []float32) (m float32, hasNaN bool) {
-	n8 := len(x) &^ 7
-	m = float32(math.Inf(-1))
-	if n8 > 0 {
-		var ok bool
-		if m, hasNaN, ok = maxF32(x[:n8]); !ok {
-			m, hasNaN = maxGo(x[:n8])
-		}
-		if hasNaN {
-			return m, true
-		}
-	}
-	for _, v := range x[n8:] {
-		if v != v {
-			return v, true
-		}
-		if v > m {
-			m = v
-		}
-	}
-	return m, false
-}
-
-func maxGo(x []float32) (m float32, hasNaN bool) {
-	m = float32(math.Inf(-1))
-	for _, v := range x {
-		if v != v {
-			return v, true
-		}
-		if v > m {
-			m = v
-		}
-	}
-	return m, false
 }

@@ -70,25 +70,3 @@ func normGradColsF32(gw, gb []float64, g, x []float32, stride int, mean, rstd []
 	normGradColsAVX2(&gw[0], &gb[0], &g[0], &x[0], stride, len(gw), len(mean), &mean[0], &rstd[0])
 	return true
 }
-
-//go:noescape
-func scaleF32AVX2(dst, src *float32, n int, s float64)
-
-func scaleF32(dst, src []float32, s float64) bool {
-	if !hasAVX2 {
-		return false
-	}
-	scaleF32AVX2(&dst[0], &src[0], len(dst), s)
-	return true
-}
-
-//go:noescape
-func maxF32AVX2(x *float32, n int) (m float32, unordered bool)
-
-func maxF32(x []float32) (m float32, hasNaN, ok bool) {
-	if !hasAVX2 {
-		return 0, false, false
-	}
-	m, hasNaN = maxF32AVX2(&x[0], len(x))
-	return m, hasNaN, true
-}

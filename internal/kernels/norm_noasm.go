@@ -14,7 +14,3 @@ func layerNormGradSumsF32(s, q *[4]float64, g, x, w []float32, m, r float64) boo
 func normGradColsF32(gw, gb []float64, g, x []float32, stride int, mean, rstd []float64) bool {
 	return false
 }
-
-func scaleF32(dst, src []float32, s float64) bool { return false }
-
-func maxF32(x []float32) (m float32, hasNaN, ok bool) { return 0, false, false }
