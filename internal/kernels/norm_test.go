@@ -73,7 +73,7 @@ func normValues(r *rand.Rand, n int) []float32 {
 	x := make([]float32, n)
 	off := r.NormFloat64() * 100
 	for i := range x {
-		x[i] = float32(off + r.NormFloat64()*math.Pow(10, float64(r.IntN(8)-3)))
+		x[i] = float32(off + r.NormFloat64()*math.Pow(10, float64(r.IntN(20)-8)))
 	}
 	return x
 }
