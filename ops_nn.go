@@ -582,12 +582,34 @@ func paramData[T float32 | float64](p *Tensor) []T {
 // normKernel is the fused normalisation loop. Each group's statistics take two passes in
 // float64 (the mean, then the squared deviations from it), which keeps full precision for
 // data with a large common offset, where the one-pass E[x²]-E[x]² loses it all. Groups are
-// independent, so splitting them across cores gives bit-identical results.
+// independent, so splitting them across cores gives bit-identical results. When each group
+// is one row (outer 1, as in a LayerNorm), the sums of normStatsBlock rows are taken together
+// (kernels.SumLanes4Rows), so that their chains of adds overlap.
 func normKernel[T float32 | float64](y, x, w, b []T, st *normState) {
-	outer, groups, inner, perGroup := st.outer, st.groups, st.inner, st.perGroup
+	outer, groups, inner := st.outer, st.groups, st.inner
 	per := outer * inner
 	grain := max(1, (1<<15)/max(per, 1))
 	parallel.For(groups, grain, func(lo, hi int) {
+		if outer == 1 {
+			var sums, means, sqs [normStatsBlock]float64
+			for g0 := lo; g0 < hi; g0 += normStatsBlock {
+				nb := min(normStatsBlock, hi-g0)
+				xs := x[g0*inner : (g0+nb)*inner]
+				kernels.SumLanes4Rows(sums[:nb], xs, inner, inner)
+				for k := range nb {
+					var sum float64
+					sum += sums[k]
+					means[k] = sum / float64(per)
+				}
+				kernels.SqDevLanes4Rows(sqs[:nb], xs, inner, inner, means[:nb])
+				for k := range nb {
+					var ss float64
+					ss += sqs[k]
+					normGroupOut(y, x, w, b, st, g0+k, means[k], ss)
+				}
+			}
+			return
+		}
 		for g := lo; g < hi; g++ {
 			var sum float64
 			for o := 0; o < outer; o++ {
@@ -598,38 +620,48 @@ func normKernel[T float32 | float64](y, x, w, b []T, st *normState) {
 			for o := 0; o < outer; o++ {
 				ss += kernels.SqDevLanes4(x[(o*groups+g)*inner:(o*groups+g+1)*inner], m)
 			}
-			vr := ss / float64(per)
-			r := 1 / math.Sqrt(vr+st.eps)
-			st.mean[g], st.variance[g], st.rstd[g] = m, vr, r
-			wg, bg := 1.0, 0.0
-			if perGroup && w != nil {
-				wg = float64(w[g])
-			}
-			if perGroup && b != nil {
-				bg = float64(b[g])
-			}
-			for o := 0; o < outer; o++ {
-				base := (o*groups + g) * inner
-				xs, ys := x[base:base+inner], y[base:base+inner]
-				switch {
-				case perGroup || (w == nil && b == nil):
-					for i, v := range xs {
-						ys[i] = T((float64(v)-m)*r*wg + bg)
-					}
-				case b == nil:
-					for i, v := range xs {
-						ys[i] = T((float64(v) - m) * r * float64(w[i]))
-					}
-				case w == nil:
-					for i, v := range xs {
-						ys[i] = T((float64(v)-m)*r + float64(b[i]))
-					}
-				default:
-					kernels.NormAffine(ys, xs, w, b, m, r)
-				}
-			}
+			normGroupOut(y, x, w, b, st, g, m, ss)
 		}
 	})
+}
+
+// normStatsBlock is the number of rows whose statistics normKernel takes together.
+const normStatsBlock = 16
+
+// normGroupOut stores group g's statistics from its mean m and sum of squared deviations ss,
+// and writes its output.
+func normGroupOut[T float32 | float64](y, x, w, b []T, st *normState, g int, m, ss float64) {
+	outer, groups, inner, perGroup := st.outer, st.groups, st.inner, st.perGroup
+	vr := ss / float64(outer*inner)
+	r := 1 / math.Sqrt(vr+st.eps)
+	st.mean[g], st.variance[g], st.rstd[g] = m, vr, r
+	wg, bg := 1.0, 0.0
+	if perGroup && w != nil {
+		wg = float64(w[g])
+	}
+	if perGroup && b != nil {
+		bg = float64(b[g])
+	}
+	for o := 0; o < outer; o++ {
+		base := (o*groups + g) * inner
+		xs, ys := x[base:base+inner], y[base:base+inner]
+		switch {
+		case perGroup || (w == nil && b == nil):
+			for i, v := range xs {
+				ys[i] = T((float64(v)-m)*r*wg + bg)
+			}
+		case b == nil:
+			for i, v := range xs {
+				ys[i] = T((float64(v) - m) * r * float64(w[i]))
+			}
+		case w == nil:
+			for i, v := range xs {
+				ys[i] = T((float64(v)-m)*r + float64(b[i]))
+			}
+		default:
+			kernels.NormAffine(ys, xs, w, b, m, r)
+		}
+	}
 }
 
 // normGradKernel computes the first-order gradients of normKernel's output for the output

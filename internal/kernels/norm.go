@@ -163,3 +163,59 @@ func NormGradCols[T Float](gw, gb []float64, g, x []T, stride int, mean, rstd []
 		}
 	}
 }
+
+// SumLanes4Rows sets dst[k] = SumLanes4(x[k*stride : k*stride+n]) for each k < len(dst). The
+// vector kernel takes four rows at a time, so that their sums run as independent chains.
+func SumLanes4Rows[T Float](dst []float64, x []T, stride, n int) {
+	lanes4Rows(dst, x, stride, n, nil)
+}
+
+// SqDevLanes4Rows sets dst[k] = SqDevLanes4(x[k*stride : k*stride+n], m[k]) for each
+// k < len(dst), four rows at a time as SumLanes4Rows.
+func SqDevLanes4Rows[T Float](dst []float64, x []T, stride, n int, m []float64) {
+	lanes4Rows(dst, x, stride, n, m[:len(dst)])
+}
+
+// lanes4Rows is SumLanes4Rows, or SqDevLanes4Rows with the means m when m is not nil.
+func lanes4Rows[T Float](dst []float64, x []T, stride, n int, m []float64) {
+	rows := len(dst)
+	if rows == 0 {
+		return
+	}
+	x = x[:(rows-1)*stride+n]
+	n4, done := n&^3, 0
+	if unsafe.Sizeof(T(0)) == 4 && n4 > 0 && rows >= 4 {
+		var lanes [16][4]float64
+		for k0 := 0; k0+4 <= rows; k0 += 4 {
+			nb := min(16, rows-k0) &^ 3
+			var mk []float64
+			if m != nil {
+				mk = m[k0 : k0+nb]
+			}
+			if !lanes4RowsF32(lanes[:nb], asF32(x[k0*stride:]), stride, n4, mk) {
+				break
+			}
+			for k := range nb {
+				a, row := &lanes[k], x[(k0+k)*stride:(k0+k)*stride+n]
+				for _, v := range row[n4:] {
+					if m == nil {
+						a[0] += float64(v)
+					} else {
+						d := float64(v) - m[k0+k]
+						a[0] += d * d
+					}
+				}
+				dst[k0+k] = (a[0] + a[1]) + (a[2] + a[3])
+			}
+			done = k0 + nb
+			k0 += nb - 4
+		}
+	}
+	for k := done; k < rows; k++ {
+		if m == nil {
+			dst[k] = SumLanes4(x[k*stride : k*stride+n])
+		} else {
+			dst[k] = SqDevLanes4(x[k*stride:k*stride+n], m[k])
+		}
+	}
+}

@@ -70,3 +70,24 @@ func normGradColsF32(gw, gb []float64, g, x []float32, stride int, mean, rstd []
 	normGradColsAVX2(&gw[0], &gb[0], &g[0], &x[0], stride, len(gw), len(mean), &mean[0], &rstd[0])
 	return true
 }
+
+//go:noescape
+func sumLanes4RowsAVX2(a *[4]float64, x *float32, n, stride, rows int)
+
+//go:noescape
+func sqDevLanes4RowsAVX2(a *[4]float64, x *float32, n, stride, rows int, m *float64)
+
+// lanes4RowsF32 sets the lanes of len(lanes) rows (a multiple of 4) of n4 values, the sums
+// of the values, or of their squared deviations from m when m is not nil.
+func lanes4RowsF32(lanes [][4]float64, x []float32, stride, n4 int, m []float64) bool {
+	if !hasAVX2 {
+		return false
+	}
+	_ = x[(len(lanes)-1)*stride+n4-1]
+	if m == nil {
+		sumLanes4RowsAVX2(&lanes[0], &x[0], n4, stride, len(lanes))
+	} else {
+		sqDevLanes4RowsAVX2(&lanes[0], &x[0], n4, stride, len(lanes), &m[0])
+	}
+	return true
+}

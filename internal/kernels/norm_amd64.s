@@ -250,3 +250,105 @@ cols4rows:
 colsdone:
 	VZEROUPPER
 	RET
+
+// func sumLanes4RowsAVX2(a *[4]float64, x *float32, n, stride, rows int)
+// sumLanes4AVX2 on rows k < rows (a multiple of 4) of n values at x[k*stride:], four rows
+// at a time: each row's lanes are one register, so the four chains of adds are independent.
+TEXT ·sumLanes4RowsAVX2(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	MOVQ stride+24(FP), BX
+	SHLQ $2, BX
+	MOVQ rows+32(FP), R8
+	SHRQ $2, R8
+sumLanes4RowsAVX2group:
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	MOVQ SI, R9
+	LEAQ (SI)(BX*1), R10
+	LEAQ (SI)(BX*2), R11
+	LEAQ (R10)(BX*2), R12
+	XORQ AX, AX
+sumLanes4RowsAVX2loop:
+	VCVTPS2PD (R9)(AX*4), Y4
+	VADDPD Y4, Y0, Y0
+	VCVTPS2PD (R10)(AX*4), Y5
+	VADDPD Y5, Y1, Y1
+	VCVTPS2PD (R11)(AX*4), Y6
+	VADDPD Y6, Y2, Y2
+	VCVTPS2PD (R12)(AX*4), Y7
+	VADDPD Y7, Y3, Y3
+	ADDQ $4, AX
+	CMPQ AX, CX
+	JL sumLanes4RowsAVX2loop
+	VMOVUPD Y0, (DI)
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD Y2, 64(DI)
+	VMOVUPD Y3, 96(DI)
+	ADDQ $128, DI
+	LEAQ (SI)(BX*4), SI
+	DECQ R8
+	JNZ sumLanes4RowsAVX2group
+	VZEROUPPER
+	RET
+
+// func sqDevLanes4RowsAVX2(a *[4]float64, x *float32, n, stride, rows int, m *float64)
+// sqDevLanes4AVX2 on rows k < rows (a multiple of 4) of n values at x[k*stride:], with the
+// means m[k], four rows at a time.
+TEXT ·sqDevLanes4RowsAVX2(SB), NOSPLIT, $0-48
+	MOVQ a+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	MOVQ stride+24(FP), BX
+	SHLQ $2, BX
+	MOVQ rows+32(FP), R8
+	SHRQ $2, R8
+	MOVQ m+40(FP), DX
+sqDevLanes4RowsAVX2group:
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VBROADCASTSD 0(DX), Y8
+	VBROADCASTSD 8(DX), Y9
+	VBROADCASTSD 16(DX), Y10
+	VBROADCASTSD 24(DX), Y11
+	MOVQ SI, R9
+	LEAQ (SI)(BX*1), R10
+	LEAQ (SI)(BX*2), R11
+	LEAQ (R10)(BX*2), R12
+	XORQ AX, AX
+sqDevLanes4RowsAVX2loop:
+	VCVTPS2PD (R9)(AX*4), Y4
+	VSUBPD Y8, Y4, Y4
+	VMULPD Y4, Y4, Y4
+	VADDPD Y4, Y0, Y0
+	VCVTPS2PD (R10)(AX*4), Y5
+	VSUBPD Y9, Y5, Y5
+	VMULPD Y5, Y5, Y5
+	VADDPD Y5, Y1, Y1
+	VCVTPS2PD (R11)(AX*4), Y6
+	VSUBPD Y10, Y6, Y6
+	VMULPD Y6, Y6, Y6
+	VADDPD Y6, Y2, Y2
+	VCVTPS2PD (R12)(AX*4), Y7
+	VSUBPD Y11, Y7, Y7
+	VMULPD Y7, Y7, Y7
+	VADDPD Y7, Y3, Y3
+	ADDQ $4, AX
+	CMPQ AX, CX
+	JL sqDevLanes4RowsAVX2loop
+	VMOVUPD Y0, (DI)
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD Y2, 64(DI)
+	VMOVUPD Y3, 96(DI)
+	ADDQ $128, DI
+	LEAQ (SI)(BX*4), SI
+	ADDQ $32, DX
+	DECQ R8
+	JNZ sqDevLanes4RowsAVX2group
+	VZEROUPPER
+	RET

@@ -14,3 +14,7 @@ func layerNormGradSumsF32(s, q *[4]float64, g, x, w []float32, m, r float64) boo
 func normGradColsF32(gw, gb []float64, g, x []float32, stride int, mean, rstd []float64) bool {
 	return false
 }
+
+func lanes4RowsF32(lanes [][4]float64, x []float32, stride, n4 int, m []float64) bool {
+	return false
+}

@@ -228,3 +228,25 @@ func TestMaxF32(t *testing.T) {
 		}
 	}
 }
+
+func TestLanes4RowsBitIdentical(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for _, n := range []int{0, 1, 3, 4, 5, 8, 13, 64, 128, 130} {
+		for _, rows := range []int{0, 1, 3, 4, 5, 8, 15, 16, 17, 21, 40} {
+			stride := n + r.IntN(3)
+			x := normValues(r, max(0, (rows-1)*stride+n))
+			m := make([]float64, rows)
+			for k := range m {
+				m[k] = r.NormFloat64() * 100
+			}
+			sums, sqs := make([]float64, rows), make([]float64, rows)
+			SumLanes4Rows(sums, x, stride, n)
+			SqDevLanes4Rows(sqs, x, stride, n, m)
+			for k := range rows {
+				row := x[k*stride : k*stride+n]
+				sameBits64(t, "SumLanes4Rows", n, sums[k], sum64Ref(row))
+				sameBits64(t, "SqDevLanes4Rows", n, sqs[k], sqDev64Ref(row, m[k]))
+			}
+		}
+	}
+}
