@@ -9,11 +9,10 @@ package kernels
 //go:noescape
 func sumColsAVX512(dst *float64, src *float32, stride, n, w int, acc *[16 * 64]float64)
 
-// sumColsAVX2 is sumColsChunkGo on float32 for w columns, w a positive multiple of 4, of
-// n ≥ 1 rows, 4 columns at a time.
+// sumColsAVX2 is sumColsAVX512 with AVX2, for 4 ≤ w ≤ 64 columns, w a multiple of 4.
 //
 //go:noescape
-func sumColsAVX2(dst *float64, src *float32, stride, n, w int)
+func sumColsAVX2(dst *float64, src *float32, stride, n, w int, acc *[16 * 64]float64)
 
 func sumColsChunkF32(dst []float64, src []float32, stride, n int) {
 	switch {
@@ -34,15 +33,16 @@ func sumColsChunkAVX512(dst []float64, src []float32, stride, n int) {
 	}
 }
 
-// sumColsChunkAVX2 runs the AVX2 kernel on the columns up to the last multiple of 4 and the
-// Go loop on the rest.
+// sumColsChunkAVX2 runs the AVX2 kernel on each 64 columns up to the last multiple of 4,
+// and the Go loop on the rest.
 func sumColsChunkAVX2(dst []float64, src []float32, stride, n int) {
-	w := len(dst) &^ 3
-	if w > 0 {
-		sumColsAVX2(&dst[0], &src[0], stride, n, w)
+	var acc [16 * 64]float64
+	w4 := len(dst) &^ 3
+	for j0 := 0; j0 < w4; j0 += 64 {
+		sumColsAVX2(&dst[j0], &src[j0], stride, n, min(64, w4-j0), &acc)
 	}
-	if w < len(dst) {
-		sumColsChunkGo(dst[w:], src[w:], stride, n)
+	if w4 < len(dst) {
+		sumColsChunkGo(dst[w4:], src[w4:], stride, n)
 	}
 }
 

@@ -9,29 +9,17 @@
 // starting at +0); the lanes are combined as ((l0+l8)+(l4+l12)) + ... in kernels.Sum's
 // order; the rows from n&^15 on are added in order to a tail total Z17, which is added last.
 // Every add keeps the accumulator as its first operand, as the Go loop does. So that the rows
-// stay in L1 while the strips take their turns, the rows go by blocks of 64: the lanes of
-// strip s are kept at acc[s*128:] between blocks.
+// stay in L1 while the strips take their turns, the rows go by blocks of 64: between blocks
+// the lanes of strip s wait at acc[s*128:] (the first block starts them at zero, the last
+// one finishes the strip).
 TEXT ·sumColsAVX512(SB), NOSPLIT, $0-48
 	MOVQ src+8(FP), SI
 	MOVQ stride+16(FP), BX
 	SHLQ $2, BX
 	MOVQ n+24(FP), R8
-	MOVQ acc+40(FP), DX
-	MOVQ w+32(FP), CX
-	ADDQ $7, CX
-	SHRQ $3, CX
-	SHLQ $4, CX
-	MOVQ DX, AX
-	VPXORQ Z0, Z0, Z0
-zero512:
-	VMOVUPD Z0, (AX)
-	ADDQ $64, AX
-	DECQ CX
-	JNZ zero512
 	SHRQ $4, R8
+	MOVQ acc+40(FP), DX
 block512:
-	TESTQ R8, R8
-	JZ finish512
 	MOVQ R8, R11
 	CMPQ R11, $4
 	JLE sized512
@@ -40,16 +28,38 @@ sized512:
 	SUBQ R11, R8
 	MOVQ SI, R9
 	MOVQ DX, AX
+	MOVQ dst+0(FP), R12
 	MOVQ w+32(FP), CX
-bstrip512:
+strip512:
 	MOVQ $0xff, DI
 	CMPQ CX, $8
-	JGE bmask512
+	JGE mask512
 	MOVQ $1, DI
 	SHLQ CX, DI
 	DECQ DI
-bmask512:
+mask512:
 	KMOVW DI, K1
+	MOVQ src+8(FP), DI
+	CMPQ SI, DI
+	JNE load512
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
+	VPXORQ Z4, Z4, Z4
+	VPXORQ Z5, Z5, Z5
+	VPXORQ Z6, Z6, Z6
+	VPXORQ Z7, Z7, Z7
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	VPXORQ Z13, Z13, Z13
+	VPXORQ Z14, Z14, Z14
+	VPXORQ Z15, Z15, Z15
+	JMP rows512
+load512:
 	VMOVUPD 0(AX), Z0
 	VMOVUPD 64(AX), Z1
 	VMOVUPD 128(AX), Z2
@@ -66,9 +76,12 @@ bmask512:
 	VMOVUPD 832(AX), Z13
 	VMOVUPD 896(AX), Z14
 	VMOVUPD 960(AX), Z15
+rows512:
 	MOVQ R9, R10
 	MOVQ R11, R13
-rows512:
+	TESTQ R13, R13
+	JZ endrows512
+rowloop512:
 	VCVTPS2PD.Z (R10), K1, Z16
 	ADDQ BX, R10
 	VCVTPS2PD.Z (R10), K1, Z17
@@ -118,7 +131,10 @@ rows512:
 	VADDPD Z30, Z14, Z14
 	VADDPD Z31, Z15, Z15
 	DECQ R13
-	JNZ rows512
+	JNZ rowloop512
+endrows512:
+	TESTQ R8, R8
+	JZ finish512
 	VMOVUPD Z0, 0(AX)
 	VMOVUPD Z1, 64(AX)
 	VMOVUPD Z2, 128(AX)
@@ -135,46 +151,8 @@ rows512:
 	VMOVUPD Z13, 832(AX)
 	VMOVUPD Z14, 896(AX)
 	VMOVUPD Z15, 960(AX)
-	ADDQ $1024, AX
-	ADDQ $32, R9
-	SUBQ $8, CX
-	JG bstrip512
-	MOVQ R11, R12
-	IMULQ BX, R12
-	SHLQ $4, R12
-	ADDQ R12, SI
-	JMP block512
+	JMP next512
 finish512:
-	MOVQ dst+0(FP), DI
-	MOVQ DX, AX
-	MOVQ w+32(FP), CX
-	MOVQ n+24(FP), R8
-	ANDQ $15, R8
-fstrip512:
-	MOVQ $0xff, R12
-	CMPQ CX, $8
-	JGE fmask512
-	MOVQ $1, R12
-	SHLQ CX, R12
-	DECQ R12
-fmask512:
-	KMOVW R12, K1
-	VMOVUPD 0(AX), Z0
-	VMOVUPD 64(AX), Z1
-	VMOVUPD 128(AX), Z2
-	VMOVUPD 192(AX), Z3
-	VMOVUPD 256(AX), Z4
-	VMOVUPD 320(AX), Z5
-	VMOVUPD 384(AX), Z6
-	VMOVUPD 448(AX), Z7
-	VMOVUPD 512(AX), Z8
-	VMOVUPD 576(AX), Z9
-	VMOVUPD 640(AX), Z10
-	VMOVUPD 704(AX), Z11
-	VMOVUPD 768(AX), Z12
-	VMOVUPD 832(AX), Z13
-	VMOVUPD 896(AX), Z14
-	VMOVUPD 960(AX), Z15
 	VADDPD Z8, Z0, Z0
 	VADDPD Z12, Z4, Z4
 	VADDPD Z4, Z0, Z0
@@ -191,9 +169,8 @@ fmask512:
 	VADDPD Z3, Z1, Z1
 	VADDPD Z1, Z0, Z0
 	VPXORQ Z17, Z17, Z17
-	MOVQ SI, R10
-	MOVQ R8, R13
-	TESTQ R13, R13
+	MOVQ n+24(FP), R13
+	ANDQ $15, R13
 	JZ store512
 tail512:
 	VCVTPS2PD.Z (R10), K1, Z16
@@ -203,28 +180,51 @@ tail512:
 	JNZ tail512
 store512:
 	VADDPD Z17, Z0, Z0
-	VMOVUPD Z0, K1, (DI)
-	ADDQ $64, DI
-	ADDQ $32, SI
+	VMOVUPD Z0, K1, (R12)
+next512:
 	ADDQ $1024, AX
+	ADDQ $32, R9
+	ADDQ $64, R12
 	SUBQ $8, CX
-	JG fstrip512
+	JG strip512
+	TESTQ R8, R8
+	JZ done512
+	MOVQ R11, R13
+	IMULQ BX, R13
+	SHLQ $4, R13
+	ADDQ R13, SI
+	JMP block512
+done512:
 	VZEROUPPER
 	RET
 
-// func sumColsAVX2(dst *float64, src *float32, stride, n, w int)
+// func sumColsAVX2(dst *float64, src *float32, stride, n, w int, acc *[16 * 64]float64)
 //
-// sumColsAVX512's algorithm 4 columns at a time (w a multiple of 4). Lanes 0-14 are Y0-Y14
-// and lane 15 lives at 0(SP): to add to it, Y14 is parked at 32(SP) meanwhile. Y15 holds the
-// converted row.
-TEXT ·sumColsAVX2(SB), NOSPLIT, $64-40
-	MOVQ dst+0(FP), DI
+// sumColsAVX512's algorithm 4 columns at a time, w ≤ 64 a multiple of 4: lanes 0-14 are
+// Y0-Y14 and lane 15 stays in acc (strip s's lanes at acc[s*64:]); to add to it, Y14 is
+// parked at 0(SP) meanwhile. Y15 holds the converted row.
+TEXT ·sumColsAVX2(SB), NOSPLIT, $32-48
 	MOVQ src+8(FP), SI
 	MOVQ stride+16(FP), BX
 	SHLQ $2, BX
 	MOVQ n+24(FP), R8
+	SHRQ $4, R8
+	MOVQ acc+40(FP), DX
+block2:
+	MOVQ R8, R11
+	CMPQ R11, $4
+	JLE sized2
+	MOVQ $4, R11
+sized2:
+	SUBQ R11, R8
+	MOVQ SI, R9
+	MOVQ DX, AX
+	MOVQ dst+0(FP), R12
 	MOVQ w+32(FP), CX
 strip2:
+	MOVQ src+8(FP), DI
+	CMPQ SI, DI
+	JNE load2
 	VXORPD Y0, Y0, Y0
 	VXORPD Y1, Y1, Y1
 	VXORPD Y2, Y2, Y2
@@ -240,68 +240,105 @@ strip2:
 	VXORPD Y12, Y12, Y12
 	VXORPD Y13, Y13, Y13
 	VXORPD Y14, Y14, Y14
-	VMOVUPD Y0, 0(SP)
-	MOVQ SI, R9
-	MOVQ R8, R10
-	SHRQ $4, R10
-	JZ rest2
-loop2:
-	VCVTPS2PD (R9), Y15
+	VMOVUPD Y0, 480(AX)
+	JMP rows2
+load2:
+	VMOVUPD 0(AX), Y0
+	VMOVUPD 32(AX), Y1
+	VMOVUPD 64(AX), Y2
+	VMOVUPD 96(AX), Y3
+	VMOVUPD 128(AX), Y4
+	VMOVUPD 160(AX), Y5
+	VMOVUPD 192(AX), Y6
+	VMOVUPD 224(AX), Y7
+	VMOVUPD 256(AX), Y8
+	VMOVUPD 288(AX), Y9
+	VMOVUPD 320(AX), Y10
+	VMOVUPD 352(AX), Y11
+	VMOVUPD 384(AX), Y12
+	VMOVUPD 416(AX), Y13
+	VMOVUPD 448(AX), Y14
+rows2:
+	MOVQ R9, R10
+	MOVQ R11, R13
+	TESTQ R13, R13
+	JZ endrows2
+rowloop2:
+	VCVTPS2PD (R10), Y15
 	VADDPD Y15, Y0, Y0
-	ADDQ BX, R9
-	VCVTPS2PD (R9), Y15
+	ADDQ BX, R10
+	VCVTPS2PD (R10), Y15
 	VADDPD Y15, Y1, Y1
-	ADDQ BX, R9
-	VCVTPS2PD (R9), Y15
+	ADDQ BX, R10
+	VCVTPS2PD (R10), Y15
 	VADDPD Y15, Y2, Y2
-	ADDQ BX, R9
-	VCVTPS2PD (R9), Y15
+	ADDQ BX, R10
+	VCVTPS2PD (R10), Y15
 	VADDPD Y15, Y3, Y3
-	ADDQ BX, R9
-	VCVTPS2PD (R9), Y15
+	ADDQ BX, R10
+	VCVTPS2PD (R10), Y15
 	VADDPD Y15, Y4, Y4
-	ADDQ BX, R9
-	VCVTPS2PD (R9), Y15
+	ADDQ BX, R10
+	VCVTPS2PD (R10), Y15
 	VADDPD Y15, Y5, Y5
-	ADDQ BX, R9
-	VCVTPS2PD (R9), Y15
+	ADDQ BX, R10
+	VCVTPS2PD (R10), Y15
 	VADDPD Y15, Y6, Y6
-	ADDQ BX, R9
-	VCVTPS2PD (R9), Y15
+	ADDQ BX, R10
+	VCVTPS2PD (R10), Y15
 	VADDPD Y15, Y7, Y7
-	ADDQ BX, R9
-	VCVTPS2PD (R9), Y15
+	ADDQ BX, R10
+	VCVTPS2PD (R10), Y15
 	VADDPD Y15, Y8, Y8
-	ADDQ BX, R9
-	VCVTPS2PD (R9), Y15
+	ADDQ BX, R10
+	VCVTPS2PD (R10), Y15
 	VADDPD Y15, Y9, Y9
-	ADDQ BX, R9
-	VCVTPS2PD (R9), Y15
+	ADDQ BX, R10
+	VCVTPS2PD (R10), Y15
 	VADDPD Y15, Y10, Y10
-	ADDQ BX, R9
-	VCVTPS2PD (R9), Y15
+	ADDQ BX, R10
+	VCVTPS2PD (R10), Y15
 	VADDPD Y15, Y11, Y11
-	ADDQ BX, R9
-	VCVTPS2PD (R9), Y15
+	ADDQ BX, R10
+	VCVTPS2PD (R10), Y15
 	VADDPD Y15, Y12, Y12
-	ADDQ BX, R9
-	VCVTPS2PD (R9), Y15
+	ADDQ BX, R10
+	VCVTPS2PD (R10), Y15
 	VADDPD Y15, Y13, Y13
-	ADDQ BX, R9
-	VCVTPS2PD (R9), Y15
+	ADDQ BX, R10
+	VCVTPS2PD (R10), Y15
 	VADDPD Y15, Y14, Y14
-	ADDQ BX, R9
-	VMOVUPD Y14, 32(SP)
-	VMOVUPD 0(SP), Y14
-	VCVTPS2PD (R9), Y15
-	VADDPD Y15, Y14, Y14
+	ADDQ BX, R10
 	VMOVUPD Y14, 0(SP)
-	VMOVUPD 32(SP), Y14
-	ADDQ BX, R9
-	DECQ R10
-	JNZ loop2
-rest2:
-	VMOVUPD 0(SP), Y15
+	VMOVUPD 480(AX), Y14
+	VCVTPS2PD (R10), Y15
+	VADDPD Y15, Y14, Y14
+	VMOVUPD Y14, 480(AX)
+	VMOVUPD 0(SP), Y14
+	ADDQ BX, R10
+	DECQ R13
+	JNZ rowloop2
+endrows2:
+	TESTQ R8, R8
+	JZ finish2
+	VMOVUPD Y0, 0(AX)
+	VMOVUPD Y1, 32(AX)
+	VMOVUPD Y2, 64(AX)
+	VMOVUPD Y3, 96(AX)
+	VMOVUPD Y4, 128(AX)
+	VMOVUPD Y5, 160(AX)
+	VMOVUPD Y6, 192(AX)
+	VMOVUPD Y7, 224(AX)
+	VMOVUPD Y8, 256(AX)
+	VMOVUPD Y9, 288(AX)
+	VMOVUPD Y10, 320(AX)
+	VMOVUPD Y11, 352(AX)
+	VMOVUPD Y12, 384(AX)
+	VMOVUPD Y13, 416(AX)
+	VMOVUPD Y14, 448(AX)
+	JMP next2
+finish2:
+	VMOVUPD 480(AX), Y15
 	VADDPD Y8, Y0, Y0
 	VADDPD Y12, Y4, Y4
 	VADDPD Y4, Y0, Y0
@@ -318,21 +355,31 @@ rest2:
 	VADDPD Y3, Y1, Y1
 	VADDPD Y1, Y0, Y0
 	VXORPD Y4, Y4, Y4
-	MOVQ R8, R10
-	ANDQ $15, R10
+	MOVQ n+24(FP), R13
+	ANDQ $15, R13
 	JZ store2
 tail2:
-	VCVTPS2PD (R9), Y5
+	VCVTPS2PD (R10), Y5
 	VADDPD Y5, Y4, Y4
-	ADDQ BX, R9
-	DECQ R10
+	ADDQ BX, R10
+	DECQ R13
 	JNZ tail2
 store2:
 	VADDPD Y4, Y0, Y0
-	VMOVUPD Y0, (DI)
-	ADDQ $32, DI
-	ADDQ $16, SI
+	VMOVUPD Y0, (R12)
+next2:
+	ADDQ $512, AX
+	ADDQ $16, R9
+	ADDQ $32, R12
 	SUBQ $4, CX
 	JG strip2
+	TESTQ R8, R8
+	JZ done2
+	MOVQ R11, R13
+	IMULQ BX, R13
+	SHLQ $4, R13
+	ADDQ R13, SI
+	JMP block2
+done2:
 	VZEROUPPER
 	RET
