@@ -189,7 +189,7 @@ func TestNormKernelsMatchScalar(t *testing.T) {
 			}
 		}
 	}
-	cases = append(cases, tc{[]int{3, 4, 5}, 2, true, true, nil}, tc{[]int{4, 3, 5}, 0, true, true, nil}, tc{[]int{6, 2, 3, 3}, 0, false, true, nil})
+	cases = append(cases, tc{[]int{3, 4, 5}, 2, true, true, nil}, tc{[]int{4, 3, 5}, 0, true, true, nil}, tc{[]int{1, 37, 6}, 0, true, true, nil}, tc{[]int{6, 2, 3, 3}, 0, false, true, nil})
 	for _, c := range cases {
 		for _, dt := range []DType{Float32, Float64} {
 			t.Run(fmt.Sprintf("%v/%v/ns%d/wb%v/x%v", dt, c.shape, c.ns, c.wb, c.needX), func(t *testing.T) {

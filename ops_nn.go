@@ -597,7 +597,7 @@ func normKernel[T float32 | float64](y, x, w, b []T, st *normState) {
 				xs := x[g0*inner : (g0+nb)*inner]
 				kernels.SumLanes4Rows(sums[:nb], xs, inner, inner)
 				for k := range nb {
-					var sum float64
+					var sum float64 // 0 + the row's sum, as the loop over outer below adds it
 					sum += sums[k]
 					means[k] = sum / float64(per)
 				}
