@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/eagerml/eager/internal/kernels"
 	"github.com/eagerml/eager/internal/parallel"
 )
 
@@ -581,56 +582,86 @@ func paramData[T float32 | float64](p *Tensor) []T {
 // normKernel is the fused normalisation loop. Each group's statistics take two passes in
 // float64 (the mean, then the squared deviations from it), which keeps full precision for
 // data with a large common offset, where the one-pass E[x²]-E[x]² loses it all. Groups are
-// independent, so splitting them across cores gives bit-identical results.
+// independent, so splitting them across cores gives bit-identical results. When each group
+// is one row (outer 1, as in a LayerNorm), the sums of normStatsBlock rows are taken together
+// (kernels.SumLanes4Rows), so that their chains of adds overlap.
 func normKernel[T float32 | float64](y, x, w, b []T, st *normState) {
-	outer, groups, inner, perGroup := st.outer, st.groups, st.inner, st.perGroup
+	outer, groups, inner := st.outer, st.groups, st.inner
 	per := outer * inner
 	grain := max(1, (1<<15)/max(per, 1))
 	parallel.For(groups, grain, func(lo, hi int) {
+		if outer == 1 {
+			var sums, means, sqs [normStatsBlock]float64
+			for g0 := lo; g0 < hi; g0 += normStatsBlock {
+				nb := min(normStatsBlock, hi-g0)
+				xs := x[g0*inner : (g0+nb)*inner]
+				kernels.SumLanes4Rows(sums[:nb], xs, inner, inner)
+				for k := range nb {
+					var sum float64 // 0 + the row's sum, as the loop over outer below adds it
+					sum += sums[k]
+					means[k] = sum / float64(per)
+				}
+				kernels.SqDevLanes4Rows(sqs[:nb], xs, inner, inner, means[:nb])
+				for k := range nb {
+					var ss float64
+					ss += sqs[k]
+					normGroupOut(y, x, w, b, st, g0+k, means[k], ss)
+				}
+			}
+			return
+		}
 		for g := lo; g < hi; g++ {
 			var sum float64
 			for o := 0; o < outer; o++ {
-				sum += sum64(x[(o*groups+g)*inner : (o*groups+g+1)*inner])
+				sum += kernels.SumLanes4(x[(o*groups+g)*inner : (o*groups+g+1)*inner])
 			}
 			m := sum / float64(per)
 			var ss float64
 			for o := 0; o < outer; o++ {
-				ss += sqDev64(x[(o*groups+g)*inner:(o*groups+g+1)*inner], m)
+				ss += kernels.SqDevLanes4(x[(o*groups+g)*inner:(o*groups+g+1)*inner], m)
 			}
-			vr := ss / float64(per)
-			r := 1 / math.Sqrt(vr+st.eps)
-			st.mean[g], st.variance[g], st.rstd[g] = m, vr, r
-			wg, bg := 1.0, 0.0
-			if perGroup && w != nil {
-				wg = float64(w[g])
-			}
-			if perGroup && b != nil {
-				bg = float64(b[g])
-			}
-			for o := 0; o < outer; o++ {
-				base := (o*groups + g) * inner
-				xs, ys := x[base:base+inner], y[base:base+inner]
-				switch {
-				case perGroup || (w == nil && b == nil):
-					for i, v := range xs {
-						ys[i] = T((float64(v)-m)*r*wg + bg)
-					}
-				case b == nil:
-					for i, v := range xs {
-						ys[i] = T((float64(v) - m) * r * float64(w[i]))
-					}
-				case w == nil:
-					for i, v := range xs {
-						ys[i] = T((float64(v)-m)*r + float64(b[i]))
-					}
-				default:
-					for i, v := range xs {
-						ys[i] = T((float64(v)-m)*r*float64(w[i]) + float64(b[i]))
-					}
-				}
-			}
+			normGroupOut(y, x, w, b, st, g, m, ss)
 		}
 	})
+}
+
+// normStatsBlock is the number of rows whose statistics normKernel takes together.
+const normStatsBlock = 16
+
+// normGroupOut stores group g's statistics from its mean m and sum of squared deviations ss,
+// and writes its output.
+func normGroupOut[T float32 | float64](y, x, w, b []T, st *normState, g int, m, ss float64) {
+	outer, groups, inner, perGroup := st.outer, st.groups, st.inner, st.perGroup
+	vr := ss / float64(outer*inner)
+	r := 1 / math.Sqrt(vr+st.eps)
+	st.mean[g], st.variance[g], st.rstd[g] = m, vr, r
+	wg, bg := 1.0, 0.0
+	if perGroup && w != nil {
+		wg = float64(w[g])
+	}
+	if perGroup && b != nil {
+		bg = float64(b[g])
+	}
+	for o := 0; o < outer; o++ {
+		base := (o*groups + g) * inner
+		xs, ys := x[base:base+inner], y[base:base+inner]
+		switch {
+		case perGroup || (w == nil && b == nil):
+			for i, v := range xs {
+				ys[i] = T((float64(v)-m)*r*wg + bg)
+			}
+		case b == nil:
+			for i, v := range xs {
+				ys[i] = T((float64(v) - m) * r * float64(w[i]))
+			}
+		case w == nil:
+			for i, v := range xs {
+				ys[i] = T((float64(v)-m)*r + float64(b[i]))
+			}
+		default:
+			kernels.NormAffine(ys, xs, w, b, m, r)
+		}
+	}
 }
 
 // normGradKernel computes the first-order gradients of normKernel's output for the output
@@ -665,11 +696,17 @@ func normGradKernel[T float32 | float64](gx, gw, gb, g, x, w []T, st *normState)
 
 // layerNormGradRow writes one LayerNorm row's input gradient (normGradKernel's formula with
 // outer 1): the two sums take four float64 lanes each, so that the adds of successive
-// elements do not wait for one another.
+// elements do not wait for one another (kernels.LayerNormGradSums with a weight).
 func layerNormGradRow[T float32 | float64](ds, gs, xs, w []T, m, r float64) {
 	n := len(gs)
 	xs = xs[:n]
 	ds = ds[:n]
+	per := float64(n)
+	if w != nil {
+		s, q := kernels.LayerNormGradSums(gs, xs, w, m, r)
+		kernels.LayerNormGradRow(ds, gs, xs, w, m, r, s/per, q/per)
+		return
+	}
 	var s0, s1, s2, s3, q0, q1, q2, q3 float64 // Σgh and Σgh*xhat, by lane
 	i := 0
 	for ; i+4 <= n; i += 4 {
@@ -688,7 +725,6 @@ func layerNormGradRow[T float32 | float64](ds, gs, xs, w []T, m, r float64) {
 		s0 += h
 		q0 += h * ((float64(xs[i]) - m) * r)
 	}
-	per := float64(n)
 	a, c := ((s0+s1)+(s2+s3))/per, ((q0+q1)+(q2+q3))/per
 	for i := range ds {
 		ds[i] = T(r * (ghAt(gs, w, i) - a - (float64(xs[i])-m)*r*c))
@@ -765,15 +801,7 @@ func normGradColumns[T float32 | float64](gw, gb, g, x []T, st *normState) {
 	parallel.For(inner, max(1, (1<<14)/max(groups, 1)), func(lo, hi int) {
 		accW := make([]float64, hi-lo)
 		accB := make([]float64, hi-lo)
-		for k := 0; k < groups; k++ {
-			m, r := st.mean[k], st.rstd[k]
-			gs, xs := g[k*inner+lo:k*inner+hi], x[k*inner+lo:k*inner+hi]
-			for i, gv := range gs {
-				gf := float64(gv)
-				accW[i] += gf * (float64(xs[i]) - m) * r
-				accB[i] += gf
-			}
-		}
+		kernels.NormGradCols(accW, accB, g[lo:], x[lo:], inner, st.mean[:groups], st.rstd[:groups])
 		for i := range accW {
 			if gw != nil {
 				gw[lo+i] = T(accW[i])
@@ -783,40 +811,6 @@ func normGradColumns[T float32 | float64](gw, gb, g, x []T, st *normState) {
 			}
 		}
 	})
-}
-
-// sum64 returns the sum of x accumulated in float64 over four lanes.
-func sum64[T float32 | float64](x []T) float64 {
-	var a0, a1, a2, a3 float64
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		a0 += float64(x[i])
-		a1 += float64(x[i+1])
-		a2 += float64(x[i+2])
-		a3 += float64(x[i+3])
-	}
-	for ; i < len(x); i++ {
-		a0 += float64(x[i])
-	}
-	return (a0 + a1) + (a2 + a3)
-}
-
-// sqDev64 returns the sum of (x[i]-m)² accumulated in float64 over four lanes.
-func sqDev64[T float32 | float64](x []T, m float64) float64 {
-	var a0, a1, a2, a3 float64
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		d0, d1, d2, d3 := float64(x[i])-m, float64(x[i+1])-m, float64(x[i+2])-m, float64(x[i+3])-m
-		a0 += d0 * d0
-		a1 += d1 * d1
-		a2 += d2 * d2
-		a3 += d3 * d3
-	}
-	for ; i < len(x); i++ {
-		d := float64(x[i]) - m
-		a0 += d * d
-	}
-	return (a0 + a1) + (a2 + a3)
 }
 
 // normBackward returns the gradients of y = xhat*w + b for x, w and b, where

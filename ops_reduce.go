@@ -544,59 +544,23 @@ func sumMiddle(x *Tensor, r reduction, out *Tensor) bool {
 	return true
 }
 
-// sumColsBlock is the number of columns sumCols accumulates at once: 16 lanes of 64 float64
-// accumulators (8 KiB) stay in L1 while rows stream through.
+// sumColsBlock is the number of columns sumCols hands to kernels.SumCols at once, the unit
+// of its split across cores.
 const sumColsBlock = 64
 
 // sumCols sets dst[o*inner+j] = Σ_{p<red} src[(o*red+p)*inner+j], each sum in kernels.Sum's
-// order. Column blocks are independent, so they are split across cores with any partition.
+// order (see kernels.SumCols). Column blocks are independent, so they are split across cores
+// with any partition.
 func sumCols[T float32 | float64](dst, src []T, outer, red, inner int) {
 	blocks := (inner + sumColsBlock - 1) / sumColsBlock
 	grain := max(1, (1<<16)/max(red*sumColsBlock, 1))
 	parallel.For(outer*blocks, grain, func(lo, hi int) {
-		var acc [16][sumColsBlock]float64
-		var tail, total [sumColsBlock]float64
+		var tot [sumColsBlock]float64
 		for t := lo; t < hi; t++ {
 			o, j0 := t/blocks, t%blocks*sumColsBlock
 			w := min(sumColsBlock, inner-j0)
 			base := o*red*inner + j0
-			tot := total[:w]
-			// Rows in chunks of kernels.SumChunk, each summed in lanes and combined, the
-			// chunk totals added in order: kernels.Sum's order for a long row.
-			for c0 := 0; c0 < red; c0 += kernels.SumChunk {
-				n := min(kernels.SumChunk, red-c0)
-				for l := range acc {
-					clear(acc[l][:w])
-				}
-				clear(tail[:w])
-				full := n - n%16
-				for p := 0; p < full; p++ {
-					a := acc[p&15][:w]
-					row := src[base+(c0+p)*inner : base+(c0+p)*inner+w]
-					for j, v := range row {
-						a[j] += float64(v)
-					}
-				}
-				tl := tail[:w]
-				for p := full; p < n; p++ {
-					row := src[base+(c0+p)*inner : base+(c0+p)*inner+w]
-					for j, v := range row {
-						tl[j] += float64(v)
-					}
-				}
-				for j := range tot {
-					var v [4]float64
-					for l := range v {
-						v[l] = (acc[l][j] + acc[l+8][j]) + (acc[l+4][j] + acc[l+12][j])
-					}
-					s := ((v[0] + v[2]) + (v[1] + v[3])) + tl[j]
-					if c0 == 0 {
-						tot[j] = s
-					} else {
-						tot[j] += s
-					}
-				}
-			}
+			kernels.SumCols(tot[:w], src[base:base+(red-1)*inner+w], inner, red)
 			d := dst[o*inner+j0 : o*inner+j0+w]
 			for j := range d {
 				d[j] = T(tot[j])

@@ -81,11 +81,7 @@ func softmaxRows[T float32 | float64](dst, src []T, inner int, logOut bool) {
 	rows := len(src) / inner
 	parallel.For(rows, max(1, softmaxRowGrain/inner), func(lo, hi int) {
 		if d32, ok := any(dst).([]float32); ok && !logOut {
-			s32 := any(src).([]float32)
-			t := make([]float32, inner)
-			for r := lo; r < hi; r++ {
-				softmaxRowF32(d32[r*inner:(r+1)*inner], s32[r*inner:(r+1)*inner], t)
-			}
+			softmaxRowsF32(d32[lo*inner:hi*inner], any(src).([]float32)[lo*inner:hi*inner], inner)
 			return
 		}
 		var e []float64
@@ -103,16 +99,85 @@ func softmaxRows[T float32 | float64](dst, src []T, inner int, logOut bool) {
 // float32, as PyTorch computes it, summed in float64. Only eager's Softmax uses it (jit
 // replays Softmax through eager), so eager and compiled code agree bit for bit.
 func softmaxRowF32(o, row, t []float32) {
+	t = t[:len(row)]
+	if !softmaxExpF32(t, row) {
+		softmaxRowF32NaN(o, row, t)
+		return
+	}
+	var s float64
+	for _, x := range t {
+		s += float64(x)
+	}
+	kernels.ScaleF32(o, t, 1/s)
+}
+
+// softmaxRowsF32 is softmaxRowF32 on each row of inner values of x. Four rows go at a time,
+// so that their sums, each still added in order, run as four independent chains.
+func softmaxRowsF32(o, x []float32, inner int) {
+	rows := len(x) / inner
+	t := make([]float32, 4*inner)
+	r := 0
+	for ; r+4 <= rows; r += 4 {
+		t0, t1, t2, t3 := t[:inner], t[inner:2*inner], t[2*inner:3*inner], t[3*inner:]
+		if !softmaxExpF32(t0, x[r*inner:(r+1)*inner]) || !softmaxExpF32(t1, x[(r+1)*inner:(r+2)*inner]) ||
+			!softmaxExpF32(t2, x[(r+2)*inner:(r+3)*inner]) || !softmaxExpF32(t3, x[(r+3)*inner:(r+4)*inner]) {
+			for k := r; k < r+4; k++ {
+				softmaxRowF32(o[k*inner:(k+1)*inner], x[k*inner:(k+1)*inner], t)
+			}
+			continue
+		}
+		var s0, s1, s2, s3 float64
+		for j, v := range t0 {
+			s0 += float64(v)
+			s1 += float64(t1[j])
+			s2 += float64(t2[j])
+			s3 += float64(t3[j])
+		}
+		kernels.ScaleF32(o[r*inner:(r+1)*inner], t0, 1/s0)
+		kernels.ScaleF32(o[(r+1)*inner:(r+2)*inner], t1, 1/s1)
+		kernels.ScaleF32(o[(r+2)*inner:(r+3)*inner], t2, 1/s2)
+		kernels.ScaleF32(o[(r+3)*inner:(r+4)*inner], t3, 1/s3)
+	}
+	for ; r < rows; r++ {
+		softmaxRowF32(o[r*inner:(r+1)*inner], x[r*inner:(r+1)*inner], t)
+	}
+}
+
+// softmaxExpF32 sets t to exp(row - max(row)) (the maximum taken as 0 when it is -Inf), the
+// difference rounded to float32, and reports true; for a row holding a NaN it does nothing
+// and reports false. The maximum is the scalar loop's: the first of the largest values.
+func softmaxExpF32(t, row []float32) bool {
+	m, hasNaN := kernels.MaxF32(row)
+	if hasNaN {
+		return false
+	}
+	if m == 0 { // the first zero's sign, as the scalar loop keeps the first of equal values
+		for _, v := range row {
+			if v == 0 {
+				m = v
+				break
+			}
+		}
+	}
+	if math.IsInf(float64(m), -1) {
+		m = 0
+	}
+	// row[j] - m is row[j] + (-m) bit for bit when m is not a NaN.
+	kernels.SubScalar(t, row, m)
+	kernels.ExpF32(t, t)
+	return true
+}
+
+// softmaxRowF32NaN is softmaxRowF32 for a row holding a NaN, written as scalar loops so that
+// the NaN that comes out is the one the loops give.
+func softmaxRowF32NaN(o, row, t []float32) {
 	m := math.Inf(-1)
 	for _, v := range row {
 		if f := float64(v); f > m || f != f {
 			m = f
 		}
 	}
-	if math.IsInf(m, -1) {
-		m = 0
-	}
-	mf := float32(m) // exact: m is one of the row's values, or 0
+	mf := float32(m)
 	t = t[:len(row)]
 	for j, v := range row {
 		t[j] = v - mf
@@ -190,6 +255,13 @@ func softmaxGrad(g, y *Tensor, d int) *Tensor {
 func softmaxGradRows[T float32 | float64](dst, g, y []T, inner int) {
 	rows := len(y) / inner
 	parallel.For(rows, max(1, softmaxRowGrain/inner), func(lo, hi int) {
+		if d32, ok := any(dst).([]float32); ok {
+			g32, y32 := any(g).([]float32), any(y).([]float32)
+			for r := lo; r < hi; r++ {
+				kernels.SoftmaxGradRow(d32[r*inner:(r+1)*inner], g32[r*inner:(r+1)*inner], y32[r*inner:(r+1)*inner])
+			}
+			return
+		}
 		p := make([]T, inner)
 		for r := lo; r < hi; r++ {
 			gs, ys, ds := g[r*inner:(r+1)*inner], y[r*inner:(r+1)*inner], dst[r*inner:(r+1)*inner]

@@ -16,6 +16,11 @@
 //     reads packed A panels and one that reads A in place (B is read from packed panels or
 //     in place, by its row step); an AVX2 8×8 transpose for packing transposed float32 B;
 //     matrix-vector kernels (AVX2).
+//   - Written by hand (accum_amd64.s, norm_amd64.s, softmax_amd64.s): SumCols (AVX-512 or
+//     AVX2), the LayerNorm row kernels (SumLanes4, SqDevLanes4 and their four-row forms,
+//     NormAffine, LayerNormGradSums, LayerNormGradRow, NormGradCols) and the Softmax ones
+//     (MaxF32, ScaleF32, SoftmaxGradRow) in AVX2: vectors across independent columns, rows
+//     or sum lanes, each value's operations those of the Go loop in its order, so the same bits.
 //   - float32 Add, Sub, Mul, Div, AddScalar, SubScalar, MulScalar, Axpy, Sum, Dot (AVX2+FMA)
 //     and ExpF32, TanhF32, SigmoidF32 (AVX-512 or AVX2+FMA); slices of 256K elements and
 //     more (64K for the math kernels) are split across cores in fixed chunks.
