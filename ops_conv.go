@@ -585,21 +585,19 @@ func (p *convGeom) wideSizes() (wp, ps, lw int) {
 	return wp, (p.h+2*p.ph)*wp + (p.kw-1)*p.dw, p.oh * wp
 }
 
-// padPlanes copies cg planes of x [cg h w] into xp [cg ps], zero-padded.
+// padPlanes copies cg planes of x [cg h w] into the interiors of the padded planes xp
+// [cg ps]. It writes nothing else: the padding (and the tail) must be zero already. The
+// kernels clear xp once per task and reuse it for every sample and group, whose copies all
+// write the same interior positions, so that the padding is not cleared again per row.
 func padPlanes[T floatT](xp, x []T, cg int, p *convGeom) {
 	wp, ps, _ := p.wideSizes()
 	hw := p.h * p.w
 	for ci := 0; ci < cg; ci++ {
-		plane := xp[ci*ps : (ci+1)*ps]
-		clear(plane[:p.ph*wp])
+		dst := xp[ci*ps+p.ph*wp+p.pw:]
 		src := x[ci*hw : (ci+1)*hw]
 		for r := 0; r < p.h; r++ {
-			row := plane[(r+p.ph)*wp : (r+p.ph+1)*wp]
-			clear(row[:p.pw])
-			copy(row[p.pw:p.pw+p.w], src[r*p.w:(r+1)*p.w])
-			clear(row[p.pw+p.w:])
+			copy(dst[r*wp:r*wp+p.w], src[r*p.w:(r+1)*p.w])
 		}
-		clear(plane[(p.h+p.ph)*wp:])
 	}
 }
 
@@ -619,17 +617,17 @@ func im2colWide[T floatT](col, xp []T, cg, lw int, p *convGeom) {
 	}
 }
 
-// spreadWide copies rows planes of y [rows oh ow] into the first lw columns of yw [rows ld],
-// zeroing the extra columns of the wide layout (not those from lw to ld).
+// spreadWide copies rows planes of y [rows oh ow] into the first lw columns of yw [rows ld].
+// It writes only the oh·ow positions of the planes: the extra columns of the wide layout must
+// be zero already (the kernels clear yw once per task, as xp for padPlanes).
 func spreadWide[T floatT](yw, y []T, rows, ld int, p *convGeom) {
-	wp, _, lw := p.wideSizes()
+	wp := p.w + 2*p.pw
 	L := p.oh * p.ow
 	for o := 0; o < rows; o++ {
 		src := y[o*L : (o+1)*L]
-		dst := yw[o*ld : o*ld+lw]
+		dst := yw[o*ld:]
 		for r := 0; r < p.oh; r++ {
 			copy(dst[r*wp:r*wp+p.ow], src[r*p.ow:(r+1)*p.ow])
-			clear(dst[r*wp+p.ow : (r+1)*wp])
 		}
 	}
 }
@@ -682,7 +680,7 @@ func convForwardWide[T floatT](out, x, w, b []T, p *convGeom) {
 		defer putScratch(buf)
 		s := scratchSlice[T](buf, xl+kb*lwp+mp*lwp)
 		xp, col, yw := s[:xl], s[xl:xl+kb*lwp], s[xl+kb*lwp:]
-		clear(xp[cg*ps:])
+		clear(xp) // the padding and the tail; padPlanes writes the interiors
 		if b != nil {
 			fillPlane(col[K*lwp:], 1)
 		}
@@ -730,9 +728,7 @@ func convBackwardInputWide[T floatT](dx, y, w, b []T, p *convGeom) {
 		defer putScratch(buf)
 		s := scratchSlice[T](buf, cg*ps+mp*lwp+og*lwp)
 		xp, col, yw := s[:cg*ps], s[cg*ps:cg*ps+mp*lwp], s[cg*ps+mp*lwp:]
-		for o := 0; o < og; o++ {
-			clear(yw[o*lwp+lw : (o+1)*lwp])
-		}
+		clear(yw) // the extra columns; spreadWide writes the rest
 		for n := lo; n < hi; n++ {
 			for gi := 0; gi < p.g; gi++ {
 				spreadWide(yw, y[n*ys+gi*og*L:], og, lwp, p)
@@ -920,7 +916,8 @@ func convBackwardWeightWide[T floatT](dw, x, y []T, p *convGeom, chunks, size in
 		s := scratchSlice[T](buf, cg*ps+kr*lw+orows*lw)
 		xp, col, yw := s[:cg*ps], s[cg*ps:cg*ps+kr*lw], s[cg*ps+kr*lw:]
 		clear(col[K*lw:])
-		clear(yw[og*lw:])
+		clear(xp) // the padding; padPlanes writes the interiors
+		clear(yw) // the extra columns and rows; spreadWide writes the rest
 		a, b := col, yw
 		if byRows {
 			a, b = yw, col
