@@ -455,6 +455,7 @@ func convForward[T floatT](out, x, w, b []T, p *convGeom) {
 		wbuf := getScratch[T](p.o * (K + 1))
 		defer putScratch(wbuf)
 		wb := biasColumn(scratchSlice[T](wbuf, p.o*(K+1)), w, b, K)
+		_, _, short := convTile[T](og, L, K+1)
 		p.forSamples(func(lo, hi int) {
 			buf := getScratch[T]((K + 1) * L)
 			defer putScratch(buf)
@@ -463,12 +464,13 @@ func convForward[T floatT](out, x, w, b []T, p *convGeom) {
 			for n := lo; n < hi; n++ {
 				for gi := 0; gi < p.g; gi++ {
 					im2col(col, x[n*xs+gi*cg*p.h*p.w:], p)
-					kernels.GemmSerial(false, false, og, L, K+1, wb[gi*og*(K+1):], K+1, col, L, out[n*ys+gi*og*L:], L, false)
+					convGemm(short, false, false, og, L, K+1, wb[gi*og*(K+1):], K+1, col, L, out[n*ys+gi*og*L:], L, false)
 				}
 			}
 		})
 		return
 	}
+	_, _, short := convTile[T](og, L, K)
 	p.forSamples(func(lo, hi int) {
 		var col []T
 		if !direct {
@@ -487,7 +489,7 @@ func convForward[T floatT](out, x, w, b []T, p *convGeom) {
 					im2col(col, src, p)
 					src = col
 				}
-				kernels.GemmSerial(false, false, og, L, K, w[gi*og*K:], K, src, L, yn[gi*og*L:], L, b != nil)
+				convGemm(short, false, false, og, L, K, w[gi*og*K:], K, src, L, yn[gi*og*L:], L, b != nil)
 			}
 		}
 	})
@@ -516,6 +518,7 @@ func convBackwardInput[T floatT](dx, y, w, b []T, p *convGeom) {
 		convBackwardInputWide(dx, y, w, b, p)
 		return
 	}
+	_, _, short := convTile[T](K, L, og)
 	p.forSamples(func(lo, hi int) {
 		var col []T
 		if !direct {
@@ -534,10 +537,10 @@ func convBackwardInput[T floatT](dx, y, w, b []T, p *convGeom) {
 			for gi := 0; gi < p.g; gi++ {
 				dst := xn[gi*cg*hw:]
 				if direct { // col2im is the identity: accumulate straight into dx
-					kernels.GemmSerial(true, false, K, L, og, w[gi*og*K:], K, y[n*ys+gi*og*L:], L, dst, L, true)
+					convGemm(short, true, false, K, L, og, w[gi*og*K:], K, y[n*ys+gi*og*L:], L, dst, L, true)
 					continue
 				}
-				kernels.GemmSerial(true, false, K, L, og, w[gi*og*K:], K, y[n*ys+gi*og*L:], L, col, L, false)
+				convGemm(short, true, false, K, L, og, w[gi*og*K:], K, y[n*ys+gi*og*L:], L, col, L, false)
 				col2im(dst, col, p)
 			}
 		}
@@ -656,12 +659,12 @@ func convForwardWide[T floatT](out, x, w, b []T, p *convGeom) {
 	// columns are dropped with the other extra ones), so that the GEMM reads w and col in
 	// place and writes every tile straight into yw. With a bias, w gets it as an extra
 	// column and col a row of ones (see convForward).
-	mr, nr := kernels.GemmTile[T]()
-	mp, lwp := (og+mr-1)/mr*mr, (lw+nr-1)/nr*nr
 	kb := K
 	if b != nil {
 		kb = K + 1
 	}
+	mr, nr, short := convTile[T](og, lw, kb)
+	mp, lwp := (og+mr-1)/mr*mr, (lw+nr-1)/nr*nr
 	wbuf := getScratch[T](p.g * mp * kb)
 	defer putScratch(wbuf)
 	wk := scratchSlice[T](wbuf, p.g*mp*kb)
@@ -688,7 +691,7 @@ func convForwardWide[T floatT](out, x, w, b []T, p *convGeom) {
 			for gi := 0; gi < p.g; gi++ {
 				padPlanes(xp, x[n*xs+gi*cg*p.h*p.w:], cg, p)
 				im2colWide(col, xp, cg, lwp, p)
-				kernels.GemmSerial(false, false, mp, lwp, kb, wk[gi*mp*kb:], kb, col, lwp, yw, lwp, false)
+				convGemm(short, false, false, mp, lwp, kb, wk[gi*mp*kb:], kb, col, lwp, yw, lwp, false)
 				for o := 0; o < og; o++ {
 					c := gi*og + o
 					dst := out[n*ys+c*L : n*ys+(c+1)*L]
@@ -714,7 +717,7 @@ func convBackwardInputWide[T floatT](dx, y, w, b []T, p *convGeom) {
 	// As in convForwardWide, the product col (K × lw) = w[group]ᵀ · yw is computed padded
 	// to whole register tiles: K to mp rows (w copied with zero columns) and lw to lwp
 	// columns (yw's are zero), so that w and yw are read in place and tiles written directly.
-	mr, nr := kernels.GemmTile[T]()
+	mr, nr, short := convTile[T](K, lw, og)
 	mp, lwp := (K+mr-1)/mr*mr, (lw+nr-1)/nr*nr
 	wbuf := getScratch[T](p.o * mp)
 	defer putScratch(wbuf)
@@ -732,7 +735,7 @@ func convBackwardInputWide[T floatT](dx, y, w, b []T, p *convGeom) {
 		for n := lo; n < hi; n++ {
 			for gi := 0; gi < p.g; gi++ {
 				spreadWide(yw, y[n*ys+gi*og*L:], og, lwp, p)
-				kernels.GemmSerial(true, false, mp, lwp, og, wt[gi*og*mp:], mp, yw, lwp, col, lwp, false)
+				convGemm(short, true, false, mp, lwp, og, wt[gi*og*mp:], mp, yw, lwp, col, lwp, false)
 				clear(xp)
 				r := 0
 				for ci := 0; ci < cg; ci++ {
@@ -769,10 +772,38 @@ func allFinite[T floatT](v []T) bool {
 	return s-s == 0
 }
 
-// tileUse is the fraction of the GEMM's register tiles that an m×n product fills.
+// tileUse is the fraction of the GEMM's register tiles that an m×n product fills. (It
+// decides the orientation of weight-gradient products, which for matrix-vector shapes
+// changes the order of the sums: it keeps GemmSerial's tile, not convTile's, so that the
+// short tile changes no bit.)
 func tileUse[T floatT](m, n int) float64 {
 	mr, nr := kernels.GemmTile[T]()
 	return float64(m*n) / float64((m+mr-1)/mr*mr*((n+nr-1)/nr*nr))
+}
+
+// convTile returns the GEMM register tile that the conv kernels use for an m×n×k product
+// (m rows before any padding to whole tiles), and whether it is kernels.GemmSerialShort's:
+// the short tile where it pads m to fewer rows than GemmSerial's (6 or 16 output channels
+// fill 8-row tiles, but only half or two thirds of 12-row ones). The two give the same bits
+// for the same product, and the rows kept from products padded to either height are the
+// same as long as the shorter one still takes the blocked path (kernels.GemmBlocked): the
+// choice changes only the speed.
+func convTile[T floatT](m, n, k int) (mr, nr int, short bool) {
+	mr, nr = kernels.GemmTile[T]()
+	smr, _ := kernels.GemmShortTile[T]()
+	if ms := (m + smr - 1) / smr * smr; smr < mr && ms < (m+mr-1)/mr*mr && kernels.GemmBlocked(ms, n, k) {
+		return smr, nr, true
+	}
+	return mr, nr, false
+}
+
+// convGemm is kernels.GemmSerial, or GemmSerialShort when short.
+func convGemm[T floatT](short, transA, transB bool, m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int, accumulate bool) {
+	if short {
+		kernels.GemmSerialShort(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate)
+		return
+	}
+	kernels.GemmSerial(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate)
 }
 
 // forSamples runs fn over [0, p.n) in tasks of p.grain() samples, on all cores when there
@@ -818,10 +849,14 @@ func convBackwardWeight[T floatT](dw, x, y []T, p *convGeom) {
 	// (the extra rows zero, their results dropped), so that it is read in place instead of
 	// having a partial panel packed.
 	byRows := tileUse[T](og, K) > tileUse[T](K, og)
-	kr := K // rows of col
-	if !byRows && !direct {
-		mr, _ := kernels.GemmTile[T]()
-		kr = (K + mr - 1) / mr * mr
+	_, _, short := convTile[T](og, K, L) // the tile of the product's rows
+	kr := K                              // rows of col
+	if !byRows {
+		var mr int
+		mr, _, short = convTile[T](K, og, L)
+		if !direct {
+			kr = (K + mr - 1) / mr * mr
+		}
 	}
 	gw := og * kr // per group: [og K] (byRows) or [kr og]
 	nw := p.g * gw
@@ -830,9 +865,9 @@ func convBackwardWeight[T floatT](dw, x, y []T, p *convGeom) {
 	partial := scratchSlice[T](pbuf, chunks*nw)
 	gemm := func(col, yn []T, ld int, acc []T, add bool) {
 		if byRows {
-			kernels.GemmSerial(false, true, og, K, ld, yn, ld, col, ld, acc, K, add)
+			convGemm(short, false, true, og, K, ld, yn, ld, col, ld, acc, K, add)
 		} else {
-			kernels.GemmSerial(false, true, kr, og, ld, col, ld, yn, ld, acc, og, add)
+			convGemm(short, false, true, kr, og, ld, col, ld, yn, ld, acc, og, add)
 		}
 	}
 	run := func(ch int) {
@@ -892,13 +927,13 @@ func convBackwardWeightWide[T floatT](dw, x, y []T, p *convGeom, chunks, size in
 	cg, og := p.c/p.g, p.o/p.g
 	xs, ys := p.c*p.h*p.w, p.o*L
 	_, ps, lw := p.wideSizes()
-	mr, nr := kernels.GemmTile[T]()
 	byRows := tileUse[T](og, K) > tileUse[T](K, og)
 	// The product is rows × cols: og × K (byRows) or K × og, padded to mp × np.
 	rows, cols := K, og
 	if byRows {
 		rows, cols = og, K
 	}
+	mr, nr, short := convTile[T](rows, cols, lw)
 	mp, np := (rows+mr-1)/mr*mr, (cols+nr-1)/nr*nr
 	kr, orows := mp, np // rows of col and yw in scratch
 	if byRows {
@@ -931,7 +966,7 @@ func convBackwardWeightWide[T floatT](dw, x, y []T, p *convGeom, chunks, size in
 					clearWideColumns(col, K, p)
 				}
 				spreadWide(yw, y[n*ys+gi*og*L:], og, lw, p)
-				kernels.GemmSerial(false, true, mp, np, lw, a, lw, b, lw, acc[gi*mp*np:], np, n > n0)
+				convGemm(short, false, true, mp, np, lw, a, lw, b, lw, acc[gi*mp*np:], np, n > n0)
 			}
 		}
 	}
