@@ -791,11 +791,14 @@ func tileUse[T floatT](m, n int) float64 {
 func convTile[T floatT](m, n, k int) (mr, nr int, short bool) {
 	mr, nr = kernels.GemmTile[T]()
 	smr, _ := kernels.GemmShortTile[T]()
-	if ms := (m + smr - 1) / smr * smr; smr < mr && ms < (m+mr-1)/mr*mr && kernels.GemmBlocked(ms, n, k) {
+	if ms := (m + smr - 1) / smr * smr; !convNoShort && smr < mr && ms < (m+mr-1)/mr*mr && kernels.GemmBlocked(ms, n, k) {
 		return smr, nr, true
 	}
 	return mr, nr, false
 }
+
+// convNoShort turns the short tile off, for tests comparing the two.
+var convNoShort bool
 
 // convGemm is kernels.GemmSerial, or GemmSerialShort when short.
 func convGemm[T floatT](short, transA, transB bool, m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int, accumulate bool) {
