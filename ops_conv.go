@@ -26,7 +26,8 @@ import (
 // unfolding. The weight gradient sums over samples in a fixed number of chunks (see
 // convBackwardWeight). Products whose operands are unfolded into scratch are computed padded
 // to whole GEMM register tiles (zero rows, dropped columns), so that the GEMM reads them in
-// place and writes full tiles directly, and a bias enters the forward GEMM as an extra
+// place and writes full tiles directly (with kernels.GemmSerialShort's 8-row tile where that
+// pads fewer rows, see convTile), and a bias enters the forward GEMM as an extra
 // weight column times a row of ones instead of a separate pass over the output. Scratch
 // buffers come from size-class pools (getScratch), so a training step allocates only its
 // output tensors. On the MNIST CNN's 32→64 layer the GEMM
@@ -598,6 +599,10 @@ func padPlanes[T floatT](xp, x []T, cg int, p *convGeom) {
 	for ci := 0; ci < cg; ci++ {
 		dst := xp[ci*ps+p.ph*wp+p.pw:]
 		src := x[ci*hw : (ci+1)*hw]
+		if wp == p.w { // no column padding: the rows are contiguous in both
+			copy(dst[:hw], src)
+			continue
+		}
 		for r := 0; r < p.h; r++ {
 			copy(dst[r*wp:r*wp+p.w], src[r*p.w:(r+1)*p.w])
 		}
