@@ -26,9 +26,10 @@ import (
 // unfolding. The weight gradient sums over samples in a fixed number of chunks (see
 // convBackwardWeight). Products whose operands are unfolded into scratch are computed padded
 // to whole GEMM register tiles (zero rows, dropped columns), so that the GEMM reads them in
-// place and writes full tiles directly (with kernels.GemmSerialShort's 8-row tile where that
-// pads fewer rows, see convTile), and a bias enters the forward GEMM as an extra
-// weight column times a row of ones instead of a separate pass over the output. Scratch
+// place and writes full tiles directly (forward and weight-gradient products with
+// kernels.GemmSerialShort's 8-row tile where that pads fewer rows, see convTile), and a bias
+// enters the forward GEMM as an extra weight column times a row of ones instead of a
+// separate pass over the output. Scratch
 // buffers come from size-class pools (getScratch), so a training step allocates only its
 // output tensors. On the MNIST CNN's 32→64 layer the GEMM
 // takes about half of each op's time and the unfolding most of the rest.
@@ -519,7 +520,6 @@ func convBackwardInput[T floatT](dx, y, w, b []T, p *convGeom) {
 		convBackwardInputWide(dx, y, w, b, p)
 		return
 	}
-	_, _, short := convTile[T](K, L, og)
 	p.forSamples(func(lo, hi int) {
 		var col []T
 		if !direct {
@@ -538,10 +538,10 @@ func convBackwardInput[T floatT](dx, y, w, b []T, p *convGeom) {
 			for gi := 0; gi < p.g; gi++ {
 				dst := xn[gi*cg*hw:]
 				if direct { // col2im is the identity: accumulate straight into dx
-					convGemm(short, true, false, K, L, og, w[gi*og*K:], K, y[n*ys+gi*og*L:], L, dst, L, true)
+					kernels.GemmSerial(true, false, K, L, og, w[gi*og*K:], K, y[n*ys+gi*og*L:], L, dst, L, true)
 					continue
 				}
-				convGemm(short, true, false, K, L, og, w[gi*og*K:], K, y[n*ys+gi*og*L:], L, col, L, false)
+				kernels.GemmSerial(true, false, K, L, og, w[gi*og*K:], K, y[n*ys+gi*og*L:], L, col, L, false)
 				col2im(dst, col, p)
 			}
 		}
@@ -722,7 +722,9 @@ func convBackwardInputWide[T floatT](dx, y, w, b []T, p *convGeom) {
 	// As in convForwardWide, the product col (K × lw) = w[group]ᵀ · yw is computed padded
 	// to whole register tiles: K to mp rows (w copied with zero columns) and lw to lwp
 	// columns (yw's are zero), so that w and yw are read in place and tiles written directly.
-	mr, nr, short := convTile[T](K, lw, og)
+	// (The short tile measured no faster here: the depth og is small, and K rarely pads
+	// much less to 8 rows than to 12.)
+	mr, nr := kernels.GemmTile[T]()
 	mp, lwp := (K+mr-1)/mr*mr, (lw+nr-1)/nr*nr
 	wbuf := getScratch[T](p.o * mp)
 	defer putScratch(wbuf)
@@ -740,7 +742,7 @@ func convBackwardInputWide[T floatT](dx, y, w, b []T, p *convGeom) {
 		for n := lo; n < hi; n++ {
 			for gi := 0; gi < p.g; gi++ {
 				spreadWide(yw, y[n*ys+gi*og*L:], og, lwp, p)
-				convGemm(short, true, false, mp, lwp, og, wt[gi*og*mp:], mp, yw, lwp, col, lwp, false)
+				kernels.GemmSerial(true, false, mp, lwp, og, wt[gi*og*mp:], mp, yw, lwp, col, lwp, false)
 				clear(xp)
 				r := 0
 				for ci := 0; ci < cg; ci++ {
