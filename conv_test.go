@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/eagerml/eager/internal/kernels"
 )
 
 // optInts reads a per-dim option from a fixture: absent gives nil, a number one value.
@@ -838,4 +840,99 @@ func TestConvKernelsRandomFloat32(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestConvShortTileSameBits checks that padding products to the GEMM's short tile (8 rows)
+// instead of its standard one changes no bit of any conv kernel (forward with and without
+// bias, input and weight gradients; wide and plain layouts), on LeNet's and the MNIST CNN's
+// layers and on random geometries down to products small enough to leave the blocked path.
+func TestConvShortTileSameBits(t *testing.T) {
+	defer func() { convNoShort, convNoWide = false, false }()
+	ManualSeed(31)
+	r := rand.New(rand.NewPCG(31, 32))
+	rng := func(lo, hi int) int { return lo + r.IntN(hi-lo+1) }
+	type geom struct{ n, c, o, h, w, kh, kw, sh, ph, dh, g int }
+	cases := []geom{
+		{64, 1, 6, 28, 28, 5, 5, 1, 2, 1, 1}, {64, 6, 16, 14, 14, 5, 5, 1, 0, 1, 1}, // LeNet
+		{8, 1, 32, 28, 28, 3, 3, 1, 1, 1, 1}, {8, 32, 64, 14, 14, 3, 3, 1, 1, 1, 1}, // MNIST CNN
+		{1, 1, 1, 14, 14, 1, 1, 2, 0, 1, 1}, {3, 6, 6, 5, 5, 1, 1, 2, 0, 1, 2}, {2, 2, 6, 7, 9, 2, 3, 2, 1, 2, 2},
+	}
+	for len(cases) < 70 {
+		g := []int{1, 1, 2, 3}[rng(0, 3)]
+		kh, kw, ph := rng(1, 5), rng(1, 5), rng(0, 2)
+		dh := []int{1, 1, 2}[rng(0, 2)]
+		cases = append(cases, geom{[]int{1, 2, 5, 17}[rng(0, 3)], g * rng(1, 6), g * rng(1, 20),
+			max(rng(1, 16), dh*(kh-1)+1), max(rng(1, 20), dh*(kw-1)+1), kh, kw, []int{1, 1, 2}[rng(0, 2)], ph, dh, g})
+	}
+	short := 0
+	for i, c := range cases {
+		for _, dt := range []DType{Float32, Float64} {
+			x := RandnOf(dt, c.n, c.c, c.h, c.w)
+			wt := RandnOf(dt, c.o, c.c/c.g, c.kh, c.kw)
+			bias, biasT := RandnOf(dt, c.o), RandnOf(dt, c.c)
+			opts := ConvOptions{Stride: []int{c.sh}, Padding: []int{c.ph}, Dilation: []int{c.dh}, Groups: c.g}
+			p := convGeometry("Conv2d", x, wt, bias, opts, x.shape, wt.shape)
+			gy := RandnOf(dt, c.n, c.o, p.oh, p.ow)
+			if _, _, s := convTile[float32](c.o/c.g, p.oh*p.ow, p.kdim()); s && dt == Float32 {
+				short++
+			}
+			for _, plain := range []bool{false, true} {
+				convNoWide = plain
+				var want []*Tensor
+				for _, noShort := range []bool{true, false} {
+					convNoShort = noShort
+					var got []*Tensor
+					NoGrad(func() {
+						got = []*Tensor{conv2d(x, wt, nil, p), conv2d(x, wt, bias, p), convTranspose2d(gy, wt, nil, p),
+							convTranspose2d(gy, wt, biasT, p), conv2dBackwardWeight(x, gy, p)}
+					})
+					if want == nil {
+						want = got
+						continue
+					}
+					for k := range got {
+						a, b := got[k].To(Float64).Float64s(), want[k].To(Float64).Float64s()
+						for j := range a {
+							if math.Float64bits(a[j]) != math.Float64bits(b[j]) && !(math.IsNaN(a[j]) && math.IsNaN(b[j])) {
+								t.Fatalf("case %d %+v %v plain=%v: result %d element %d: short tile %v, standard %v", i, c, dt, plain, k, j, a[j], b[j])
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	if mr, _ := kernels.GemmTile[float32](); mr > 8 {
+		if smr, _ := kernels.GemmShortTile[float32](); smr == 8 && short < 10 {
+			t.Errorf("only %d cases used the short tile", short)
+		}
+	}
+}
+
+// TestConvWideStaleScratch runs the random kernel checks with the scratch pools primed with
+// NaN-filled buffers, so that a kernel reading scratch it has not written (the padding of
+// the wide layout's planes, the extra columns of its output gradient, which are cleared once
+// per task and then reused for every sample and group) gives NaNs.
+func TestConvWideStaleScratch(t *testing.T) {
+	prime := func() {
+		var bufs []*[]uint64
+		for n := 1; n <= 1<<16; n *= 2 {
+			for _, m := range []int{n, n + n/2} {
+				b := getScratch[float64](m)
+				for i := range *b {
+					(*b)[i] = ^uint64(0) // a NaN as float64 and as two float32s
+				}
+				bufs = append(bufs, b)
+			}
+		}
+		for _, b := range bufs {
+			putScratch(b)
+		}
+	}
+	prime()
+	t.Run("Float64", TestConvKernelsRandom)
+	prime()
+	t.Run("Float32", TestConvKernelsRandomFloat32)
+	prime()
+	t.Run("ShortTile", TestConvShortTileSameBits)
 }

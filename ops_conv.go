@@ -26,8 +26,10 @@ import (
 // unfolding. The weight gradient sums over samples in a fixed number of chunks (see
 // convBackwardWeight). Products whose operands are unfolded into scratch are computed padded
 // to whole GEMM register tiles (zero rows, dropped columns), so that the GEMM reads them in
-// place and writes full tiles directly, and a bias enters the forward GEMM as an extra
-// weight column times a row of ones instead of a separate pass over the output. Scratch
+// place and writes full tiles directly (forward and weight-gradient products with
+// kernels.GemmSerialShort's 8-row tile where that pads fewer rows, see convTile), and a bias
+// enters the forward GEMM as an extra weight column times a row of ones instead of a
+// separate pass over the output. Scratch
 // buffers come from size-class pools (getScratch), so a training step allocates only its
 // output tensors. On the MNIST CNN's 32→64 layer the GEMM
 // takes about half of each op's time and the unfolding most of the rest.
@@ -455,6 +457,7 @@ func convForward[T floatT](out, x, w, b []T, p *convGeom) {
 		wbuf := getScratch[T](p.o * (K + 1))
 		defer putScratch(wbuf)
 		wb := biasColumn(scratchSlice[T](wbuf, p.o*(K+1)), w, b, K)
+		_, _, short := convTile[T](og, L, K+1)
 		p.forSamples(func(lo, hi int) {
 			buf := getScratch[T]((K + 1) * L)
 			defer putScratch(buf)
@@ -463,12 +466,13 @@ func convForward[T floatT](out, x, w, b []T, p *convGeom) {
 			for n := lo; n < hi; n++ {
 				for gi := 0; gi < p.g; gi++ {
 					im2col(col, x[n*xs+gi*cg*p.h*p.w:], p)
-					kernels.GemmSerial(false, false, og, L, K+1, wb[gi*og*(K+1):], K+1, col, L, out[n*ys+gi*og*L:], L, false)
+					convGemm(short, false, false, og, L, K+1, wb[gi*og*(K+1):], K+1, col, L, out[n*ys+gi*og*L:], L, false)
 				}
 			}
 		})
 		return
 	}
+	_, _, short := convTile[T](og, L, K)
 	p.forSamples(func(lo, hi int) {
 		var col []T
 		if !direct {
@@ -487,7 +491,7 @@ func convForward[T floatT](out, x, w, b []T, p *convGeom) {
 					im2col(col, src, p)
 					src = col
 				}
-				kernels.GemmSerial(false, false, og, L, K, w[gi*og*K:], K, src, L, yn[gi*og*L:], L, b != nil)
+				convGemm(short, false, false, og, L, K, w[gi*og*K:], K, src, L, yn[gi*og*L:], L, b != nil)
 			}
 		}
 	})
@@ -585,21 +589,23 @@ func (p *convGeom) wideSizes() (wp, ps, lw int) {
 	return wp, (p.h+2*p.ph)*wp + (p.kw-1)*p.dw, p.oh * wp
 }
 
-// padPlanes copies cg planes of x [cg h w] into xp [cg ps], zero-padded.
+// padPlanes copies cg planes of x [cg h w] into the interiors of the padded planes xp
+// [cg ps]. It writes nothing else: the padding (and the tail) must be zero already. The
+// kernels clear xp once per task and reuse it for every sample and group, whose copies all
+// write the same interior positions, so that the padding is not cleared again per row.
 func padPlanes[T floatT](xp, x []T, cg int, p *convGeom) {
 	wp, ps, _ := p.wideSizes()
 	hw := p.h * p.w
 	for ci := 0; ci < cg; ci++ {
-		plane := xp[ci*ps : (ci+1)*ps]
-		clear(plane[:p.ph*wp])
+		dst := xp[ci*ps+p.ph*wp+p.pw:]
 		src := x[ci*hw : (ci+1)*hw]
-		for r := 0; r < p.h; r++ {
-			row := plane[(r+p.ph)*wp : (r+p.ph+1)*wp]
-			clear(row[:p.pw])
-			copy(row[p.pw:p.pw+p.w], src[r*p.w:(r+1)*p.w])
-			clear(row[p.pw+p.w:])
+		if wp == p.w { // no column padding: the rows are contiguous in both
+			copy(dst[:hw], src)
+			continue
 		}
-		clear(plane[(p.h+p.ph)*wp:])
+		for r := 0; r < p.h; r++ {
+			copy(dst[r*wp:r*wp+p.w], src[r*p.w:(r+1)*p.w])
+		}
 	}
 }
 
@@ -619,17 +625,17 @@ func im2colWide[T floatT](col, xp []T, cg, lw int, p *convGeom) {
 	}
 }
 
-// spreadWide copies rows planes of y [rows oh ow] into the first lw columns of yw [rows ld],
-// zeroing the extra columns of the wide layout (not those from lw to ld).
+// spreadWide copies rows planes of y [rows oh ow] into the first lw columns of yw [rows ld].
+// It writes only the oh·ow positions of the planes: the extra columns of the wide layout must
+// be zero already (the kernels clear yw once per task, as xp for padPlanes).
 func spreadWide[T floatT](yw, y []T, rows, ld int, p *convGeom) {
-	wp, _, lw := p.wideSizes()
+	wp := p.w + 2*p.pw
 	L := p.oh * p.ow
 	for o := 0; o < rows; o++ {
 		src := y[o*L : (o+1)*L]
-		dst := yw[o*ld : o*ld+lw]
+		dst := yw[o*ld:]
 		for r := 0; r < p.oh; r++ {
 			copy(dst[r*wp:r*wp+p.ow], src[r*p.ow:(r+1)*p.ow])
-			clear(dst[r*wp+p.ow : (r+1)*wp])
 		}
 	}
 }
@@ -658,12 +664,12 @@ func convForwardWide[T floatT](out, x, w, b []T, p *convGeom) {
 	// columns are dropped with the other extra ones), so that the GEMM reads w and col in
 	// place and writes every tile straight into yw. With a bias, w gets it as an extra
 	// column and col a row of ones (see convForward).
-	mr, nr := kernels.GemmTile[T]()
-	mp, lwp := (og+mr-1)/mr*mr, (lw+nr-1)/nr*nr
 	kb := K
 	if b != nil {
 		kb = K + 1
 	}
+	mr, nr, short := convTile[T](og, lw, kb)
+	mp, lwp := (og+mr-1)/mr*mr, (lw+nr-1)/nr*nr
 	wbuf := getScratch[T](p.g * mp * kb)
 	defer putScratch(wbuf)
 	wk := scratchSlice[T](wbuf, p.g*mp*kb)
@@ -682,7 +688,7 @@ func convForwardWide[T floatT](out, x, w, b []T, p *convGeom) {
 		defer putScratch(buf)
 		s := scratchSlice[T](buf, xl+kb*lwp+mp*lwp)
 		xp, col, yw := s[:xl], s[xl:xl+kb*lwp], s[xl+kb*lwp:]
-		clear(xp[cg*ps:])
+		clear(xp) // the padding and the tail; padPlanes writes the interiors
 		if b != nil {
 			fillPlane(col[K*lwp:], 1)
 		}
@@ -690,7 +696,7 @@ func convForwardWide[T floatT](out, x, w, b []T, p *convGeom) {
 			for gi := 0; gi < p.g; gi++ {
 				padPlanes(xp, x[n*xs+gi*cg*p.h*p.w:], cg, p)
 				im2colWide(col, xp, cg, lwp, p)
-				kernels.GemmSerial(false, false, mp, lwp, kb, wk[gi*mp*kb:], kb, col, lwp, yw, lwp, false)
+				convGemm(short, false, false, mp, lwp, kb, wk[gi*mp*kb:], kb, col, lwp, yw, lwp, false)
 				for o := 0; o < og; o++ {
 					c := gi*og + o
 					dst := out[n*ys+c*L : n*ys+(c+1)*L]
@@ -716,6 +722,8 @@ func convBackwardInputWide[T floatT](dx, y, w, b []T, p *convGeom) {
 	// As in convForwardWide, the product col (K × lw) = w[group]ᵀ · yw is computed padded
 	// to whole register tiles: K to mp rows (w copied with zero columns) and lw to lwp
 	// columns (yw's are zero), so that w and yw are read in place and tiles written directly.
+	// (The short tile measured no faster here: the depth og is small, and K rarely pads
+	// much less to 8 rows than to 12.)
 	mr, nr := kernels.GemmTile[T]()
 	mp, lwp := (K+mr-1)/mr*mr, (lw+nr-1)/nr*nr
 	wbuf := getScratch[T](p.o * mp)
@@ -730,9 +738,7 @@ func convBackwardInputWide[T floatT](dx, y, w, b []T, p *convGeom) {
 		defer putScratch(buf)
 		s := scratchSlice[T](buf, cg*ps+mp*lwp+og*lwp)
 		xp, col, yw := s[:cg*ps], s[cg*ps:cg*ps+mp*lwp], s[cg*ps+mp*lwp:]
-		for o := 0; o < og; o++ {
-			clear(yw[o*lwp+lw : (o+1)*lwp])
-		}
+		clear(yw) // the extra columns; spreadWide writes the rest
 		for n := lo; n < hi; n++ {
 			for gi := 0; gi < p.g; gi++ {
 				spreadWide(yw, y[n*ys+gi*og*L:], og, lwp, p)
@@ -773,10 +779,41 @@ func allFinite[T floatT](v []T) bool {
 	return s-s == 0
 }
 
-// tileUse is the fraction of the GEMM's register tiles that an m×n product fills.
+// tileUse is the fraction of the GEMM's register tiles that an m×n product fills. (It
+// decides the orientation of weight-gradient products, which for matrix-vector shapes
+// changes the order of the sums: it keeps GemmSerial's tile, not convTile's, so that the
+// short tile changes no bit.)
 func tileUse[T floatT](m, n int) float64 {
 	mr, nr := kernels.GemmTile[T]()
 	return float64(m*n) / float64((m+mr-1)/mr*mr*((n+nr-1)/nr*nr))
+}
+
+// convTile returns the GEMM register tile that the conv kernels use for an m×n×k product
+// (m rows before any padding to whole tiles), and whether it is kernels.GemmSerialShort's:
+// the short tile where it pads m to fewer rows than GemmSerial's (6 or 16 output channels
+// fill 8-row tiles, but only half or two thirds of 12-row ones). The two give the same bits
+// for the same product, and the rows kept from products padded to either height are the
+// same as long as the shorter one still takes the blocked path (kernels.GemmBlocked): the
+// choice changes only the speed.
+func convTile[T floatT](m, n, k int) (mr, nr int, short bool) {
+	mr, nr = kernels.GemmTile[T]()
+	smr, _ := kernels.GemmShortTile[T]()
+	if ms := (m + smr - 1) / smr * smr; !convNoShort && smr < mr && ms < (m+mr-1)/mr*mr && kernels.GemmBlocked(ms, n, k) {
+		return smr, nr, true
+	}
+	return mr, nr, false
+}
+
+// convNoShort turns the short tile off, for tests comparing the two.
+var convNoShort bool
+
+// convGemm is kernels.GemmSerial, or GemmSerialShort when short.
+func convGemm[T floatT](short, transA, transB bool, m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int, accumulate bool) {
+	if short {
+		kernels.GemmSerialShort(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate)
+		return
+	}
+	kernels.GemmSerial(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate)
 }
 
 // forSamples runs fn over [0, p.n) in tasks of p.grain() samples, on all cores when there
@@ -822,10 +859,14 @@ func convBackwardWeight[T floatT](dw, x, y []T, p *convGeom) {
 	// (the extra rows zero, their results dropped), so that it is read in place instead of
 	// having a partial panel packed.
 	byRows := tileUse[T](og, K) > tileUse[T](K, og)
-	kr := K // rows of col
-	if !byRows && !direct {
-		mr, _ := kernels.GemmTile[T]()
-		kr = (K + mr - 1) / mr * mr
+	_, _, short := convTile[T](og, K, L) // the tile of the product's rows
+	kr := K                              // rows of col
+	if !byRows {
+		var mr int
+		mr, _, short = convTile[T](K, og, L)
+		if !direct {
+			kr = (K + mr - 1) / mr * mr
+		}
 	}
 	gw := og * kr // per group: [og K] (byRows) or [kr og]
 	nw := p.g * gw
@@ -834,9 +875,9 @@ func convBackwardWeight[T floatT](dw, x, y []T, p *convGeom) {
 	partial := scratchSlice[T](pbuf, chunks*nw)
 	gemm := func(col, yn []T, ld int, acc []T, add bool) {
 		if byRows {
-			kernels.GemmSerial(false, true, og, K, ld, yn, ld, col, ld, acc, K, add)
+			convGemm(short, false, true, og, K, ld, yn, ld, col, ld, acc, K, add)
 		} else {
-			kernels.GemmSerial(false, true, kr, og, ld, col, ld, yn, ld, acc, og, add)
+			convGemm(short, false, true, kr, og, ld, col, ld, yn, ld, acc, og, add)
 		}
 	}
 	run := func(ch int) {
@@ -896,13 +937,13 @@ func convBackwardWeightWide[T floatT](dw, x, y []T, p *convGeom, chunks, size in
 	cg, og := p.c/p.g, p.o/p.g
 	xs, ys := p.c*p.h*p.w, p.o*L
 	_, ps, lw := p.wideSizes()
-	mr, nr := kernels.GemmTile[T]()
 	byRows := tileUse[T](og, K) > tileUse[T](K, og)
 	// The product is rows × cols: og × K (byRows) or K × og, padded to mp × np.
 	rows, cols := K, og
 	if byRows {
 		rows, cols = og, K
 	}
+	mr, nr, short := convTile[T](rows, cols, lw)
 	mp, np := (rows+mr-1)/mr*mr, (cols+nr-1)/nr*nr
 	kr, orows := mp, np // rows of col and yw in scratch
 	if byRows {
@@ -920,7 +961,8 @@ func convBackwardWeightWide[T floatT](dw, x, y []T, p *convGeom, chunks, size in
 		s := scratchSlice[T](buf, cg*ps+kr*lw+orows*lw)
 		xp, col, yw := s[:cg*ps], s[cg*ps:cg*ps+kr*lw], s[cg*ps+kr*lw:]
 		clear(col[K*lw:])
-		clear(yw[og*lw:])
+		clear(xp) // the padding; padPlanes writes the interiors
+		clear(yw) // the extra columns and rows; spreadWide writes the rest
 		a, b := col, yw
 		if byRows {
 			a, b = yw, col
@@ -934,7 +976,7 @@ func convBackwardWeightWide[T floatT](dw, x, y []T, p *convGeom, chunks, size in
 					clearWideColumns(col, K, p)
 				}
 				spreadWide(yw, y[n*ys+gi*og*L:], og, lw, p)
-				kernels.GemmSerial(false, true, mp, np, lw, a, lw, b, lw, acc[gi*mp*np:], np, n > n0)
+				convGemm(short, false, true, mp, np, lw, a, lw, b, lw, acc[gi*mp*np:], np, n > n0)
 			}
 		}
 	}
