@@ -56,12 +56,21 @@ func elementwise() string {
 	} {
 		b.WriteString(strings.NewReplacer("NAME", f.name, "BODY", f.body).Replace(unaryTemplate))
 	}
-	for _, f := range []struct{ name, body string }{
-		{"expAVX512", exp512("Z0", "Z1", "Z2", "Z3")},
-		{"tanhAVX512", tanh512},
-		{"sigmoidAVX512", sigmoid512},
+	// Each AVX-512 kernel has a streaming twin whose main loop writes with non-temporal
+	// stores, for outputs far larger than the caches; its callers pass a 64-byte aligned dst
+	// whose length is a multiple of 64 (see streamed2).
+	stream512 := strings.NewReplacer("VMOVUPS Z0, (DI)(AX*4)", "VMOVNTPS Z0, (DI)(AX*4)",
+		"done:\n\tVZEROUPPER", "done:\n\tSFENCE\n\tVZEROUPPER").Replace(unary512Template)
+	for _, f := range []struct{ name, consts, body string }{
+		{"exp", exp512Consts, exp512("Z0", "Z1", "Z2", true)},
+		{"tanh", tanh512Consts, tanh512},
+		{"sigmoid", sigmoid512Consts, sigmoid512},
+		{"sqrt", "", sqrt512},
 	} {
-		b.WriteString(strings.NewReplacer("NAME", f.name, "BODY", f.body).Replace(unary512Template))
+		r := strings.NewReplacer("NAME", f.name+"AVX512", "CONSTS", f.consts, "BODY", f.body)
+		b.WriteString(r.Replace(unary512Template))
+		r = strings.NewReplacer("NAME", f.name+"StreamAVX512", "CONSTS", f.consts, "BODY", f.body)
+		b.WriteString(r.Replace(stream512))
 	}
 	return b.String()
 }
@@ -179,13 +188,13 @@ var tanh = `
 `
 
 // sigmoid: e = e^-|x|, then 1/(1+e) for x ≥ 0 and e/(1+e) for x < 0 (sign bit set), which
-// neither overflows nor loses the tiny values of large negative x.
+// neither overflows nor loses the tiny values of large negative x: one division, of the
+// numerator chosen by the sign.
 var sigmoid = `
 	VMOVUPS Y0, Y6
 	VORPS signMask<>(SB), Y0, Y0` + exp("Y0", "Y1", "Y2", "Y3") + `	VADDPS Y12, Y0, Y1
-	VDIVPS Y1, Y12, Y2
-	VDIVPS Y1, Y0, Y3
-	VBLENDVPS Y6, Y3, Y2, Y0
+	VBLENDVPS Y6, Y0, Y12, Y2
+	VDIVPS Y1, Y2, Y0
 `
 
 // unaryTemplate runs BODY (Y0 in, Y0 out, Y1-Y11 scratch) over the slice, the last n mod 8
@@ -752,82 +761,108 @@ dotdone:
 	RET
 `
 
-// exp512 is exp on sixteen float32s in zmm registers, Z12-Z15 as loaded by unary512Template,
-// the other constants broadcast from memory.
-func exp512(x, t1, t2, t3 string) string {
-	return strings.NewReplacer("{x}", x, "{t1}", t1, "{t2}", t2, "{t3}", t3).Replace(`
-	VMAXPS {x}, Z14, {x}
-	VMINPS {x}, Z15, {x}
+// exp512 is exp on sixteen float32s in zmm registers, with the constants in Z12-Z23 as
+// loaded by unary512Template: the same reduction and polynomial as exp, but the polynomial
+// evaluated by Horner's rule to the end (1 + r·(1 + r·P(r))) and 2^n applied by VSCALEFPS,
+// which rounds p·2^n once, subnormal or not, and gives +Inf and 0 past the range. lo is
+// false when x ≥ 0 is known (tanh), which skips the lower clamp.
+func exp512(x, t1, t2 string, lo bool) string {
+	clamp := "\tVMAXPS {x}, Z14, {x}\n"
+	if !lo {
+		clamp = ""
+	}
+	return strings.NewReplacer("{x}", x, "{t1}", t1, "{t2}", t2).Replace("\n" + clamp + `	VMINPS {x}, Z15, {x}
 	VMULPS Z13, {x}, {t1}
 	VRNDSCALEPS $0, {t1}, {t1}
-	VFNMADD231PS.BCST ln2hi<>(SB), {t1}, {x}
-	VFNMADD231PS.BCST ln2lo<>(SB), {t1}, {x}
-	VBROADCASTSS expP0<>(SB), {t2}
-	VFMADD213PS.BCST expP1<>(SB), {x}, {t2}
-	VFMADD213PS.BCST expP2<>(SB), {x}, {t2}
-	VFMADD213PS.BCST expP3<>(SB), {x}, {t2}
-	VFMADD213PS.BCST expP4<>(SB), {x}, {t2}
-	VFMADD213PS.BCST expP5<>(SB), {x}, {t2}
-	VMULPS {x}, {x}, {t3}
-	VFMADD213PS {x}, {t3}, {t2}
-	VADDPS Z12, {t2}, {t2}
-	VCVTPS2DQ {t1}, {t1}
-	VPSRAD $1, {t1}, {t3}
-	VPSUBD {t3}, {t1}, {t1}
-	VPADDD.BCST bias<>(SB), {t3}, {t3}
-	VPSLLD $23, {t3}, {t3}
-	VPADDD.BCST bias<>(SB), {t1}, {t1}
-	VPSLLD $23, {t1}, {t1}
-	VMULPS {t3}, {t2}, {t2}
-	VMULPS {t1}, {t2}, {x}
+	VFNMADD231PS Z16, {t1}, {x}
+	VFNMADD231PS Z17, {t1}, {x}
+	VMOVAPS Z18, {t2}
+	VFMADD213PS Z19, {x}, {t2}
+	VFMADD213PS Z20, {x}, {t2}
+	VFMADD213PS Z21, {x}, {t2}
+	VFMADD213PS Z22, {x}, {t2}
+	VFMADD213PS Z23, {x}, {t2}
+	VFMADD213PS Z12, {x}, {t2}
+	VFMADD213PS Z12, {x}, {t2}
+	VSCALEFPS {t1}, {t2}, {x}
 `)
 }
 
-// tanh512 is tanh in zmm registers, the branch chosen by a mask register.
+// tanh512 is tanh in zmm registers, the branch chosen by a mask register: Z5 = |x|, Z6 =
+// x's sign bit, Z8 the polynomial, Z0 = 1 - 2/(e^(2|x|)+1) (2|x| ≥ 0 needs no lower clamp).
 var tanh512 = `
-	VPANDD.BCST absMask<>(SB), Z0, Z5
-	VPANDD.BCST signMask<>(SB), Z0, Z6
+	VPANDD Z31, Z0, Z5
+	VPXORD Z5, Z0, Z6
 	VMULPS Z5, Z5, Z7
-	VBROADCASTSS tanhQ0<>(SB), Z8
-	VFMADD213PS.BCST tanhQ1<>(SB), Z7, Z8
-	VFMADD213PS.BCST tanhQ2<>(SB), Z7, Z8
-	VFMADD213PS.BCST tanhQ3<>(SB), Z7, Z8
-	VFMADD213PS.BCST tanhQ4<>(SB), Z7, Z8
+	VMOVAPS Z24, Z8
+	VFMADD213PS Z25, Z7, Z8
+	VFMADD213PS Z26, Z7, Z8
+	VFMADD213PS Z27, Z7, Z8
+	VFMADD213PS Z28, Z7, Z8
 	VMULPS Z7, Z8, Z8
 	VFMADD213PS Z5, Z5, Z8
-	VCMPPS.BCST $1, tanhMax<>(SB), Z5, K1
-	VADDPS Z5, Z5, Z0` + exp512("Z0", "Z1", "Z2", "Z3") + `	VADDPS Z12, Z0, Z0
-	VBROADCASTSS two<>(SB), Z1
-	VDIVPS Z0, Z1, Z1
+	VCMPPS $1, Z30, Z5, K1
+	VADDPS Z5, Z5, Z0` + exp512("Z0", "Z1", "Z2", false) + `	VADDPS Z12, Z0, Z0
+	VDIVPS Z0, Z29, Z1
 	VSUBPS Z1, Z12, Z0
 	VMOVAPS Z8, K1, Z0
 	VPORD Z6, Z0, Z0
 `
 
-// sigmoid512 is sigmoid in zmm registers, x's sign bit tested into a mask register.
+// sigmoid512 is sigmoid in zmm registers with one division: e = e^-|x| (Z0), then
+// n/(1+e) with n = 1, or e where x's sign bit is set (mask K1), the quotients of sigmoid.
 var sigmoid512 = `
-	VMOVAPS Z0, Z6
-	VPORD.BCST signMask<>(SB), Z0, Z0` + exp512("Z0", "Z1", "Z2", "Z3") + `	VADDPS Z12, Z0, Z1
-	VDIVPS Z1, Z12, Z2
-	VDIVPS Z1, Z0, Z3
-	VPTESTMD.BCST signMask<>(SB), Z6, K1
-	VMOVAPS Z3, K1, Z2
-	VMOVAPS Z2, Z0
+	VPTESTMD Z30, Z0, K1
+	VPORD Z30, Z0, Z0` + exp512("Z0", "Z1", "Z2", true) + `	VADDPS Z12, Z0, Z1
+	VMOVAPS Z12, Z2
+	VMOVAPS Z0, K1, Z2
+	VDIVPS Z1, Z2, Z0
 `
 
-// unary512Template runs BODY (Z0 in, Z0 out, Z1-Z11 and K1 scratch) over the slice sixteen
-// values at a time, the last n mod 16 through a masked load and store (mask in K2).
+// sqrt512 is VSQRTPS on sixteen values, correctly rounded like the AVX2 and Go loops.
+const sqrt512 = `
+	VSQRTPS Z0, Z0
+`
+
+// exp512Consts loads the constants exp512 uses; tanh512Consts adds tanh's; sigmoid512Consts
+// adds the sign mask (in Z30).
+const exp512Consts = `	VBROADCASTSS one<>(SB), Z12
+	VBROADCASTSS log2e<>(SB), Z13
+	VBROADCASTSS expLo<>(SB), Z14
+	VBROADCASTSS expHi<>(SB), Z15
+	VBROADCASTSS ln2hi<>(SB), Z16
+	VBROADCASTSS ln2lo<>(SB), Z17
+	VBROADCASTSS expP0<>(SB), Z18
+	VBROADCASTSS expP1<>(SB), Z19
+	VBROADCASTSS expP2<>(SB), Z20
+	VBROADCASTSS expP3<>(SB), Z21
+	VBROADCASTSS expP4<>(SB), Z22
+	VBROADCASTSS expP5<>(SB), Z23
+`
+
+const tanh512Consts = exp512Consts + `	VBROADCASTSS tanhQ0<>(SB), Z24
+	VBROADCASTSS tanhQ1<>(SB), Z25
+	VBROADCASTSS tanhQ2<>(SB), Z26
+	VBROADCASTSS tanhQ3<>(SB), Z27
+	VBROADCASTSS tanhQ4<>(SB), Z28
+	VBROADCASTSS two<>(SB), Z29
+	VBROADCASTSS tanhMax<>(SB), Z30
+	VBROADCASTSS absMask<>(SB), Z31
+`
+
+const sigmoid512Consts = exp512Consts + `	VBROADCASTSS signMask<>(SB), Z30
+`
+
+// unary512Template runs BODY (Z0 in, Z0 out, Z1-Z11 and K1 scratch, constants from CONSTS in
+// Z12-Z31) over the slice sixteen values at a time, the last n mod 16 through a masked load
+// and store (mask in K2).
 const unary512Template = `
 // func NAME(dst, src []float32)
 TEXT ·NAME(SB), NOSPLIT, $0-48
 	MOVQ dst_base+0(FP), DI
 	MOVQ dst_len+8(FP), R8
 	MOVQ src_base+24(FP), SI
-	VBROADCASTSS one<>(SB), Z12
-	VBROADCASTSS log2e<>(SB), Z13
-	VBROADCASTSS expLo<>(SB), Z14
-	VBROADCASTSS expHi<>(SB), Z15
-	XORQ AX, AX
+CONSTS	XORQ AX, AX
 	MOVQ R8, BX
 	ANDQ $-16, BX
 	JZ tail

@@ -71,6 +71,24 @@ func tanhAVX512(dst, src []float32)
 func sigmoidAVX512(dst, src []float32)
 
 //go:noescape
+func sqrtAVX512(dst, src []float32)
+
+// The streaming twins of the AVX-512 unary kernels write dst with non-temporal stores; dst
+// must be 64-byte aligned and its length a multiple of 64 (see streamed2).
+//
+//go:noescape
+func expStreamAVX512(dst, src []float32)
+
+//go:noescape
+func tanhStreamAVX512(dst, src []float32)
+
+//go:noescape
+func sigmoidStreamAVX512(dst, src []float32)
+
+//go:noescape
+func sqrtStreamAVX512(dst, src []float32)
+
+//go:noescape
 func scalarSubAVX2(dst []float32, s float32, a []float32)
 
 //go:noescape
@@ -129,6 +147,10 @@ func adamF32(p, m, v, d []float32, c *AdamCoefficients[float32]) {
 }
 
 func sqrtF32(dst, a []float32) {
+	if hasAVX512 {
+		sqrtAVX512(dst, a)
+		return
+	}
 	if hasAVX2 {
 		sqrtAVX2(dst, a)
 		return
@@ -285,4 +307,25 @@ func streamed(k, stream func(dst, a, b []float32), dst, a, b []float32) {
 	k(dst[:h], a[:h], b[:h])
 	stream(dst[h:h+m], a[h:h+m], b[h:h+m])
 	k(dst[h+m:], a[h+m:], b[h+m:])
+}
+
+// The streaming unary kernels: with AVX-512, the streaming twin over the part of dst that
+// starts 64-byte aligned and spans whole 64-element blocks, and the ordinary kernel over the
+// rest (the same operations, so the same bits); otherwise the ordinary kernel.
+func expStreamF32(dst, src []float32)     { streamed2(expF32, expStreamAVX512, dst, src) }
+func tanhStreamF32(dst, src []float32)    { streamed2(tanhF32, tanhStreamAVX512, dst, src) }
+func sigmoidStreamF32(dst, src []float32) { streamed2(sigmoidF32, sigmoidStreamAVX512, dst, src) }
+func sqrtStreamF32(dst, src []float32)    { streamed2(sqrtF32, sqrtStreamAVX512, dst, src) }
+
+func streamed2(k, stream func(dst, src []float32), dst, src []float32) {
+	src = src[:len(dst)]
+	if !hasAVX512 || len(dst) < 128 {
+		k(dst, src)
+		return
+	}
+	h := min(len(dst), int(-uintptr(unsafe.Pointer(unsafe.SliceData(dst)))&63)/4) // elements before a 64-byte boundary
+	m := (len(dst) - h) &^ 63
+	k(dst[:h], src[:h])
+	stream(dst[h:h+m], src[h:h+m])
+	k(dst[h+m:], src[h+m:])
 }

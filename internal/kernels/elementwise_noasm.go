@@ -28,6 +28,11 @@ func expF32(dst, src []float32)     { expGo(dst, src) }
 func tanhF32(dst, src []float32)    { tanhGo(dst, src) }
 func sigmoidF32(dst, src []float32) { sigmoidGo(dst, src) }
 
+func expStreamF32(dst, src []float32)     { expGo(dst, src) }
+func tanhStreamF32(dst, src []float32)    { tanhGo(dst, src) }
+func sigmoidStreamF32(dst, src []float32) { sigmoidGo(dst, src) }
+func sqrtStreamF32(dst, src []float32)    { sqrtGo(dst, src) }
+
 // mathVariant is one implementation of the float32 math kernels, for tests.
 type mathVariant struct {
 	name               string

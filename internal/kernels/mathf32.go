@@ -17,7 +17,7 @@ import (
 // results round once). Overflow gives +Inf, underflow 0, NaN stays NaN.
 func ExpF32(dst, src []float32) {
 	src = src[:len(dst)]
-	split2(expF32, dst, src)
+	split2(pick2(len(dst), expF32, expStreamF32), dst, src)
 }
 
 // TanhF32 is
@@ -30,7 +30,7 @@ func ExpF32(dst, src []float32) {
 // above, with x's sign).
 func TanhF32(dst, src []float32) {
 	src = src[:len(dst)]
-	split2(tanhF32, dst, src)
+	split2(pick2(len(dst), tanhF32, tanhStreamF32), dst, src)
 }
 
 // SigmoidF32 is
@@ -43,7 +43,7 @@ func TanhF32(dst, src []float32) {
 // so that it neither overflows nor flushes the tiny results of large negative x to zero).
 func SigmoidF32(dst, src []float32) {
 	src = src[:len(dst)]
-	split2(sigmoidF32, dst, src)
+	split2(pick2(len(dst), sigmoidF32, sigmoidStreamF32), dst, src)
 }
 
 func expGo(dst, src []float32) {
@@ -74,6 +74,15 @@ func sigmoid64(x float64) float64 {
 	}
 	e := math.Exp(x)
 	return e / (1 + e)
+}
+
+// pick2 returns the streaming variant of a unary kernel for outputs of streamMin elements and
+// more (see streamMin).
+func pick2(n int, k, stream func(dst, src []float32)) func(dst, src []float32) {
+	if n >= streamMin {
+		return stream
+	}
+	return k
 }
 
 // split2 runs fn over dst and src, in fixed chunks across cores for long slices.
