@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"strings"
 )
 
@@ -59,18 +60,17 @@ func elementwise() string {
 	// Each AVX-512 kernel has a streaming twin whose main loop writes with non-temporal
 	// stores, for outputs far larger than the caches; its callers pass a 64-byte aligned dst
 	// whose length is a multiple of 64 (see streamed2).
-	stream512 := strings.NewReplacer("VMOVUPS Z0, (DI)(AX*4)", "VMOVNTPS Z0, (DI)(AX*4)",
-		"done:\n\tVZEROUPPER", "done:\n\tSFENCE\n\tVZEROUPPER").Replace(unary512Template)
-	for _, f := range []struct{ name, consts, body string }{
-		{"exp", exp512Consts, exp512("Z0", "Z1", "Z2", true)},
-		{"tanh", tanh512Consts, tanh512},
-		{"sigmoid", sigmoid512Consts, sigmoid512},
-		{"sqrt", "", sqrt512},
+	for _, f := range []struct {
+		name, consts, body string
+		ways               []map[string]string
+	}{
+		{"exp", exp512Consts, exp512("Z0", "Z1", "Z2", true), ways3},
+		{"tanh", tanh512Consts, tanh512, ways7},
+		{"sigmoid", sigmoid512Consts, sigmoid512, ways3},
+		{"sqrt", "", sqrt512, ways3},
 	} {
-		r := strings.NewReplacer("NAME", f.name+"AVX512", "CONSTS", f.consts, "BODY", f.body)
-		b.WriteString(r.Replace(unary512Template))
-		r = strings.NewReplacer("NAME", f.name+"StreamAVX512", "CONSTS", f.consts, "BODY", f.body)
-		b.WriteString(r.Replace(stream512))
+		b.WriteString(unary512(f.name+"AVX512", f.consts, f.body, f.ways, false))
+		b.WriteString(unary512(f.name+"StreamAVX512", f.consts, f.body, f.ways, true))
 	}
 	return b.String()
 }
@@ -111,6 +111,7 @@ var constants = func() string {
 		{"signMask", 0x80000000},
 		// tanh x ≈ x + x³·Q(x²) for |x| < 0.625 (Cephes tanhf's coefficients).
 		{"tanhMax", f32bits(0.625)},
+		{"tanhHi", f32bits(20)}, // 2|x| from which tanh512 takes tanh(x) = ±1
 		{"tanhQ0", f32bits(-5.70498872745e-3)},
 		{"tanhQ1", f32bits(2.06390887954e-2)},
 		{"tanhQ2", f32bits(-5.37397155531e-2)},
@@ -762,17 +763,16 @@ dotdone:
 `
 
 // exp512 is exp on sixteen float32s in zmm registers, with the constants in Z12-Z23 as
-// loaded by unary512Template: the same reduction and polynomial as exp, but the polynomial
+// loaded by exp512Consts: the same reduction and polynomial as exp, but the polynomial
 // evaluated by Horner's rule to the end (1 + r·(1 + r·P(r))) and 2^n applied by VSCALEFPS,
-// which rounds p·2^n once, subnormal or not, and gives +Inf and 0 past the range. lo is
-// false when x ≥ 0 is known (tanh), which skips the lower clamp.
-func exp512(x, t1, t2 string, lo bool) string {
+// which rounds p·2^n once, subnormal or not, and gives +Inf and 0 past the range. The clamp
+// to [expLo, expHi] keeps NaN; sigmoid, whose argument is ≤ 0, needs only its lower half.
+func exp512(x, t1, t2 string, hi bool) string {
 	clamp := "\tVMAXPS {x}, Z14, {x}\n"
-	if !lo {
-		clamp = ""
+	if hi {
+		clamp += "\tVMINPS {x}, Z15, {x}\n"
 	}
-	return strings.NewReplacer("{x}", x, "{t1}", t1, "{t2}", t2).Replace("\n" + clamp + `	VMINPS {x}, Z15, {x}
-	VMULPS Z13, {x}, {t1}
+	return strings.NewReplacer("{x}", x, "{t1}", t1, "{t2}", t2).Replace("\n" + clamp + `	VMULPS Z13, {x}, {t1}
 	VRNDSCALEPS $0, {t1}, {t1}
 	VFNMADD231PS Z16, {t1}, {x}
 	VFNMADD231PS Z17, {t1}, {x}
@@ -788,34 +788,53 @@ func exp512(x, t1, t2 string, lo bool) string {
 `)
 }
 
-// tanh512 is tanh in zmm registers, the branch chosen by a mask register: Z5 = |x|, Z6 =
-// x's sign bit, Z8 the polynomial, Z0 = 1 - 2/(e^(2|x|)+1) (2|x| ≥ 0 needs no lower clamp).
+// tanh512 is tanh(x) = m/(m+2) with m = e^(2|x|) - 1, and x's sign: one formula for every
+// x, without cancellation (m is computed as an expm1). With y = 2|x| clamped to tanhHi
+// (tanh is 1 in float32 long before) and y = n·ln2 + r as in exp512:
+//
+//	p = r + r²·P(r)      // e^r - 1, P exp's polynomial past its first two terms
+//	m = 2^n·p + (2^n-1)  // one rounding: 2^n·p is exact, and so is 2^n-1 while it matters
+//
+// and the quotient by a reciprocal estimate e of d = m+2 (VRCP14PS, 14 bits) refined by one
+// residual step, q = q0 + (m - q0·d)·e with q0 = m·e, within about 2^-28 of m/d before its
+// rounding (the divider, or the two-branch form of tanh, ran 15-20% slower). Within 2 ulp
+// over every 16th float32 (the rounding of d accounts for most 2-ulp results, 0.03% of
+// inputs). Z5 = |x|, Z6 = x's sign bit.
 var tanh512 = `
 	VPANDD Z31, Z0, Z5
 	VPXORD Z5, Z0, Z6
-	VMULPS Z5, Z5, Z7
-	VMOVAPS Z24, Z8
-	VFMADD213PS Z25, Z7, Z8
-	VFMADD213PS Z26, Z7, Z8
-	VFMADD213PS Z27, Z7, Z8
-	VFMADD213PS Z28, Z7, Z8
-	VMULPS Z7, Z8, Z8
-	VFMADD213PS Z5, Z5, Z8
-	VCMPPS $1, Z30, Z5, K1
-	VADDPS Z5, Z5, Z0` + exp512("Z0", "Z1", "Z2", false) + `	VADDPS Z12, Z0, Z0
-	VDIVPS Z0, Z29, Z1
-	VSUBPS Z1, Z12, Z0
-	VMOVAPS Z8, K1, Z0
+	VADDPS Z5, Z5, Z0
+	VMINPS Z0, Z30, Z0
+	VMULPS Z13, Z0, Z1
+	VRNDSCALEPS $0, Z1, Z1
+	VFNMADD231PS Z16, Z1, Z0
+	VFNMADD231PS Z17, Z1, Z0
+	VMOVAPS Z18, Z2
+	VFMADD213PS Z19, Z0, Z2
+	VFMADD213PS Z20, Z0, Z2
+	VFMADD213PS Z21, Z0, Z2
+	VFMADD213PS Z22, Z0, Z2
+	VFMADD213PS Z23, Z0, Z2
+	VMULPS Z0, Z0, Z7
+	VFMADD213PS Z0, Z7, Z2
+	VSCALEFPS Z1, Z12, Z8
+	VSUBPS Z12, Z8, Z7
+	VFMADD213PS Z7, Z8, Z2
+	VADDPS Z29, Z2, Z1
+	VRCP14PS Z1, Z7
+	VMULPS Z7, Z2, Z0
+	VFNMADD231PS Z1, Z0, Z2
+	VFMADD231PS Z7, Z2, Z0
 	VPORD Z6, Z0, Z0
 `
 
-// sigmoid512 is sigmoid in zmm registers with one division: e = e^-|x| (Z0), then
-// n/(1+e) with n = 1, or e where x's sign bit is set (mask K1), the quotients of sigmoid.
+// sigmoid512 is sigmoid in zmm registers with one division: e = e^-|x| (Z0), then n/(1+e)
+// with n = 1, or e where x's sign bit is set (mask K1), the quotients of sigmoid. (A
+// reciprocal estimate refined as in tanh512 ran slower than the divider here.)
 var sigmoid512 = `
 	VPTESTMD Z30, Z0, K1
-	VPORD Z30, Z0, Z0` + exp512("Z0", "Z1", "Z2", true) + `	VADDPS Z12, Z0, Z1
-	VMOVAPS Z12, Z2
-	VMOVAPS Z0, K1, Z2
+	VPORD Z30, Z0, Z0` + exp512("Z0", "Z1", "Z2", false) + `	VADDPS Z12, Z0, Z1
+	VBLENDMPS Z0, Z12, K1, Z2
 	VDIVPS Z1, Z2, Z0
 `
 
@@ -840,38 +859,84 @@ const exp512Consts = `	VBROADCASTSS one<>(SB), Z12
 	VBROADCASTSS expP5<>(SB), Z23
 `
 
-const tanh512Consts = exp512Consts + `	VBROADCASTSS tanhQ0<>(SB), Z24
-	VBROADCASTSS tanhQ1<>(SB), Z25
-	VBROADCASTSS tanhQ2<>(SB), Z26
-	VBROADCASTSS tanhQ3<>(SB), Z27
-	VBROADCASTSS tanhQ4<>(SB), Z28
-	VBROADCASTSS two<>(SB), Z29
-	VBROADCASTSS tanhMax<>(SB), Z30
+const tanh512Consts = exp512Consts + `	VBROADCASTSS two<>(SB), Z29
+	VBROADCASTSS tanhHi<>(SB), Z30
 	VBROADCASTSS absMask<>(SB), Z31
 `
 
 const sigmoid512Consts = exp512Consts + `	VBROADCASTSS signMask<>(SB), Z30
 `
 
-// unary512Template runs BODY (Z0 in, Z0 out, Z1-Z11 and K1 scratch, constants from CONSTS in
-// Z12-Z31) over the slice sixteen values at a time, the last n mod 16 through a masked load
-// and store (mask in K2).
-const unary512Template = `
-// func NAME(dst, src []float32)
-TEXT ·NAME(SB), NOSPLIT, $0-48
-	MOVQ dst_base+0(FP), DI
-	MOVQ dst_len+8(FP), R8
-	MOVQ src_base+24(FP), SI
-CONSTS	XORQ AX, AX
+// ways3 and ways7 rename the registers of a kernel body for the interleaved copies that
+// unary512 runs: the first for bodies whose scratch is Z1, Z2 and K1 (four ways), the second
+// for tanh's Z1, Z2, Z5-Z8 and K1 (two ways). Z0 is each copy's input and output.
+var (
+	ways3 = []map[string]string{
+		{}, {"Z0": "Z3", "Z1": "Z4", "Z2": "Z5", "K1": "K3"},
+		{"Z0": "Z6", "Z1": "Z7", "Z2": "Z8", "K1": "K4"}, {"Z0": "Z9", "Z1": "Z10", "Z2": "Z11", "K1": "K5"},
+	}
+	ways7 = []map[string]string{
+		{}, {"Z0": "Z3", "Z1": "Z4", "Z2": "Z9", "Z5": "Z10", "Z6": "Z11", "Z7": "Z24", "Z8": "Z25", "K1": "K3"},
+	}
+)
+
+var regName = regexp.MustCompile(`\b[ZK][0-9]+\b`)
+
+func rename(body string, m map[string]string) string {
+	return regName.ReplaceAllStringFunc(body, func(r string) string {
+		if n, ok := m[r]; ok {
+			return n
+		}
+		return r
+	})
+}
+
+// unary512 returns the AVX-512 kernel NAME(dst, src []float32) that runs body (Z0 in and out,
+// constants loaded by consts into Z12-Z31) over the slice: len(ways) vectors at a time, their
+// copies of body interleaved line by line (independent dependency chains for the out-of-order
+// core to overlap), the source prefetched prefetchAhead bytes ahead; then one vector at a
+// time; then the last n mod 16 values through a masked load and store (mask in K2). With
+// stream, the main loop writes with non-temporal stores (VMOVNTPS: dst 64-byte aligned).
+func unary512(name, consts, body string, ways []map[string]string, stream bool) string {
+	var b strings.Builder
+	k := len(ways)
+	store := "VMOVUPS"
+	if stream {
+		store = "VMOVNTPS"
+	}
+	fmt.Fprintf(&b, "\n// func %s(dst, src []float32)\nTEXT ·%s(SB), NOSPLIT, $0-48\n", name, name)
+	b.WriteString("\tMOVQ dst_base+0(FP), DI\n\tMOVQ dst_len+8(FP), R8\n\tMOVQ src_base+24(FP), SI\n")
+	b.WriteString(consts)
+	fmt.Fprintf(&b, "\tXORQ AX, AX\n\tMOVQ R8, BX\n\tANDQ $-%d, BX\n\tJZ tail16\nloop:\n", 16*k)
+	for i := range k {
+		fmt.Fprintf(&b, "\tPREFETCHT0 %d(SI)(AX*4)\n", prefetchAhead+64*i)
+	}
+	var lines [][]string
+	for i, m := range ways {
+		fmt.Fprintf(&b, "\tVMOVUPS %d(SI)(AX*4), %s\n", 64*i, rename("Z0", m))
+		lines = append(lines, strings.Split(strings.Trim(rename(body, m), "\n"), "\n"))
+	}
+	for j := range lines[0] {
+		for i := range k {
+			b.WriteString(lines[i][j] + "\n")
+		}
+	}
+	for i, m := range ways {
+		fmt.Fprintf(&b, "\t%s %s, %d(DI)(AX*4)\n", store, rename("Z0", m), 64*i)
+	}
+	fmt.Fprintf(&b, "\tADDQ $%d, AX\n\tCMPQ AX, BX\n\tJL loop\n", 16*k)
+	b.WriteString(`tail16:
 	MOVQ R8, BX
 	ANDQ $-16, BX
-	JZ tail
-loop:
+	CMPQ AX, BX
+	JGE tail
+loop16:
 	VMOVUPS (SI)(AX*4), Z0
-BODY	VMOVUPS Z0, (DI)(AX*4)
+` + strings.Trim(body, "\n") + `
+	VMOVUPS Z0, (DI)(AX*4)
 	ADDQ $16, AX
 	CMPQ AX, BX
-	JL loop
+	JL loop16
 tail:
 	MOVQ R8, CX
 	SUBQ AX, CX
@@ -881,8 +946,16 @@ tail:
 	DECQ BX
 	KMOVW BX, K2
 	VMOVUPS.Z (SI)(AX*4), K2, Z0
-BODY	VMOVUPS Z0, K2, (DI)(AX*4)
+` + strings.Trim(body, "\n") + `
+	VMOVUPS Z0, K2, (DI)(AX*4)
 done:
-	VZEROUPPER
-	RET
-`
+`)
+	if stream {
+		b.WriteString("\tSFENCE\n")
+	}
+	b.WriteString("\tVZEROUPPER\n\tRET\n")
+	return b.String()
+}
+
+// prefetchAhead is how far ahead of the loads the AVX-512 unary kernels prefetch (bytes).
+const prefetchAhead = 2048

@@ -271,22 +271,22 @@ func sigmoidF32(dst, src []float32) {
 	sigmoidGo(dst, src)
 }
 
-// mathVariant is one implementation of the float32 math kernels, for tests.
+// mathVariant is one implementation of the float32 math kernels and Sqrt, for tests.
 type mathVariant struct {
-	name               string
-	exp, tanh, sigmoid func(dst, src []float32)
+	name                     string
+	exp, tanh, sigmoid, sqrt func(dst, src []float32)
 }
 
-// mathVariants lists the math kernels this CPU runs.
+// mathVariants lists the math kernels this CPU runs, and the streaming wrappers.
 func mathVariants() []mathVariant {
-	v := []mathVariant{{"go", expGo, tanhGo, sigmoidGo}}
+	v := []mathVariant{{"go", expGo, tanhGo, sigmoidGo, sqrtGo[float32]}}
 	if hasAVX2 {
-		v = append(v, mathVariant{"avx2", expAVX2, tanhAVX2, sigmoidAVX2})
+		v = append(v, mathVariant{"avx2", expAVX2, tanhAVX2, sigmoidAVX2, sqrtAVX2})
 	}
 	if hasAVX512 {
-		v = append(v, mathVariant{"avx512", expAVX512, tanhAVX512, sigmoidAVX512})
+		v = append(v, mathVariant{"avx512", expAVX512, tanhAVX512, sigmoidAVX512, sqrtAVX512})
 	}
-	return v
+	return append(v, mathVariant{"stream", expStreamF32, tanhStreamF32, sigmoidStreamF32, sqrtStreamF32})
 }
 
 // The streaming variants run the streaming kernel (non-temporal stores, see streamMin) over
