@@ -789,17 +789,15 @@ func exp512(x, t1, t2 string, hi bool) string {
 }
 
 // tanh512 is tanh(x) = m/(m+2) with m = e^(2|x|) - 1, and x's sign: one formula for every
-// x, without cancellation (m is computed as an expm1). With y = 2|x| clamped to tanhHi
-// (tanh is 1 in float32 long before) and y = n·ln2 + r as in exp512:
+// x, without cancellation (m is computed as an expm1), one division. With y = 2|x| clamped
+// to tanhHi (tanh is 1 in float32 long before) and y = n·ln2 + r as in exp512:
 //
 //	p = r + r²·P(r)      // e^r - 1, P exp's polynomial past its first two terms
 //	m = 2^n·p + (2^n-1)  // one rounding: 2^n·p is exact, and so is 2^n-1 while it matters
 //
-// and the quotient by a reciprocal estimate e of d = m+2 (VRCP14PS, 14 bits) refined by one
-// residual step, q = q0 + (m - q0·d)·e with q0 = m·e, within about 2^-28 of m/d before its
-// rounding (the divider, or the two-branch form of tanh, ran 15-20% slower). Within 2 ulp
-// over every 16th float32 (the rounding of d accounts for most 2-ulp results, 0.03% of
-// inputs). Z5 = |x|, Z6 = x's sign bit.
+// Within 2 ulp for every float32 (checked exhaustively; the rounding of m+2 accounts for
+// most 2-ulp results, 0.03% of inputs); the AVX2 kernel's two-branch form, 1 ulp, ran 20%
+// slower here. Z5 = |x|, Z6 = x's sign bit.
 var tanh512 = `
 	VPANDD Z31, Z0, Z5
 	VPXORD Z5, Z0, Z6
@@ -821,16 +819,13 @@ var tanh512 = `
 	VSUBPS Z12, Z8, Z7
 	VFMADD213PS Z7, Z8, Z2
 	VADDPS Z29, Z2, Z1
-	VRCP14PS Z1, Z7
-	VMULPS Z7, Z2, Z0
-	VFNMADD231PS Z1, Z0, Z2
-	VFMADD231PS Z7, Z2, Z0
+	VDIVPS Z1, Z2, Z0
 	VPORD Z6, Z0, Z0
 `
 
 // sigmoid512 is sigmoid in zmm registers with one division: e = e^-|x| (Z0), then n/(1+e)
 // with n = 1, or e where x's sign bit is set (mask K1), the quotients of sigmoid. (A
-// reciprocal estimate refined as in tanh512 ran slower than the divider here.)
+// reciprocal estimate, VRCP14PS, refined by a residual step ran slower than the divider.)
 var sigmoid512 = `
 	VPTESTMD Z30, Z0, K1
 	VPORD Z30, Z0, Z0` + exp512("Z0", "Z1", "Z2", false) + `	VADDPS Z12, Z0, Z1

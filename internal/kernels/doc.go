@@ -17,8 +17,10 @@
 //     in place, by its row step); an AVX2 8×8 transpose for packing transposed float32 B;
 //     matrix-vector kernels (AVX2).
 //   - float32 Add, Sub, Mul, Div, AddScalar, SubScalar, MulScalar, Axpy, Sum, Dot (AVX2+FMA)
-//     and ExpF32, TanhF32, SigmoidF32 (AVX-512 or AVX2+FMA); slices of 256K elements and
-//     more (64K for the math kernels) are split across cores in fixed chunks.
+//     and Sqrt, ExpF32, TanhF32, SigmoidF32 (AVX-512 or AVX2+FMA); slices of 256K elements
+//     and more (64K for the math kernels) are split across cores in fixed chunks; outputs of
+//     2M elements and more (streamMin) are written with non-temporal stores by the binary
+//     kernels and, with AVX-512, by Sqrt and the math kernels.
 //
 // Files ending in _amd64.go/.s are built with `amd64 && !purego`; *_noasm.go with
 // `!amd64 || purego` supply the same functions in Go. `go test -tags purego` runs the whole

@@ -59,7 +59,9 @@ func tanhAVX2(dst, src []float32)
 //go:noescape
 func sigmoidAVX2(dst, src []float32)
 
-// AVX-512 versions of the math kernels: the same algorithm sixteen values at a time.
+// AVX-512 versions of the math kernels and Sqrt, sixteen values at a time: Sqrt the same
+// bits as AVX2 and Go; exp and sigmoid the AVX2 algorithm with 2^n applied by VSCALEFPS;
+// tanh through an expm1 (see tanh512 in asmgen_elementwise.go).
 //
 //go:noescape
 func expAVX512(dst, src []float32)

@@ -13,8 +13,9 @@ import (
 //	}
 //
 // within 2 ulp (the assembly works in float32: e^x = 2^n·e^r with r = x - n·ln2 reduced
-// exactly, e^r by a degree-7 polynomial, and 2^n applied in two halves so that subnormal
-// results round once). Overflow gives +Inf, underflow 0, NaN stays NaN.
+// exactly, e^r by a degree-7 polynomial, and 2^n applied so that subnormal results round
+// once: in two halves with AVX2, by VSCALEFPS with AVX-512). Overflow gives +Inf, underflow
+// 0, NaN stays NaN.
 func ExpF32(dst, src []float32) {
 	src = src[:len(dst)]
 	split2(pick2(len(dst), expF32, expStreamF32), dst, src)
@@ -26,8 +27,9 @@ func ExpF32(dst, src []float32) {
 //		dst[i] = float32(math.Tanh(float64(src[i])))
 //	}
 //
-// within 2 ulp (the assembly uses an odd polynomial for |x| < 0.625 and 1 - 2/(e^(2|x|)+1)
-// above, with x's sign).
+// within 2 ulp (the AVX2 assembly uses an odd polynomial for |x| < 0.625 and
+// 1 - 2/(e^(2|x|)+1) above, the AVX-512 assembly m/(m+2) with m = e^(2|x|)-1 computed as an
+// expm1, both with x's sign).
 func TanhF32(dst, src []float32) {
 	src = src[:len(dst)]
 	split2(pick2(len(dst), tanhF32, tanhStreamF32), dst, src)
