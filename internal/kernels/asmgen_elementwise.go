@@ -104,6 +104,14 @@ var constants = func() string {
 		{"expP3", f32bits(4.1665795894e-2)},
 		{"expP4", f32bits(1.6666665459e-1)},
 		{"expP5", f32bits(5.0000001201e-1)},
+		// e^r ≈ 1 + r + r²·C(r) on |r| ≤ ln2/2, degree 6 (for the AVX-512 kernels): C fitted
+		// for the least maximum relative error (Lawson's reweighted least squares), 0.03 ulp
+		// before the float32 evaluation.
+		{"exp6C0", 0x3efffffe},
+		{"exp6C1", 0x3e2aaa49},
+		{"exp6C2", 0x3d2aac79},
+		{"exp6C3", 0x3c091cf1},
+		{"exp6C4", 0x3ab5121a},
 		{"one", f32bits(1)},
 		{"two", f32bits(2)},
 		{"bias", 127},
@@ -762,11 +770,12 @@ dotdone:
 	RET
 `
 
-// exp512 is exp on sixteen float32s in zmm registers, with the constants in Z12-Z23 as
-// loaded by exp512Consts: the same reduction and polynomial as exp, but the polynomial
-// evaluated by Horner's rule to the end (1 + r·(1 + r·P(r))) and 2^n applied by VSCALEFPS,
-// which rounds p·2^n once, subnormal or not, and gives +Inf and 0 past the range. The clamp
-// to [expLo, expHi] keeps NaN; sigmoid, whose argument is ≤ 0, needs only its lower half.
+// exp512 is exp on sixteen float32s in zmm registers, with the constants in Z12-Z22 as
+// loaded by exp512Consts: exp's range reduction, then e^r = 1 + r·(1 + r·C(r)) by Horner's
+// rule with the degree-6 polynomial of exp6C (a term fewer than exp's), and 2^n applied by
+// VSCALEFPS, which rounds p·2^n once, subnormal or not, and gives +Inf and 0 past the range.
+// The clamp to [expLo, expHi] keeps NaN; sigmoid, whose argument is ≤ 0, needs only its
+// lower half.
 func exp512(x, t1, t2 string, hi bool) string {
 	clamp := "\tVMAXPS {x}, Z14, {x}\n"
 	if hi {
@@ -781,7 +790,6 @@ func exp512(x, t1, t2 string, hi bool) string {
 	VFMADD213PS Z20, {x}, {t2}
 	VFMADD213PS Z21, {x}, {t2}
 	VFMADD213PS Z22, {x}, {t2}
-	VFMADD213PS Z23, {x}, {t2}
 	VFMADD213PS Z12, {x}, {t2}
 	VFMADD213PS Z12, {x}, {t2}
 	VSCALEFPS {t1}, {t2}, {x}
@@ -792,12 +800,13 @@ func exp512(x, t1, t2 string, hi bool) string {
 // x, without cancellation (m is computed as an expm1), one division. With y = 2|x| clamped
 // to tanhHi (tanh is 1 in float32 long before) and y = n·ln2 + r as in exp512:
 //
-//	p = r + r²·P(r)      // e^r - 1, P exp's polynomial past its first two terms
+//	p = r + r²·P(r)      // e^r - 1, P exp's (AVX2) polynomial past its first two terms
 //	m = 2^n·p + (2^n-1)  // one rounding: 2^n·p is exact, and so is 2^n-1 while it matters
 //
 // Within 2 ulp for every float32 (checked exhaustively; the rounding of m+2 accounts for
-// most 2-ulp results, 0.03% of inputs); the AVX2 kernel's two-branch form, 1 ulp, ran 20%
-// slower here. Z5 = |x|, Z6 = x's sign bit.
+// most 2-ulp results, 0.03% of inputs; exp512's shorter polynomial, accurate relative to e^r
+// but not quite to e^r - 1, gave 3 ulp at about a hundred inputs); the AVX2 kernel's
+// two-branch form, 1 ulp, ran 20% slower here. Z5 = |x|, Z6 = x's sign bit.
 var tanh512 = `
 	VPANDD Z31, Z0, Z5
 	VPXORD Z5, Z0, Z6
@@ -838,12 +847,23 @@ const sqrt512 = `
 	VSQRTPS Z0, Z0
 `
 
-// exp512Consts loads the constants exp512 uses; tanh512Consts adds tanh's; sigmoid512Consts
-// adds the sign mask (in Z30).
+// exp512Consts loads the constants exp512 uses, sigmoid512Consts those and the sign mask
+// (in Z30), tanh512Consts tanh's (with exp's AVX2 polynomial in Z18-Z23).
 const exp512Consts = `	VBROADCASTSS one<>(SB), Z12
 	VBROADCASTSS log2e<>(SB), Z13
 	VBROADCASTSS expLo<>(SB), Z14
 	VBROADCASTSS expHi<>(SB), Z15
+	VBROADCASTSS ln2hi<>(SB), Z16
+	VBROADCASTSS ln2lo<>(SB), Z17
+	VBROADCASTSS exp6C4<>(SB), Z18
+	VBROADCASTSS exp6C3<>(SB), Z19
+	VBROADCASTSS exp6C2<>(SB), Z20
+	VBROADCASTSS exp6C1<>(SB), Z21
+	VBROADCASTSS exp6C0<>(SB), Z22
+`
+
+const tanh512Consts = `	VBROADCASTSS one<>(SB), Z12
+	VBROADCASTSS log2e<>(SB), Z13
 	VBROADCASTSS ln2hi<>(SB), Z16
 	VBROADCASTSS ln2lo<>(SB), Z17
 	VBROADCASTSS expP0<>(SB), Z18
@@ -852,9 +872,7 @@ const exp512Consts = `	VBROADCASTSS one<>(SB), Z12
 	VBROADCASTSS expP3<>(SB), Z21
 	VBROADCASTSS expP4<>(SB), Z22
 	VBROADCASTSS expP5<>(SB), Z23
-`
-
-const tanh512Consts = exp512Consts + `	VBROADCASTSS two<>(SB), Z29
+	VBROADCASTSS two<>(SB), Z29
 	VBROADCASTSS tanhHi<>(SB), Z30
 	VBROADCASTSS absMask<>(SB), Z31
 `
