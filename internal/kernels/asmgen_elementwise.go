@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"strings"
 )
 
@@ -56,12 +57,20 @@ func elementwise() string {
 	} {
 		b.WriteString(strings.NewReplacer("NAME", f.name, "BODY", f.body).Replace(unaryTemplate))
 	}
-	for _, f := range []struct{ name, body string }{
-		{"expAVX512", exp512("Z0", "Z1", "Z2", "Z3")},
-		{"tanhAVX512", tanh512},
-		{"sigmoidAVX512", sigmoid512},
+	// Each AVX-512 kernel has a streaming twin whose main loop writes with non-temporal
+	// stores, for outputs far larger than the caches; its callers pass a 64-byte aligned dst
+	// whose length is a multiple of 64 (see streamed2).
+	for _, f := range []struct {
+		name, consts, body string
+		ways               []map[string]string
+	}{
+		{"exp", exp512Consts, exp512("Z0", "Z1", "Z2", true), ways3},
+		{"tanh", tanh512Consts, tanh512, ways7},
+		{"sigmoid", sigmoid512Consts, sigmoid512, ways3},
+		{"sqrt", "", sqrt512, ways3},
 	} {
-		b.WriteString(strings.NewReplacer("NAME", f.name, "BODY", f.body).Replace(unary512Template))
+		b.WriteString(unary512(f.name+"AVX512", f.consts, f.body, f.ways, false))
+		b.WriteString(unary512(f.name+"StreamAVX512", f.consts, f.body, f.ways, true))
 	}
 	return b.String()
 }
@@ -95,6 +104,14 @@ var constants = func() string {
 		{"expP3", f32bits(4.1665795894e-2)},
 		{"expP4", f32bits(1.6666665459e-1)},
 		{"expP5", f32bits(5.0000001201e-1)},
+		// e^r ≈ 1 + r + r²·C(r) on |r| ≤ ln2/2, degree 6 (for the AVX-512 kernels): C fitted
+		// for the least maximum relative error (Lawson's reweighted least squares), 0.03 ulp
+		// before the float32 evaluation.
+		{"exp6C0", 0x3efffffe},
+		{"exp6C1", 0x3e2aaa49},
+		{"exp6C2", 0x3d2aac79},
+		{"exp6C3", 0x3c091cf1},
+		{"exp6C4", 0x3ab5121a},
 		{"one", f32bits(1)},
 		{"two", f32bits(2)},
 		{"bias", 127},
@@ -102,6 +119,7 @@ var constants = func() string {
 		{"signMask", 0x80000000},
 		// tanh x ≈ x + x³·Q(x²) for |x| < 0.625 (Cephes tanhf's coefficients).
 		{"tanhMax", f32bits(0.625)},
+		{"tanhHi", f32bits(20)}, // 2|x| from which tanh512 takes tanh(x) = ±1
 		{"tanhQ0", f32bits(-5.70498872745e-3)},
 		{"tanhQ1", f32bits(2.06390887954e-2)},
 		{"tanhQ2", f32bits(-5.37397155531e-2)},
@@ -179,13 +197,13 @@ var tanh = `
 `
 
 // sigmoid: e = e^-|x|, then 1/(1+e) for x ≥ 0 and e/(1+e) for x < 0 (sign bit set), which
-// neither overflows nor loses the tiny values of large negative x.
+// neither overflows nor loses the tiny values of large negative x: one division, of the
+// numerator chosen by the sign.
 var sigmoid = `
 	VMOVUPS Y0, Y6
 	VORPS signMask<>(SB), Y0, Y0` + exp("Y0", "Y1", "Y2", "Y3") + `	VADDPS Y12, Y0, Y1
-	VDIVPS Y1, Y12, Y2
-	VDIVPS Y1, Y0, Y3
-	VBLENDVPS Y6, Y3, Y2, Y0
+	VBLENDVPS Y6, Y0, Y12, Y2
+	VDIVPS Y1, Y2, Y0
 `
 
 // unaryTemplate runs BODY (Y0 in, Y0 out, Y1-Y11 scratch) over the slice, the last n mod 8
@@ -752,91 +770,186 @@ dotdone:
 	RET
 `
 
-// exp512 is exp on sixteen float32s in zmm registers, Z12-Z15 as loaded by unary512Template,
-// the other constants broadcast from memory.
-func exp512(x, t1, t2, t3 string) string {
-	return strings.NewReplacer("{x}", x, "{t1}", t1, "{t2}", t2, "{t3}", t3).Replace(`
-	VMAXPS {x}, Z14, {x}
-	VMINPS {x}, Z15, {x}
-	VMULPS Z13, {x}, {t1}
+// exp512 is exp on sixteen float32s in zmm registers, with the constants in Z12-Z22 as
+// loaded by exp512Consts: exp's range reduction, then e^r = 1 + r·(1 + r·C(r)) by Horner's
+// rule with the degree-6 polynomial of exp6C (a term fewer than exp's), and 2^n applied by
+// VSCALEFPS, which rounds p·2^n once, subnormal or not, and gives +Inf and 0 past the range.
+// The clamp to [expLo, expHi] keeps NaN; sigmoid, whose argument is ≤ 0, needs only its
+// lower half.
+func exp512(x, t1, t2 string, hi bool) string {
+	clamp := "\tVMAXPS {x}, Z14, {x}\n"
+	if hi {
+		clamp += "\tVMINPS {x}, Z15, {x}\n"
+	}
+	return strings.NewReplacer("{x}", x, "{t1}", t1, "{t2}", t2).Replace("\n" + clamp + `	VMULPS Z13, {x}, {t1}
 	VRNDSCALEPS $0, {t1}, {t1}
-	VFNMADD231PS.BCST ln2hi<>(SB), {t1}, {x}
-	VFNMADD231PS.BCST ln2lo<>(SB), {t1}, {x}
-	VBROADCASTSS expP0<>(SB), {t2}
-	VFMADD213PS.BCST expP1<>(SB), {x}, {t2}
-	VFMADD213PS.BCST expP2<>(SB), {x}, {t2}
-	VFMADD213PS.BCST expP3<>(SB), {x}, {t2}
-	VFMADD213PS.BCST expP4<>(SB), {x}, {t2}
-	VFMADD213PS.BCST expP5<>(SB), {x}, {t2}
-	VMULPS {x}, {x}, {t3}
-	VFMADD213PS {x}, {t3}, {t2}
-	VADDPS Z12, {t2}, {t2}
-	VCVTPS2DQ {t1}, {t1}
-	VPSRAD $1, {t1}, {t3}
-	VPSUBD {t3}, {t1}, {t1}
-	VPADDD.BCST bias<>(SB), {t3}, {t3}
-	VPSLLD $23, {t3}, {t3}
-	VPADDD.BCST bias<>(SB), {t1}, {t1}
-	VPSLLD $23, {t1}, {t1}
-	VMULPS {t3}, {t2}, {t2}
-	VMULPS {t1}, {t2}, {x}
+	VFNMADD231PS Z16, {t1}, {x}
+	VFNMADD231PS Z17, {t1}, {x}
+	VMOVAPS Z18, {t2}
+	VFMADD213PS Z19, {x}, {t2}
+	VFMADD213PS Z20, {x}, {t2}
+	VFMADD213PS Z21, {x}, {t2}
+	VFMADD213PS Z22, {x}, {t2}
+	VFMADD213PS Z12, {x}, {t2}
+	VFMADD213PS Z12, {x}, {t2}
+	VSCALEFPS {t1}, {t2}, {x}
 `)
 }
 
-// tanh512 is tanh in zmm registers, the branch chosen by a mask register.
+// tanh512 is tanh(x) = m/(m+2) with m = e^(2|x|) - 1, and x's sign: one formula for every
+// x, without cancellation (m is computed as an expm1), one division. With y = 2|x| clamped
+// to tanhHi (tanh is 1 in float32 long before) and y = n·ln2 + r as in exp512:
+//
+//	p = r + r²·P(r)      // e^r - 1, P exp's (AVX2) polynomial past its first two terms
+//	m = 2^n·p + (2^n-1)  // one rounding: 2^n·p is exact, and so is 2^n-1 while it matters
+//
+// Within 2 ulp for every float32 (checked exhaustively; the rounding of m+2 accounts for
+// most 2-ulp results, 0.03% of inputs; exp512's shorter polynomial, accurate relative to e^r
+// but not quite to e^r - 1, gave 3 ulp at about a hundred inputs); the AVX2 kernel's
+// two-branch form, 1 ulp, ran 20% slower here. Z5 = |x|, Z6 = x's sign bit.
 var tanh512 = `
-	VPANDD.BCST absMask<>(SB), Z0, Z5
-	VPANDD.BCST signMask<>(SB), Z0, Z6
-	VMULPS Z5, Z5, Z7
-	VBROADCASTSS tanhQ0<>(SB), Z8
-	VFMADD213PS.BCST tanhQ1<>(SB), Z7, Z8
-	VFMADD213PS.BCST tanhQ2<>(SB), Z7, Z8
-	VFMADD213PS.BCST tanhQ3<>(SB), Z7, Z8
-	VFMADD213PS.BCST tanhQ4<>(SB), Z7, Z8
-	VMULPS Z7, Z8, Z8
-	VFMADD213PS Z5, Z5, Z8
-	VCMPPS.BCST $1, tanhMax<>(SB), Z5, K1
-	VADDPS Z5, Z5, Z0` + exp512("Z0", "Z1", "Z2", "Z3") + `	VADDPS Z12, Z0, Z0
-	VBROADCASTSS two<>(SB), Z1
-	VDIVPS Z0, Z1, Z1
-	VSUBPS Z1, Z12, Z0
-	VMOVAPS Z8, K1, Z0
+	VPANDD Z31, Z0, Z5
+	VPXORD Z5, Z0, Z6
+	VADDPS Z5, Z5, Z0
+	VMINPS Z0, Z30, Z0
+	VMULPS Z13, Z0, Z1
+	VRNDSCALEPS $0, Z1, Z1
+	VFNMADD231PS Z16, Z1, Z0
+	VFNMADD231PS Z17, Z1, Z0
+	VMOVAPS Z18, Z2
+	VFMADD213PS Z19, Z0, Z2
+	VFMADD213PS Z20, Z0, Z2
+	VFMADD213PS Z21, Z0, Z2
+	VFMADD213PS Z22, Z0, Z2
+	VFMADD213PS Z23, Z0, Z2
+	VMULPS Z0, Z0, Z7
+	VFMADD213PS Z0, Z7, Z2
+	VSCALEFPS Z1, Z12, Z8
+	VSUBPS Z12, Z8, Z7
+	VFMADD213PS Z7, Z8, Z2
+	VADDPS Z29, Z2, Z1
+	VDIVPS Z1, Z2, Z0
 	VPORD Z6, Z0, Z0
 `
 
-// sigmoid512 is sigmoid in zmm registers, x's sign bit tested into a mask register.
+// sigmoid512 is sigmoid in zmm registers with one division: e = e^-|x| (Z0), then n/(1+e)
+// with n = 1, or e where x's sign bit is set (mask K1), the quotients of sigmoid. (A
+// reciprocal estimate, VRCP14PS, refined by a residual step ran slower than the divider.)
 var sigmoid512 = `
-	VMOVAPS Z0, Z6
-	VPORD.BCST signMask<>(SB), Z0, Z0` + exp512("Z0", "Z1", "Z2", "Z3") + `	VADDPS Z12, Z0, Z1
-	VDIVPS Z1, Z12, Z2
-	VDIVPS Z1, Z0, Z3
-	VPTESTMD.BCST signMask<>(SB), Z6, K1
-	VMOVAPS Z3, K1, Z2
-	VMOVAPS Z2, Z0
+	VPTESTMD Z30, Z0, K1
+	VPORD Z30, Z0, Z0` + exp512("Z0", "Z1", "Z2", false) + `	VADDPS Z12, Z0, Z1
+	VBLENDMPS Z0, Z12, K1, Z2
+	VDIVPS Z1, Z2, Z0
 `
 
-// unary512Template runs BODY (Z0 in, Z0 out, Z1-Z11 and K1 scratch) over the slice sixteen
-// values at a time, the last n mod 16 through a masked load and store (mask in K2).
-const unary512Template = `
-// func NAME(dst, src []float32)
-TEXT ·NAME(SB), NOSPLIT, $0-48
-	MOVQ dst_base+0(FP), DI
-	MOVQ dst_len+8(FP), R8
-	MOVQ src_base+24(FP), SI
-	VBROADCASTSS one<>(SB), Z12
+// sqrt512 is VSQRTPS on sixteen values, correctly rounded like the AVX2 and Go loops.
+const sqrt512 = `
+	VSQRTPS Z0, Z0
+`
+
+// exp512Consts loads the constants exp512 uses, sigmoid512Consts those and the sign mask
+// (in Z30), tanh512Consts tanh's (with exp's AVX2 polynomial in Z18-Z23).
+const exp512Consts = `	VBROADCASTSS one<>(SB), Z12
 	VBROADCASTSS log2e<>(SB), Z13
 	VBROADCASTSS expLo<>(SB), Z14
 	VBROADCASTSS expHi<>(SB), Z15
-	XORQ AX, AX
+	VBROADCASTSS ln2hi<>(SB), Z16
+	VBROADCASTSS ln2lo<>(SB), Z17
+	VBROADCASTSS exp6C4<>(SB), Z18
+	VBROADCASTSS exp6C3<>(SB), Z19
+	VBROADCASTSS exp6C2<>(SB), Z20
+	VBROADCASTSS exp6C1<>(SB), Z21
+	VBROADCASTSS exp6C0<>(SB), Z22
+`
+
+const tanh512Consts = `	VBROADCASTSS one<>(SB), Z12
+	VBROADCASTSS log2e<>(SB), Z13
+	VBROADCASTSS ln2hi<>(SB), Z16
+	VBROADCASTSS ln2lo<>(SB), Z17
+	VBROADCASTSS expP0<>(SB), Z18
+	VBROADCASTSS expP1<>(SB), Z19
+	VBROADCASTSS expP2<>(SB), Z20
+	VBROADCASTSS expP3<>(SB), Z21
+	VBROADCASTSS expP4<>(SB), Z22
+	VBROADCASTSS expP5<>(SB), Z23
+	VBROADCASTSS two<>(SB), Z29
+	VBROADCASTSS tanhHi<>(SB), Z30
+	VBROADCASTSS absMask<>(SB), Z31
+`
+
+const sigmoid512Consts = exp512Consts + `	VBROADCASTSS signMask<>(SB), Z30
+`
+
+// ways3 and ways7 rename the registers of a kernel body for the interleaved copies that
+// unary512 runs: the first for bodies whose scratch is Z1, Z2 and K1 (four ways), the second
+// for tanh's Z1, Z2, Z5-Z8 and K1 (two ways). Z0 is each copy's input and output.
+var (
+	ways3 = []map[string]string{
+		{}, {"Z0": "Z3", "Z1": "Z4", "Z2": "Z5", "K1": "K3"},
+		{"Z0": "Z6", "Z1": "Z7", "Z2": "Z8", "K1": "K4"}, {"Z0": "Z9", "Z1": "Z10", "Z2": "Z11", "K1": "K5"},
+	}
+	ways7 = []map[string]string{
+		{}, {"Z0": "Z3", "Z1": "Z4", "Z2": "Z9", "Z5": "Z10", "Z6": "Z11", "Z7": "Z24", "Z8": "Z25", "K1": "K3"},
+	}
+)
+
+var regName = regexp.MustCompile(`\b[ZK][0-9]+\b`)
+
+func rename(body string, m map[string]string) string {
+	return regName.ReplaceAllStringFunc(body, func(r string) string {
+		if n, ok := m[r]; ok {
+			return n
+		}
+		return r
+	})
+}
+
+// unary512 returns the AVX-512 kernel NAME(dst, src []float32) that runs body (Z0 in and out,
+// constants loaded by consts into Z12-Z31) over the slice: len(ways) vectors at a time, their
+// copies of body interleaved line by line (independent dependency chains for the out-of-order
+// core to overlap), the source prefetched prefetchAhead bytes ahead; then one vector at a
+// time; then the last n mod 16 values through a masked load and store (mask in K2). With
+// stream, the main loop writes with non-temporal stores (VMOVNTPS: dst 64-byte aligned).
+func unary512(name, consts, body string, ways []map[string]string, stream bool) string {
+	var b strings.Builder
+	k := len(ways)
+	store := "VMOVUPS"
+	if stream {
+		store = "VMOVNTPS"
+	}
+	fmt.Fprintf(&b, "\n// func %s(dst, src []float32)\nTEXT ·%s(SB), NOSPLIT, $0-48\n", name, name)
+	b.WriteString("\tMOVQ dst_base+0(FP), DI\n\tMOVQ dst_len+8(FP), R8\n\tMOVQ src_base+24(FP), SI\n")
+	b.WriteString(consts)
+	fmt.Fprintf(&b, "\tXORQ AX, AX\n\tMOVQ R8, BX\n\tANDQ $-%d, BX\n\tJZ tail16\nloop:\n", 16*k)
+	for i := range k {
+		fmt.Fprintf(&b, "\tPREFETCHT0 %d(SI)(AX*4)\n", prefetchAhead+64*i)
+	}
+	var lines [][]string
+	for i, m := range ways {
+		fmt.Fprintf(&b, "\tVMOVUPS %d(SI)(AX*4), %s\n", 64*i, rename("Z0", m))
+		lines = append(lines, strings.Split(strings.Trim(rename(body, m), "\n"), "\n"))
+	}
+	for j := range lines[0] {
+		for i := range k {
+			b.WriteString(lines[i][j] + "\n")
+		}
+	}
+	for i, m := range ways {
+		fmt.Fprintf(&b, "\t%s %s, %d(DI)(AX*4)\n", store, rename("Z0", m), 64*i)
+	}
+	fmt.Fprintf(&b, "\tADDQ $%d, AX\n\tCMPQ AX, BX\n\tJL loop\n", 16*k)
+	b.WriteString(`tail16:
 	MOVQ R8, BX
 	ANDQ $-16, BX
-	JZ tail
-loop:
+	CMPQ AX, BX
+	JGE tail
+loop16:
 	VMOVUPS (SI)(AX*4), Z0
-BODY	VMOVUPS Z0, (DI)(AX*4)
+` + strings.Trim(body, "\n") + `
+	VMOVUPS Z0, (DI)(AX*4)
 	ADDQ $16, AX
 	CMPQ AX, BX
-	JL loop
+	JL loop16
 tail:
 	MOVQ R8, CX
 	SUBQ AX, CX
@@ -846,8 +959,16 @@ tail:
 	DECQ BX
 	KMOVW BX, K2
 	VMOVUPS.Z (SI)(AX*4), K2, Z0
-BODY	VMOVUPS Z0, K2, (DI)(AX*4)
+` + strings.Trim(body, "\n") + `
+	VMOVUPS Z0, K2, (DI)(AX*4)
 done:
-	VZEROUPPER
-	RET
-`
+`)
+	if stream {
+		b.WriteString("\tSFENCE\n")
+	}
+	b.WriteString("\tVZEROUPPER\n\tRET\n")
+	return b.String()
+}
+
+// prefetchAhead is how far ahead of the loads the AVX-512 unary kernels prefetch (bytes).
+const prefetchAhead = 2048

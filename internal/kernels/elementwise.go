@@ -41,11 +41,12 @@ func pick(n int, k, stream func(dst, a, b []float32)) func(dst, a, b []float32) 
 // The kernels below in splitScalar's argument order. They are top-level functions, not
 // function literals in the generic wrappers, where a literal would capture the wrapper's
 // type dictionary and be allocated at every call (a fused loop calls them once per tile).
-func scalarSubSplit(d, x []float32, s float32) { scalarSubF32(d, s, x) }
-func scalarDivSplit(d, x []float32, s float32) { scalarDivF32(d, s, x) }
-func reluSplit(d, x []float32, _ float32)      { reluF32(d, x) }
-func axpySplit(y, x []float32, alpha float32)  { axpyF32(y, alpha, x) }
-func sqrtSplit(d, x []float32, _ float32)      { sqrtF32(d, x) }
+func scalarSubSplit(d, x []float32, s float32)  { scalarSubF32(d, s, x) }
+func scalarDivSplit(d, x []float32, s float32)  { scalarDivF32(d, s, x) }
+func reluSplit(d, x []float32, _ float32)       { reluF32(d, x) }
+func axpySplit(y, x []float32, alpha float32)   { axpyF32(y, alpha, x) }
+func sqrtSplit(d, x []float32, _ float32)       { sqrtF32(d, x) }
+func sqrtStreamSplit(d, x []float32, _ float32) { sqrtStreamF32(d, x) }
 
 func splitScalar(fn func(dst, a []float32, s float32), dst, a []float32, s float32) {
 	if len(dst) < splitLen {

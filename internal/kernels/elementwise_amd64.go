@@ -59,7 +59,9 @@ func tanhAVX2(dst, src []float32)
 //go:noescape
 func sigmoidAVX2(dst, src []float32)
 
-// AVX-512 versions of the math kernels: the same algorithm sixteen values at a time.
+// AVX-512 versions of the math kernels and Sqrt, sixteen values at a time: Sqrt the same
+// bits as AVX2 and Go; exp and sigmoid the AVX2 algorithm with 2^n applied by VSCALEFPS;
+// tanh through an expm1 (see tanh512 in asmgen_elementwise.go).
 //
 //go:noescape
 func expAVX512(dst, src []float32)
@@ -69,6 +71,24 @@ func tanhAVX512(dst, src []float32)
 
 //go:noescape
 func sigmoidAVX512(dst, src []float32)
+
+//go:noescape
+func sqrtAVX512(dst, src []float32)
+
+// The streaming twins of the AVX-512 unary kernels write dst with non-temporal stores; dst
+// must be 64-byte aligned and its length a multiple of 64 (see streamed2).
+//
+//go:noescape
+func expStreamAVX512(dst, src []float32)
+
+//go:noescape
+func tanhStreamAVX512(dst, src []float32)
+
+//go:noescape
+func sigmoidStreamAVX512(dst, src []float32)
+
+//go:noescape
+func sqrtStreamAVX512(dst, src []float32)
 
 //go:noescape
 func scalarSubAVX2(dst []float32, s float32, a []float32)
@@ -129,6 +149,10 @@ func adamF32(p, m, v, d []float32, c *AdamCoefficients[float32]) {
 }
 
 func sqrtF32(dst, a []float32) {
+	if hasAVX512 {
+		sqrtAVX512(dst, a)
+		return
+	}
 	if hasAVX2 {
 		sqrtAVX2(dst, a)
 		return
@@ -249,22 +273,22 @@ func sigmoidF32(dst, src []float32) {
 	sigmoidGo(dst, src)
 }
 
-// mathVariant is one implementation of the float32 math kernels, for tests.
+// mathVariant is one implementation of the float32 math kernels and Sqrt, for tests.
 type mathVariant struct {
-	name               string
-	exp, tanh, sigmoid func(dst, src []float32)
+	name                     string
+	exp, tanh, sigmoid, sqrt func(dst, src []float32)
 }
 
-// mathVariants lists the math kernels this CPU runs.
+// mathVariants lists the math kernels this CPU runs, and the streaming wrappers.
 func mathVariants() []mathVariant {
-	v := []mathVariant{{"go", expGo, tanhGo, sigmoidGo}}
+	v := []mathVariant{{"go", expGo, tanhGo, sigmoidGo, sqrtGo[float32]}}
 	if hasAVX2 {
-		v = append(v, mathVariant{"avx2", expAVX2, tanhAVX2, sigmoidAVX2})
+		v = append(v, mathVariant{"avx2", expAVX2, tanhAVX2, sigmoidAVX2, sqrtAVX2})
 	}
 	if hasAVX512 {
-		v = append(v, mathVariant{"avx512", expAVX512, tanhAVX512, sigmoidAVX512})
+		v = append(v, mathVariant{"avx512", expAVX512, tanhAVX512, sigmoidAVX512, sqrtAVX512})
 	}
-	return v
+	return append(v, mathVariant{"stream", expStreamF32, tanhStreamF32, sigmoidStreamF32, sqrtStreamF32})
 }
 
 // The streaming variants run the streaming kernel (non-temporal stores, see streamMin) over
@@ -285,4 +309,25 @@ func streamed(k, stream func(dst, a, b []float32), dst, a, b []float32) {
 	k(dst[:h], a[:h], b[:h])
 	stream(dst[h:h+m], a[h:h+m], b[h:h+m])
 	k(dst[h+m:], a[h+m:], b[h+m:])
+}
+
+// The streaming unary kernels: with AVX-512, the streaming twin over the part of dst that
+// starts 64-byte aligned and spans whole 64-element blocks, and the ordinary kernel over the
+// rest (the same operations, so the same bits); otherwise the ordinary kernel.
+func expStreamF32(dst, src []float32)     { streamed2(expF32, expStreamAVX512, dst, src) }
+func tanhStreamF32(dst, src []float32)    { streamed2(tanhF32, tanhStreamAVX512, dst, src) }
+func sigmoidStreamF32(dst, src []float32) { streamed2(sigmoidF32, sigmoidStreamAVX512, dst, src) }
+func sqrtStreamF32(dst, src []float32)    { streamed2(sqrtF32, sqrtStreamAVX512, dst, src) }
+
+func streamed2(k, stream func(dst, src []float32), dst, src []float32) {
+	src = src[:len(dst)]
+	if !hasAVX512 || len(dst) < 128 {
+		k(dst, src)
+		return
+	}
+	h := min(len(dst), int(-uintptr(unsafe.Pointer(unsafe.SliceData(dst)))&63)/4) // elements before a 64-byte boundary
+	m := (len(dst) - h) &^ 63
+	k(dst[:h], src[:h])
+	stream(dst[h:h+m], src[h:h+m])
+	k(dst[h+m:], src[h+m:])
 }

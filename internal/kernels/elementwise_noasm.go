@@ -28,15 +28,20 @@ func expF32(dst, src []float32)     { expGo(dst, src) }
 func tanhF32(dst, src []float32)    { tanhGo(dst, src) }
 func sigmoidF32(dst, src []float32) { sigmoidGo(dst, src) }
 
-// mathVariant is one implementation of the float32 math kernels, for tests.
+func expStreamF32(dst, src []float32)     { expGo(dst, src) }
+func tanhStreamF32(dst, src []float32)    { tanhGo(dst, src) }
+func sigmoidStreamF32(dst, src []float32) { sigmoidGo(dst, src) }
+func sqrtStreamF32(dst, src []float32)    { sqrtGo(dst, src) }
+
+// mathVariant is one implementation of the float32 math kernels and Sqrt, for tests.
 type mathVariant struct {
-	name               string
-	exp, tanh, sigmoid func(dst, src []float32)
+	name                     string
+	exp, tanh, sigmoid, sqrt func(dst, src []float32)
 }
 
 // mathVariants lists the math kernels this build runs.
 func mathVariants() []mathVariant {
-	return []mathVariant{{"go", expGo, tanhGo, sigmoidGo}}
+	return []mathVariant{{"go", expGo, tanhGo, sigmoidGo, sqrtGo[float32]}}
 }
 
 func adamF32(p, m, v, d []float32, c *AdamCoefficients[float32]) { adamGo(p, m, v, d, c) }

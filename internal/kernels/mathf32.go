@@ -13,11 +13,12 @@ import (
 //	}
 //
 // within 2 ulp (the assembly works in float32: e^x = 2^n·e^r with r = x - n·ln2 reduced
-// exactly, e^r by a degree-7 polynomial, and 2^n applied in two halves so that subnormal
-// results round once). Overflow gives +Inf, underflow 0, NaN stays NaN.
+// exactly, e^r by a degree-7 polynomial, and 2^n applied so that subnormal results round
+// once: in two halves with AVX2, by VSCALEFPS with AVX-512). Overflow gives +Inf, underflow
+// 0, NaN stays NaN.
 func ExpF32(dst, src []float32) {
 	src = src[:len(dst)]
-	split2(expF32, dst, src)
+	split2(pick2(len(dst), expF32, expStreamF32), dst, src)
 }
 
 // TanhF32 is
@@ -26,11 +27,12 @@ func ExpF32(dst, src []float32) {
 //		dst[i] = float32(math.Tanh(float64(src[i])))
 //	}
 //
-// within 2 ulp (the assembly uses an odd polynomial for |x| < 0.625 and 1 - 2/(e^(2|x|)+1)
-// above, with x's sign).
+// within 2 ulp (the AVX2 assembly uses an odd polynomial for |x| < 0.625 and
+// 1 - 2/(e^(2|x|)+1) above, the AVX-512 assembly m/(m+2) with m = e^(2|x|)-1 computed as an
+// expm1, both with x's sign).
 func TanhF32(dst, src []float32) {
 	src = src[:len(dst)]
-	split2(tanhF32, dst, src)
+	split2(pick2(len(dst), tanhF32, tanhStreamF32), dst, src)
 }
 
 // SigmoidF32 is
@@ -43,7 +45,7 @@ func TanhF32(dst, src []float32) {
 // so that it neither overflows nor flushes the tiny results of large negative x to zero).
 func SigmoidF32(dst, src []float32) {
 	src = src[:len(dst)]
-	split2(sigmoidF32, dst, src)
+	split2(pick2(len(dst), sigmoidF32, sigmoidStreamF32), dst, src)
 }
 
 func expGo(dst, src []float32) {
@@ -74,6 +76,15 @@ func sigmoid64(x float64) float64 {
 	}
 	e := math.Exp(x)
 	return e / (1 + e)
+}
+
+// pick2 returns the streaming variant of a unary kernel for outputs of streamMin elements and
+// more (see streamMin).
+func pick2(n int, k, stream func(dst, src []float32)) func(dst, src []float32) {
+	if n >= streamMin {
+		return stream
+	}
+	return k
 }
 
 // split2 runs fn over dst and src, in fixed chunks across cores for long slices.

@@ -17,7 +17,11 @@ import (
 func Sqrt[T Float](dst, src []T) {
 	src = src[:len(dst)]
 	if unsafe.Sizeof(T(0)) == 4 {
-		splitScalar(sqrtSplit, asF32(dst), asF32(src), 0)
+		fn := sqrtSplit
+		if len(dst) >= streamMin {
+			fn = sqrtStreamSplit
+		}
+		splitScalar(fn, asF32(dst), asF32(src), 0)
 		return
 	}
 	sqrtGo(dst, src)
