@@ -479,7 +479,8 @@ func BenchmarkConv2d(b *testing.B) {
 
 // BenchmarkCNNLayers times each conv and pool primitive of the `eager bench` CNN workloads
 // (MNIST CNN and LeNet-5, batch 64, float32) on its own: forward, weight gradient, input
-// gradient, bias gradient, pool forward and backward.
+// gradient, bias gradient, pool forward and backward; no_short_tile runs the same products
+// padded to the 12-row GEMM tile, for the short tile's gain in one run.
 func BenchmarkCNNLayers(b *testing.B) {
 	type layer struct {
 		name  string
@@ -516,6 +517,12 @@ func BenchmarkCNNLayers(b *testing.B) {
 			}
 			run("forward", func() { conv2d(x, w, bias, p) })
 			run("grad_weight", func() { conv2dBackwardWeight(x, y, p) })
+			// The same products on the 12-row tile, for the short tile's gain in one run.
+			noShort := func(fn func()) func() {
+				return func() { convNoShort = true; fn(); convNoShort = false }
+			}
+			run("forward/no_short_tile", noShort(func() { conv2d(x, w, bias, p) }))
+			run("grad_weight/no_short_tile", noShort(func() { conv2dBackwardWeight(x, y, p) }))
 			run("grad_bias", func() { convBiasGrad(y) })
 			if l.input {
 				run("grad_input", func() { convTranspose2d(y, w, nil, p) })

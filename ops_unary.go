@@ -356,8 +356,9 @@ func geluBackward(g, x *Tensor) *Tensor {
 				dg = geluBackward(gg, x)
 			}
 			if x.requiresGrad {
-				pdf := x.Square().MulScalar(-0.5).Exp().MulScalar(invSqrt2Pi)
-				dx = gg.Mul(g).Mul(pdf.Mul(x.Square().RSubScalar(2)))
+				x2 := x.Square()
+				pdf := x2.MulScalar(-0.5).Exp().MulScalar(invSqrt2Pi)
+				dx = gg.Mul(g).Mul(pdf.Mul(x2.RSubScalar(2)))
 			}
 			return []*Tensor{dg, dx}
 		}, g, x)

@@ -26,11 +26,7 @@ import (
 // give the same bits.
 func GELUF32(dst, src []float32) {
 	src = src[:len(dst)]
-	if len(dst) < splitLen/16 { // about 16 Adds' work per element
-		geluF32(dst, src)
-		return
-	}
-	parallel.For(len(dst), splitLen/32, func(lo, hi int) { geluF32(dst[lo:hi], src[lo:hi]) })
+	splitCost(16, geluF32, dst, src)
 }
 
 // The fits of gelu_fit.py: Φ(x) - ½ = x·S(x²) on |x| < geluSmall, and
@@ -141,11 +137,7 @@ func geluGrad64(x float64) float64 {
 // AVX-512 kernel and the Go loop give the same bits.
 func ErfF32(dst, src []float32) {
 	src = src[:len(dst)]
-	if len(dst) < splitLen/16 {
-		erfF32(dst, src)
-		return
-	}
-	parallel.For(len(dst), splitLen/32, func(lo, hi int) { erfF32(dst[lo:hi], src[lo:hi]) })
+	splitCost(16, erfF32, dst, src)
 }
 
 // erfGo computes ErfF32 one element at a time: the operation sequence of the AVX-512 kernel.
@@ -223,11 +215,7 @@ func expPD(y float64) float64 {
 // for +Inf. The AVX-512 kernel and the Go loop give the same bits.
 func GELUTanhF32(dst, src []float32) {
 	src = src[:len(dst)]
-	if len(dst) < splitLen/8 {
-		geluTanhF32(dst, src)
-		return
-	}
-	parallel.For(len(dst), splitLen/16, func(lo, hi int) { geluTanhF32(dst[lo:hi], src[lo:hi]) })
+	splitCost(8, geluTanhF32, dst, src)
 }
 
 // geluTanhGo computes GELUTanhF32 one element at a time: the operation sequence of the

@@ -2,8 +2,6 @@ package kernels
 
 import (
 	"math"
-
-	"github.com/eagerml/eager/internal/parallel"
 )
 
 // LogF32 is
@@ -19,11 +17,7 @@ import (
 // run the same float64 operations, so they give the same bits.
 func LogF32(dst, src []float32) {
 	src = src[:len(dst)]
-	if len(dst) < splitLen/8 {
-		logF32(dst, src)
-		return
-	}
-	parallel.For(len(dst), splitLen/16, func(lo, hi int) { logF32(dst[lo:hi], src[lo:hi]) })
+	splitCost(8, logF32, dst, src)
 }
 
 // logQ holds the series' coefficients after its first term: 2/(2k+1) for k = 1..7.
@@ -75,11 +69,7 @@ func log64(x float64) float64 {
 // operations on float64 lanes: the same bits.
 func RsqrtF32(dst, src []float32) {
 	src = src[:len(dst)]
-	if len(dst) < splitLen/2 {
-		rsqrtF32(dst, src)
-		return
-	}
-	parallel.For(len(dst), splitLen/4, func(lo, hi int) { rsqrtF32(dst[lo:hi], src[lo:hi]) })
+	splitCost(2, rsqrtF32, dst, src)
 }
 
 // rsqrtGo computes RsqrtF32 one element at a time.

@@ -18,7 +18,7 @@ import (
 // 0, NaN stays NaN.
 func ExpF32(dst, src []float32) {
 	src = src[:len(dst)]
-	split2(pick2(len(dst), expF32, expStreamF32), dst, src)
+	splitCost(4, pick2(len(dst), expF32, expStreamF32), dst, src)
 }
 
 // TanhF32 is
@@ -32,7 +32,7 @@ func ExpF32(dst, src []float32) {
 // expm1, both with x's sign).
 func TanhF32(dst, src []float32) {
 	src = src[:len(dst)]
-	split2(pick2(len(dst), tanhF32, tanhStreamF32), dst, src)
+	splitCost(4, pick2(len(dst), tanhF32, tanhStreamF32), dst, src)
 }
 
 // SigmoidF32 is
@@ -45,7 +45,7 @@ func TanhF32(dst, src []float32) {
 // so that it neither overflows nor flushes the tiny results of large negative x to zero).
 func SigmoidF32(dst, src []float32) {
 	src = src[:len(dst)]
-	split2(pick2(len(dst), sigmoidF32, sigmoidStreamF32), dst, src)
+	splitCost(4, pick2(len(dst), sigmoidF32, sigmoidStreamF32), dst, src)
 }
 
 func expGo(dst, src []float32) {
@@ -87,11 +87,12 @@ func pick2(n int, k, stream func(dst, src []float32)) func(dst, src []float32) {
 	return k
 }
 
-// split2 runs fn over dst and src, in fixed chunks across cores for long slices.
-func split2(fn func(dst, src []float32), dst, src []float32) {
-	if len(dst) < splitLen/4 { // these cost about 4× an Add per element
+// splitCost runs fn over dst and src, in fixed chunks across cores for slices long enough
+// that an element costing about cost Adds pays for the split.
+func splitCost(cost int, fn func(dst, src []float32), dst, src []float32) {
+	if len(dst) < splitLen/cost {
 		fn(dst, src)
 		return
 	}
-	parallel.For(len(dst), splitLen/8, func(lo, hi int) { fn(dst[lo:hi], src[lo:hi]) })
+	parallel.For(len(dst), splitLen/(2*cost), func(lo, hi int) { fn(dst[lo:hi], src[lo:hi]) })
 }
