@@ -39,6 +39,9 @@ func BenchmarkSumList(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(c.n-1), "ns/add")
 		})
+		if c.size == 1 {
+			b.Run("go-alloc-floor/"+name, func(b *testing.B) { benchAllocFloor(b, c.n) })
+		}
 		b.Run("compiled/"+name, func(b *testing.B) {
 			f := Compile(sumList)
 			f.Call(xs...)
@@ -60,6 +63,40 @@ func BenchmarkSumList(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(c.n-1), "ns/add")
 		})
 	}
+}
+
+// floorTensor has the size of a one-element eager tensor (its header, storage header and
+// inline data share one 192-byte allocation) and pointer words where it has them.
+type floorTensor struct {
+	st, shape, node, gs *floorTensor
+	v                   float64
+	pad                 [19]uint64
+}
+
+var floorSink *floorTensor
+
+// benchAllocFloor is the Go runtime's share of eager's SumList: the same chain of n-1
+// additions over n live inputs, each allocating one object of an eager scalar's size and
+// doing nothing else. Its ns/add is the garbage collector's and allocator's cost that any Go
+// code returning a fresh heap object per addition pays, at the same live heap.
+func benchAllocFloor(b *testing.B, n int) {
+	xs := make([]*floorTensor, n)
+	for i := range xs {
+		xs[i] = &floorTensor{v: float64(i)}
+		xs[i].st = xs[i]
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s := xs[0]
+		for _, x := range xs[1:] {
+			t := &floorTensor{v: s.v + x.v}
+			t.st = t
+			s = t
+		}
+		floorSink = s
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n-1), "ns/add")
 }
 
 func fusedElementwise(xs ...*eager.Tensor) []*eager.Tensor {
