@@ -90,10 +90,9 @@ func reduceRowsOf[T float32 | float64 | int64](src []T, r reduction, out *Tensor
 }
 
 // sumRowsPermuted sums each row of in viewed with the reduced dims last (perm): in place when
-// that view is contiguous, else from a copy gathered into a pooled scratch buffer (the conv
-// bias gradient's Sum(0, 2, 3) of a large activation gradient would otherwise allocate and
-// fault in a fresh tensor every step). The rows and the summation order are those of the
-// contiguous copy either way.
+// that view is contiguous, else from a copy gathered into a pooled scratch buffer (a large
+// permuted reduction would otherwise allocate and fault in a fresh tensor every call). The
+// rows and the summation order are those of the contiguous copy either way.
 func sumRowsPermuted[T float32 | float64](in *Tensor, perm []int, r reduction, out *Tensor) {
 	v := in.Detach().Permute(perm...)
 	if v.IsContiguous() {
@@ -123,7 +122,7 @@ func (x *Tensor) sum(dims []int, keep bool) *Tensor {
 	}
 	r, perm := planShape("Sum", in, dims)
 	out := newTensor(in.dtype, r.keep)
-	if !sumMiddle(in, r, out) { // else reduced in place, without a transposed copy
+	if !sumMiddle(in, r, out) && !sumAroundMiddle(in, r, out) { // else reduced in place, without a transposed copy
 		switch in.dtype {
 		case Float32:
 			sumRowsPermuted[float32](in, perm, r, out)
@@ -542,6 +541,71 @@ func sumMiddle(x *Tensor, r reduction, out *Tensor) bool {
 		sumCols(out.st.f64(), x.f64(), outer, r.inner, inner)
 	}
 	return true
+}
+
+// sumAroundMiddle computes the float Sum r of a contiguous x whose kept dims form one block
+// with reduced dims on both sides (x viewed as [outer, mid, inner], summed over outer and
+// inner: the conv bias gradient's Sum(0, 2, 3) of an NCHW gradient), without first copying x
+// into reduced-dims-last order. Output k is Σ_o SumF64(x[o, k, :]), the inner rows' float64
+// totals (kernels.Sum's order within a row) added in order of o and rounded once. The
+// outputs are independent, so they are split across cores with any partition, and each is
+// computed the same way whichever core runs it. It reports false, doing nothing, when the
+// layout does not fit or the inner rows are too short for row sums to pay.
+func sumAroundMiddle(x *Tensor, r reduction, out *Tensor) bool {
+	if !x.dtype.IsFloat() || len(r.dims) == 0 || !x.IsContiguous() {
+		return false
+	}
+	rank := len(x.shape)
+	first, last := -1, -1 // the kept block
+	for d := 0; d < rank; d++ {
+		if !isReducedDim(r.dims, d) {
+			if first < 0 {
+				first = d
+			} else if last != d-1 {
+				return false // two kept blocks
+			}
+			last = d
+		}
+	}
+	if first <= 0 || last < 0 || last == rank-1 {
+		return false
+	}
+	outer, mid, inner := numel(x.shape[:first]), numel(x.shape[first:last+1]), numel(x.shape[last+1:])
+	if inner < 16 || inner > kernels.SumChunk || mid == 0 {
+		return false
+	}
+	switch x.dtype {
+	case Float32:
+		sumAround(out.st.f32(), x.f32(), outer, mid, inner)
+	case Float64:
+		sumAround(out.st.f64(), x.f64(), outer, mid, inner)
+	}
+	return true
+}
+
+// isReducedDim reports whether d is among the reduced dims.
+func isReducedDim(dims []int, d int) bool {
+	for _, r := range dims {
+		if r == d {
+			return true
+		}
+	}
+	return false
+}
+
+// sumAround sets dst[k] = Σ_o Σ_i src[(o*mid+k)*inner+i] (see sumAroundMiddle).
+func sumAround[T float32 | float64](dst, src []T, outer, mid, inner int) {
+	grain := max(1, (1<<16)/max(outer*inner, 1))
+	parallel.For(mid, grain, func(lo, hi int) {
+		for k := lo; k < hi; k++ {
+			var t float64
+			for o := 0; o < outer; o++ {
+				base := (o*mid + k) * inner
+				t += kernels.SumF64(src[base : base+inner])
+			}
+			dst[k] = T(t)
+		}
+	})
 }
 
 // sumColsBlock is the number of columns sumCols hands to kernels.SumCols at once, the unit
