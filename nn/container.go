@@ -31,18 +31,33 @@ func (s *Sequential) Append(m Module) {
 // Forward runs x through every layer in order. A ReLU right after a Linear or Conv2d layer
 // runs in that layer's output buffer (eager.ReLUReusing, PyTorch's inplace=True): the
 // output is new and seen by nobody else, and neither layer's backward reads it, so the
-// values and gradients are the same with one activation buffer fewer.
+// values and gradients are the same with one activation buffer fewer. A ReLU followed by a
+// MaxPool2d runs after the pool instead, on its (smaller) output: ReLU is monotonic, so
+// maxpool(relu(x)) = relu(maxpool(x)) bit for bit, and the input gradient is the same too
+// (where a window's maximum is not positive both give zeros).
 func (s *Sequential) Forward(x *eager.Tensor) *eager.Tensor {
 	var prev Module
-	for _, l := range s.Layers {
-		if _, relu := l.(*ReLU); relu && freshOutput(prev) {
+	for i := 0; i < len(s.Layers); i++ {
+		l := s.Layers[i]
+		_, relu := l.(*ReLU)
+		switch {
+		case relu && i+1 < len(s.Layers) && isMaxPool2d(s.Layers[i+1]):
+			x = eager.ReLUReusing(s.Layers[i+1].Forward(x)) // the pool's backward reads only its indices
+			i++
+			l = s.Layers[i]
+		case relu && freshOutput(prev):
 			x = eager.ReLUReusing(x)
-		} else {
+		default:
 			x = l.Forward(x)
 		}
 		prev = l
 	}
 	return x
+}
+
+func isMaxPool2d(m Module) bool {
+	_, ok := m.(*MaxPool2d)
+	return ok
 }
 
 // freshOutput reports whether m's Forward always returns a new tensor whose buffer nothing

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"math"
 	"slices"
 	"testing"
 
@@ -56,5 +57,46 @@ func TestReLUReusingSavedInputReported(t *testing.T) {
 	err := eager.Try(func() { s.Add(r).Sum().Backward() })
 	if err == nil {
 		t.Fatal("backward through a tensor changed by ReLUReusing did not fail")
+	}
+}
+
+// A ReLU followed by a MaxPool2d runs after the pool; outputs and the input's gradient must
+// be those of ReLU then pool bit for bit, also for overlapping, padded and ceil-mode windows
+// and inputs full of ties, zeros and windows with no positive value.
+func TestSequentialReLUAfterPoolSameBits(t *testing.T) {
+	for _, opts := range []eager.PoolOptions{
+		{Kernel: []int{2}},
+		{Kernel: []int{3}, Stride: []int{2}, Padding: []int{1}},
+		{Kernel: []int{3}, Stride: []int{2}, CeilMode: true},
+		{Kernel: []int{2}, Stride: []int{1}, Dilation: []int{2}},
+	} {
+		// Values in {-2, -1, -0, 0, 1, 2}: many ties, zeros and all-negative windows.
+		vals := []float32{-2, -1, float32(math.Copysign(0, -1)), 0, 1, 2, -1, -2, 0}
+		data := make([]float32, 3*2*9*9)
+		for i := range data {
+			data[i] = vals[(i*7+i/5)%len(vals)]
+		}
+		x0 := eager.FromSlice(data, 3, 2, 9, 9)
+		model := NewSequential(&ReLU{}, &MaxPool2d{Opts: opts})
+		run := func(forward func(x *eager.Tensor) *eager.Tensor) ([]float32, []float32) {
+			x := x0.Detach().SetRequiresGrad(true)
+			y := forward(x)
+			y.Mul(eager.Randn(y.Shape()...)).Sum().Backward()
+			return y.Float32s(), x.Grad().Float32s()
+		}
+		eager.ManualSeed(8)
+		wantY, wantG := run(func(x *eager.Tensor) *eager.Tensor { return eager.MaxPool2d(x.ReLU(), opts) })
+		eager.ManualSeed(8)
+		gotY, gotG := run(model.Forward)
+		for _, c := range []struct {
+			name      string
+			want, got []float32
+		}{{"output", wantY, gotY}, {"input gradient", wantG, gotG}} {
+			for i := range c.want {
+				if math.Float32bits(c.want[i]) != math.Float32bits(c.got[i]) {
+					t.Fatalf("%+v: %s element %d: %v, want %v", opts, c.name, i, c.got[i], c.want[i])
+				}
+			}
+		}
 	}
 }
