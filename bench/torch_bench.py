@@ -107,6 +107,22 @@ def tiny_backward():
     return step, OPS_PER_STEP
 
 
+SUM10K_LEN = 10000
+
+
+def sum10k():
+    """Adds 10,000 one-element tensors one at a time in a Python loop (per add)."""
+    torch.manual_seed(1)
+    xs = [torch.randn(1) for _ in range(SUM10K_LEN)]
+
+    def step():
+        s = xs[0]
+        for x in xs[1:]:
+            s = s + x
+
+    return step, SUM10K_LEN - 1
+
+
 def chain4m():
     torch.manual_seed(1)
     n = 4 << 20
@@ -228,6 +244,7 @@ WORKLOADS = {
     "add1": ("one-element add", "us", add1, False),
     "add1_grad": ("one-element add recording autograd", "us", add1_grad, False),
     "tiny_backward": ("(a*b+c).sum().backward(), 1 element", "us", tiny_backward, False),
+    "sum10k": ("sum of 10,000 one-element tensors, per add", "ns", sum10k, False),
     "chain4m": ("relu(x*w+b)*0.5+x, 4M float32", "ms", chain4m, False),
     "gelu1m": ("GELU forward and backward, 1M float32", "ms", gelu1m, False),
     "mlp": ("MLP 784-256-128-10 b64 Adam step", "ms", mlp, False),
@@ -256,7 +273,8 @@ def time_steps(step, budget):
 
 def figure(unit, sec, work):
     return {"GFLOP/s": lambda: work / sec / 1e9, "samples/s": lambda: work / sec,
-            "us": lambda: sec / work * 1e6, "ms": lambda: sec / work * 1e3}[unit]()
+            "ns": lambda: sec / work * 1e9, "us": lambda: sec / work * 1e6,
+            "ms": lambda: sec / work * 1e3}[unit]()
 
 
 def blas_library():

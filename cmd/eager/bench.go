@@ -46,6 +46,7 @@ import (
 	"time"
 
 	"github.com/eagerml/eager"
+	"github.com/eagerml/eager/jit"
 	"github.com/eagerml/eager/nn"
 	"github.com/eagerml/eager/optim"
 )
@@ -74,6 +75,9 @@ type benchWorkload struct {
 	perOp  bool   // us/ms are per op: one step runs work ops
 	build  func() (step func(), work float64)
 	higher bool // a higher figure is better
+	// compiled, where set, builds the same workload with the step compiled by jit.Compile
+	// and returns the compiled function too (checked after timing to have run compiled).
+	compiled func() (step func(), work float64, fn *jit.Func)
 }
 
 var benchWorkloads = []benchWorkload{
@@ -83,15 +87,16 @@ var benchWorkloads = []benchWorkload{
 	{name: "mlp_fwd", title: "MLP GEMM x·Wᵀ 64x784·784x256", unit: "GFLOP/s", higher: true, build: benchMLPGemm("fwd")},
 	{name: "mlp_dw", title: "MLP GEMM gᵀ·x 256x64·64x784", unit: "GFLOP/s", higher: true, build: benchMLPGemm("dw")},
 	{name: "mlp_dx", title: "MLP GEMM g·W 64x256·256x784", unit: "GFLOP/s", higher: true, build: benchMLPGemm("dx")},
-	{name: "add1", title: "one-element Add", unit: "us", perOp: true, build: benchAdd1},
+	{name: "add1", title: "one-element Add", unit: "us", perOp: true, build: benchAdd1, compiled: jitAdd1},
 	{name: "add1_grad", title: "one-element Add recording autograd", unit: "us", perOp: true, build: benchAdd1Grad},
-	{name: "tiny_backward", title: "(a*b+c).sum().backward(), 1 element", unit: "us", perOp: true, build: benchTinyBackward},
-	{name: "chain4m", title: "relu(x*w+b)*0.5+x, 4M float32", unit: "ms", perOp: true, build: benchChain},
-	{name: "gelu1m", title: "GELU forward and backward, 1M float32", unit: "ms", perOp: true, build: benchGELU},
-	{name: "mlp", title: "MLP 784-256-128-10 b64 Adam step", unit: "ms", perOp: true, build: benchMLP},
-	{name: "cnn", title: "MNIST CNN b64 Adam step", unit: "samples/s", higher: true, build: benchCNN},
-	{name: "lenet", title: "LeNet-5 b64 Adam step", unit: "samples/s", higher: true, build: benchLeNet},
-	{name: "transformer", title: "char transformer 2x128 ctx64 b32 AdamW", unit: "ms", perOp: true, build: benchTransformer},
+	{name: "tiny_backward", title: "(a*b+c).sum().backward(), 1 element", unit: "us", perOp: true, build: benchTinyBackward, compiled: jitTinyBackward},
+	{name: "sum10k", title: "sum of 10,000 one-element tensors, per add", unit: "ns", perOp: true, build: benchSum10k, compiled: jitSum10k},
+	{name: "chain4m", title: "relu(x*w+b)*0.5+x, 4M float32", unit: "ms", perOp: true, build: benchChain, compiled: jitChain},
+	{name: "gelu1m", title: "GELU forward and backward, 1M float32", unit: "ms", perOp: true, build: benchGELU, compiled: jitGELU},
+	{name: "mlp", title: "MLP 784-256-128-10 b64 Adam step", unit: "ms", perOp: true, build: benchMLP, compiled: jitTrain(mlpParts)},
+	{name: "cnn", title: "MNIST CNN b64 Adam step", unit: "samples/s", higher: true, build: benchCNN, compiled: jitTrain(cnnParts)},
+	{name: "lenet", title: "LeNet-5 b64 Adam step", unit: "samples/s", higher: true, build: benchLeNet, compiled: jitTrain(lenetParts)},
+	{name: "transformer", title: "char transformer 2x128 ctx64 b32 AdamW", unit: "ms", perOp: true, build: benchTransformer, compiled: jitTrain(transformerParts)},
 }
 
 func runBench(args []string) error {
@@ -102,14 +107,16 @@ func runBench(args []string) error {
 	script := fs.String("script", "", "path of bench/torch_bench.py (default: found from the working directory)")
 	torchThreads := fs.String("torch-threads", "best", "PyTorch threads: best (try 1 and 2 for torch and OpenBLAS each), default, or a number")
 	verbose := fs.Bool("v", false, "also print median figures and the worker commands")
+	noJit := fs.Bool("nojit", false, "skip the compiled (jit) runs")
 	worker := fs.String("worker", "", "internal: run one workload in this process and print JSON")
+	compiled := fs.Bool("jit", false, "with -worker: run the workload compiled by jit.Compile")
 	cpuProfile := fs.String("cpuprofile", "", "with -worker: write a CPU profile of the timed steps")
 	memProfile := fs.String("memprofile", "", "with -worker: write an allocation profile of the timed steps")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *worker != "" {
-		return benchWorker(*worker, *budget, *cpuProfile, *memProfile, os.Stdout)
+		return benchWorker(*worker, *compiled, *budget, *cpuProfile, *memProfile, os.Stdout)
 	}
 	wls, err := selectWorkloads(*only)
 	if err != nil {
@@ -124,17 +131,21 @@ func runBench(args []string) error {
 	if err != nil {
 		return err
 	}
-	var rows [][2]*benchResult
+	var rows []benchRow
 	for _, w := range wls {
+		var row benchRow
 		fmt.Fprintf(os.Stderr, "  %-12s eager...", w.name)
-		g := runWorker(exec.Command(self, "bench", "-worker", w.name, "-time", budget.String()), *verbose)
-		var t *benchResult
+		row.eager = runWorker(exec.Command(self, "bench", "-worker", w.name, "-time", budget.String()), *verbose)
+		if w.compiled != nil && !*noJit {
+			fmt.Fprint(os.Stderr, " jit...")
+			row.jit = runWorker(exec.Command(self, "bench", "-worker", w.name, "-jit", "-time", budget.String()), *verbose)
+		}
 		if torchOK {
 			fmt.Fprint(os.Stderr, " torch...")
-			t = bestTorch(w, *python, *script, *budget, *torchThreads, *verbose)
+			row.torch = bestTorch(w, *python, *script, *budget, *torchThreads, *verbose)
 		}
 		fmt.Fprintln(os.Stderr)
-		rows = append(rows, [2]*benchResult{g, t})
+		rows = append(rows, row)
 	}
 	printBenchTable(os.Stdout, wls, rows, *verbose)
 	return nil
@@ -272,54 +283,83 @@ func runWorker(cmd *exec.Cmd, verbose bool) *benchResult {
 	return &r
 }
 
-func printBenchTable(out io.Writer, wls []benchWorkload, rows [][2]*benchResult, verbose bool) {
+// benchRow is one workload's results: eager's, the compiled step's (nil when not run) and
+// PyTorch's (nil when not run).
+type benchRow struct{ eager, jit, torch *benchResult }
+
+// ratio returns how many times faster a is than b in w's unit, as text ("-" when either is
+// missing or failed).
+func (w benchWorkload) ratio(a, b *benchResult) string {
+	if a == nil || b == nil || a.Error != "" || b.Error != "" || a.Value <= 0 || b.Value <= 0 {
+		return "-"
+	}
+	r := a.Value / b.Value
+	if !w.higher {
+		r = b.Value / a.Value
+	}
+	return fmt.Sprintf("%.2fx", r)
+}
+
+func printBenchTable(out io.Writer, wls []benchWorkload, rows []benchRow, verbose bool) {
 	fmt.Fprintln(out)
-	fmt.Fprintf(out, "%-44s %12s %12s %7s %10s %10s %10s %6s  %s\n",
-		"workload", "eager", "PyTorch", "ratio", "eager mem", "torch mem", "eager heap", "GC %", "PyTorch threads")
+	fmt.Fprintf(out, "%-44s %10s %10s %10s %7s %7s %7s %10s %10s %10s %6s  %s\n",
+		"workload", "eager", "jit", "PyTorch", "ratio", "jit/pt", "jit/eag", "eager mem", "torch mem", "eager heap", "GC %", "PyTorch threads")
 	mb := func(b float64) string {
 		if b <= 0 {
 			return "-"
 		}
 		return fmt.Sprintf("%.1f MB", b/(1<<20))
 	}
+	figure := func(r *benchResult) string {
+		if r == nil || r.Error != "" {
+			return "-"
+		}
+		return fmtFigure(r.Value)
+	}
+	var failures []string
 	for i, w := range wls {
-		g, t := rows[i][0], rows[i][1]
+		g, j, t := rows[i].eager, rows[i].jit, rows[i].torch
 		label := fmt.Sprintf("%s (%s)", w.title, w.unit)
 		if g.Error != "" {
 			fmt.Fprintf(out, "%-44s eager failed: %s\n", label, g.Error)
 			continue
 		}
-		torch, ratio, tmem, threads := "-", "-", "-", ""
+		if j != nil && j.Error != "" {
+			failures = append(failures, fmt.Sprintf("%s: jit failed: %s", w.name, j.Error))
+		}
+		tmem, threads := "-", ""
 		if t != nil && t.Error == "" {
-			torch, tmem, threads = fmtFigure(t.Value), mb(t.PeakRSS), t.Threads
-			r := g.Value / t.Value
-			if !w.higher {
-				r = t.Value / g.Value
-			}
-			ratio = fmt.Sprintf("%.2fx", r)
+			tmem, threads = mb(t.PeakRSS), t.Threads
 		} else if t != nil {
 			threads = "failed: " + t.Error
 		}
-		fmt.Fprintf(out, "%-44s %12s %12s %7s %10s %10s %10s %6.1f  %s\n",
-			label, fmtFigure(g.Value), torch, ratio, mb(g.PeakRSS), tmem, mb(g.HeapPeak), g.GCPct, threads)
+		fmt.Fprintf(out, "%-44s %10s %10s %10s %7s %7s %7s %10s %10s %10s %6.1f  %s\n",
+			label, figure(g), figure(j), figure(t), w.ratio(g, t), w.ratio(j, t), w.ratio(j, g),
+			mb(g.PeakRSS), tmem, mb(g.HeapPeak), g.GCPct, threads)
 		if verbose {
-			tm := "-"
-			if t != nil && t.Error == "" {
-				tm = fmtFigure(t.Median)
+			median := func(r *benchResult) string {
+				if r == nil || r.Error != "" {
+					return "-"
+				}
+				return fmtFigure(r.Median)
 			}
-			fmt.Fprintf(out, "%-44s %12s %12s   eager: %.0f bytes and %.3f GC cycles per step\n",
-				"  median", fmtFigure(g.Median), tm, g.Bytes, g.GCPerOp)
+			fmt.Fprintf(out, "%-44s %10s %10s %10s   eager: %.0f bytes and %.3f GC cycles per step\n",
+				"  median", median(g), median(j), median(t), g.Bytes, g.GCPerOp)
 		}
 	}
+	for _, f := range failures {
+		fmt.Fprintln(out, f)
+	}
 	for _, r := range rows {
-		if t := r[1]; t != nil && t.BLAS != "" && !strings.Contains(t.BLAS, "openblas") && !strings.Contains(t.BLAS, "mkl") {
+		if t := r.torch; t != nil && t.BLAS != "" && !strings.Contains(t.BLAS, "openblas") && !strings.Contains(t.BLAS, "mkl") {
 			fmt.Fprintf(out, "\nnote: PyTorch's BLAS is %s, not OpenBLAS or MKL: its matmul-heavy figures are far below\n"+
 				"what it reaches with OpenBLAS (Debian: apt-get install libopenblas0-pthread).\n", t.BLAS)
 			break
 		}
 	}
 	fmt.Fprintln(out, `
-ratio: how many times faster eager is than PyTorch (above 1: eager is faster).
+ratio: how many times faster eager is than PyTorch (above 1: eager is faster); jit/pt: the
+compiled step (jit.Compile) against PyTorch; jit/eag: the compiled step against eager.
 mem: peak resident set during the workload minus the resident set before it (getrusage, both).
 eager heap: peak live Go heap objects (runtime/metrics). GC %: eager's CPU time in the GC.`)
 }
@@ -338,15 +378,26 @@ func fmtFigure(v float64) string {
 	return fmt.Sprintf("%.3f", v)
 }
 
-// benchWorker runs one workload in this process and prints its benchResult as JSON.
-func benchWorker(name string, budget time.Duration, cpuProfile, memProfile string, out io.Writer) error {
+// benchWorker runs one workload in this process (compiled: its jit.Compile form) and prints
+// its benchResult as JSON.
+func benchWorker(name string, compiled bool, budget time.Duration, cpuProfile, memProfile string, out io.Writer) error {
 	i := slices.IndexFunc(benchWorkloads, func(w benchWorkload) bool { return w.name == name })
 	if i < 0 {
 		return fmt.Errorf("unknown workload %q", name)
 	}
 	w := benchWorkloads[i]
 	rss0 := residentBytes()
-	step, work := w.build()
+	var step func()
+	var work float64
+	var fn *jit.Func
+	switch {
+	case !compiled:
+		step, work = w.build()
+	case w.compiled == nil:
+		return fmt.Errorf("workload %q has no compiled form", name)
+	default:
+		step, work, fn = w.compiled()
+	}
 	if memProfile != "" {
 		runtime.MemProfileRate = 4096
 	}
@@ -375,6 +426,14 @@ func benchWorker(name string, budget time.Duration, cpuProfile, memProfile strin
 		}
 	}
 	heapPeak := sampleHeapPeak(step, 3)
+	if fn != nil {
+		// Every call after the first few must have run a cached graph; a step that fell back
+		// to eager (fn depends on Go state) would print eager's figure as jit's.
+		if st := fn.Stats(); st.Hits < st.Calls-st.Traces || st.Hits == 0 || st.EagerCalls > 2 {
+			return json.NewEncoder(out).Encode(benchResult{Name: name, Error: fmt.Sprintf("not compiled: %d calls, %d cache hits, %d traces (%d eager): %s",
+				st.Calls, st.Hits, st.Traces, st.EagerCalls, strings.Join(st.Reasons, "; "))})
+		}
+	}
 	r := benchResult{
 		Name: name, Value: w.figure(best, work), Median: w.figure(median, work),
 		PeakRSS: float64(peakResidentBytes() - rss0), HeapPeak: float64(heapPeak),
@@ -391,6 +450,8 @@ func (w benchWorkload) figure(sec, work float64) float64 {
 		return work / sec / 1e9
 	case "samples/s":
 		return work / sec
+	case "ns":
+		return sec / work * 1e9
 	case "us":
 		return sec / work * 1e6
 	case "ms":
@@ -613,19 +674,60 @@ func randomLabels(n, classes int, seed uint64) *eager.Tensor {
 	return eager.FromSlice(l)
 }
 
-func benchMLP() (func(), float64) {
-	eager.ManualSeed(1)
-	model, _ := newModel("mlp")
-	opt := optim.NewAdam(model.Parameters(), optim.AdamConfig{LR: 1e-3})
-	return trainStep(model, opt, eager.Randn(64, 784), randomLabels(64, 10, 1)), 1
+// trainParts is a training workload's model, optimizer, batch and samples per step. With
+// capturable the optimizer keeps its step count in a tensor, as a compiled step needs (the
+// updates are the same).
+type trainParts struct {
+	model     nn.Module
+	opt       optim.Optimizer
+	x, target *eager.Tensor
+	samples   float64
 }
 
-func benchCNN() (func(), float64) {
+func mlpParts(capturable bool) trainParts {
+	eager.ManualSeed(1)
+	model, _ := newModel("mlp")
+	opt := optim.NewAdam(model.Parameters(), optim.AdamConfig{LR: 1e-3, Capturable: capturable})
+	return trainParts{model, opt, eager.Randn(64, 784), randomLabels(64, 10, 1), 1}
+}
+
+func cnnParts(capturable bool) trainParts {
 	eager.ManualSeed(1)
 	model, _ := newModel("cnn") // conv 3x3 32, pool, conv 3x3 64, pool, fc 128, fc 10
-	opt := optim.NewAdam(model.Parameters(), optim.AdamConfig{LR: 1e-3})
-	return trainStep(model, opt, eager.Randn(64, 1, 28, 28), randomLabels(64, 10, 1)), 64
+	opt := optim.NewAdam(model.Parameters(), optim.AdamConfig{LR: 1e-3, Capturable: capturable})
+	return trainParts{model, opt, eager.Randn(64, 1, 28, 28), randomLabels(64, 10, 1), 64}
 }
+
+func lenetParts(capturable bool) trainParts {
+	eager.ManualSeed(1)
+	model := newLeNet5()
+	opt := optim.NewAdam(model.Parameters(), optim.AdamConfig{LR: 1e-3, Capturable: capturable})
+	return trainParts{model, opt, eager.Randn(64, 1, 28, 28), randomLabels(64, 10, 1), 64}
+}
+
+func transformerParts(capturable bool) trainParts {
+	eager.ManualSeed(1)
+	m := newCharTransformer()
+	opt := optim.NewAdamW(m.Parameters(), optim.AdamWConfig{LR: 1e-3, Capturable: capturable})
+	idx := randomLabels(ctBatch*ctCtx, ctVocab, 1).Reshape(ctBatch, ctCtx)
+	target := randomLabels(ctBatch*ctCtx, ctVocab, 2)
+	return trainParts{m, opt, idx, target, 1}
+}
+
+// eagerTrain returns a training workload's eager step.
+func eagerTrain(parts func(bool) trainParts) func() (func(), float64) {
+	return func() (func(), float64) {
+		p := parts(false)
+		return trainStep(p.model, p.opt, p.x, p.target), p.samples
+	}
+}
+
+var (
+	benchMLP         = eagerTrain(mlpParts)
+	benchCNN         = eagerTrain(cnnParts)
+	benchLeNet       = eagerTrain(lenetParts)
+	benchTransformer = eagerTrain(transformerParts)
+)
 
 // newLeNet5 is LeNet-5 for 28x28 inputs with ReLU and max pooling: conv 5x5 6 (padding 2),
 // pool, conv 5x5 16, pool, fc 120, fc 84, fc 10.
@@ -642,12 +744,6 @@ func newLeNet5() nn.Module {
 	)
 }
 
-func benchLeNet() (func(), float64) {
-	eager.ManualSeed(1)
-	model := newLeNet5()
-	opt := optim.NewAdam(model.Parameters(), optim.AdamConfig{LR: 1e-3})
-	return trainStep(model, opt, eager.Randn(64, 1, 28, 28), randomLabels(64, 10, 1)), 64
-}
 
 // charTransformer is a 2-layer character-level transformer language model: token and learned
 // position embeddings, post-norm encoder layers with a causal mask, and a linear head.
@@ -687,13 +783,4 @@ func (m *charTransformer) Forward(idx *eager.Tensor) *eager.Tensor {
 		h = l.ForwardMasked(h, nn.AttentionMasks{Causal: true})
 	}
 	return m.head.Forward(h).Reshape(-1, ctVocab)
-}
-
-func benchTransformer() (func(), float64) {
-	eager.ManualSeed(1)
-	m := newCharTransformer()
-	opt := optim.NewAdamW(m.Parameters(), optim.AdamWConfig{LR: 1e-3})
-	idx := randomLabels(ctBatch*ctCtx, ctVocab, 1).Reshape(ctBatch, ctCtx)
-	target := randomLabels(ctBatch*ctCtx, ctVocab, 2)
-	return trainStep(m, opt, idx, target), 1
 }
