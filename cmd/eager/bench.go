@@ -744,7 +744,6 @@ func newLeNet5() nn.Module {
 	)
 }
 
-
 // charTransformer is a 2-layer character-level transformer language model: token and learned
 // position embeddings, post-norm encoder layers with a causal mask, and a linear head.
 type charTransformer struct {
