@@ -90,36 +90,6 @@ func gemmKernel[T float](p *plan, i int) kernel {
 				bias[j] = d[off+j*s]
 			}
 		}
-		epilogue := func(row []T, j0, r int) { // columns j0.. of row r
-			if bias != nil {
-				kernels.Add(row, row, bias[j0:j0+len(row)])
-			}
-			if act != nil {
-				act(row, row)
-			}
-			if y != nil {
-				kernels.ReLUBackward(row, row, y[r*N+j0:r*N+j0+len(row)])
-			}
-		}
-		if cols := gemmColumnBlocks[T](B, M, N, K); cols > 0 && (bias != nil || act != nil || y != nil) {
-			// A short, wide product is split by columns, as kernels.Gemm would split it
-			// (each element computed by the same operations), and each task applies the
-			// epilogue to its columns while they are in cache: one fork and join.
-			tasks := (N + cols - 1) / cols
-			parallel.Tasks(tasks, func(t int) {
-				j0 := t * cols
-				j1 := min(j0+cols, N)
-				bo := boff + j0
-				if tb {
-					bo = boff + j0*ldb
-				}
-				kernels.GemmSerial(ta, tb, M, j1-j0, K, ad[aoff:], lda, bd[bo:], ldb, od[ooff+j0:], N, false)
-				for r := 0; r < M; r++ {
-					epilogue(od[ooff+r*N+j0:ooff+r*N+j1], j0, r)
-				}
-			})
-			return out
-		}
 		// The product exactly as eager's Bmm computes it (the same call, so the same bits),
 		// then bias and activation in parallel over rows while the output is still in cache.
 		for bi := 0; bi < B; bi++ {
@@ -133,29 +103,18 @@ func gemmKernel[T float](p *plan, i int) kernel {
 		grain := max(1, min(rows, (1<<14)/max(N, 1)))
 		parallel.For(rows, grain, func(lo, hi int) {
 			for r := lo; r < hi; r++ {
-				epilogue(o[r*N:(r+1)*N], 0, r)
+				row := o[r*N : (r+1)*N]
+				if bias != nil {
+					kernels.Add(row, row, bias)
+				}
+				if act != nil {
+					act(row, row)
+				}
+				if y != nil {
+					kernels.ReLUBackward(row, row, y[r*N:(r+1)*N])
+				}
 			}
 		})
 		return out
 	}
-}
-
-// gemmColumnBlocks returns the width of the column blocks in which a product with an
-// epilogue is computed, one task each, or 0 to compute it whole: only for one short, wide
-// product (at most 512 rows, at least two register tiles of columns per core) big enough to
-// be split across cores, whose blocks are whole register tiles wide (at least two columns)
-// and each big enough that kernels.Gemm computes them as it computes the whole product.
-func gemmColumnBlocks[T float](B, M, N, K int) int {
-	w := parallel.Workers()
-	_, nr := kernels.GemmTile[T]()
-	if B != 1 || w < 2 || M < 2 || M > 512 || N < 2*w*nr || 2*M*N*K < kernels.ParallelFlops {
-		return 0
-	}
-	panels := (N + nr - 1) / nr
-	tasks := min(panels, 2*w)
-	cols := (panels + tasks - 1) / tasks * nr
-	if last := N - (N-1)/cols*cols; last < 2 || 2*M*last*K <= 2*8*8*8 {
-		return 0
-	}
-	return cols
 }
