@@ -10,27 +10,30 @@ import (
 )
 
 // Update groups: the optimizer step of a training graph is a run of Adam updates, one per
-// parameter, each a memory-bound loop, most of them fed by the weight-gradient product
-// computed just before (the last users of the backward pass). Run one node after another,
-// each splits itself across the cores and joins, and each weight gradient makes a round trip
-// through memory between its product and its update.
+// parameter, most of them fed by the weight-gradient product computed just before (the last
+// nodes of the backward pass). Run one node after another, each splits itself across the
+// cores and joins, and each weight gradient makes a round trip through memory between its
+// product and its update.
 //
-// An update group runs such a run of nodes as one set of independent tasks on the cores
-// (one fork and join): each parameter's update is split into chunks of elements, and a
-// weight gradient computed by a product (Gemm) that only the update reads is computed one
-// block of rows at a time into a task's scratch buffer and consumed there by the update of
-// those rows, while it is still in cache, so it is never stored whole. The memory-bound
-// update of one block overlaps the products of others on the other core.
+// An update group runs such a run of nodes with one fork and join: the other nodes of the
+// run (bias corrections, To conversions, views) run at their place, each update is prepared
+// at its place (its tensors resolved, its scalars read), and the updates' loops then run as
+// one set of independent tasks on the cores. Each parameter's update is split into chunks
+// of elements; a weight gradient computed by a product (Gemm) that only the update reads is
+// computed one block of rows at a time and consumed by the update of those rows while it is
+// in cache: into a task's scratch buffer, or, when the gradient outlives the call (a
+// SetGrad), into its new buffer. The tasks run largest first, so that the cores finish
+// together.
 //
 // Bits: a block of rows of a product is computed by the same operations as in the whole
 // product (kernels.Gemm splits along rows and columns itself; blocks start at multiples of
 // the register tile and never take the matrix-vector or tiny-product paths that the whole
-// product would not), and Adam's elements are independent. Nodes of the run that no update
-// depends on (the bias corrections, views, To conversions) run first, in their order; the
-// plan checks that moving them before the updates changes no value they or the updates read
-// (buffers of the memory plan, parameters written in place), and that no update reads what
-// another writes. When a call's tensors do not fit (not dense), the group runs its updates
-// one after the other with their ordinary kernels.
+// product would not), and Adam's elements are independent. Deferring the loops to the end of
+// the group is checked when the plan is made: no node of the group reads a value an update
+// computes or a parameter it writes, or writes (through the memory plan's buffers, in-place
+// outputs or parameters) what an update's loop reads, and no update reads what another
+// writes. When a call's tensors do not fit (not dense), that update runs at its place with
+// its ordinary kernels.
 
 // updateChunk is the number of elements of one update task (a product's block has whole
 // rows, at least one register tile of them): 128 KiB of float32, so that a block's gradient
