@@ -56,8 +56,9 @@
 // negation, double transpose, reshape of reshape, views to the same shape, needless
 // copies), Fold (constant folding), CSE (common subexpressions), SumChains (chains of
 // additions into one n-ary SumN), FuseGemm (matrix products with their bias and
-// activation; every other product too, so that it writes into a planned buffer; a
-// transposed product (A·B)ᵀ computed as Bᵀ·Aᵀ), FuseElementwise (chains of elementwise ops
+// activation, or, for a gradient flowing back through a ReLU, with the ReLU's mask; every
+// other product too, so that it writes into a planned buffer; a transposed product (A·B)ᵀ
+// computed as Bᵀ·Aᵀ), FuseElementwise (chains of elementwise ops
 // and in-place updates, with reduction epilogues, into Fused nodes: an Adam update is one
 // loop) and PlanMemory (liveness-based buffer reuse, outputs computed in place of dead
 // inputs, optimizer updates written straight into the parameters). Each pass is an exported
@@ -77,6 +78,16 @@
 // outputs are new tensors at every call, as in eager, unless WithStaticOutputs makes them
 // buffers the Func owns. A call with the same argument tensors as the previous one skips
 // encoding the signature (the Func keeps references to the last call's arguments).
+//
+// The optimizer step of a training graph runs as an update group: its Adam updates (and
+// the nodes between them that they do not depend on, such as bias corrections) run as one
+// set of tasks on the cores instead of one fork and join per parameter, each update split
+// into chunks; a weight gradient that its product computes just before and that only the
+// update reads is computed a block of rows at a time, and each block is consumed by the
+// update of those rows while it is in cache (it is stored whole only when it outlives the
+// call as the parameter's gradient). The plan checks that deferring the updates' loops to
+// the end of the group changes no value anything reads; the bits are those of the ordinary
+// kernels. While a profiler is installed, the nodes run one by one, each reported.
 //
 // # Numerics
 //

@@ -44,7 +44,8 @@ type plan struct {
 	exec    []int       // nodes whose kernels run, in order (not inputs, constants, captures)
 	inputs  [][2]int    // (node, argument index) of the Input nodes
 	fixed   []fixedVal
-	give    []bool // per effect: a SetGrad whose value is a new buffer nothing else holds
+	give    []bool         // per effect: a SetGrad whose value is a new buffer nothing else holds
+	groupAt []*updateGroup // per exec position: the update group starting there, or nil
 }
 
 // fixedVal is a node whose value is the same tensor at every call (a constant, a captured
@@ -111,6 +112,9 @@ func newPlan(g *Graph, cfg *config) *plan {
 		p.planStaticOutputs()
 	}
 	p.planGivenGrads(root)
+	if !cfg.noUpdateGroups {
+		p.planUpdateGroups()
+	}
 	return p
 }
 
@@ -218,7 +222,14 @@ func (p *plan) run(xs []*eager.Tensor) []*eager.Tensor {
 		for _, in := range p.inputs {
 			c.vals[in[0]] = xs[in[1]]
 		}
-		for _, i := range p.exec {
+		for pos := 0; pos < len(p.exec); pos++ {
+			if p.groupAt != nil && p.groupAt[pos] != nil && !profiling {
+				gr := p.groupAt[pos]
+				p.runGroup(c, gr)
+				pos = gr.end - 1
+				continue
+			}
+			i := p.exec[pos]
 			k := p.kern[i]
 			if profiling && p.reportsOwn(i) {
 				t0 := eager.Nanotime()

@@ -63,6 +63,8 @@ type config struct {
 	tileSet   bool // tile was chosen by WithTileSize: fused loops do not grow it
 
 	staticOutputs bool
+	// noUpdateGroups runs optimizer updates node by node (tests compare both executors).
+	noUpdateGroups bool
 }
 
 // Option configures Compile.

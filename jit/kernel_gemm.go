@@ -36,12 +36,15 @@ func gemmOperand(t *eager.Tensor) (trans bool, ld int, ok bool) {
 	return false, 0, false
 }
 
-// gemmKernel computes Bmm(a, b) (+ bias) (then the activation), a block of rows at a time.
+// gemmKernel computes Bmm(a, b) (+ bias) (then the activation, or the ReLU mask), a block of
+// rows at a time.
 func gemmKernel[T float](p *plan, i int) kernel {
 	n := p.g.Nodes[i]
 	hasBias := attrOf(n.Attrs, "bias") == true
 	var act func(dst, src []T)
-	if name, _ := attrOf(n.Attrs, "act").(string); name != "" {
+	name, _ := attrOf(n.Attrs, "act").(string)
+	mask := name == "ReLUBackward" // the last argument is the ReLU output y: dst = g where y > 0
+	if name != "" && !mask {
 		act = unaryKernel[T](name, unaryOps[name]([2]float64{attrFloat(n.Attrs, "p0"), attrFloat(n.Attrs, "p1")}))
 	}
 	args := n.Args
@@ -64,6 +67,15 @@ func gemmKernel[T float](p *plan, i int) kernel {
 		as, bs := a.Strides()[0], b.Strides()[0]
 		out := c.outputFor(p, i, true) // the product writes every element
 		od, ooff := eager.StorageData[T](out)
+		var y []T
+		if mask {
+			yt := c.vals[args[len(args)-1]]
+			if !yt.IsContiguous() {
+				yt = yt.Contiguous()
+			}
+			d, off := eager.StorageData[T](yt)
+			y = d[off : off+B*M*N]
+		}
 		var bias []T
 		if hasBias {
 			bt := c.vals[args[2]]
@@ -83,7 +95,7 @@ func gemmKernel[T float](p *plan, i int) kernel {
 		for bi := 0; bi < B; bi++ {
 			kernels.Gemm(ta, tb, M, N, K, ad[aoff+bi*as:], lda, bd[boff+bi*bs:], ldb, od[ooff+bi*M*N:], N, false)
 		}
-		if bias == nil && act == nil {
+		if bias == nil && act == nil && y == nil {
 			return out
 		}
 		rows := B * M
@@ -97,6 +109,9 @@ func gemmKernel[T float](p *plan, i int) kernel {
 				}
 				if act != nil {
 					act(row, row)
+				}
+				if y != nil {
+					kernels.ReLUBackward(row, row, y[r*N:(r+1)*N])
 				}
 			}
 		})

@@ -9,6 +9,9 @@ import "github.com/eagerml/eager"
 // activation to each block while it is in cache, instead of three passes over memory. Each
 // element is computed as eager does (the same GEMM kernel, then y+b, then the activation in
 // float64 rounded), so the results are bit-identical. Intermediates must have no other use.
+// A product without bias that only ReLUBackward reads, as the gradient (an input gradient
+// flowing back through a ReLU), takes the mask as its epilogue instead: act=ReLUBackward,
+// with the ReLU's output as the last argument, applied by eager's kernel to each block.
 // Every other Bmm becomes a Gemm without epilogue, whose result the memory plan places.
 func FuseGemm(g *Graph) *Graph {
 	g = g.clone()
@@ -47,7 +50,15 @@ func FuseGemm(g *Graph) *Graph {
 				bias, cur = other, u
 			}
 		}
-		if u, ok := single(cur); ok && gemmActivation(g.Nodes[u].Op) && g.Nodes[u].DType == n.DType {
+		mask := -1
+		if u, ok := single(cur); ok && bias < 0 && g.Nodes[u].Op == "ReLUBackward" && g.Nodes[u].Args[0] == cur {
+			// The product is a gradient flowing back through a ReLU: the mask of the
+			// ReLU's output y is applied to each block of rows (eager's kernel, in place).
+			if y := g.Nodes[u].Args[1]; y != cur && g.Nodes[y].DType == n.DType && sameInts(g.Nodes[y].Shape, g.Nodes[u].Shape) {
+				act, mask, cur = "ReLUBackward", y, u
+			}
+		}
+		if u, ok := single(cur); ok && mask < 0 && gemmActivation(g.Nodes[u].Op) && g.Nodes[u].DType == n.DType {
 			act, cur = g.Nodes[u].Op, u
 			switch act {
 			case "LeakyReLU":
@@ -64,6 +75,9 @@ func FuseGemm(g *Graph) *Graph {
 		args := []int{n.Args[0], n.Args[1]}
 		if bias >= 0 {
 			args = append(args, bias)
+		}
+		if mask >= 0 {
+			args = append(args, mask)
 		}
 		out.Op, out.Args = "Gemm", args
 		out.Attrs = []eager.Attr{{Name: "bias", Value: bias >= 0}, {Name: "act", Value: act}, {Name: "p0", Value: params[0]}, {Name: "p1", Value: params[1]}}

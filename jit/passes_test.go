@@ -602,3 +602,41 @@ func TestStreamProgram(t *testing.T) {
 		}
 	}
 }
+
+// An input gradient flowing back through a ReLU, g·Wᵀ masked where the ReLU's output is not
+// positive, is one product with the mask as its epilogue, with eager's bits.
+func TestPassGemmReLUBackwardEpilogue(t *testing.T) {
+	for _, dt := range []eager.DType{eager.Float32, eager.Float64} {
+		for _, shape := range [][]int{{37, 19}, {2, 5, 19}} {
+			t.Run(fmt.Sprint(dt, shape), func(t *testing.T) {
+				eager.ManualSeed(5)
+				w1 := eager.Randn(19, 23).To(dt).Detach().SetRequiresGrad(true)
+				w2 := eager.Randn(23, 7).To(dt).Detach().SetRequiresGrad(true)
+				step := func(xs ...*eager.Tensor) []*eager.Tensor {
+					w1.ZeroGrad()
+					w2.ZeroGrad()
+					xs[0].MatMul(w1).ReLU().MatMul(w2).Square().Sum().Backward()
+					return []*eager.Tensor{w1.Grad().Clone(), w2.Grad().Clone()}
+				}
+				f := Compile(step)
+				for it := 0; it < 3; it++ {
+					x := eager.Randn(shape...).To(dt)
+					want := step(x)
+					got := f.Call(x)
+					for i := range want {
+						bitsEqual(t, fmt.Sprintf("call %d gradient %d", it, i), got[i], want[i])
+					}
+				}
+				masked := 0
+				for _, n := range f.Graph().Nodes {
+					if n.Op == "Gemm" && attrOf(n.Attrs, "act") == "ReLUBackward" {
+						masked++
+					}
+				}
+				if len(shape) == 2 && masked != 1 {
+					t.Fatalf("want one product with the ReLU mask as epilogue:\n%s", f.Graph())
+				}
+			})
+		}
+	}
+}
