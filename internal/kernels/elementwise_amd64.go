@@ -50,6 +50,15 @@ func sumAVX2(x []float32) float64
 //go:noescape
 func dotAVX2(a, b []float32) float64
 
+// sumAVX512 and dotAVX512 are sumAVX2 and dotAVX2 with half the conversions: the same lanes
+// and order, so the same bits.
+//
+//go:noescape
+func sumAVX512(x []float32) float64
+
+//go:noescape
+func dotAVX512(a, b []float32) float64
+
 //go:noescape
 func expAVX2(dst, src []float32)
 
@@ -224,6 +233,9 @@ func axpyF32(y []float32, alpha float32, x []float32) {
 }
 
 func sumF32(x []float32) float64 {
+	if hasAVX512 {
+		return sumAVX512(x)
+	}
 	if hasAVX2 {
 		return sumAVX2(x)
 	}
@@ -231,6 +243,9 @@ func sumF32(x []float32) float64 {
 }
 
 func dotF32(a, b []float32) float64 {
+	if hasAVX512 {
+		return dotAVX512(a, b)
+	}
 	if hasAVX2 {
 		return dotAVX2(a, b)
 	}
