@@ -64,10 +64,10 @@ func elementwise() string {
 		name, consts, body string
 		ways               []map[string]string
 	}{
-		{"exp", exp512Consts, exp512("Z0", "Z1", "Z2", true), ways3},
+		{"exp", exp512Consts, exp512("Z0", "Z1", "Z2", true), ways4},
 		{"tanh", tanh512Consts, tanh512, waysTanh},
-		{"sigmoid", sigmoid512Consts, sigmoid512, ways3},
-		{"sqrt", "", sqrt512, ways3},
+		{"sigmoid", sigmoid512Consts, sigmoid512, ways4},
+		{"sqrt", "", sqrt512, ways4},
 	} {
 		b.WriteString(unary512(f.name+"AVX512", f.consts, f.body, f.ways, false))
 		b.WriteString(unary512(f.name+"StreamAVX512", f.consts, f.body, f.ways, true))
@@ -104,14 +104,17 @@ var constants = func() string {
 		{"expP3", f32bits(4.1665795894e-2)},
 		{"expP4", f32bits(1.6666665459e-1)},
 		{"expP5", f32bits(5.0000001201e-1)},
-		// e^r ≈ 1 + r + r²·C(r) on |r| ≤ ln2/2, degree 6 (for the AVX-512 kernels): C fitted
-		// for the least maximum relative error (Lawson's reweighted least squares), 0.03 ulp
-		// before the float32 evaluation.
-		{"exp6C0", 0x3efffffe},
-		{"exp6C1", 0x3e2aaa49},
-		{"exp6C2", 0x3d2aac79},
-		{"exp6C3", 0x3c091cf1},
-		{"exp6C4", 0x3ab5121a},
+		// For the AVX-512 kernels, which reduce to |r| ≤ ln2/32 with a 16-entry table of
+		// 2^(j/16) (exp2Tab, exp2m1Tab), coefficients fitted by Lawson's reweighted least
+		// squares: e^r - 1 ≈ r + r²·(T2 + T3·r) for the least maximum absolute error, 0.03
+		// ulp of e^r (exp512), and ≈ r + r²·(C2 + C3·r + C4·r²) for the least maximum error
+		// relative to e^r - 1, 0.006 ulp (tanh512), before the float32 evaluation.
+		{"expT2", 0x3f000111},
+		{"expT3", 0x3e2aaba0},
+		{"em1C2", 0x3f000000},
+		{"em1C3", 0x3e2aab85},
+		{"em1C4", 0x3d2aaba4},
+		{"expShift", f32bits(1.5 * (1 << 19))}, // v+expShift has v's bits to 1/16 in its low mantissa
 		{"one", f32bits(1)},
 		{"two", f32bits(2)},
 		{"bias", 127},
@@ -129,6 +132,16 @@ var constants = func() string {
 	} {
 		b.WriteString(splat(c.name, c.bits))
 	}
+	// exp2Tab holds 2^(j/16) for j = 0..15, rounded to float32, and exp2m1Tab 2^(j/16) - 1
+	// (VPERMPS tables: one zmm register each).
+	for j := 0; j < 16; j++ {
+		fmt.Fprintf(&b, "DATA exp2Tab<>+%d(SB)/4, $0x%08x\n", 4*j, f32bits(float32(math.Exp2(float64(j)/16))))
+	}
+	b.WriteString("GLOBL exp2Tab<>(SB), RODATA|NOPTR, $64\n")
+	for j := 0; j < 16; j++ {
+		fmt.Fprintf(&b, "DATA exp2m1Tab<>+%d(SB)/4, $0x%08x\n", 4*j, f32bits(float32(math.Exp2(float64(j)/16)-1)))
+	}
+	b.WriteString("GLOBL exp2m1Tab<>(SB), RODATA|NOPTR, $64\n")
 	// tailMask+4·(8-n) holds n all-ones lanes then zeros: the mask of an n-element tail.
 	for i := 0; i < 16; i++ {
 		v := uint32(0)
@@ -922,75 +935,88 @@ DOTdone:
 	RET
 `)
 
-// exp512 is exp on sixteen float32s in zmm registers, with the constants in Z12-Z22 as
-// loaded by exp512Consts: exp's range reduction, then e^r = 1 + r·(1 + r·C(r)) by Horner's
-// rule with the degree-6 polynomial of exp6C (a term fewer than exp's), and 2^n applied by
-// VSCALEFPS, which rounds p·2^n once, subnormal or not, and gives +Inf and 0 past the range.
-// The clamp to [expLo, expHi] keeps NaN; sigmoid, whose argument is ≤ 0, needs only its
-// lower half.
+// exp512 is exp on sixteen float32s in zmm registers, with the constants in Z12-Z21 as
+// loaded by exp512Consts, and Z22 as scratch besides t1 and t2. The clamp to [expLo, expHi]
+// keeps NaN (sigmoid, whose argument is ≤ 0, needs only its lower half); then
+//
+//	q = rint16(x·log2e)  // VRNDSCALEPS to a multiple of 1/16: q = k + j/16, k = floor(q)
+//	r = x - q·ln2        // in two FMA steps as in exp (q·ln2hi exact: 12 and 9 bits)
+//	T = 2^(j/16)         // VPERMPS of exp2Tab by the low bits of q+expShift
+//	e^x = 2^k · (T + T·(r + r²·(T2 + T3·r)))
+//
+// with 2^k applied by VSCALEFPS (floor(q) = k), which rounds once, subnormal or not, and
+// gives +Inf and 0 past the range. Within 1 ulp for every float32 (checked exhaustively;
+// T's rounding, up to 0.8 of 2^-24 relative, is most of it); a degree-6 polynomial on
+// |r| ≤ ln2/2 with Horner's rule, also 1 ulp, took two floating-point multiply-adds more
+// per vector (the multiply-add pipes bound these kernels), which cost sigmoid 12%.
 func exp512(x, t1, t2 string, hi bool) string {
 	clamp := "\tVMAXPS {x}, Z14, {x}\n"
 	if hi {
 		clamp += "\tVMINPS {x}, Z15, {x}\n"
 	}
 	return strings.NewReplacer("{x}", x, "{t1}", t1, "{t2}", t2).Replace("\n" + clamp + `	VMULPS Z13, {x}, {t1}
-	VRNDSCALEPS $0, {t1}, {t1}
+	VRNDSCALEPS $0x40, {t1}, {t1}
 	VFNMADD231PS Z16, {t1}, {x}
+	VADDPS Z20, {t1}, {t2}
 	VFNMADD231PS Z17, {t1}, {x}
-	VMOVAPS Z18, {t2}
-	VFMADD213PS Z19, {x}, {t2}
-	VFMADD213PS Z20, {x}, {t2}
-	VFMADD213PS Z21, {x}, {t2}
-	VFMADD213PS Z22, {x}, {t2}
-	VFMADD213PS Z12, {x}, {t2}
-	VFMADD213PS Z12, {x}, {t2}
-	VSCALEFPS {t1}, {t2}, {x}
+	VPERMPS Z21, {t2}, {t2}
+	VMOVAPS Z19, Z22
+	VFMADD213PS Z18, {x}, Z22
+	VFMADD213PS Z12, {x}, Z22
+	VMULPS {x}, Z22, Z22
+	VFMADD213PS {t2}, {t2}, Z22
+	VSCALEFPS {t1}, Z22, {x}
 `)
 }
 
 // tanh512 is tanh(x) = m/(m+2) with m = e^(2|x|) - 1, and x's sign: one formula for every
 // x, without cancellation (m is computed as an expm1), one division. With a = |x| clamped
-// to tanhHi (tanh is 1 in float32 long before), y = 2a and y = n·ln2 + r as in exp512:
+// to tanhHi (tanh is 1 in float32 long before), y = 2a, and q = k + j/16, r as in exp512
+// (q from a·2log2e, the same bits as y·log2e, while y = a+a is formed beside it):
 //
-//	p = r + r²·P(r)      // e^r - 1, P exp's (AVX2) polynomial past its first two terms
-//	m = 2^n·p + (2^n-1)  // one rounding: 2^n·p is exact, and so is 2^n-1 while it matters
+//	p = r + r²·(C2 + C3·r + C4·r²)  // e^r - 1, accurate relative to itself
+//	D = 2^(j/16) - 1                // exp2m1Tab, so that no 1 cancels for small y
+//	A = 2^k·D + (2^k - 1)           // 2^k·2^(j/16) - 1, one rounding; 2^k = VSCALEFPS(1, q)
+//	m = (A + 1)·p + A
 //
-// Within 2 ulp for every float32 (checked exhaustively; the rounding of m+2 accounts for
-// most 2-ulp results, 0.03% of inputs; exp512's shorter polynomial, accurate relative to e^r
-// but not quite to e^r - 1, gave 3 ulp at about a hundred inputs); the AVX2 kernel's
-// two-branch form, 1 ulp, ran 20% slower here. The dependency chain is kept short, for the
-// out-of-order core to overlap more vectors: VRANGEPS takes a = min(|x|, tanhHi) in one
-// step, n comes from a·2log2e (the same bits as y·log2e) while y = a+a is formed beside it,
-// and x's sign is put back, with x itself where it is NaN (K1 clear: VRANGEPS drops NaN),
-// by one VPTERNLOGD (m/(m+2) | x&^absMask). Scratch Z1, Z2, Z5 (y, then r), Z7 and K1;
-// about 10% faster than the two-way form with VPANDD, VMINPS and VPORD.
+// Within 3 ulp for every float32 (checked exhaustively: 0.05% of inputs at 2 ulp, 8556 at
+// 3, all small |x|, where m's error is relative to a binade of m above the result's); the
+// earlier form, p = e^r - 1 by a degree-7 polynomial on |r| ≤ ln2/2 and m = 2^n·p + (2^n-1),
+// was within 2 ulp and took 20% more time. The AVX2 kernel's two-branch form, 1 ulp, ran
+// slower still. VRANGEPS takes a = min(|x|, tanhHi) in one step, and x's sign is put back,
+// with x itself where it is NaN (K1 clear: VRANGEPS drops NaN), by one masked VPTERNLOGD
+// (m/(m+2) | x&^absMask). Scratch Z1, Z2, Z5, Z7, Z8 and K1.
 var tanh512 = `
 	VRANGEPS $0x0a, Z0, Z30, Z5
 	VCMPPS $7, Z0, Z0, K1
 	VMULPS Z13, Z5, Z1
 	VADDPS Z5, Z5, Z5
-	VRNDSCALEPS $0, Z1, Z1
+	VRNDSCALEPS $0x40, Z1, Z1
 	VFNMADD231PS Z16, Z1, Z5
+	VADDPS Z20, Z1, Z2
 	VFNMADD231PS Z17, Z1, Z5
-	VMOVAPS Z18, Z2
-	VFMADD213PS Z19, Z5, Z2
-	VFMADD213PS Z20, Z5, Z2
-	VFMADD213PS Z21, Z5, Z2
-	VFMADD213PS Z22, Z5, Z2
-	VFMADD213PS Z23, Z5, Z2
-	VMULPS Z5, Z5, Z7
-	VFMADD213PS Z5, Z7, Z2
+	VPERMPS Z21, Z2, Z2
 	VSCALEFPS Z1, Z12, Z1
-	VSUBPS Z12, Z1, Z7
-	VFMADD213PS Z7, Z1, Z2
-	VADDPS Z29, Z2, Z1
-	VDIVPS Z1, Z2, Z2
-	VPTERNLOGD $0xdc, Z31, Z2, K1, Z0
+	VMULPS Z5, Z5, Z8
+	VMOVAPS Z18, Z7
+	VFMADD213PS Z19, Z5, Z7
+	VFMADD213PS Z22, Z5, Z7
+	VFMADD213PS Z5, Z8, Z7
+	VSUBPS Z12, Z1, Z5
+	VFMADD213PS Z5, Z1, Z2
+	VADDPS Z12, Z2, Z1
+	VFMADD213PS Z2, Z1, Z7
+	VADDPS Z29, Z7, Z1
+	VDIVPS Z1, Z7, Z7
+	VPTERNLOGD $0xdc, Z31, Z7, K1, Z0
 `
 
 // sigmoid512 is sigmoid in zmm registers with one division: e = e^-|x| (Z0), then n/(1+e)
-// with n = 1, or e where x's sign bit is set (mask K1), the quotients of sigmoid. (A
-// reciprocal estimate, VRCP14PS, refined by a residual step ran slower than the divider.)
+// with n = 1, or e where x's sign bit is set (mask K1), the quotients of sigmoid. Within 3
+// ulp for every float32 (checked exhaustively: 0.01% of inputs at 2 ulp, 2440 at 3, all
+// negative x, where e's error passes through whole); with exp512's earlier degree-6
+// polynomial, 2 ulp and 12% slower. (A reciprocal estimate, VRCP14PS, refined by a
+// residual step ran slower than the divider.)
 var sigmoid512 = `
 	VPTESTMD Z30, Z0, K1
 	VPORD Z30, Z0, Z0` + exp512("Z0", "Z1", "Z2", false) + `	VADDPS Z12, Z0, Z1
@@ -1004,30 +1030,28 @@ const sqrt512 = `
 `
 
 // exp512Consts loads the constants exp512 uses, sigmoid512Consts those and the sign mask
-// (in Z30), tanh512Consts tanh's (with exp's AVX2 polynomial in Z18-Z23).
+// (in Z30), tanh512Consts tanh's.
 const exp512Consts = `	VBROADCASTSS one<>(SB), Z12
 	VBROADCASTSS log2e<>(SB), Z13
 	VBROADCASTSS expLo<>(SB), Z14
 	VBROADCASTSS expHi<>(SB), Z15
 	VBROADCASTSS ln2hi<>(SB), Z16
 	VBROADCASTSS ln2lo<>(SB), Z17
-	VBROADCASTSS exp6C4<>(SB), Z18
-	VBROADCASTSS exp6C3<>(SB), Z19
-	VBROADCASTSS exp6C2<>(SB), Z20
-	VBROADCASTSS exp6C1<>(SB), Z21
-	VBROADCASTSS exp6C0<>(SB), Z22
+	VBROADCASTSS expT2<>(SB), Z18
+	VBROADCASTSS expT3<>(SB), Z19
+	VBROADCASTSS expShift<>(SB), Z20
+	VMOVUPS exp2Tab<>(SB), Z21
 `
 
 const tanh512Consts = `	VBROADCASTSS one<>(SB), Z12
 	VBROADCASTSS log2e2<>(SB), Z13
 	VBROADCASTSS ln2hi<>(SB), Z16
 	VBROADCASTSS ln2lo<>(SB), Z17
-	VBROADCASTSS expP0<>(SB), Z18
-	VBROADCASTSS expP1<>(SB), Z19
-	VBROADCASTSS expP2<>(SB), Z20
-	VBROADCASTSS expP3<>(SB), Z21
-	VBROADCASTSS expP4<>(SB), Z22
-	VBROADCASTSS expP5<>(SB), Z23
+	VBROADCASTSS em1C4<>(SB), Z18
+	VBROADCASTSS em1C3<>(SB), Z19
+	VBROADCASTSS expShift<>(SB), Z20
+	VMOVUPS exp2m1Tab<>(SB), Z21
+	VBROADCASTSS em1C2<>(SB), Z22
 	VBROADCASTSS two<>(SB), Z29
 	VBROADCASTSS tanhHi<>(SB), Z30
 	VBROADCASTSS absMask<>(SB), Z31
@@ -1036,18 +1060,19 @@ const tanh512Consts = `	VBROADCASTSS one<>(SB), Z12
 const sigmoid512Consts = exp512Consts + `	VBROADCASTSS signMask<>(SB), Z30
 `
 
-// ways3 and waysTanh rename the registers of a kernel body for the interleaved copies that
-// unary512 runs: the first for bodies whose scratch is Z1, Z2 and K1 (four ways), the second
-// for tanh's Z1, Z2, Z5, Z7 and K1 (three ways, in registers its constants leave free). Z0 is
-// each copy's input and output.
+// ways4 and waysTanh rename the registers of a kernel body for the interleaved copies that
+// unary512 runs: the first for bodies whose scratch is Z1, Z2, Z22 and K1 (four ways), the
+// second for tanh's Z1, Z2, Z5, Z7, Z8 and K1 (three ways, in registers its constants leave
+// free). Z0 is each copy's input and output.
 var (
-	ways3 = []map[string]string{
-		{}, {"Z0": "Z3", "Z1": "Z4", "Z2": "Z5", "K1": "K3"},
-		{"Z0": "Z6", "Z1": "Z7", "Z2": "Z8", "K1": "K4"}, {"Z0": "Z9", "Z1": "Z10", "Z2": "Z11", "K1": "K5"},
+	ways4 = []map[string]string{
+		{}, {"Z0": "Z3", "Z1": "Z4", "Z2": "Z5", "Z22": "Z23", "K1": "K3"},
+		{"Z0": "Z6", "Z1": "Z7", "Z2": "Z8", "Z22": "Z24", "K1": "K4"},
+		{"Z0": "Z9", "Z1": "Z10", "Z2": "Z11", "Z22": "Z25", "K1": "K5"},
 	}
 	waysTanh = []map[string]string{
-		{}, {"Z0": "Z3", "Z1": "Z4", "Z2": "Z6", "Z5": "Z8", "Z7": "Z9", "K1": "K3"},
-		{"Z0": "Z10", "Z1": "Z11", "Z2": "Z14", "Z5": "Z15", "Z7": "Z24", "K1": "K4"},
+		{}, {"Z0": "Z3", "Z1": "Z4", "Z2": "Z6", "Z5": "Z9", "Z7": "Z10", "Z8": "Z11", "K1": "K3"},
+		{"Z0": "Z14", "Z1": "Z15", "Z2": "Z23", "Z5": "Z24", "Z7": "Z25", "Z8": "Z26", "K1": "K4"},
 	}
 )
 

@@ -69,8 +69,9 @@ func tanhAVX2(dst, src []float32)
 func sigmoidAVX2(dst, src []float32)
 
 // AVX-512 versions of the math kernels and Sqrt, sixteen values at a time: Sqrt the same
-// bits as AVX2 and Go; exp and sigmoid the AVX2 algorithm with 2^n applied by VSCALEFPS;
-// tanh through an expm1 (see tanh512 in asmgen_elementwise.go).
+// bits as AVX2 and Go; exp and sigmoid through a 16-entry table of 2^(j/16) and a cubic,
+// with 2^n applied by VSCALEFPS; tanh through an expm1 from the same reduction (see exp512
+// and tanh512 in asmgen_elementwise.go).
 //
 //go:noescape
 func expAVX512(dst, src []float32)
