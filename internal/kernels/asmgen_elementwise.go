@@ -105,16 +105,17 @@ var constants = func() string {
 		{"expP4", f32bits(1.6666665459e-1)},
 		{"expP5", f32bits(5.0000001201e-1)},
 		// For the AVX-512 kernels, which reduce to |r| ≤ ln2/32 with a 16-entry table of
-		// 2^(j/16) (exp2Tab, exp2m1Tab), coefficients fitted by Lawson's reweighted least
-		// squares: e^r - 1 ≈ r + r²·(T2 + T3·r) for the least maximum absolute error, 0.03
-		// ulp of e^r (exp512), and ≈ r + r²·(C2 + C3·r + C4·r²) for the least maximum error
-		// relative to e^r - 1, 0.006 ulp (tanh512), before the float32 evaluation.
+		// 2^(j/16) (exp2Tab), or to ln2/64 with one of 2^(j/32) - 1 (exp2m1Tab32), coefficients
+		// fitted by Lawson's reweighted least squares: e^r - 1 ≈ r + r²·(T2 + T3·r) for the
+		// least maximum absolute error, 0.03 ulp of e^r (exp512), and ≈ r + r²·(D2 + D3·r) on
+		// |r| ≤ ln2/64 for the least maximum error relative to e^r - 1, 0.23 ulp (tanh512),
+		// before the float32 evaluation.
 		{"expT2", 0x3f000111},
 		{"expT3", 0x3e2aaba0},
-		{"em1C2", 0x3f000000},
-		{"em1C3", 0x3e2aab85},
-		{"em1C4", 0x3d2aaba4},
-		{"expShift", f32bits(1.5 * (1 << 19))}, // v+expShift has v's bits to 1/16 in its low mantissa
+		{"em1D2", 0x3f00003e},
+		{"em1D3", 0x3e2aaae8},
+		{"expShift", f32bits(1.5 * (1 << 19))},   // v+expShift has v's bits to 1/16 in its low mantissa
+		{"expShift32", f32bits(1.5 * (1 << 18))}, // and v+expShift32 to 1/32
 		{"one", f32bits(1)},
 		{"two", f32bits(2)},
 		{"bias", 127},
@@ -132,16 +133,16 @@ var constants = func() string {
 	} {
 		b.WriteString(splat(c.name, c.bits))
 	}
-	// exp2Tab holds 2^(j/16) for j = 0..15, rounded to float32, and exp2m1Tab 2^(j/16) - 1
-	// (VPERMPS tables: one zmm register each).
+	// exp2Tab holds 2^(j/16) for j = 0..15 and exp2m1Tab32 2^(j/32) - 1 for j = 0..31,
+	// rounded to float32 (VPERMPS and VPERMI2PS tables in one and two zmm registers).
 	for j := 0; j < 16; j++ {
 		fmt.Fprintf(&b, "DATA exp2Tab<>+%d(SB)/4, $0x%08x\n", 4*j, f32bits(float32(math.Exp2(float64(j)/16))))
 	}
 	b.WriteString("GLOBL exp2Tab<>(SB), RODATA|NOPTR, $64\n")
-	for j := 0; j < 16; j++ {
-		fmt.Fprintf(&b, "DATA exp2m1Tab<>+%d(SB)/4, $0x%08x\n", 4*j, f32bits(float32(math.Exp2(float64(j)/16)-1)))
+	for j := 0; j < 32; j++ {
+		fmt.Fprintf(&b, "DATA exp2m1Tab32<>+%d(SB)/4, $0x%08x\n", 4*j, f32bits(float32(math.Exp2(float64(j)/32)-1)))
 	}
-	b.WriteString("GLOBL exp2m1Tab<>(SB), RODATA|NOPTR, $64\n")
+	b.WriteString("GLOBL exp2m1Tab32<>(SB), RODATA|NOPTR, $128\n")
 	// tailMask+4·(8-n) holds n all-ones lanes then zeros: the mask of an n-element tail.
 	for i := 0; i < 16; i++ {
 		v := uint32(0)
@@ -973,20 +974,22 @@ func exp512(x, t1, t2 string, hi bool) string {
 
 // tanh512 is tanh(x) = m/(m+2) with m = e^(2|x|) - 1, and x's sign: one formula for every
 // x, without cancellation (m is computed as an expm1), one division. With a = |x| clamped
-// to tanhHi (tanh is 1 in float32 long before), y = 2a, and q = k + j/16, r as in exp512
-// (s = a·2log2e + expShift, the same as y·log2e, while y = a+a is formed beside it):
+// to tanhHi (tanh is 1 in float32 long before) and y = 2a, the reduction of exp512 to
+// 1/32 steps (a 32-entry table, two registers, one VPERMI2PS):
 //
-//	p = r + r²·(C2 + C3·r + C4·r²)  // e^r - 1, accurate relative to itself
-//	D = 2^(j/16) - 1                // exp2m1Tab, so that no 1 cancels for small y
-//	A = 2^k·D + (2^k - 1)           // 2^k·2^(j/16) - 1, one rounding; 2^k = VSCALEFPS(1, q)
+//	s = a·2log2e + expShift32       // one FMA; q = s - expShift32 = k + j/32, exactly
+//	r = y - q·ln2                   // two FMA steps (q·ln2hi exact: 10 and 9 bits), |r| ≤ ln2/64
+//	p = r + r²·(D2 + D3·r)          // e^r - 1, accurate relative to itself
+//	D = 2^(j/32) - 1                // exp2m1Tab32, so that no 1 cancels for small y
+//	A = 2^k·D + (2^k - 1)           // 2^k·2^(j/32) - 1, one rounding; 2^k = VSCALEFPS(1, q)
 //	m = (A + 1)·p + A
 //
-// Within 3 ulp for every float32 (checked exhaustively: 0.05% of inputs at 2 ulp, 8556 at
-// 3, all small |x|, where m's error is relative to a binade of m above the result's); the
+// Within 3 ulp for every float32 (checked exhaustively: 0.08% of inputs at 2 ulp, 46194 at
+// 3, all small |x|, where m's error is relative to a binade of m above the result's). The
 // earlier form, p = e^r - 1 by a degree-7 polynomial on |r| ≤ ln2/2 and m = 2^n·p + (2^n-1),
-// was within 2 ulp and took 20% more time. The AVX2 kernel's two-branch form, 1 ulp, ran
-// slower still. The clamp keeps NaN, and x's sign is put back by one VPTERNLOGD
-// (m/(m+2) | x&^absMask). Scratch Z1, Z2, Z5, Z7 and Z8.
+// was within 2 ulp and took 27% more time in cache; 16 entries and a quartic, 7% more. The
+// AVX2 kernel's two-branch form, 1 ulp, ran slower still. The clamp keeps NaN, and x's sign
+// is put back by one VPTERNLOGD (m/(m+2) | x&^absMask). Scratch Z1, Z2, Z5, Z7 and Z8.
 var tanh512 = `
 	VPANDD Z31, Z0, Z5
 	VMINPS Z5, Z30, Z5
@@ -996,11 +999,10 @@ var tanh512 = `
 	VSUBPS Z20, Z2, Z1
 	VFNMADD231PS Z16, Z1, Z5
 	VFNMADD231PS Z17, Z1, Z5
-	VPERMPS Z21, Z2, Z2
+	VPERMI2PS Z18, Z21, Z2
 	VSCALEFPS Z1, Z12, Z1
 	VMULPS Z5, Z5, Z8
-	VMOVAPS Z18, Z7
-	VFMADD213PS Z19, Z5, Z7
+	VMOVAPS Z19, Z7
 	VFMADD213PS Z22, Z5, Z7
 	VFMADD213PS Z5, Z8, Z7
 	VSUBPS Z12, Z1, Z5
@@ -1048,11 +1050,11 @@ const tanh512Consts = `	VBROADCASTSS one<>(SB), Z12
 	VBROADCASTSS log2e2<>(SB), Z13
 	VBROADCASTSS ln2hi<>(SB), Z16
 	VBROADCASTSS ln2lo<>(SB), Z17
-	VBROADCASTSS em1C4<>(SB), Z18
-	VBROADCASTSS em1C3<>(SB), Z19
-	VBROADCASTSS expShift<>(SB), Z20
-	VMOVUPS exp2m1Tab<>(SB), Z21
-	VBROADCASTSS em1C2<>(SB), Z22
+	VMOVUPS exp2m1Tab32<>+64(SB), Z18
+	VBROADCASTSS em1D3<>(SB), Z19
+	VBROADCASTSS expShift32<>(SB), Z20
+	VMOVUPS exp2m1Tab32<>(SB), Z21
+	VBROADCASTSS em1D2<>(SB), Z22
 	VBROADCASTSS two<>(SB), Z29
 	VBROADCASTSS tanhHi<>(SB), Z30
 	VBROADCASTSS absMask<>(SB), Z31
