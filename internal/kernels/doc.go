@@ -52,11 +52,13 @@
 // that; the purego 2×4 micro-kernel about 7 GFLOP/s. Float32 elementwise kernels on 4M
 // elements run at memory speed (as fast as the two-core copy of BenchmarkElementwiseF32),
 // Sum, Sqrt and ExpF32 too; on one core, in cache, the AVX-512 Sum takes 0.05 ns per value,
-// Sqrt 0.08, ExpF32 0.08, SigmoidF32 0.12 and TanhF32 0.14 (the math kernels are bound by
-// their vector operations, the floating-point multiply-adds first), which bounds their
-// two-core speed to about 165, 200, 190, 135 and 115 GB/s; SigmoidF32 and TanhF32 reach
-// about 85% and 75% of the copy's. The benchmarks in *_bench_test.go report GFLOP/s and GB/s;
-// `EAGER_PERF=1 go test -run GemmPerf -v` prints best-of timings for tuning the blocking.
+// Sqrt 0.08, ExpF32 0.08, SigmoidF32 0.11 and TanhF32 0.125 (the math kernels are bound by
+// their vector operations, the floating-point multiply-adds first), and on one core out of
+// cache ExpF32 runs at the copy's speed, SigmoidF32 at 85% of it, TanhF32 at 75%; on two
+// cores (BenchmarkElementwiseF32) Sum and ExpF32 reach 100% and 95% of the copy's 120 GB/s,
+// SigmoidF32 and TanhF32 about 78% and 74%. The benchmarks in *_bench_test.go report
+// GFLOP/s and GB/s; `EAGER_PERF=1 go test -run GemmPerf -v` prints best-of timings for
+// tuning the blocking.
 package kernels
 
 // Float is the set of floating-point element types kernels support.
