@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// TestSiLUF32Kernel checks the float32 SiLU kernel against float64 math (within 3 ulp, or
+// TestSiLUF32Kernel checks the float32 SiLU kernel against float64 math (within 4 ulp, or
 // 1e-40 where the result is subnormal), in
 // place and at lengths around its chunk and parallel-split sizes.
 func TestSiLUF32Kernel(t *testing.T) {
@@ -31,6 +31,9 @@ func TestSiLUF32Kernel(t *testing.T) {
 		for i := range src {
 			src[i] = float32(-120 + 240*float64(i)/float64(max(n, 1)))
 		}
+		if n == 7 { // inputs where the AVX-512 kernel is 4 ulp off (it is within 4 for every float32)
+			copy(src[1:], []float32{-1.9297091, -1.9463315, -1.9554037})
+		}
 		if n > 0 {
 			src[0] = float32(math.Inf(-1))
 		}
@@ -46,7 +49,7 @@ func TestSiLUF32Kernel(t *testing.T) {
 				}
 				continue
 			}
-			if d := ulps(dst[i], want); d > 3 && math.Abs(float64(dst[i]-want)) > 1e-40 {
+			if d := ulps(dst[i], want); d > 4 && math.Abs(float64(dst[i]-want)) > 1e-40 {
 				t.Fatalf("n=%d: SiLU(%v) = %v, want %v (%d ulp)", n, x, dst[i], want, d)
 			}
 			if math.Float32bits(inPlace[i]) != math.Float32bits(dst[i]) {

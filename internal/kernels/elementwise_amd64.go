@@ -50,6 +50,15 @@ func sumAVX2(x []float32) float64
 //go:noescape
 func dotAVX2(a, b []float32) float64
 
+// sumAVX512 and dotAVX512 are sumAVX2 and dotAVX2 with half the conversions: the same lanes
+// and order, so the same bits.
+//
+//go:noescape
+func sumAVX512(x []float32) float64
+
+//go:noescape
+func dotAVX512(a, b []float32) float64
+
 //go:noescape
 func expAVX2(dst, src []float32)
 
@@ -60,8 +69,9 @@ func tanhAVX2(dst, src []float32)
 func sigmoidAVX2(dst, src []float32)
 
 // AVX-512 versions of the math kernels and Sqrt, sixteen values at a time: Sqrt the same
-// bits as AVX2 and Go; exp and sigmoid the AVX2 algorithm with 2^n applied by VSCALEFPS;
-// tanh through an expm1 (see tanh512 in asmgen_elementwise.go).
+// bits as AVX2 and Go; exp and sigmoid through a 16-entry table of 2^(j/16) and a cubic,
+// with 2^n applied by VSCALEFPS; tanh through an expm1 from the same reduction (see exp512
+// and tanh512 in asmgen_elementwise.go).
 //
 //go:noescape
 func expAVX512(dst, src []float32)
@@ -224,6 +234,9 @@ func axpyF32(y []float32, alpha float32, x []float32) {
 }
 
 func sumF32(x []float32) float64 {
+	if hasAVX512 {
+		return sumAVX512(x)
+	}
 	if hasAVX2 {
 		return sumAVX2(x)
 	}
@@ -231,6 +244,9 @@ func sumF32(x []float32) float64 {
 }
 
 func dotF32(a, b []float32) float64 {
+	if hasAVX512 {
+		return dotAVX512(a, b)
+	}
 	if hasAVX2 {
 		return dotAVX2(a, b)
 	}
