@@ -92,8 +92,21 @@ func allocTensor(dt DType, shape []int, zero bool) *Tensor {
 }
 
 // poisonUninit makes every uninitialised buffer start as all-ones bytes (NaN for floats),
-// so that tests catch an op that does not write all of its output.
+// so that tests catch an op that does not write all of its output (SetFillUninitialized).
 var poisonUninit bool
+
+// SetFillUninitialized turns on (or off) filling every buffer that eager hands out without
+// clearing it (EmptyOf, the outputs of ops that write every element, buffers reused from the
+// cache) with NaN (all-ones bytes; true for Bool), as PyTorch's
+// torch.utils.deterministic.fill_uninitialized_memory does, and returns the previous
+// setting. It is a debugging aid for code that writes into such buffers, jit's kernels
+// included: an element read before it is written then shows as NaN instead of a stale
+// value. It costs a pass over each such buffer. Set it before starting work, not while
+// other goroutines run ops.
+func SetFillUninitialized(on bool) (previous bool) {
+	previous, poisonUninit = poisonUninit, on
+	return previous
+}
 
 func poison(s *storage) {
 	b := unsafe.Slice((*byte)(s.ptr), s.n*s.dtype.Size())

@@ -604,7 +604,7 @@ func fusedKernel[T float](p *plan, i int) kernel {
 		}
 		var extra []rowOut
 		for k, o := range prog.Outs {
-			t := c.outputTensor(p, outNodes[k])
+			t := c.outputFor(p, outNodes[k], true) // every tile writes its part of every output
 			outs[k] = t
 			if prog.Slots[o.Reg] < 0 {
 				d, off := eager.StorageData[T](t)

@@ -39,7 +39,7 @@ func sumN[T float](p *plan, i int) kernel {
 		return sumScalars[T](p, i, argInput)
 	}
 	return func(c *execCtx) *eager.Tensor {
-		out := c.outputTensor(p, i)
+		out := c.outputFor(p, i, true) // the tiles cover every element
 		od, oo := eager.StorageData[T](out)
 		o := od[oo : oo+total]
 		srcs := make([]source[T], len(args))
