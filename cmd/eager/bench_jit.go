@@ -82,10 +82,13 @@ func jitGELU() (func(), float64, *jit.Func) {
 	const n = 1 << 20
 	x := eager.Randn(n).SetRequiresGrad(true)
 	g := eager.Randn(n)
+	// The gradient is returned: a step whose only effect were a gradient that it then zeroes
+	// would compile to nothing.
 	f := jit.Compile(func(...*eager.Tensor) []*eager.Tensor {
 		x.GELU().BackwardWith(eager.BackwardOptions{Grad: g})
+		gx := x.Grad()
 		x.ZeroGrad()
-		return nil
+		return []*eager.Tensor{gx}
 	})
 	return func() { _ = f.Call() }, 1, f
 }
