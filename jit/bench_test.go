@@ -68,9 +68,9 @@ func BenchmarkSumList(b *testing.B) {
 // floorTensor has the size of a one-element eager tensor (its header, storage header and
 // inline data share one 192-byte allocation) and pointer words where it has them.
 type floorTensor struct {
-	st, shape, node, gs *floorTensor
-	v                   float64
-	pad                 [19]uint64
+	ptrs [4]*floorTensor // as the tensor's storage, shape, node and gradient pointers
+	v    float64
+	_    [19]uint64
 }
 
 var floorSink *floorTensor
@@ -83,7 +83,7 @@ func benchAllocFloor(b *testing.B, n int) {
 	xs := make([]*floorTensor, n)
 	for i := range xs {
 		xs[i] = &floorTensor{v: float64(i)}
-		xs[i].st = xs[i]
+		xs[i].ptrs[0] = xs[i]
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -91,7 +91,7 @@ func benchAllocFloor(b *testing.B, n int) {
 		s := xs[0]
 		for _, x := range xs[1:] {
 			t := &floorTensor{v: s.v + x.v}
-			t.st = t
+			t.ptrs[0] = t
 			s = t
 		}
 		floorSink = s
