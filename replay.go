@@ -2,6 +2,48 @@ package eager
 
 import "fmt"
 
+// ReplayOpPair runs a primitive op with two outputs (MaxPool2d: values and indices) once
+// and returns both, for an executor that holds the two as separate nodes (ReplayOp with the
+// attr "output" = 0 and 1) and would otherwise run the op twice.
+func ReplayOpPair(name string, in []*Tensor, attrs []Attr) (out0, out1 *Tensor, err error) {
+	if name != "MaxPool2d" {
+		return nil, nil, fmt.Errorf("eager: %s has no second output to replay", name)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			if e, ok := r.(*Error); ok {
+				err = e
+				return
+			}
+			if e, ok := r.(error); ok {
+				err = fmt.Errorf("eager: replay of %s: %w", name, e)
+				return
+			}
+			panic(r)
+		}
+	}()
+	out0, out1 = maxPool2d(in[0], replayPoolGeom(in[0], attrMap(attrs), false))
+	return out0, out1, nil
+}
+
+// replayPoolGeom is the pooling geometry of a recorded pooling op on x (adaptive: only the
+// sizes).
+func replayPoolGeom(x *Tensor, a attrs, adaptive bool) poolGeom {
+	p := poolGeom{n: x.shape[0], c: x.shape[1]}
+	p.h, p.w = a.pair("input_size")
+	p.oh, p.ow = a.pair("output_size")
+	if !adaptive {
+		p.kh, p.kw = a.pair("kernel_size")
+		p.sh, p.sw = a.pair("stride")
+		p.ph, p.pw = a.pair("padding")
+		p.dh, p.dw = a.pair("dilation")
+		p.ceil = a.bool("ceil_mode")
+		p.excludePad = !a.bool("count_include_pad")
+		p.divisor = a.int("divisor_override")
+	}
+	return p
+}
+
 // ReplayOp runs the primitive op name on inputs with the attrs an OpObserver saw for it,
 // for the primitives whose geometry is internal (convolution, pooling, normalisation and
 // their backward ops): a graph executor such as jit re-runs a recorded op through it. The
@@ -56,18 +98,7 @@ func ReplayOp(name string, in []*Tensor, attrs []Attr) (out *Tensor, err error) 
 			return conv2dBackwardWeight(in[0], in[1], p), nil
 		}
 	case "MaxPool2d", "AvgPool2d", "AvgPool2dBackward", "AdaptiveAvgPool2d", "AdaptiveAvgPool2dBackward":
-		p := poolGeom{n: in[0].shape[0], c: in[0].shape[1]}
-		p.h, p.w = a.pair("input_size")
-		p.oh, p.ow = a.pair("output_size")
-		if name != "AdaptiveAvgPool2d" && name != "AdaptiveAvgPool2dBackward" {
-			p.kh, p.kw = a.pair("kernel_size")
-			p.sh, p.sw = a.pair("stride")
-			p.ph, p.pw = a.pair("padding")
-			p.dh, p.dw = a.pair("dilation")
-			p.ceil = a.bool("ceil_mode")
-			p.excludePad = !a.bool("count_include_pad")
-			p.divisor = a.int("divisor_override")
-		}
+		p := replayPoolGeom(in[0], a, name == "AdaptiveAvgPool2d" || name == "AdaptiveAvgPool2dBackward")
 		switch name {
 		case "MaxPool2d":
 			v, idx := maxPool2d(in[0], p)

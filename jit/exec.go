@@ -35,6 +35,7 @@ type plan struct {
 	free    [][]int // per node: values whose last use it is
 	outCopy []bool  // per output: copy it (it views a Const, which must not escape)
 	maxArgs int
+	twin    map[int]int // the other output's node of a two-output op (see pairOps)
 	arena   *arena      // the buffers of the memory plan, kept across calls
 	busy    atomic.Bool // arena is in use by a call
 	arenas  sync.Pool   // *arena for calls that run while arena is busy
@@ -58,6 +59,7 @@ type fixedVal struct {
 func newPlan(g *Graph, cfg *config) *plan {
 	p := &plan{g: g, cfg: cfg, kern: make([]kernel, len(g.Nodes)), free: make([][]int, len(g.Nodes))}
 	root := storageRoots(g)
+	p.twin = twins(g)
 	for i, n := range g.Nodes {
 		p.maxArgs = max(p.maxArgs, len(n.Args))
 		p.kern[i] = p.kernelFor(i)
@@ -161,6 +163,9 @@ func (p *plan) kernelFor(i int) kernel {
 	}
 	if mk, ok := nativeKernels[n.Op]; ok {
 		return mk(p, i)
+	}
+	if j, ok := p.twin[i]; ok {
+		return pairKernel(n, i, j)
 	}
 	f := lookupOp(n.Op)
 	if f == nil {
