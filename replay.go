@@ -11,19 +11,23 @@ func ReplayOpPair(name string, in []*Tensor, attrs []Attr) (out0, out1 *Tensor, 
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			if e, ok := r.(*Error); ok {
-				err = e
-				return
-			}
-			if e, ok := r.(error); ok {
-				err = fmt.Errorf("eager: replay of %s: %w", name, e)
-				return
-			}
-			panic(r)
+			err = replayError(name, r)
 		}
 	}()
 	out0, out1 = maxPool2d(in[0], replayPoolGeom(in[0], attrMap(attrs), false))
 	return out0, out1, nil
+}
+
+// replayError turns a panic of a replayed op into its error: eager's own *Error as it is,
+// another error wrapped with the op's name. Other panics propagate.
+func replayError(name string, r any) error {
+	if e, ok := r.(*Error); ok {
+		return e
+	}
+	if e, ok := r.(error); ok {
+		return fmt.Errorf("eager: replay of %s: %w", name, e)
+	}
+	panic(r)
 }
 
 // replayPoolGeom is the pooling geometry of a recorded pooling op on x (adaptive: only the
@@ -53,15 +57,7 @@ func replayPoolGeom(x *Tensor, a attrs, adaptive bool) poolGeom {
 func ReplayOp(name string, in []*Tensor, attrs []Attr) (out *Tensor, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			if e, ok := r.(*Error); ok {
-				err = e
-				return
-			}
-			if e, ok := r.(error); ok {
-				err = fmt.Errorf("eager: replay of %s: %w", name, e)
-				return
-			}
-			panic(r)
+			err = replayError(name, r)
 		}
 	}()
 	a := attrMap(attrs)
