@@ -96,3 +96,26 @@ func sumAroundReference(v []float64, shape, dims []int) []float64 {
 	}
 	return out
 }
+
+// BenchmarkSumAroundMiddle times the conv bias gradient's Sum(0, 2, 3) in place
+// (sumAroundMiddle) against the copying path it replaced (a gathered permuted copy summed
+// row by row), on MNIST CNN and LeNet shapes:
+//
+//	go test -run XXX -bench SumAroundMiddle .
+func BenchmarkSumAroundMiddle(b *testing.B) {
+	for _, shape := range [][]int{{64, 32, 28, 28}, {64, 6, 28, 28}, {64, 16, 10, 10}} {
+		x := Randn(shape...)
+		r, perm := planShape("Sum", x, []int{0, 2, 3})
+		out := newTensor(Float32, r.keep)
+		b.Run(fmt.Sprintf("%v/in-place", shape), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				sumAroundMiddle(x, r, out)
+			}
+		})
+		b.Run(fmt.Sprintf("%v/gathered-copy", shape), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				sumRowsPermuted[float32](x, perm, r, out)
+			}
+		})
+	}
+}
