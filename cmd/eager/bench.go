@@ -7,8 +7,9 @@ package main
 //   - Every workload runs in a fresh process (this binary re-executed with -worker, or the
 //     Python script with --workload), so that peak memory is the workload's own and one
 //     workload's heap does not slow the next.
-//   - Time: warm up, then time 5 chunks of iterations (each about -time/5) and report the best
-//     chunk's time per iteration. The best of several is the most repeatable figure on a busy
+//   - Time: warm up (eager: also until the garbage collector has run three cycles, so that
+//     the heap has grown to its steady size), then time 5 chunks of iterations (each about
+//     -time/5) and report the best chunk's time per iteration. The best of several is the most repeatable figure on a busy
 //     machine (as Python's timeit recommends); the median is printed by -v.
 //   - Peak memory: the process's peak resident set (getrusage ru_maxrss, which both Go and
 //     Python read from the kernel) minus its resident set before the workload built its model
@@ -470,9 +471,17 @@ type stepStats struct {
 // timeSteps warms step up, then times 5 chunks of about budget/5 each; it returns the best and
 // the median seconds per step, and the GC's share of CPU time over the chunks in percent.
 func timeSteps(step func(), budget time.Duration) (best, median float64, st stepStats) {
-	// Warm up: at least 2 steps and budget/5, which also calibrates the chunk size.
-	n, start := 0, time.Now()
-	for n < 2 || time.Since(start) < budget/5 {
+	// Warm up: at least 2 steps and budget/5, and until the collector has run 3 cycles (at
+	// most budget): the heap grows to its steady size over the first cycles, faulting in fresh
+	// pages, which for workloads with large tensors (the 4M chain) made the first second's
+	// steps ten times slower than later ones. Then calibrate the chunk size on steady steps.
+	n, start, cycles0 := 0, time.Now(), gcCycles()
+	for n < 2 || time.Since(start) < budget/5 || (gcCycles()-cycles0 < 3 && time.Since(start) < budget) {
+		step()
+		n++
+	}
+	n, start = 0, time.Now()
+	for n < 2 || time.Since(start) < budget/20 {
 		step()
 		n++
 	}
@@ -500,6 +509,13 @@ func timeSteps(step func(), budget time.Duration) (best, median float64, st step
 	st.gcCycles = float64(m1.NumGC-m0.NumGC) / steps
 	st.bytes = float64(m1.TotalAlloc-m0.TotalAlloc) / steps
 	return times[0], times[len(times)/2], st
+}
+
+// gcCycles returns how many garbage collection cycles have completed.
+func gcCycles() uint64 {
+	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
 }
 
 // gcCPU returns the runtime's estimates of GC CPU seconds and of busy CPU seconds. Idle-time
