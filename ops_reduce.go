@@ -567,7 +567,7 @@ func sumAroundMiddle(x *Tensor, r reduction, out *Tensor) bool {
 			last = d
 		}
 	}
-	if first <= 0 || last < 0 || last == rank-1 {
+	if first <= 0 || last == rank-1 { // no reduced dims before the kept block, or none after
 		return false
 	}
 	outer, mid, inner := numel(x.shape[:first]), numel(x.shape[first:last+1]), numel(x.shape[last+1:])

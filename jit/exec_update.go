@@ -386,18 +386,8 @@ func bindUnit[T float](p *plan, u *updateUnit) {
 		if M*N != total {
 			return outs, false
 		}
-		ta, lda, ok := gemmOperand(x)
-		if !ok {
-			x = x.Contiguous()
-			ta, lda, _ = gemmOperand(x)
-		}
-		tb, ldb, ok := gemmOperand(y)
-		if !ok {
-			y = y.Contiguous()
-			tb, ldb, _ = gemmOperand(y)
-		}
-		ad, aoff := eager.StorageData[T](x)
-		bd, boff := eager.StorageData[T](y)
+		_, ta, lda, ad, aoff := gemmOperandData[T](x)
+		_, tb, ldb, bd, boff := gemmOperandData[T](y)
 		var gd []T
 		if u.store {
 			outs[3] = c.outputFor(p, u.gemm, true)

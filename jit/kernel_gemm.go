@@ -36,6 +36,19 @@ func gemmOperand(t *eager.Tensor) (trans bool, ld int, ok bool) {
 	return false, 0, false
 }
 
+// gemmOperandData returns t as a GEMM operand: t itself or, when its matrices are not laid
+// out for GEMM (gemmOperand), a contiguous copy, with the transposition, the leading
+// dimension, and the storage and offset its matrices start at.
+func gemmOperandData[T float](t *eager.Tensor) (u *eager.Tensor, trans bool, ld int, d []T, off int) {
+	trans, ld, ok := gemmOperand(t)
+	if !ok {
+		t = t.Contiguous()
+		trans, ld, _ = gemmOperand(t)
+	}
+	d, off = eager.StorageData[T](t)
+	return t, trans, ld, d, off
+}
+
 // gemmKernel computes Bmm(a, b) (+ bias) (then the activation, or the ReLU mask), a block of
 // rows at a time.
 func gemmKernel[T float](p *plan, i int) kernel {
@@ -52,18 +65,8 @@ func gemmKernel[T float](p *plan, i int) kernel {
 		a, b := c.vals[args[0]], c.vals[args[1]]
 		ash, bsh := a.Shape(), b.Shape()
 		B, M, K, N := ash[0], ash[1], ash[2], bsh[2]
-		ta, lda, ok := gemmOperand(a)
-		if !ok {
-			a = a.Contiguous()
-			ta, lda, _ = gemmOperand(a)
-		}
-		tb, ldb, ok := gemmOperand(b)
-		if !ok {
-			b = b.Contiguous()
-			tb, ldb, _ = gemmOperand(b)
-		}
-		ad, aoff := eager.StorageData[T](a)
-		bd, boff := eager.StorageData[T](b)
+		a, ta, lda, ad, aoff := gemmOperandData[T](a)
+		b, tb, ldb, bd, boff := gemmOperandData[T](b)
 		as, bs := a.Strides()[0], b.Strides()[0]
 		out := c.outputFor(p, i, true) // the product writes every element
 		od, ooff := eager.StorageData[T](out)

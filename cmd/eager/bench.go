@@ -669,15 +669,15 @@ func benchGELU() (func(), float64) {
 	}, 1
 }
 
-// trainStep returns one training step of model on a fixed random batch: cross-entropy loss,
-// backward, optimizer update.
-func trainStep(model nn.Module, opt optim.Optimizer, x, target *eager.Tensor) func() {
-	return func() {
-		opt.ZeroGrad()
-		loss := nn.CrossEntropy(model.Forward(x), target)
-		loss.Backward()
-		opt.Step()
-	}
+// trainStep is one training step of p's model on the batch it is given: cross-entropy
+// loss, backward, optimizer update. It returns the loss, in the form jit.Compile takes; the
+// eager workloads call it directly on p's fixed random batch.
+func (p trainParts) trainStep(xs ...*eager.Tensor) []*eager.Tensor {
+	p.opt.ZeroGrad()
+	loss := nn.CrossEntropy(p.model.Forward(xs[0]), xs[1])
+	loss.Backward()
+	p.opt.Step()
+	return []*eager.Tensor{loss}
 }
 
 // randomLabels returns n int64 labels below classes.
@@ -734,7 +734,7 @@ func transformerParts(capturable bool) trainParts {
 func eagerTrain(parts func(bool) trainParts) func() (func(), float64) {
 	return func() (func(), float64) {
 		p := parts(false)
-		return trainStep(p.model, p.opt, p.x, p.target), p.samples
+		return func() { p.trainStep(p.x, p.target) }, p.samples
 	}
 }
 

@@ -7,7 +7,6 @@ package main
 import (
 	"github.com/eagerml/eager"
 	"github.com/eagerml/eager/jit"
-	"github.com/eagerml/eager/nn"
 )
 
 func jitAdd1() (func(), float64, *jit.Func) {
@@ -98,13 +97,7 @@ func jitGELU() (func(), float64, *jit.Func) {
 func jitTrain(parts func(capturable bool) trainParts) func() (func(), float64, *jit.Func) {
 	return func() (func(), float64, *jit.Func) {
 		p := parts(true)
-		f := jit.Compile(func(xs ...*eager.Tensor) []*eager.Tensor {
-			p.opt.ZeroGrad()
-			loss := nn.CrossEntropy(p.model.Forward(xs[0]), xs[1])
-			loss.Backward()
-			p.opt.Step()
-			return []*eager.Tensor{loss}
-		})
+		f := jit.Compile(p.trainStep)
 		return func() { _ = f.Call(p.x, p.target) }, p.samples, f
 	}
 }

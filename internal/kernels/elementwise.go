@@ -291,11 +291,15 @@ func Fill[T any](dst []T, v T) {
 // A row longer than SumChunk is cut into chunks of SumChunk elements (the last one shorter),
 // each summed as above, in parallel, and the chunk totals are added in order: a fixed order
 // again, whatever the number of cores.
-func Sum[T Float](x []T) T {
+func Sum[T Float](x []T) T { return T(SumF64(x)) }
+
+// SumF64 returns the float64 total of x that Sum rounds to T. Callers that add several rows'
+// totals together keep the partial sums in float64 this way.
+func SumF64[T Float](x []T) float64 {
 	if len(x) <= SumChunk {
-		return T(sumChunk(x))
+		return sumChunk(x)
 	}
-	return T(chunkedTotal(len(x), func(lo, hi int) float64 { return sumChunk(x[lo:hi]) }))
+	return chunkedTotal(len(x), func(lo, hi int) float64 { return sumChunk(x[lo:hi]) })
 }
 
 // chunkedTotal adds part over the chunks [c*SumChunk, min(n, (c+1)*SumChunk)) of a row of
