@@ -459,9 +459,10 @@ func newBatchNormState(x, w, b *Tensor, eps float64) *normState {
 	return bn
 }
 
-// replayNormBackward recomputes output k of a NormBackward event: the statistics from x,
-// then the fused gradient.
-func replayNormBackward(in []*Tensor, a attrs) *Tensor {
+// replayNormBackward recomputes the outputs of a NormBackward event (the gradients for x, w
+// and b that the attr "needs" asks for, nil for the others): the statistics from x, then
+// the fused gradient.
+func replayNormBackward(in []*Tensor, a attrs) []*Tensor {
 	g, x := in[0], in[1]
 	var w, b *Tensor
 	if a.bool("has_weight") {
@@ -485,7 +486,7 @@ func replayNormBackward(in []*Tensor, a attrs) *Tensor {
 	if len(needs) != 3 {
 		panic(fmt.Errorf("attr \"needs\" missing"))
 	}
-	return s.gradKernel(g, needs[0], needs[1], needs[2])[a.int("output")]
+	return s.gradKernel(g, needs[0], needs[1], needs[2])
 }
 
 // forward computes the output and the statistics.

@@ -2,20 +2,25 @@ package eager
 
 import "fmt"
 
-// ReplayOpPair runs a primitive op with two outputs (MaxPool2d: values and indices) once
-// and returns both, for an executor that holds the two as separate nodes (ReplayOp with the
-// attr "output" = 0 and 1) and would otherwise run the op twice.
-func ReplayOpPair(name string, in []*Tensor, attrs []Attr) (out0, out1 *Tensor, err error) {
-	if name != "MaxPool2d" {
-		return nil, nil, fmt.Errorf("eager: %s has no second output to replay", name)
-	}
+// ReplayOpOutputs runs a primitive op with several outputs once and returns them all, by
+// their "output" attr: MaxPool2d's values and indices, and NormBackward's gradients for the
+// input, weight and bias (nil where the attr "needs" says the gradient was not wanted). An
+// executor that holds the outputs as separate nodes (ReplayOp with the attr "output" = k)
+// would otherwise run the op once per output.
+func ReplayOpOutputs(name string, in []*Tensor, attrs []Attr) (out []*Tensor, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = replayError(name, r)
 		}
 	}()
-	out0, out1 = maxPool2d(in[0], replayPoolGeom(in[0], attrMap(attrs), false))
-	return out0, out1, nil
+	switch name {
+	case "MaxPool2d":
+		v, idx := maxPool2d(in[0], replayPoolGeom(in[0], attrMap(attrs), false))
+		return []*Tensor{v, idx}, nil
+	case "NormBackward":
+		return replayNormBackward(in, attrMap(attrs)), nil
+	}
+	return nil, fmt.Errorf("eager: %s has no outputs to replay together", name)
 }
 
 // replayError turns a panic of a replayed op into its error: eager's own *Error as it is,
@@ -116,7 +121,12 @@ func ReplayOp(name string, in []*Tensor, attrs []Attr) (out *Tensor, err error) 
 	case "MaxPool2dGather":
 		return maxPool2dGather(in[0], in[1]), nil
 	case "NormBackward":
-		return replayNormBackward(in, a), nil
+		gs := replayNormBackward(in, a)
+		k := a.int("output")
+		if k < 0 || k >= len(gs) || gs[k] == nil {
+			return nil, fmt.Errorf("eager: NormBackward has no output %d for needs %v", k, a["needs"])
+		}
+		return gs[k], nil
 	case "LayerNorm", "BatchNorm":
 		var w, b *Tensor
 		k := 1

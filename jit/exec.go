@@ -35,15 +35,15 @@ type plan struct {
 	free    [][]int // per node: values whose last use it is
 	outCopy []bool  // per output: copy it (it views a Const, which must not escape)
 	maxArgs int
-	twin    map[int]int // the other output's node of a two-output op (see pairOps)
-	arena   *arena      // the buffers of the memory plan, kept across calls
-	busy    atomic.Bool // arena is in use by a call
-	arenas  sync.Pool   // *arena for calls that run while arena is busy
-	ctxs    sync.Pool   // *execCtx, reused across calls
-	slots   []slot      // memory plan
-	buf     []int       // per node: its memory-plan slot (Node.Buf, or a static output's)
-	exec    []int       // nodes whose kernels run, in order (not inputs, constants, captures)
-	inputs  [][2]int    // (node, argument index) of the Input nodes
+	sibs    map[int][]int // the nodes of one call of a several-output op (see multiOps)
+	arena   *arena        // the buffers of the memory plan, kept across calls
+	busy    atomic.Bool   // arena is in use by a call
+	arenas  sync.Pool     // *arena for calls that run while arena is busy
+	ctxs    sync.Pool     // *execCtx, reused across calls
+	slots   []slot        // memory plan
+	buf     []int         // per node: its memory-plan slot (Node.Buf, or a static output's)
+	exec    []int         // nodes whose kernels run, in order (not inputs, constants, captures)
+	inputs  [][2]int      // (node, argument index) of the Input nodes
 	fixed   []fixedVal
 	give    []bool         // per effect: a SetGrad whose value is a new buffer nothing else holds
 	groupAt []*updateGroup // per exec position: the update group starting there, or nil
@@ -59,7 +59,7 @@ type fixedVal struct {
 func newPlan(g *Graph, cfg *config) *plan {
 	p := &plan{g: g, cfg: cfg, kern: make([]kernel, len(g.Nodes)), free: make([][]int, len(g.Nodes))}
 	root := storageRoots(g)
-	p.twin = twins(g)
+	p.sibs = siblings(g)
 	for i, n := range g.Nodes {
 		p.maxArgs = max(p.maxArgs, len(n.Args))
 		p.kern[i] = p.kernelFor(i)
@@ -164,8 +164,8 @@ func (p *plan) kernelFor(i int) kernel {
 	if mk, ok := nativeKernels[n.Op]; ok {
 		return mk(p, i)
 	}
-	if j, ok := p.twin[i]; ok {
-		return pairKernel(n, i, j)
+	if s, ok := p.sibs[i]; ok {
+		return siblingKernel(p.g, i, s)
 	}
 	f := lookupOp(n.Op)
 	if f == nil {

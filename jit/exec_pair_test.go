@@ -7,29 +7,35 @@ import (
 	"github.com/eagerml/eager"
 )
 
-// TestTwoOutputOpsRunOnce checks that max pooling's values and indices, and MaxDim's, are
-// paired in the plan (the op runs once for both nodes) and equal eager's, through the
-// forward and the backward that reads the indices.
-func TestTwoOutputOpsRunOnce(t *testing.T) {
+// TestSeveralOutputOpsRunOnce checks that max pooling's values and indices, MaxDim's, and
+// LayerNorm's three gradients are grouped in the plan (the op runs once for all its nodes)
+// and equal eager's, through the forward and the backward that reads the indices.
+func TestSeveralOutputOpsRunOnce(t *testing.T) {
 	eager.ManualSeed(3)
 	w := eager.Randn(3, 4, 8, 8).SetRequiresGrad(true)
+	lnW, lnB := eager.Randn(4).SetRequiresGrad(true), eager.Randn(4).SetRequiresGrad(true)
 	fn := func(xs ...*eager.Tensor) []*eager.Tensor {
-		w.ZeroGrad()
+		for _, p := range []*eager.Tensor{w, lnW, lnB} {
+			p.ZeroGrad()
+		}
 		v, idx := eager.MaxPool2dWithIndices(xs[0].Mul(w), eager.PoolOptions{Kernel: []int{3}, Stride: []int{2}, Padding: []int{1}})
 		mv, mi := v.MaxDim(1, false)
-		loss := mv.Sum().Add(v.Square().Sum())
+		ln := eager.LayerNorm(v.Permute(0, 2, 3, 1), []int{4}, lnW, lnB, 1e-5)
+		loss := mv.Sum().Add(v.Square().Sum()).Add(ln.Square().Sum())
 		loss.Backward()
-		return []*eager.Tensor{v, idx, mv, mi, loss, w.Grad()}
+		return []*eager.Tensor{v, idx, mv, mi, loss, w.Grad(), lnW.Grad(), lnB.Grad()}
 	}
-	// Count the pooling runs of the compiled calls: one per call, not two, and none through
-	// the one-output replay.
-	pool := pairOps["MaxPool2d"]
-	runs := 0
-	pairOps["MaxPool2d"] = func(in []*eager.Tensor, a []eager.Attr) (*eager.Tensor, *eager.Tensor) {
-		runs++
-		return pool(in, a)
+	// Count the runs of the compiled calls: one per call for each op, not one per output,
+	// and none through the one-output replay.
+	runs := map[string]int{}
+	for _, op := range []string{"MaxPool2d", "NormBackward"} {
+		orig := multiOps[op]
+		multiOps[op] = func(in []*eager.Tensor, a []eager.Attr) []*eager.Tensor {
+			runs[op]++
+			return orig(in, a)
+		}
+		defer func() { multiOps[op] = orig }()
 	}
-	defer func() { pairOps["MaxPool2d"] = pool }()
 	f := Compile(fn)
 	for call := 0; call < 3; call++ {
 		x := eager.Randn(3, 4, 8, 8)
@@ -39,19 +45,22 @@ func TestTwoOutputOpsRunOnce(t *testing.T) {
 			bitsEqual(t, fmt.Sprintf("call %d output %d", call, k), got[k], want[k])
 		}
 	}
-	if st := f.Stats(); st.Hits != 2 || runs != 2 {
-		t.Fatalf("%d pooling runs in %d compiled calls (stats %+v), want one per call", runs, st.Hits, st)
+	if st := f.Stats(); st.Hits != 2 || runs["MaxPool2d"] != 2 || runs["NormBackward"] != 2 {
+		t.Fatalf("runs %v in %d compiled calls (stats %+v), want one per call of each op", runs, st.Hits, st)
 	}
 	g := f.Graph()
-	tw := twins(g)
-	pairs := map[string]int{}
-	for i, j := range tw {
-		if tw[j] != i || g.Nodes[i].Op != g.Nodes[j].Op || outputIndex(g.Nodes[i]) == outputIndex(g.Nodes[j]) {
-			t.Fatalf("bad pair %d-%d: %v / %v", i, j, g.Nodes[i], g.Nodes[j])
+	nodes := map[string]int{}
+	for i, sibs := range siblings(g) {
+		seen := map[int]bool{}
+		for _, s := range sibs {
+			if g.Nodes[s].Op != g.Nodes[i].Op || seen[outputIndex(g.Nodes[s])] {
+				t.Fatalf("bad group %v of node %d:\n%v", sibs, i, g)
+			}
+			seen[outputIndex(g.Nodes[s])] = true
 		}
-		pairs[g.Nodes[i].Op]++
+		nodes[g.Nodes[i].Op]++
 	}
-	if pairs["MaxPool2d"] != 2 || pairs["MaxDim"] != 2 {
-		t.Fatalf("pairs %v, want MaxPool2d and MaxDim paired\n%v", pairs, g)
+	if nodes["MaxPool2d"] != 2 || nodes["MaxDim"] != 2 || nodes["NormBackward"] != 3 {
+		t.Fatalf("grouped nodes %v, want MaxPool2d and MaxDim paired and NormBackward's three outputs together\n%v", nodes, g)
 	}
 }
