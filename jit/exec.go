@@ -300,8 +300,12 @@ func (p *plan) emit(i int, t0 int64, out *eager.Tensor) {
 	if out != nil {
 		ev.OutputBytes = int64(out.Numel() * out.DType().Size())
 		ev.FLOPs = int64(out.Numel())
-		if n.Fused != nil {
+		switch {
+		case n.Fused != nil:
 			ev.FLOPs *= int64(max(1, len(n.Fused.Insts)))
+		case n.Op == "Gemm": // a multiply-add per element of the [B, M, K] by [B, K, N] product, then the epilogue
+			a := p.g.Nodes[n.Args[0]].Shape
+			ev.FLOPs *= 2*int64(a[len(a)-1]) + 1
 		}
 	}
 	eager.EmitOpEvent(ev)
