@@ -149,3 +149,25 @@ func BufferCacheStats() CacheStats {
 	return CacheStats{CachedBytes: cachedBytes.Load(), Hits: cacheHits.Load(), Misses: cacheMisses.Load(),
 		Released: cacheReleases.Load(), Dropped: cacheDrops.Load()}
 }
+
+// ReleaseBuffer hands the buffer of x's storage to the buffer cache, where the next
+// allocation of a similar size takes it while it is still in cache, and leaves the storage
+// empty. It is for executors that know when a value dies, as PyTorch's caching allocator
+// learns it from reference counts: the jit executor releases the results of the eager ops
+// it replays after their last reader. The caller guarantees that x and every view of its
+// storage are never read or written again; a released storage has no elements, so a stale
+// access panics instead of seeing reused memory. Buffers eager did not allocate itself
+// (FromSlice), too small to be cached, or allocated while memory is tracked are left to the
+// garbage collector. It reports whether the buffer went to the cache.
+func ReleaseBuffer(x *Tensor) bool {
+	s := x.st
+	if s.class == 0 || s.ptr == nil {
+		return false
+	}
+	s.recycle()
+	return true
+}
+
+// SharesStorage reports whether a and b view the same storage (one is a view of the other,
+// or both are views of a third tensor).
+func SharesStorage(a, b *Tensor) bool { return a.st == b.st }

@@ -20,6 +20,9 @@ type execCtx struct {
 	args []*eager.Tensor // scratch for gathering a node's arguments
 	bufs *arena          // memory-plan buffers, or nil
 	memo map[int]any     // per-node state kernels keep across calls (the context is pooled)
+	// keepBuffers is set when a replayed op returned a view of one of its arguments'
+	// storage (see noteAliasing): the call then releases no more buffers.
+	keepBuffers bool
 }
 
 // kernel computes the value of one node.
@@ -47,6 +50,10 @@ type plan struct {
 	fixed   []fixedVal
 	give    []bool         // per effect: a SetGrad whose value is a new buffer nothing else holds
 	groupAt []*updateGroup // per exec position: the update group starting there, or nil
+	// replayed: per node, its kernel replays an eager op; release: per node, the values
+	// whose buffers die with it and go back to eager's cache (see planReleases).
+	replayed []bool
+	release  [][]int
 }
 
 // fixedVal is a node whose value is the same tensor at every call (a constant, a captured
@@ -57,7 +64,8 @@ type fixedVal struct {
 }
 
 func newPlan(g *Graph, cfg *config) *plan {
-	p := &plan{g: g, cfg: cfg, kern: make([]kernel, len(g.Nodes)), free: make([][]int, len(g.Nodes))}
+	p := &plan{g: g, cfg: cfg, kern: make([]kernel, len(g.Nodes)), free: make([][]int, len(g.Nodes)),
+		replayed: make([]bool, len(g.Nodes))}
 	root := storageRoots(g)
 	p.sibs = siblings(g)
 	for i, n := range g.Nodes {
@@ -97,8 +105,9 @@ func newPlan(g *Graph, cfg *config) *plan {
 		}
 		last[i] = -1 // never freed: the caller or the graph holds them anyway
 	}
+	released := p.planReleases(root)
 	for v, l := range last {
-		if l >= 0 && !esc[v] {
+		if l >= 0 && !esc[v] && !released[v] {
 			p.free[l] = append(p.free[l], v)
 		}
 	}
@@ -164,6 +173,7 @@ func (p *plan) kernelFor(i int) kernel {
 	if mk, ok := nativeKernels[n.Op]; ok {
 		return mk(p, i)
 	}
+	p.replayed[i] = true
 	if s, ok := p.sibs[i]; ok {
 		return siblingKernel(p.g, i, s)
 	}
@@ -172,12 +182,95 @@ func (p *plan) kernelFor(i int) kernel {
 		panic(fmt.Sprintf("jit: internal error: no kernel for %s", n.Op))
 	}
 	args, attrs := n.Args, n.Attrs
+	view := isView(n.Op)
 	return func(c *execCtx) *eager.Tensor {
 		in := c.args[:len(args)]
 		for k, a := range args {
 			in[k] = c.vals[a]
 		}
-		return f(in, attrs)
+		out := f(in, attrs)
+		if !view {
+			noteAliasing(c, out, in)
+		}
+		return out
+	}
+}
+
+// planReleases decides which values' buffers the executor hands back to eager's buffer
+// cache, and after which node: a value whose buffer is a new eager allocation of this call
+// (the result of a replayed eager op, or a native output written over such a buffer,
+// Node.Reuse) that no output or effect holds, after the last node that reads it or a view
+// of it. The next allocations of that size (the next conv, the next call's forward) then
+// reuse it while it is warm, where otherwise every call would take fresh buffers from the
+// Go heap, fault their pages in, and leave the old ones to the collector: eager's own
+// backward pass recycles its gradients the same way (from reference counts). It returns the
+// released values, which the ordinary frees skip.
+func (p *plan) planReleases(root []int) []bool {
+	g := p.g
+	n := len(g.Nodes)
+	escRoot := make([]bool, n)
+	for v, e := range g.escapes() {
+		if e {
+			escRoot[root[v]] = true
+		}
+	}
+	fresh := make([]bool, n) // the value's buffer is a new eager allocation nothing else holds
+	taken := make([]bool, n) // a native output overwrites the value's buffer
+	for i, nd := range g.Nodes {
+		switch {
+		case root[i] != i:
+		case p.replayed[i]:
+			fresh[i] = true
+		case native(g, i) && nd.Reuse >= 0 && nd.Buf < 0 && nd.Into < 0:
+			r := root[nd.Reuse]
+			fresh[i], taken[r] = fresh[r], true
+		}
+	}
+	lastUse := make([]int, n) // per root: the last node that reads it or a view of it
+	for i, nd := range g.Nodes {
+		lastUse[i] = i
+		for _, a := range nd.Args {
+			lastUse[root[a]] = max(lastUse[root[a]], i)
+		}
+	}
+	p.release = make([][]int, n)
+	released := make([]bool, n)
+	for r := range g.Nodes {
+		if fresh[r] && !taken[r] && !escRoot[r] {
+			p.release[lastUse[r]] = append(p.release[lastUse[r]], r)
+			released[r] = true
+		}
+	}
+	return released
+}
+
+// replayAliasing counts replayed ops that returned a view of an argument's storage, which
+// planReleases assumes no op but a view op does (jit's tests check it stays 0).
+var replayAliasing atomic.Int64
+
+// noteAliasing stops the call's releases when out shares storage with an argument: the plan
+// took out for a buffer of its own.
+func noteAliasing(c *execCtx, out *eager.Tensor, in []*eager.Tensor) {
+	for _, t := range in {
+		if t != nil && out != nil && eager.SharesStorage(out, t) {
+			c.keepBuffers = true
+			replayAliasing.Add(1)
+			return
+		}
+	}
+}
+
+// afterNode releases the buffers that die with node i (planReleases) and drops the values
+// it read last.
+func (p *plan) afterNode(c *execCtx, i int) {
+	for _, r := range p.release[i] {
+		if t := c.vals[r]; t != nil && !c.keepBuffers {
+			eager.ReleaseBuffer(t)
+		}
+		c.vals[r] = nil
+	}
+	for _, d := range p.free[i] {
+		c.vals[d] = nil
 	}
 }
 
@@ -199,7 +292,7 @@ func (p *plan) run(xs []*eager.Tensor) []*eager.Tensor {
 			c.vals[i] = nil
 		}
 		clear(c.args)
-		c.xs, c.bufs = nil, nil
+		c.xs, c.bufs, c.keepBuffers = nil, nil, false
 		p.ctxs.Put(c)
 	}()
 	if len(p.slots) > 0 {
@@ -243,9 +336,7 @@ func (p *plan) run(xs []*eager.Tensor) []*eager.Tensor {
 			} else {
 				c.vals[i] = k(c)
 			}
-			for _, d := range p.free[i] {
-				c.vals[d] = nil
-			}
+			p.afterNode(c, i)
 		}
 		for k, e := range p.g.Effects {
 			switch e.Kind {

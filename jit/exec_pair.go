@@ -98,6 +98,9 @@ func siblingKernel(g *Graph, i int, sibs []int) kernel {
 			in[k] = c.vals[a]
 		}
 		out := run(in, attrs)
+		for _, t := range out {
+			noteAliasing(c, t, in)
+		}
 		var mine *eager.Tensor
 		for k, s := range sibs {
 			if idx[k] >= len(out) || out[idx[k]] == nil {

@@ -489,8 +489,6 @@ func (p *plan) runGroup(c *execCtx, gr *updateGroup) {
 		}
 	}
 	for pos := gr.start; pos < gr.end; pos++ {
-		for _, d := range p.free[p.exec[pos]] {
-			c.vals[d] = nil
-		}
+		p.afterNode(c, p.exec[pos])
 	}
 }

@@ -1,0 +1,43 @@
+package jit
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/eagerml/eager"
+)
+
+// TestReplayedBuffersReleased checks that the executor hands the buffer of a replayed op's
+// result back to eager's cache after its last reader (once per call), that the results
+// still equal eager's, and that the values a call returns are never released: a later
+// call does not overwrite them.
+func TestReplayedBuffersReleased(t *testing.T) {
+	eager.ManualSeed(4)
+	fn := func(xs ...*eager.Tensor) []*eager.Tensor {
+		a := xs[0].Softmax(1)          // replayed; dies at the next op
+		b := a.Permute(1, 0).Softmax(0) // replayed, through a view of a; returned
+		return []*eager.Tensor{b, b.Square().Sum()}
+	}
+	f := Compile(fn)
+	var kept [][]*eager.Tensor
+	var want [][]*eager.Tensor
+	for call := 0; call < 4; call++ {
+		x := eager.Randn(256, 128) // 128 KiB: large enough for the cache
+		want = append(want, fn(x))
+		before := eager.BufferCacheStats().Released
+		got := f.Call(x)
+		released := eager.BufferCacheStats().Released - before
+		if call > 0 && released < 1 {
+			t.Fatalf("call %d released %d buffers, want the first softmax's", call, released)
+		}
+		kept = append(kept, got)
+	}
+	if st := f.Stats(); st.Hits != 3 {
+		t.Fatalf("stats %+v: want 3 compiled calls", st)
+	}
+	for call := range kept {
+		for k := range kept[call] {
+			bitsEqual(t, fmt.Sprintf("call %d output %d (after all calls)", call, k), kept[call][k], want[call][k])
+		}
+	}
+}
