@@ -18,10 +18,11 @@ import (
 // are reachable only from the pass itself, and the engine counts its references to each
 // storage. When the count of a storage allocated during the pass drops to zero, the engine
 // returns the buffer here, and it is reused while still in cache, often by the next node of
-// the same pass, and in the next training step by the forward pass. Two more sources fill it:
-// ZeroGrad, with a leaf's gradient that the engine made and that was only borrowed (see
-// Tensor.BorrowGrad), and the kernels' scratch buffers (im2col matrices, partial sums), whose
-// lifetimes are explicit.
+// the same pass, and in the next training step by the forward pass. Three more sources fill
+// it: ZeroGrad, with a leaf's gradient that the engine made and that was only borrowed (see
+// Tensor.BorrowGrad); the kernels' scratch buffers (im2col matrices, partial sums), whose
+// lifetimes are explicit; and executors that know when a value dies (ReleaseBuffer: jit's
+// executor releases the results of the eager ops it replays after their last reader).
 //
 // Buffers are grouped in size classes of an eighth of a power of two (so at most 12.5% of a
 // buffer is unused), only from minCachedBytes up (smaller ones are cheap to allocate), and
@@ -140,7 +141,7 @@ type CacheStats struct {
 	CachedBytes int64 // bytes of buffers held for reuse now
 	Hits        int64 // allocations served from the cache
 	Misses      int64 // allocations large enough to be cached that found no buffer of their size class
-	Released    int64 // buffers handed (back) to the cache: dead gradients, ZeroGrad, kernel scratch
+	Released    int64 // buffers handed (back) to the cache: dead gradients, ZeroGrad, kernel scratch, ReleaseBuffer
 	Dropped     int64 // released buffers left to the garbage collector because the cache was full
 }
 

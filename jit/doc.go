@@ -74,7 +74,9 @@
 // only its inputs and outputs touch memory. Each instruction
 // runs over the whole tile with eager's vector kernels (internal/kernels, and eager's own
 // unary kernels through eager.UnaryKernels); values computed per row (a layer norm's mean
-// and variance) are computed once per row. Intermediate buffers are kept across calls;
+// and variance) are computed once per row. Intermediate buffers are kept across calls; the
+// results of replayed eager ops go back to eager's buffer cache after their last reader
+// (eager.ReleaseBuffer), so that the next op of that size reuses them while warm;
 // outputs are new tensors at every call, as in eager, unless WithStaticOutputs makes them
 // buffers the Func owns. A call with the same argument tensors as the previous one skips
 // encoding the signature (the Func keeps references to the last call's arguments).
