@@ -14,7 +14,7 @@ import (
 func TestReplayedBuffersReleased(t *testing.T) {
 	eager.ManualSeed(4)
 	fn := func(xs ...*eager.Tensor) []*eager.Tensor {
-		a := xs[0].Softmax(1)          // replayed; dies at the next op
+		a := xs[0].Softmax(1)           // replayed; dies at the next op
 		b := a.Permute(1, 0).Softmax(0) // replayed, through a view of a; returned
 		return []*eager.Tensor{b, b.Square().Sum()}
 	}
