@@ -28,7 +28,7 @@ type Tensor struct {
 	node         *node                     // the op that produced this tensor; nil for leaves
 	gs           atomic.Pointer[gradState] // gradient and hooks, allocated on first use
 
-	dims [8]int // shape then strides of tensors up to rank 4
+	dims [6]int // shape then strides of tensors up to rank 3
 }
 
 // Shape returns a copy of the tensor's shape.
@@ -121,8 +121,13 @@ func poison(s *storage) {
 }
 
 // smallBytes is the largest buffer newTensor places inline, beside the tensor and its storage
-// header in one allocation (scalars, losses, small vectors: most tensors of per-op overhead).
-const smallBytes = 32
+// header in one allocation: one float64, int64 or two float32 (scalars: losses, step counts,
+// the one-element tensors whose ops are all overhead). With the inline geometry of rank 3
+// (Tensor.dims) that allocation is 160 bytes; at 32 inline bytes and rank 4 it was 192, and
+// a one-element Add took 13% longer (BenchmarkAddScalar1, 167-179 against 140-159 ns under
+// go test's collector settings). Larger buffers and higher ranks take a second allocation,
+// which is small beside the work of their ops.
+const smallBytes = 8
 
 // smallTensor is a tensor, its storage and its data in one allocation.
 type smallTensor struct {
@@ -142,7 +147,7 @@ func newSmallTensor(dt DType, shape []int, n int) *Tensor {
 }
 
 // Shape and strides live in one array, strides right after the shape (the inline dims for
-// tensors up to rank 4), so that a tensor carries one slice header for both.
+// tensors up to rank 3), so that a tensor carries one slice header for both.
 
 // geometry returns a shape slice of rank n whose strides follow it, in t's inline array
 // when it fits.
