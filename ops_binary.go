@@ -119,6 +119,17 @@ func binaryForward(op *OpInfo, k *binaryKernels, a, b *Tensor, floatOnly bool) (
 	if a == nil || b == nil {
 		failf(op.Name, "nil tensor argument")
 	}
+	if a.dtype == b.dtype && (a.dtype == Float32 || a.dtype == Float64) && sameShape(a.shape, b.shape) && numel(a.shape) == 1 {
+		// Two one-element operands of one float dtype (numbers added in a Go loop, whose cost
+		// is all overhead): the element function on the one element, as runBinary would.
+		out := newTensorUninit(a.dtype, a.shape)
+		if a.dtype == Float32 {
+			data[float32](out.st)[0] = k.f32(data[float32](a.st)[a.offset], data[float32](b.st)[b.offset])
+		} else {
+			data[float64](out.st)[0] = k.f64(data[float64](a.st)[a.offset], data[float64](b.st)[b.offset])
+		}
+		return a, b, out
+	}
 	dt := resultType(a, b)
 	if dt == Bool {
 		dt = Int64
