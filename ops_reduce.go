@@ -116,6 +116,9 @@ func (x *Tensor) SumKeepDim(dims ...int) *Tensor { return x.sum(dims, true) }
 
 func (x *Tensor) sum(dims []int, keep bool) *Tensor {
 	t0 := opStart()
+	if len(dims) == 0 && (x.dtype == Float32 || x.dtype == Float64) && x.IsContiguous() {
+		return x.sumAll(keep, t0)
+	}
 	in := x
 	if x.dtype == Bool {
 		in = x.To(Int64)
@@ -152,6 +155,46 @@ func (x *Tensor) sum(dims []int, keep bool) *Tensor {
 		notifyTimed(opSum, t0, out, []Attr{{"dims", r.dims}, {"keepdim", keep}}, x)
 	}
 	return out
+}
+
+// sumAll is sum over every dim of a contiguous float tensor (a loss, a Go loop's scalars):
+// the one row the general path would reduce, by the same kernel, without planning it.
+func (x *Tensor) sumAll(keep bool, t0 int64) *Tensor {
+	var shape []int
+	if keep {
+		shape = onesShape(len(x.shape))
+	}
+	out := newTensorUninit(x.dtype, shape)
+	n := x.Numel()
+	switch x.dtype {
+	case Float32:
+		data[float32](out.st)[0] = kernels.Sum(data[float32](x.st)[x.offset : x.offset+n])
+	case Float64:
+		data[float64](out.st)[0] = kernels.Sum(data[float64](x.st)[x.offset : x.offset+n])
+	}
+	if needsGrad(x, nil) {
+		in := x.shape
+		record(opSum, out, func(g *Tensor) []*Tensor {
+			return []*Tensor{g.Reshape(onesShape(len(in))...).Expand(in...)}
+		}, x)
+	}
+	if slowPath.Load() != 0 {
+		all := make([]int, len(x.shape))
+		for i := range all {
+			all[i] = i
+		}
+		notifyTimed(opSum, t0, out, []Attr{{"dims", all}, {"keepdim", keep}}, x)
+	}
+	return out
+}
+
+// onesShape is the shape of rank r whose dims are all 1.
+func onesShape(r int) []int {
+	s := make([]int, r)
+	for i := range s {
+		s[i] = 1
+	}
+	return s
 }
 
 // Mean returns the mean over dims (all dims when none are given); reduced dims are removed.
