@@ -299,12 +299,8 @@ func maxPoolForward[T floatT](out []T, idx []int64, x []T, p *poolGeom) {
 		parallel.For(p.planes(), p.grain(), func(lo, hi int) {
 			for pl := lo; pl < hi; pl++ {
 				op, ip, xp := out[pl*l:(pl+1)*l], idx[pl*l:(pl+1)*l], x[pl*hw:(pl+1)*hw]
-				if o32, ok := any(op).([]float32); ok { // vector kernel, row by row
-					x32 := any(xp).([]float32)
-					for y := 0; y < p.oh; y++ {
-						r := 2 * y * p.w
-						kernels.MaxPool2x2Row(o32[y*p.ow:(y+1)*p.ow], ip[y*p.ow:(y+1)*p.ow], x32[r:], x32[r+p.w:], int64(r), int64(p.w))
-					}
+				if o32, ok := any(op).([]float32); ok { // vector kernel, the plane in one call
+					kernels.MaxPool2x2Plane(o32, ip, any(xp).([]float32), p.w, p.oh, p.ow)
 					continue
 				}
 				maxPool2x2Plane(op, ip, xp, p)
@@ -347,7 +343,7 @@ func (p *poolGeom) is2x2() bool {
 }
 
 // maxPool2x2Plane is maxPoolForward's loop for one plane of a 2×2 stride-2 pooling (float64;
-// float32 runs kernels.MaxPool2x2Row, the same rule in vector code). It keeps
+// float32 runs kernels.MaxPool2x2Plane, the same rule in vector code). It keeps
 // the general loop's choice (the first maximum in row-major window order, or the last NaN)
 // but without data-dependent branches, which mispredict on ReLU outputs full of ties: the
 // four values are mapped to integers ordered as the floats (ordKey), and the running

@@ -31,3 +31,26 @@ func maxPool2x2RowGo(out []float32, idx []int64, r0, r1 []float32, base, w int64
 		out[j], idx[j] = best, base+2*int64(j)+k
 	}
 }
+
+// MaxPool2x2Plane computes a whole output plane, oh rows of ow, of a 2×2, stride-2 max
+// pooling over a float32 input plane x of row length w (w ≥ 2·ow, 2·oh rows): output row y is
+// MaxPool2x2Row of input rows 2y and 2y+1 with base 2y·w. It is MaxPool2x2Row row by row,
+// bit for bit, with the bounds checked once per plane: the rows of a small feature map
+// (LeNet's 14 and 5 outputs) are short enough that per-row call overhead was as large as
+// the vector work.
+func MaxPool2x2Plane(out []float32, idx []int64, x []float32, w, oh, ow int) {
+	if oh == 0 || ow == 0 {
+		return
+	}
+	if w < 2*ow {
+		panic("kernels: MaxPool2x2Plane: rows shorter than 2·ow")
+	}
+	_, _, _ = out[oh*ow-1], idx[oh*ow-1], x[(2*oh-1)*w+2*ow-1]
+	if maxPool2x2PlaneF32(out, idx, x, w, oh, ow) {
+		return
+	}
+	for y := 0; y < oh; y++ {
+		r := 2 * y * w
+		MaxPool2x2Row(out[y*ow:(y+1)*ow], idx[y*ow:(y+1)*ow], x[r:], x[r+w:], int64(r), int64(w))
+	}
+}

@@ -35,3 +35,30 @@ func maxPool2x2RowF32(out []float32, idx []int64, r0, r1 []float32, base, w int6
 	}
 	return n
 }
+
+// maxPool2x2PlaneF32 is maxPool2x2RowF32 for every row of a plane whose bounds the caller
+// checked, calling the assembly directly; it reports false, doing nothing, where the
+// assembly does not apply (no AVX2, rows of fewer than 4 outputs, huge rows).
+func maxPool2x2PlaneF32(out []float32, idx []int64, x []float32, w, oh, ow int) bool {
+	if !hasAVX2 || ow < 4 || w >= 1<<31-1 {
+		return false
+	}
+	full := ow / 8 * 8
+	for y := 0; y < oh; y++ {
+		o, r := y*ow, 2*y*w
+		base, ww := int64(r), int64(w)
+		if ow < 8 { // blocks of 4, the second overlapping the first
+			maxPool2x2AVX2x4(&out[o], &idx[o], &x[r], &x[r+w], base, ww)
+			if s := ow - 4; s > 0 {
+				maxPool2x2AVX2x4(&out[o+s], &idx[o+s], &x[r+2*s], &x[r+w+2*s], base+2*int64(s), ww)
+			}
+			continue
+		}
+		maxPool2x2AVX2(&out[o], &idx[o], &x[r], &x[r+w], full, base, ww)
+		if full < ow {
+			s := ow - 8
+			maxPool2x2AVX2(&out[o+s], &idx[o+s], &x[r+2*s], &x[r+w+2*s], 8, base+2*int64(s), ww)
+		}
+	}
+	return true
+}

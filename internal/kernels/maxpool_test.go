@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -53,5 +54,62 @@ func TestMaxPool2x2Row(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestMaxPool2x2Plane checks the plane kernel against MaxPool2x2Row row by row, bit for bit,
+// on planes of 1 to 20 outputs per row (the block and overlap cases) and odd row lengths.
+func TestMaxPool2x2Plane(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for ow := 1; ow <= 20; ow++ {
+		for _, oh := range []int{1, 2, 5, 14} {
+			w := 2*ow + rng.IntN(2)
+			x := make([]float32, 2*oh*w)
+			for i := range x {
+				x[i] = float32(rng.IntN(5)) - 2 + float32(rng.NormFloat64())*float32(rng.IntN(2))
+			}
+			got, gi := make([]float32, oh*ow+3), make([]int64, oh*ow+3)
+			got[oh*ow], gi[oh*ow] = guard, -7
+			MaxPool2x2Plane(got[:oh*ow], gi[:oh*ow], x, w, oh, ow)
+			if got[oh*ow] != guard || gi[oh*ow] != -7 {
+				t.Fatalf("ow=%d oh=%d: wrote past the plane", ow, oh)
+			}
+			want, wi := make([]float32, ow), make([]int64, ow)
+			for y := 0; y < oh; y++ {
+				r := 2 * y * w
+				MaxPool2x2Row(want, wi, x[r:], x[r+w:], int64(r), int64(w))
+				for j := range want {
+					if k := y*ow + j; math.Float32bits(got[k]) != math.Float32bits(want[j]) || gi[k] != wi[j] {
+						t.Fatalf("ow=%d oh=%d row %d col %d: got %v at %d, want %v at %d", ow, oh, y, j, got[k], gi[k], want[j], wi[j])
+					}
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkMaxPool2x2Plane times the plane kernel against MaxPool2x2Row row by row on the
+// pooling planes of LeNet-5 (28×28 and 10×10 inputs) and of the MNIST CNN (28×28, 14×14).
+func BenchmarkMaxPool2x2Plane(b *testing.B) {
+	for _, h := range []int{28, 10, 14} {
+		oh := h / 2
+		x := make([]float32, h*h)
+		for i := range x {
+			x[i] = float32(i%7) - 3
+		}
+		out, idx := make([]float32, oh*oh), make([]int64, oh*oh)
+		b.Run(fmt.Sprintf("%dx%d/plane", h, h), func(b *testing.B) {
+			for b.Loop() {
+				MaxPool2x2Plane(out, idx, x, h, oh, oh)
+			}
+		})
+		b.Run(fmt.Sprintf("%dx%d/rows", h, h), func(b *testing.B) {
+			for b.Loop() {
+				for y := 0; y < oh; y++ {
+					r := 2 * y * h
+					MaxPool2x2Row(out[y*oh:(y+1)*oh], idx[y*oh:(y+1)*oh], x[r:], x[r+h:], int64(r), int64(h))
+				}
+			}
+		})
 	}
 }
