@@ -80,8 +80,12 @@ func softmaxRows[T float32 | float64](dst, src []T, inner int, logOut bool) {
 	}
 	rows := len(src) / inner
 	parallel.For(rows, max(1, softmaxRowGrain/inner), func(lo, hi int) {
-		if d32, ok := any(dst).([]float32); ok && !logOut {
-			softmaxRowsF32(d32[lo*inner:hi*inner], any(src).([]float32)[lo*inner:hi*inner], inner)
+		if d32, ok := any(dst).([]float32); ok {
+			if logOut {
+				logSoftmaxRowsF32(d32[lo*inner:hi*inner], any(src).([]float32)[lo*inner:hi*inner], inner)
+			} else {
+				softmaxRowsF32(d32[lo*inner:hi*inner], any(src).([]float32)[lo*inner:hi*inner], inner)
+			}
 			return
 		}
 		var e []float64
@@ -143,13 +147,43 @@ func softmaxRowsF32(o, x []float32, inner int) {
 	}
 }
 
+// logSoftmaxRowsF32 is LogSoftmax over each row of inner values of x in float32: the
+// exponentials exp(x - max) by the vector kernel as Softmax computes them (the difference
+// rounded to float32, as PyTorch does), summed in float64, then x - (max + log(sum)) in
+// float64 rounded once. A row holding a NaN takes the float64 scalar loop.
+func logSoftmaxRowsF32(o, x []float32, inner int) {
+	t := make([]float32, inner)
+	for r := 0; r+inner <= len(x); r += inner {
+		row, out := x[r:r+inner], o[r:r+inner]
+		m, ok := softmaxMaxExpF32(t, row)
+		if !ok {
+			softmaxRow(out, row, nil, true)
+			continue
+		}
+		var s float64
+		for _, v := range t {
+			s += float64(v)
+		}
+		ls := math.Log(s) + float64(m)
+		for j, v := range row {
+			out[j] = float32(float64(v) - ls)
+		}
+	}
+}
+
 // softmaxExpF32 sets t to exp(row - max(row)) (the maximum taken as 0 when it is -Inf), the
 // difference rounded to float32, and reports true; for a row holding a NaN it does nothing
 // and reports false. The maximum is the scalar loop's: the first of the largest values.
 func softmaxExpF32(t, row []float32) bool {
+	_, ok := softmaxMaxExpF32(t, row)
+	return ok
+}
+
+// softmaxMaxExpF32 is softmaxExpF32 that also returns the maximum it subtracted.
+func softmaxMaxExpF32(t, row []float32) (float32, bool) {
 	m, hasNaN := kernels.MaxF32(row)
 	if hasNaN {
-		return false
+		return 0, false
 	}
 	if m == 0 { // the first zero's sign, as the scalar loop keeps the first of equal values
 		for _, v := range row {
@@ -165,7 +199,7 @@ func softmaxExpF32(t, row []float32) bool {
 	// row[j] - m is row[j] + (-m) bit for bit when m is not a NaN.
 	kernels.SubScalar(t, row, m)
 	kernels.ExpF32(t, t)
-	return true
+	return m, true
 }
 
 // softmaxRowF32NaN is softmaxRowF32 for a row holding a NaN, written as scalar loops so that
