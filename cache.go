@@ -3,7 +3,6 @@ package eager
 import (
 	"math/bits"
 	"sync"
-	"sync/atomic"
 	"unsafe"
 )
 
@@ -36,14 +35,15 @@ const (
 
 var bufferCache struct {
 	mu    sync.Mutex
-	free  map[uint16][]unsafe.Pointer // by size class
+	free  [numClasses][]unsafe.Pointer // by size class
 	bytes int64
+	// counters (see CacheStats), kept under mu: separate atomics were a second cache line
+	// that two cores' conv tasks bounced between them at every scratch buffer
+	hits, misses, releases, drops int64
 }
 
-var cacheHits, cacheMisses, cacheReleases, cacheDrops atomic.Int64
-
-// cachedBytes mirrors bufferCache.bytes for lock-free reads.
-var cachedBytes atomic.Int64
+// numClasses bounds the size classes (sizeClass of any int is below it).
+const numClasses = 64 << 3
 
 // sizeClass returns the class of an n-byte buffer (n >= minCachedBytes) and the class's
 // buffer size: the power of two p below n in the high bits, the eighth above it in the low 3.
@@ -75,13 +75,12 @@ func cachedBuffer(n int, zero bool) (p unsafe.Pointer, class uint16, reused bool
 		l[len(l)-1] = nil
 		bc.free[c] = l[:len(l)-1]
 		bc.bytes -= int64(size)
-		cachedBytes.Store(bc.bytes)
+		bc.hits++
 		bc.mu.Unlock()
-		cacheHits.Add(1)
 		return p, c, true
 	}
+	bc.misses++
 	bc.mu.Unlock()
-	cacheMisses.Add(1)
 	return mallocgc(uintptr(size), nil, zero), c, false
 }
 
@@ -110,15 +109,11 @@ func cacheBuffer(p unsafe.Pointer, c uint16) {
 	bc := &bufferCache
 	bc.mu.Lock()
 	if bc.bytes+size <= maxCachedBytes {
-		if bc.free == nil {
-			bc.free = map[uint16][]unsafe.Pointer{}
-		}
 		bc.free[c] = append(bc.free[c], p)
 		bc.bytes += size
-		cachedBytes.Store(bc.bytes)
-		cacheReleases.Add(1)
+		bc.releases++
 	} else {
-		cacheDrops.Add(1)
+		bc.drops++
 	}
 	bc.mu.Unlock()
 }
@@ -130,9 +125,8 @@ func cacheBuffer(p unsafe.Pointer, c uint16) {
 func EmptyCache() {
 	bc := &bufferCache
 	bc.mu.Lock()
-	bc.free = nil
+	bc.free = [numClasses][]unsafe.Pointer{}
 	bc.bytes = 0
-	cachedBytes.Store(0)
 	bc.mu.Unlock()
 }
 
@@ -147,8 +141,10 @@ type CacheStats struct {
 
 // BufferCacheStats returns the buffer cache's counters. It is safe to call at any time.
 func BufferCacheStats() CacheStats {
-	return CacheStats{CachedBytes: cachedBytes.Load(), Hits: cacheHits.Load(), Misses: cacheMisses.Load(),
-		Released: cacheReleases.Load(), Dropped: cacheDrops.Load()}
+	bc := &bufferCache
+	bc.mu.Lock()
+	defer bc.mu.Unlock()
+	return CacheStats{CachedBytes: bc.bytes, Hits: bc.hits, Misses: bc.misses, Released: bc.releases, Dropped: bc.drops}
 }
 
 // ReleaseBuffer hands the buffer of x's storage to the buffer cache, where the next
