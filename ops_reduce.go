@@ -175,6 +175,9 @@ func (x *Tensor) sumAll(keep bool, t0 int64) *Tensor {
 	if needsGrad(x, nil) {
 		in := x.shape
 		record(opSum, out, func(g *Tensor) []*Tensor {
+			if slowPath.Load() == 0 && !IsGradEnabled() && g.Numel() == 1 {
+				return []*Tensor{broadcastOne(g, in)} // what Reshape then Expand make, in one view
+			}
 			return []*Tensor{g.Reshape(onesShape(len(in))...).Expand(in...)}
 		}, x)
 	}
@@ -186,6 +189,16 @@ func (x *Tensor) sumAll(keep bool, t0 int64) *Tensor {
 		notifyTimed(opSum, t0, out, []Attr{{"dims", all}, {"keepdim", keep}}, x)
 	}
 	return out
+}
+
+// broadcastOne views the one element of g as a tensor of the given shape (all strides 0),
+// without autograd: Sum's gradient while the backward is not recorded.
+func broadcastOne(g *Tensor, shape []int) *Tensor {
+	t := &Tensor{st: g.st, offset: g.offset, dtype: g.dtype}
+	t.shape = t.geometry(len(shape))
+	copy(t.shape, shape)
+	clear(t.strides())
+	return t
 }
 
 // onesShape is the shape of rank r whose dims are all 1.
