@@ -66,11 +66,11 @@ func BenchmarkSumList(b *testing.B) {
 }
 
 // floorTensor has the size of a one-element eager tensor (its header, storage header and
-// inline data share one 192-byte allocation) and pointer words where it has them.
+// inline data share one 160-byte allocation) and pointer words where it has them.
 type floorTensor struct {
 	ptrs [4]*floorTensor // as the tensor's storage, shape, node and gradient pointers
 	v    float64
-	_    [19]uint64
+	_    [15]uint64
 }
 
 var floorSink *floorTensor
