@@ -771,6 +771,16 @@ func growTile(base, total, perElem int) int {
 // down.
 type streamProgram[T float] struct {
 	prog *Program
+	ops  []streamOp[T] // per instruction, resolved once (not per call: a tiny program's
+	// calls spent a fifth of their time looking ops up by name and building closures)
+}
+
+// streamOp is an instruction's operation: a binary op code and element function, or a unary
+// op's slice kernel.
+type streamOp[T float] struct {
+	op    int
+	f     func(a, b T) T
+	unary func(dst, src []T)
 }
 
 // boundArg is an operand bound to a buffer: base[pos:pos+m] for tile [pos, pos+m) when it
@@ -825,7 +835,15 @@ func newStreamProgram[T float](prog *Program, kind []int, inRow []bool) *streamP
 		}
 		return nil
 	}
-	return &streamProgram[T]{prog: prog}
+	sp := &streamProgram[T]{prog: prog, ops: make([]streamOp[T], len(prog.Insts))}
+	for k, in := range prog.Insts {
+		if op, isBin := binaryOps[in.Op]; isBin {
+			sp.ops[k] = streamOp[T]{op: op, f: binaryFunc[T](op)}
+		} else {
+			sp.ops[k] = streamOp[T]{unary: unaryKernel[T](in.Op, unaryOps[in.Op](in.P))}
+		}
+	}
+	return sp
 }
 
 // bind binds the program's instructions to this call's inputs and outputs and w's
@@ -855,22 +873,19 @@ func (sp *streamProgram[T]) bind(w *worker[T], srcs []source[T], direct [][]T) b
 		return boundArg[T]{scalar: true, s: T(a.Imm)}, true
 	}
 	w.bound = w.bound[:0]
-	for _, in := range prog.Insts {
-		b := boundInst[T]{dst: reg(in.Dst)}
+	for k, in := range prog.Insts {
+		o := &sp.ops[k]
+		b := boundInst[T]{dst: reg(in.Dst), op: o.op, f: o.f, unary: o.unary}
 		var ok bool
 		if b.x, ok = arg(in.Args[0]); !ok {
 			return false
 		}
-		if op, isBin := binaryOps[in.Op]; isBin {
-			b.op, b.f = op, binaryFunc[T](op)
+		if o.unary == nil {
 			if b.y, ok = arg(in.Args[1]); !ok {
 				return false
 			}
-		} else {
-			if b.x.scalar {
-				return false
-			}
-			b.unary = unaryKernel[T](in.Op, unaryOps[in.Op](in.P))
+		} else if b.x.scalar {
+			return false
 		}
 		w.bound = append(w.bound, b)
 	}
