@@ -54,6 +54,9 @@ type plan struct {
 	// whose buffers die with it and go back to eager's cache (see planReleases).
 	replayed []bool
 	release  [][]int
+	// recording: 0 until the first call, then 1 when replayed ops may record autograd
+	// history (the calls run under NoGrad), 2 when they cannot (see mayRecord)
+	recording atomic.Int32
 }
 
 // fixedVal is a node whose value is the same tensor at every call (a constant, a captured
@@ -316,7 +319,7 @@ func (p *plan) run(xs []*eager.Tensor) []*eager.Tensor {
 	}
 	outs := make([]*eager.Tensor, len(p.g.Outputs))
 	profiling := eager.ProbesInstalled()
-	eager.NoGrad(func() {
+	body := func() {
 		for _, in := range p.inputs {
 			c.vals[in[0]] = xs[in[1]]
 		}
@@ -370,8 +373,42 @@ func (p *plan) run(xs []*eager.Tensor) []*eager.Tensor {
 			}
 			outs[k] = t
 		}
-	})
+	}
+	// Replayed eager ops record autograd history only for inputs that require grad; when
+	// none does (nothing the call reads requires grad), grad mode cannot matter, and
+	// NoGrad's per-goroutine mode switch was a third of a one-op call.
+	if p.mayRecord(xs) {
+		eager.NoGrad(body)
+	} else {
+		body()
+	}
 	return outs
+}
+
+// mayRecord reports whether a replayed op of a call could record autograd history: an
+// argument or a captured tensor requires grad, or the graph reads a gradient (which may).
+// Both are fixed for a plan (arguments' requires-grad flags are part of the signature, and
+// captured tensors' are guarded), so the first call works it out for all.
+func (p *plan) mayRecord(xs []*eager.Tensor) bool {
+	switch p.recording.Load() {
+	case 1:
+		return true
+	case 2:
+		return false
+	}
+	may := false
+	for _, x := range xs {
+		may = may || x.RequiresGrad()
+	}
+	for _, cp := range p.g.Captures {
+		may = may || cp.Tensor == nil || cp.RequiresGrad
+	}
+	if may {
+		p.recording.Store(1)
+	} else {
+		p.recording.Store(2)
+	}
+	return may
 }
 
 // reportsOwn reports whether node i runs jit's own kernel (a fused loop, an n-ary sum, a

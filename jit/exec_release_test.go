@@ -41,3 +41,35 @@ func TestReplayedBuffersReleased(t *testing.T) {
 		}
 	}
 }
+
+// TestGradModeOnlyWhenNeeded checks that a compiled call records no autograd history
+// whether or not it switches grad mode off: a plan whose arguments and captures do not
+// require grad runs without NoGrad, one whose argument does runs under it, and in both the
+// outputs do not require grad and equal eager's (computed under NoGrad).
+func TestGradModeOnlyWhenNeeded(t *testing.T) {
+	eager.ManualSeed(5)
+	w := eager.Randn(64, 64)
+	fn := func(xs ...*eager.Tensor) []*eager.Tensor {
+		return []*eager.Tensor{xs[0].MatMul(w).Softmax(1).Mul(xs[0])}
+	}
+	f := Compile(fn)
+	for call := 0; call < 6; call++ {
+		x := eager.Randn(64, 64)
+		if call >= 3 {
+			x.SetRequiresGrad(true)
+		}
+		var want []*eager.Tensor
+		eager.NoGrad(func() { want = fn(x) })
+		got := f.Call(x)
+		if got[0].RequiresGrad() {
+			t.Fatalf("call %d: the compiled output requires grad", call)
+		}
+		bitsEqual(t, fmt.Sprintf("call %d", call), got[0], want[0])
+		if g := x.Grad(); g != nil {
+			t.Fatalf("call %d: the input got a gradient", call)
+		}
+	}
+	if st := f.Stats(); st.Traces != 2 || st.Hits != 4 {
+		t.Fatalf("stats %+v: want one trace per requires-grad setting", st)
+	}
+}
