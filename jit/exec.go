@@ -127,7 +127,7 @@ func newPlan(g *Graph, cfg *config) *plan {
 	}
 	p.planGivenGrads(root)
 	if !cfg.noUpdateGroups {
-		p.planUpdateGroups()
+		p.planUpdateGroups(root)
 	}
 	return p
 }
@@ -211,12 +211,7 @@ func (p *plan) kernelFor(i int) kernel {
 func (p *plan) planReleases(root []int) []bool {
 	g := p.g
 	n := len(g.Nodes)
-	escRoot := make([]bool, n)
-	for v, e := range g.escapes() {
-		if e {
-			escRoot[root[v]] = true
-		}
-	}
+	lastRead, escRoot := rootLiveness(g, root)
 	fresh := make([]bool, n) // the value's buffer is a new eager allocation nothing else holds
 	taken := make([]bool, n) // a native output overwrites the value's buffer
 	for i, nd := range g.Nodes {
@@ -229,18 +224,12 @@ func (p *plan) planReleases(root []int) []bool {
 			fresh[i], taken[r] = fresh[r], true
 		}
 	}
-	lastUse := make([]int, n) // per root: the last node that reads it or a view of it
-	for i, nd := range g.Nodes {
-		lastUse[i] = i
-		for _, a := range nd.Args {
-			lastUse[root[a]] = max(lastUse[root[a]], i)
-		}
-	}
 	p.release = make([][]int, n)
 	released := make([]bool, n)
 	for r := range g.Nodes {
 		if fresh[r] && !taken[r] && !escRoot[r] {
-			p.release[lastUse[r]] = append(p.release[lastUse[r]], r)
+			at := max(r, lastRead[r]) // a value nothing reads dies where it is made
+			p.release[at] = append(p.release[at], r)
 			released[r] = true
 		}
 	}

@@ -42,34 +42,44 @@ func TestReplayedBuffersReleased(t *testing.T) {
 	}
 }
 
-// TestGradModeOnlyWhenNeeded checks that a compiled call records no autograd history
-// whether or not it switches grad mode off: a plan whose arguments and captures do not
-// require grad runs without NoGrad, one whose argument does runs under it, and in both the
-// outputs do not require grad and equal eager's (computed under NoGrad).
+// TestGradModeOnlyWhenNeeded checks when a compiled call switches grad mode off: a plan
+// whose arguments and captures do not require grad runs without NoGrad, one whose argument
+// or captured tensor does runs under it; in all of them the outputs do not require grad and
+// equal eager's (computed under NoGrad).
 func TestGradModeOnlyWhenNeeded(t *testing.T) {
 	eager.ManualSeed(5)
 	w := eager.Randn(64, 64)
-	fn := func(xs ...*eager.Tensor) []*eager.Tensor {
-		return []*eager.Tensor{xs[0].MatMul(w).Softmax(1).Mul(xs[0])}
-	}
-	f := Compile(fn)
-	for call := 0; call < 6; call++ {
-		x := eager.Randn(64, 64)
-		if call >= 3 {
-			x.SetRequiresGrad(true)
+	wg := eager.Randn(64, 64).SetRequiresGrad(true)
+	for _, c := range []struct {
+		name      string
+		w         *eager.Tensor
+		argGrad   bool
+		recording int32 // the plan's mayRecord verdict: 1 NoGrad, 2 not
+	}{
+		{"plain", w, false, 2}, {"argument requires grad", w, true, 1}, {"capture requires grad", wg, false, 1},
+	} {
+		fn := func(xs ...*eager.Tensor) []*eager.Tensor {
+			return []*eager.Tensor{xs[0].MatMul(c.w).Softmax(1).Mul(xs[0])}
 		}
-		var want []*eager.Tensor
-		eager.NoGrad(func() { want = fn(x) })
-		got := f.Call(x)
-		if got[0].RequiresGrad() {
-			t.Fatalf("call %d: the compiled output requires grad", call)
+		f := Compile(fn)
+		for call := 0; call < 3; call++ {
+			x := eager.Randn(64, 64).SetRequiresGrad(c.argGrad)
+			var want []*eager.Tensor
+			eager.NoGrad(func() { want = fn(x) })
+			got := f.Call(x)
+			if got[0].RequiresGrad() {
+				t.Fatalf("%s, call %d: the compiled output requires grad", c.name, call)
+			}
+			bitsEqual(t, fmt.Sprintf("%s, call %d", c.name, call), got[0], want[0])
+			if x.Grad() != nil || c.w.Grad() != nil {
+				t.Fatalf("%s, call %d: a gradient appeared", c.name, call)
+			}
 		}
-		bitsEqual(t, fmt.Sprintf("call %d", call), got[0], want[0])
-		if g := x.Grad(); g != nil {
-			t.Fatalf("call %d: the input got a gradient", call)
+		if st := f.Stats(); st.Traces != 1 || st.Hits != 2 {
+			t.Fatalf("%s: stats %+v, want one trace and two compiled calls", c.name, st)
 		}
-	}
-	if st := f.Stats(); st.Traces != 2 || st.Hits != 4 {
-		t.Fatalf("stats %+v: want one trace per requires-grad setting", st)
+		if got := f.entries[0].plan.recording.Load(); got != c.recording {
+			t.Fatalf("%s: the plan decided %d (1: under NoGrad, 2: without), want %d", c.name, got, c.recording)
+		}
 	}
 }

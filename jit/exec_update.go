@@ -2,6 +2,7 @@ package jit
 
 import (
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/eagerml/eager"
@@ -77,11 +78,10 @@ type updateTask struct {
 	f    func()
 }
 
-// planUpdateGroups finds the update groups of the plan's exec order.
-func (p *plan) planUpdateGroups() {
+// planUpdateGroups finds the update groups of the plan's exec order (root: storageRoots).
+func (p *plan) planUpdateGroups(root []int) {
 	g := p.g
 	p.groupAt = make([]*updateGroup, len(p.exec))
-	root := storageRoots(g)
 	users := g.users()
 	esc := g.escapes()
 	fusedOuts := make([][]int, len(g.Nodes))
@@ -271,16 +271,7 @@ func (p *plan) planUpdateGroups() {
 // replayPure reports whether an eager op replayed by the executor only allocates its result
 // (it writes into none of its inputs), so that it may run earlier than traced.
 func replayPure(op string) bool {
-	switch op {
-	case "CopyFrom", "Copy":
-		return false
-	}
-	for i := 0; i+7 <= len(op); i++ {
-		if op[i:i+7] == "InPlace" {
-			return false
-		}
-	}
-	return true
+	return op != "CopyFrom" && op != "Copy" && !strings.Contains(op, "InPlace")
 }
 
 // adamUnit returns the update unit of node i when it is an Adam update whose three new
@@ -433,7 +424,7 @@ func bindUnit[T float](p *plan, u *updateUnit) {
 func gemmRowBlocks[T float](m, n, k int) [][2]int {
 	mr, _ := kernels.GemmTile[T]()
 	rows := mr * max(1, updateChunk/(n*mr))
-	if m < 2 || n < 2 || 2*2*n*k <= 2*8*8*8 || rows >= m {
+	if m < 2 || n < 2 || !kernels.GemmBlocked(2, n, k) || rows >= m {
 		return [][2]int{{0, m}}
 	}
 	var bl [][2]int

@@ -771,8 +771,9 @@ func growTile(base, total, perElem int) int {
 // down.
 type streamProgram[T float] struct {
 	prog *Program
-	ops  []streamOp[T] // per instruction, resolved once (not per call: a tiny program's
-	// calls spent a fifth of their time looking ops up by name and building closures)
+	// ops holds each instruction's operation, resolved when the kernel is built: resolved at
+	// every call (by name, building closures), it took a fifth of a tiny program's call.
+	ops []streamOp[T]
 }
 
 // streamOp is an instruction's operation: a binary op code and element function, or a unary

@@ -72,11 +72,7 @@ func gemmKernel[T float](p *plan, i int) kernel {
 		od, ooff := eager.StorageData[T](out)
 		var y []T
 		if mask {
-			yt := c.vals[args[len(args)-1]]
-			if !yt.IsContiguous() {
-				yt = yt.Contiguous()
-			}
-			d, off := eager.StorageData[T](yt)
+			d, off := eager.StorageData[T](c.vals[args[len(args)-1]].Contiguous())
 			y = d[off : off+B*M*N]
 		}
 		var bias []T

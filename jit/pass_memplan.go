@@ -27,21 +27,11 @@ func PlanMemory(g *Graph) *Graph {
 	}
 	root := storageRoots(g)
 	const forever = 1 << 30
-	last := make([]int, n) // per root: the last node that reads it or a view of it
-	for i := range last {
-		last[i] = -1
-	}
-	for i, nd := range g.Nodes {
-		for _, a := range nd.Args {
-			last[root[a]] = max(last[root[a]], i)
-		}
-	}
-	lastRead := append([]int(nil), last...)
-	escRoot := make([]bool, n)
-	for v, e := range g.escapes() {
+	lastRead, escRoot := rootLiveness(g, root)
+	last := append([]int(nil), lastRead...) // lastRead, and forever for escaping roots
+	for r, e := range escRoot {
 		if e {
-			escRoot[root[v]] = true
-			last[root[v]] = forever
+			last[r] = forever
 		}
 	}
 	def := func(v int) int { // where a value is computed
@@ -130,6 +120,29 @@ func PlanMemory(g *Graph) *Graph {
 			naive, perCall, naive-perCall, len(slots), arena, inPlace, into, naive-perCall))
 	}
 	return g
+}
+
+// rootLiveness returns, per storage root (see storageRoots), the last node that reads it or a
+// view of it (-1 when none does), and whether it or a view of it escapes (an output, or an
+// effect's value or target).
+func rootLiveness(g *Graph, root []int) (lastRead []int, escRoot []bool) {
+	n := len(g.Nodes)
+	lastRead = make([]int, n)
+	for i := range lastRead {
+		lastRead[i] = -1
+	}
+	for i, nd := range g.Nodes {
+		for _, a := range nd.Args {
+			lastRead[root[a]] = max(lastRead[root[a]], i)
+		}
+	}
+	escRoot = make([]bool, n)
+	for v, e := range g.escapes() {
+		if e {
+			escRoot[root[v]] = true
+		}
+	}
+	return lastRead, escRoot
 }
 
 // planSlots lists the slots a planned graph uses.

@@ -9,8 +9,9 @@ package main
 //     workload's heap does not slow the next.
 //   - Time: warm up (eager: also until the garbage collector has run three cycles, so that
 //     the heap has grown to its steady size), then time 5 chunks of iterations (each about
-//     -time/5) and report the best chunk's time per iteration. The best of several is the most repeatable figure on a busy
-//     machine (as Python's timeit recommends); the median is printed by -v.
+//     -time/5) and report the best chunk's time per iteration. The best of several is the
+//     most repeatable figure on a busy machine (as Python's timeit recommends); the median
+//     is printed by -v.
 //   - Peak memory: the process's peak resident set (getrusage ru_maxrss, which both Go and
 //     Python read from the kernel) minus its resident set before the workload built its model
 //     and data, so the interpreter, torch's libraries and the Go runtime are not counted.
@@ -650,11 +651,19 @@ func benchTinyBackward() (func(), float64) {
 }
 
 func benchChain() (func(), float64) {
+	x, w, b := chainInputs()
+	return func() { _ = chain(x, w, b) }, 1
+}
+
+// chainInputs returns chain4m's three 4M-element inputs.
+func chainInputs() (x, w, b *eager.Tensor) {
 	eager.ManualSeed(1)
 	const n = 4 << 20
-	x, w, b := eager.Randn(n), eager.Randn(n), eager.Randn(n)
-	return func() { _ = x.Mul(w).Add(b).ReLU().MulScalar(0.5).Add(x) }, 1
+	return eager.Randn(n), eager.Randn(n), eager.Randn(n)
 }
+
+// chain is chain4m's expression, relu(x*w+b)*0.5+x, as five eager ops.
+func chain(x, w, b *eager.Tensor) *eager.Tensor { return x.Mul(w).Add(b).ReLU().MulScalar(0.5).Add(x) }
 
 // benchGELU is GELU (erf form) and its input gradient on 1M elements, as a transformer's
 // feed-forward layer runs them.

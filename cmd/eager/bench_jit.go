@@ -67,12 +67,8 @@ func jitSum10k() (func(), float64, *jit.Func) {
 }
 
 func jitChain() (func(), float64, *jit.Func) {
-	eager.ManualSeed(1)
-	const n = 4 << 20
-	x, w, b := eager.Randn(n), eager.Randn(n), eager.Randn(n)
-	f := jit.Compile(func(xs ...*eager.Tensor) []*eager.Tensor {
-		return []*eager.Tensor{xs[0].Mul(xs[1]).Add(xs[2]).ReLU().MulScalar(0.5).Add(xs[0])}
-	})
+	x, w, b := chainInputs()
+	f := jit.Compile(func(xs ...*eager.Tensor) []*eager.Tensor { return []*eager.Tensor{chain(xs[0], xs[1], xs[2])} })
 	return func() { _ = f.Call(x, w, b) }, 1, f
 }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eagerml/eager/jit"
 	"github.com/eagerml/eager/nn"
 )
 
@@ -131,5 +132,38 @@ func TestBenchTable(t *testing.T) {
 	script := "/nonexistent/torch_bench.py"
 	if ok, why := torchAvailable("/nonexistent/python3", &script); ok || why == "" {
 		t.Fatalf("torchAvailable with a missing script: %v %q", ok, why)
+	}
+}
+
+// BenchmarkTrainStep times each training workload's step in this process, eager and
+// compiled by jit.Compile, under go test's collector settings (not the eager command's:
+// GOGC=200 and a ballast), as in `go test ./cmd/eager -run XXX -bench 'TrainStep/lenet'`.
+func BenchmarkTrainStep(b *testing.B) {
+	for _, w := range []struct {
+		name  string
+		parts func(capturable bool) trainParts
+	}{{"mlp", mlpParts}, {"cnn", cnnParts}, {"lenet", lenetParts}, {"transformer", transformerParts}} {
+		b.Run(w.name+"/eager", func(b *testing.B) {
+			p := w.parts(false)
+			for range 3 {
+				p.trainStep(p.x, p.target)
+			}
+			for b.Loop() {
+				p.trainStep(p.x, p.target)
+			}
+		})
+		b.Run(w.name+"/jit", func(b *testing.B) {
+			p := w.parts(true)
+			f := jit.Compile(p.trainStep)
+			for range 3 { // the first call runs eagerly (Adam creates its state), the next traces
+				f.Call(p.x, p.target)
+			}
+			for b.Loop() {
+				f.Call(p.x, p.target)
+			}
+			if st := f.Stats(); st.Hits < 1 {
+				b.Fatalf("the step never ran compiled: %+v", st)
+			}
+		})
 	}
 }
