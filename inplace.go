@@ -15,12 +15,21 @@ func (x *Tensor) checkInPlace(op string) {
 
 // inPlaceBinary writes op(x, y) into x; y must broadcast to x's shape.
 func (x *Tensor) inPlaceBinary(op *OpInfo, k *binaryKernels, y *Tensor) *Tensor {
-	x.checkInPlace(op.Name + "InPlace")
-	shape := broadcastShapes(op.Name+"InPlace", x.shape, y.shape)
-	if !sameShape(shape, x.shape) {
-		failf(op.Name+"InPlace", "cannot broadcast shape %v into the shape %v of the tensor being modified", y.shape, x.shape)
+	if x.requiresGrad && IsGradEnabled() {
+		x.checkInPlace(op.Name + "InPlace")
 	}
-	yc := y.Detach().To(x.dtype)
+	if !sameShape(x.shape, y.shape) {
+		shape := broadcastShapes(op.Name+"InPlace", x.shape, y.shape)
+		if !sameShape(shape, x.shape) {
+			failf(op.Name+"InPlace", "cannot broadcast shape %v into the shape %v of the tensor being modified", y.shape, x.shape)
+		}
+	}
+	// The kernels below read y's elements and record nothing, so y itself serves when it
+	// has x's dtype (a conversion is taken detached).
+	yc := y
+	if y.dtype != x.dtype {
+		yc = y.Detach().To(x.dtype)
+	}
 	inPlaceEvent(x, op.Name, y)
 	if x.IsContiguous() {
 		switch x.dtype {
@@ -194,11 +203,14 @@ func (x *Tensor) sameDense(y *Tensor) bool {
 // CopyFrom copies src (broadcast to x's shape, converted to x's dtype) into x and returns x.
 func (x *Tensor) CopyFrom(src *Tensor) *Tensor {
 	x.checkInPlace("CopyFrom")
-	shape := broadcastShapes("CopyFrom", x.shape, src.shape)
-	if !sameShape(shape, x.shape) {
-		failf("CopyFrom", "cannot copy shape %v into shape %v", src.shape, x.shape)
+	s := src
+	if !sameShape(x.shape, src.shape) || src.dtype != x.dtype {
+		shape := broadcastShapes("CopyFrom", x.shape, src.shape)
+		if !sameShape(shape, x.shape) {
+			failf("CopyFrom", "cannot copy shape %v into shape %v", src.shape, x.shape)
+		}
+		s = src.Detach().To(x.dtype).Expand(x.shape...)
 	}
-	s := src.Detach().To(x.dtype).Expand(x.shape...)
 	inPlaceEvent(x, "Copy", src)
 	x.copyFromContiguous(s.contig())
 	x.st.bump()

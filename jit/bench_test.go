@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/eagerml/eager"
+	"github.com/eagerml/eager/internal/kernels"
 	"github.com/eagerml/eager/internal/parallel"
 	"github.com/eagerml/eager/nn"
 	"github.com/eagerml/eager/optim"
@@ -217,6 +218,43 @@ func BenchmarkMLPTrainStep(b *testing.B) {
 			}
 		})
 	}
+	// The floor: the step's five matrix products (as Gemm computes them, the transposed
+	// operands packed) and Adam's pass over every parameter, on raw slices with nothing else:
+	// no bias, activation, loss or autograd. A compiled or eager step cannot beat it by much.
+	b.Run("gemm-adam-floor", func(b *testing.B) {
+		f := func(n int) []float32 { return eager.Randn(n).Float32s() }
+		dims := []int{784, 256, 128, 10}
+		const batch = 64
+		var ws, ms, vs, gs, acts, grads [][]float32
+		for l := 0; l+1 < len(dims); l++ {
+			ws, ms, vs, gs = append(ws, f(dims[l+1]*dims[l])), append(ms, f(dims[l+1]*dims[l])),
+				append(vs, eager.Rand(dims[l+1]*dims[l]).Float32s()), append(gs, f(dims[l+1]*dims[l]))
+			acts, grads = append(acts, f(batch*dims[l])), append(grads, f(batch*dims[l+1]))
+		}
+		out := make([][]float32, len(dims))
+		for l := range dims {
+			out[l] = make([]float32, batch*dims[l])
+		}
+		c := kernels.AdamCoefficients[float32]{Beta1: 0.9, OneMinusBeta1: 0.1, Beta2: 0.999, OneMinusBeta2: 0.001,
+			BiasCorrection2Sqrt: 0.03, Eps: 1e-8, NegStepSize: -1e-3}
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			for l := 0; l+1 < len(dims); l++ { // forward: act·Wᵀ
+				k, n := dims[l], dims[l+1]
+				kernels.Gemm(false, true, batch, n, k, acts[l], k, ws[l], k, out[l+1], n, false)
+			}
+			for l := len(dims) - 2; l >= 0; l-- { // backward: gᵀ·act and, past layer 0, g·W
+				k, n := dims[l], dims[l+1]
+				kernels.Gemm(true, false, n, k, batch, grads[l], n, acts[l], k, gs[l], k, false)
+				if l > 0 {
+					kernels.Gemm(false, false, batch, k, n, grads[l], n, ws[l], k, out[l], k, false)
+				}
+			}
+			for l := range ws {
+				kernels.Adam(ws[l], ms[l], vs[l], gs[l], c)
+			}
+		}
+	})
 	b.Run("first-call", func(b *testing.B) {
 		var first, trace, comp time.Duration
 		for i := 0; i < b.N; i++ {

@@ -566,68 +566,14 @@ func fusedKernel[T float](p *plan, i int) kernel {
 		return w
 	}
 	args := n.Args
-	return func(c *execCtx) *eager.Tensor {
-		srcs := make([]source[T], prog.NIn)
-		var rowSrcs []source[T]
-		for k, a := range args {
-			if inElem[k] {
-				srcs[k] = newSource[T](c.vals[a], prog.Shape)
-			}
-			if inRow[k] {
-				if rowSrcs == nil {
-					rowSrcs = make([]source[T], prog.NIn)
-				}
-				rowSrcs[k] = newSource[T](c.vals[a], rowShape)
-			}
-		}
-		run := steps
-		for k, st := range slowSteps {
-			if st == nil {
-				continue
-			}
-			for _, a := range prog.Insts[k].Args {
-				if a.Kind == OpIn && srcs[a.Index].mode == srcGather {
-					if &run[0] == &steps[0] {
-						run = append([]fstep[T](nil), steps...)
-					}
-					run[k] = st
-				}
-			}
-		}
-		outs := make([]*eager.Tensor, len(prog.Outs))
-		direct := make([][]T, len(prog.Regs)) // output buffers of registers with Slots -1
-		type rowOut struct {
-			reg int
-			t   []T
-			b   []bool
-			row bool
-		}
-		var extra []rowOut
-		for k, o := range prog.Outs {
-			t := c.outputFor(p, outNodes[k], true) // every tile writes its part of every output
-			outs[k] = t
-			if prog.Slots[o.Reg] < 0 {
-				d, off := eager.StorageData[T](t)
-				direct[o.Reg] = d[off : off+total]
-				continue
-			}
-			ro := rowOut{reg: o.Reg, row: prog.Regs[o.Reg].Row}
-			if o.DType == eager.Bool {
-				d, off := eager.StorageData[bool](t)
-				ro.b = d[off : off+t.Numel()]
-			} else {
-				d, off := eager.StorageData[T](t)
-				ro.t = d[off : off+t.Numel()]
-			}
-			extra = append(extra, ro)
-		}
-		if adam != nil && len(extra) == 0 && runAdam(adam, srcs, direct) {
-			for k := 1; k < len(outs); k++ {
-				c.vals[outNodes[k]] = outs[k]
-			}
-			return outs[0]
-		}
-		parallel.For(tiles, grain, func(lo, hi int) {
+	// A call's state comes from calls (a plan may run on many goroutines at once), with the
+	// tile loop bound to it once, so that a call allocates nothing of its own.
+	var calls sync.Pool
+	newCall := func() *fusedCall[T] {
+		fc := &fusedCall[T]{srcs: make([]source[T], prog.NIn), outs: make([]*eager.Tensor, len(prog.Outs)),
+			direct: make([][]T, len(prog.Regs))}
+		fc.tiles = func(lo, hi int) {
+			srcs, rowSrcs, direct, extra, run := fc.srcs, fc.rowSrcs, fc.direct, fc.extra, fc.run
 			w, _ := pool.Get().(*worker[T])
 			if w == nil {
 				w = newWorker()
@@ -726,12 +672,109 @@ func fusedKernel[T float](p *plan, i int) kernel {
 					}
 				}
 			}
-		})
+		}
+		return fc
+	}
+	return func(c *execCtx) *eager.Tensor {
+		fc, _ := calls.Get().(*fusedCall[T])
+		if fc == nil {
+			fc = newCall()
+		}
+		defer func() {
+			fc.reset()
+			calls.Put(fc)
+		}()
+		srcs := fc.srcs
+		for k, a := range args {
+			if inElem[k] {
+				srcs[k] = newSource[T](c.vals[a], prog.Shape)
+			}
+			if inRow[k] {
+				if fc.rowSrcs == nil {
+					fc.rowSrcs = make([]source[T], prog.NIn)
+				}
+				fc.rowSrcs[k] = newSource[T](c.vals[a], rowShape)
+			}
+		}
+		fc.run = steps
+		for k, st := range slowSteps {
+			if st == nil {
+				continue
+			}
+			for _, a := range prog.Insts[k].Args {
+				if a.Kind == OpIn && srcs[a.Index].mode == srcGather {
+					if &fc.run[0] == &steps[0] {
+						fc.run = append([]fstep[T](nil), steps...)
+					}
+					fc.run[k] = st
+				}
+			}
+		}
+		outs, direct := fc.outs, fc.direct
+		for k, o := range prog.Outs {
+			t := c.outputFor(p, outNodes[k], true) // every tile writes its part of every output
+			outs[k] = t
+			if prog.Slots[o.Reg] < 0 {
+				d, off := eager.StorageData[T](t)
+				direct[o.Reg] = d[off : off+total]
+				continue
+			}
+			ro := fusedRowOut[T]{reg: o.Reg, row: prog.Regs[o.Reg].Row}
+			if o.DType == eager.Bool {
+				d, off := eager.StorageData[bool](t)
+				ro.b = d[off : off+t.Numel()]
+			} else {
+				d, off := eager.StorageData[T](t)
+				ro.t = d[off : off+t.Numel()]
+			}
+			fc.extra = append(fc.extra, ro)
+		}
+		if adam != nil && len(fc.extra) == 0 && runAdam(adam, srcs, direct) {
+			for k := 1; k < len(outs); k++ {
+				c.vals[outNodes[k]] = outs[k]
+			}
+			return outs[0]
+		}
+		if tiles == 1 {
+			fc.tiles(0, 1)
+		} else {
+			parallel.For(tiles, grain, fc.tiles)
+		}
 		for k := 1; k < len(outs); k++ {
 			c.vals[outNodes[k]] = outs[k]
 		}
 		return outs[0]
 	}
+}
+
+// fusedCall is one call's state of a fused kernel, kept for the next call.
+type fusedCall[T float] struct {
+	srcs, rowSrcs []source[T]
+	outs          []*eager.Tensor
+	direct        [][]T // output buffers of registers with Slots -1
+	extra         []fusedRowOut[T]
+	run           []fstep[T]
+	tiles         func(lo, hi int) // runs tiles [lo, hi) of this call
+}
+
+// fusedRowOut is an output of a fused kernel written from its register after each tile.
+type fusedRowOut[T float] struct {
+	reg int
+	t   []T
+	b   []bool
+	row bool
+}
+
+// reset drops the call's references to tensors and buffers, so that a pooled call keeps
+// nothing alive.
+func (fc *fusedCall[T]) reset() {
+	clear(fc.srcs)
+	clear(fc.rowSrcs)
+	clear(fc.outs)
+	clear(fc.direct)
+	clear(fc.extra)
+	fc.extra = fc.extra[:0]
+	fc.run = nil
 }
 
 // tileBudget bounds the bytes one tile of a fused loop touches (each input, scratch slot

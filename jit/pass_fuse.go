@@ -103,6 +103,16 @@ func (f *fuser) fusibleOp(i int) (eager.DType, bool) {
 	return 0, false
 }
 
+// isInPlaceUpdate reports whether op is the functional form of an in-place update that the
+// fuser takes.
+func isInPlaceUpdate(op string) bool {
+	switch op {
+	case "AddInPlace", "SubInPlace", "MulInPlace", "DivInPlace", "AddScaledInPlace", "AddcmulInPlace", "AddcdivInPlace":
+		return true
+	}
+	return scalarInPlace[op] != ""
+}
+
 // scalarInPlace maps the in-place scalar updates to the binary op with an immediate that
 // computes the same value (eager's fast and slow paths both compute x op float32(s)).
 var scalarInPlace = map[string]string{"AddScalarInPlace": "Add", "MulScalarInPlace": "Mul", "DivScalarInPlace": "Div"}
@@ -285,12 +295,14 @@ func mergeSorted(a, b []int) []int {
 	return out
 }
 
-// build replaces each group of two or more members with a Fused node (and FusedOutput
-// nodes), then restores a topological order.
+// build replaces each group of two or more members, or one in-place update, with a Fused
+// node (and FusedOutput nodes), then restores a topological order. A lone update becomes a
+// one-instruction loop so that the memory plan can write it straight into the tensor it
+// updates (Node.Into): replayed, it would copy the tensor, update the copy and copy it back.
 func (f *fuser) build() *Graph {
 	g := f.g
 	for gi, gr := range f.groups {
-		if len(gr.members) < 2 {
+		if len(gr.members) < 2 && !(len(gr.members) == 1 && isInPlaceUpdate(g.Nodes[gr.members[0]].Op)) {
 			for _, m := range gr.members {
 				f.groupOf[m] = -1
 			}

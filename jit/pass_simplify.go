@@ -17,7 +17,9 @@ import "github.com/eagerml/eager"
 //	Copy(x) -> x when x is a fresh buffer nothing else reads (autograd's private copy of a
 //	gradient that is already private)
 //
-// An identity applies only when the node has x's shape and dtype (x*1 with broadcasting or
+// The constants may be seen through View and Expand nodes (autograd's gradient of a sum is
+// a ones tensor expanded to the summed shape). An identity applies only when the node has
+// x's shape and dtype (x*1 with broadcasting or
 // type promotion is not the identity).
 func Simplify(g *Graph) *Graph {
 	g = g.clone()
@@ -40,6 +42,9 @@ func Simplify(g *Graph) *Graph {
 			return m.DType == n.DType && sameInts(m.Shape, n.Shape)
 		}
 		isConst := func(v int, want float64) bool {
+			for m := g.Nodes[v]; m.Op == "View" || m.Op == "Expand"; m = g.Nodes[v] {
+				v = m.Args[0] // a view of a constant with one value throughout has that value
+			}
 			c, ok := constScalar(g.Nodes[v])
 			return ok && c == want
 		}

@@ -3,6 +3,7 @@ package jit
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -116,6 +117,48 @@ func TestPassSimplify(t *testing.T) {
 	fn2 := func(xs ...*eager.Tensor) []*eager.Tensor { return []*eager.Tensor{xs[0].Mul(eager.Ones(4, 3))} }
 	if g := runPass(t, "simplify", traced(t, fn2, eager.Randn(3))); g.Count("Mul") != 1 {
 		t.Fatal("simplified a broadcasting x*1")
+	}
+}
+
+// The gradient of a sum is a ones constant viewed and expanded to the summed shape; the
+// product of the chain rule with it is the other factor itself.
+func TestPassSimplifySeesConstantsThroughViews(t *testing.T) {
+	fn := func(xs ...*eager.Tensor) []*eager.Tensor {
+		one := eager.Full(1).Reshape(1, 1).Expand(2, 3)
+		zero := eager.Zeros(3).Reshape(1, 3).Expand(2, 3)
+		return []*eager.Tensor{one.Mul(xs[0]), xs[0].Add(zero), one.Mul(xs[1])}
+	}
+	x, y := eager.Randn(2, 3), eager.Randn(3) // y*1 broadcasts to [2 3]: not y
+	after := runPass(t, "simplify", traced(t, fn, x, y))
+	if after.Outputs[0] != 0 || after.Outputs[1] != 0 || after.Count("Mul") != 1 || after.Count("Add") != 0 {
+		t.Fatalf("x*1 and x+0 through views should simplify to x, y*1 broadcast should stay:\n%s", after)
+	}
+	checkGraph(t, after, fn, x, y)
+}
+
+// A lone in-place update (an optimizer step on one tensor, a gradient accumulation) becomes
+// a one-instruction fused loop that the memory plan writes straight into the tensor it
+// updates, instead of an eager replay that copies the tensor, updates the copy and copies it
+// back.
+func TestLoneInPlaceUpdateRunsInto(t *testing.T) {
+	p, q := eager.Randn(1000), eager.Randn(1000)
+	want := p.Clone().AddInPlace(q)
+	f := Compile(func(xs ...*eager.Tensor) []*eager.Tensor {
+		p.AddInPlace(xs[0])
+		return nil
+	})
+	f.Call(q) // traces, and runs the graph
+	if !slices.Equal(p.Float32s(), want.Float32s()) {
+		t.Fatal("compiled update differs from eager")
+	}
+	g := f.Graph()
+	if g.Count("Fused") != 1 || g.Count("AddInPlace") != 0 {
+		t.Fatalf("the update should be one fused node:\n%s", g)
+	}
+	for _, n := range g.Nodes {
+		if n.Op == "Fused" && n.Into < 0 {
+			t.Fatalf("the fused update should be written into its tensor:\n%s", g)
+		}
 	}
 }
 
