@@ -84,9 +84,13 @@ func gemmKernel[T float](p *plan, i int) kernel {
 			if len(st) > 0 {
 				s = st[len(st)-1]
 			}
-			bias = make([]T, N)
-			for j := range bias {
-				bias[j] = d[off+j*s]
+			if s == 1 || N == 1 {
+				bias = d[off : off+N]
+			} else {
+				bias = make([]T, N)
+				for j := range bias {
+					bias[j] = d[off+j*s]
+				}
 			}
 		}
 		// The product exactly as eager's Bmm computes it (the same call, so the same bits),
