@@ -114,8 +114,10 @@ var constants = func() string {
 		{"expT3", 0x3e2aaba0},
 		{"em1D2", 0x3f00003e},
 		{"em1D3", 0x3e2aaae8},
-		{"expShift", f32bits(1.5 * (1 << 19))},   // v+expShift has v's bits to 1/16 in its low mantissa
-		{"expShift32", f32bits(1.5 * (1 << 18))}, // and v+expShift32 to 1/32
+		{"expShift", f32bits(1.5 * (1 << 19))},     // v+expShift has v's bits to 1/16 in its low mantissa
+		{"expShift32", f32bits(1.5*(1<<18) + 127)}, // and v+expShift32 to 1/32, with 127+floor(v) in bits 5-13
+		{"ln2f", f32bits(math.Ln2)},
+		{"expMask", 0x7f800000},
 		{"one", f32bits(1)},
 		{"two", f32bits(2)},
 		{"bias", 127},
@@ -978,18 +980,26 @@ func exp512(x, t1, t2 string, hi bool) string {
 // 1/32 steps (a 32-entry table, two registers, one VPERMI2PS):
 //
 //	s = a·2log2e + expShift32       // one FMA; q = s - expShift32 = k + j/32, exactly
-//	r = y - q·ln2                   // two FMA steps (q·ln2hi exact: 10 and 9 bits), |r| ≤ ln2/64
+//	r = y - q·ln2f                  // one FMA step, |r| ≤ ln2/64 (see below)
 //	p = r + r²·(D2 + D3·r)          // e^r - 1, accurate relative to itself
 //	D = 2^(j/32) - 1                // exp2m1Tab32, so that no 1 cancels for small y
-//	A = 2^k·D + (2^k - 1)           // 2^k·2^(j/32) - 1, one rounding; 2^k = VSCALEFPS(1, q)
+//	A = 2^k·D + (2^k - 1)           // 2^k·2^(j/32) - 1, one rounding
 //	m = (A + 1)·p + A
 //
-// Within 3 ulp for every float32 (checked exhaustively: 0.08% of inputs at 2 ulp, 46194 at
-// 3, all small |x|, where m's error is relative to a binade of m above the result's). The
-// earlier form, p = e^r - 1 by a degree-7 polynomial on |r| ≤ ln2/2 and m = 2^n·p + (2^n-1),
-// was within 2 ulp and took 27% more time in cache; 16 entries and a quartic, 7% more. The
-// AVX2 kernel's two-branch form, 1 ulp, ran slower still. The clamp keeps NaN, and x's sign
-// is put back by one VPTERNLOGD (m/(m+2) | x&^absMask). Scratch Z1, Z2, Z5, Z7 and Z8.
+// One reduction step with ln2f, ln 2 rounded to float32, is enough here (exp512 needs two):
+// it is off by q·(ln2f - ln 2), under 1.9e-9·q relative in e^y, and m/(m+2) damps a
+// relative error δ of e^y to δ·2e^y/(e^(2y)-1) of the result: at most 2e-9 (q ≈ 1.4) and
+// none at all for q < 1, where 2^k = 1. expShift32 also carries the exponent bias, so that
+// s's low mantissa bits hold j (bits 0-4) and 127+k (bits 5-13): 2^k is those bits shifted
+// to the exponent field and masked (VPSLLD, VPANDD), where VSCALEFPS(1, q) took two ALU
+// slots of the add pipes. Within 3 ulp for every float32 (checked exhaustively: 0.08% of
+// inputs at 2 ulp, 44786 at 3, all small |x|, where m's error is relative to a binade of m
+// above the result's). The two-step reduction with VSCALEFPS took 10% more time in cache;
+// the earlier form, p = e^r - 1 by a degree-7 polynomial on |r| ≤ ln2/2 and m = 2^n·p +
+// (2^n-1), was within 2 ulp and took 27% more time than that; 16 entries and a quartic, 7%
+// more. The AVX2 kernel's two-branch form, 1 ulp, ran slower still. The clamp keeps NaN,
+// and x's sign is put back by one VPTERNLOGD (m/(m+2) | x&^absMask). Scratch Z1, Z2, Z5, Z7
+// and Z8.
 var tanh512 = `
 	VPANDD Z31, Z0, Z5
 	VMINPS Z5, Z30, Z5
@@ -997,10 +1007,10 @@ var tanh512 = `
 	VFMADD231PS.BCST log2e2<>(SB), Z5, Z2
 	VADDPS Z5, Z5, Z5
 	VSUBPS Z20, Z2, Z1
-	VFNMADD231PS.BCST ln2hi<>(SB), Z1, Z5
-	VFNMADD231PS.BCST ln2lo<>(SB), Z1, Z5
+	VFNMADD231PS.BCST ln2f<>(SB), Z1, Z5
+	VPSLLD $18, Z2, Z1
+	VPANDD.BCST expMask<>(SB), Z1, Z1
 	VPERMI2PS Z18, Z21, Z2
-	VSCALEFPS Z1, Z12, Z1
 	VMULPS Z5, Z5, Z8
 	VMOVAPS Z19, Z7
 	VFMADD213PS Z22, Z5, Z7
