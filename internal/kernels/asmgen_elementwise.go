@@ -66,7 +66,7 @@ func elementwise() string {
 	}{
 		{"exp", exp512Consts, exp512("Z0", "Z1", "Z2", true), ways5[:4]},
 		{"tanh", tanh512Consts, tanh512, waysTanh},
-		{"sigmoid", sigmoid512Consts, sigmoid512, ways5},
+		{"sigmoid", sigmoid512Consts, sigmoid512, waysSigmoid},
 		{"sqrt", "", sqrt512, ways5[:4]},
 	} {
 		b.WriteString(unary512(f.name+"AVX512", f.consts, f.body, f.ways, false))
@@ -940,7 +940,8 @@ DOTdone:
 
 // exp512 is exp on sixteen float32s in zmm registers, with the constants in Z12-Z21 as
 // loaded by exp512Consts, and Z22 as scratch besides t1 and t2. The clamp to [expLo, expHi]
-// keeps NaN (sigmoid, whose argument is ≤ 0, needs only its lower half); then
+// keeps NaN (sigmoid, whose argument is ≤ 0, needs only its lower half, and which takes
+// ln2lo from memory instead of Z17: see sigmoid512Consts); then
 //
 //	s = x·log2e + expShift  // one FMA: s's low mantissa bits hold x·log2e rounded to 1/16
 //	q = s - expShift        // exactly: q = k + j/16, k = floor(q)
@@ -955,15 +956,15 @@ DOTdone:
 // that is two vector operations fewer per vector, which these kernels are bound by: in
 // cache, 9% less time for exp, 14% for sigmoid.
 func exp512(x, t1, t2 string, hi bool) string {
-	clamp := "\tVMAXPS {x}, Z14, {x}\n"
+	clamp, lo := "\tVMAXPS {x}, Z14, {x}\n", "VFNMADD231PS.BCST ln2lo<>(SB)"
 	if hi {
-		clamp += "\tVMINPS {x}, Z15, {x}\n"
+		clamp, lo = clamp+"\tVMINPS {x}, Z15, {x}\n", "VFNMADD231PS Z17"
 	}
-	return strings.NewReplacer("{x}", x, "{t1}", t1, "{t2}", t2).Replace("\n" + clamp + `	VMOVAPS Z20, {t2}
+	return strings.NewReplacer("{x}", x, "{t1}", t1, "{t2}", t2, "{lo}", lo).Replace("\n" + clamp + `	VMOVAPS Z20, {t2}
 	VFMADD231PS Z13, {x}, {t2}
 	VSUBPS Z20, {t2}, {t1}
 	VFNMADD231PS Z16, {t1}, {x}
-	VFNMADD231PS Z17, {t1}, {x}
+	{lo}, {t1}, {x}
 	VPERMPS Z21, {t2}, {t2}
 	VMOVAPS Z19, Z22
 	VFMADD213PS Z18, {x}, Z22
@@ -1029,10 +1030,12 @@ var tanh512 = `
 // ulp for every float32 (checked exhaustively: 0.01% of inputs at 2 ulp, 2440 at 3, all
 // negative x, where e's error passes through whole); with exp512's earlier degree-6
 // polynomial, 2 ulp and 12% slower. (A reciprocal estimate, VRCP14PS, refined by a
-// residual step ran slower than the divider.)
+// residual step ran slower than the divider: a zmm VDIVPS holds an FMA pipe for about two
+// FMAs' time, the estimate and its three refining FMAs more.) The sign mask comes from
+// VPMOVD2M, and the sign mask and ln2lo are read from memory, so that six copies fit.
 var sigmoid512 = `
-	VPTESTMD Z30, Z0, K1
-	VPORD Z30, Z0, Z0` + exp512("Z0", "Z1", "Z2", false) + `	VADDPS Z12, Z0, Z1
+	VPMOVD2M Z0, K1
+	VPORD.BCST signMask<>(SB), Z0, Z0` + exp512("Z0", "Z1", "Z2", false) + `	VADDPS Z12, Z0, Z1
 	VBLENDMPS Z0, Z12, K1, Z2
 	VDIVPS Z1, Z2, Z0
 `
@@ -1065,13 +1068,21 @@ const tanh512Consts = `	VBROADCASTSS one<>(SB), Z12
 	VBROADCASTSS absMask<>(SB), Z31
 `
 
-const sigmoid512Consts = exp512Consts + `	VBROADCASTSS signMask<>(SB), Z30
+const sigmoid512Consts = `	VBROADCASTSS one<>(SB), Z12
+	VBROADCASTSS log2e<>(SB), Z13
+	VBROADCASTSS expLo<>(SB), Z14
+	VBROADCASTSS ln2hi<>(SB), Z16
+	VBROADCASTSS expT2<>(SB), Z18
+	VBROADCASTSS expT3<>(SB), Z19
+	VBROADCASTSS expShift<>(SB), Z20
+	VMOVUPS exp2Tab<>(SB), Z21
 `
 
 // ways5 and waysTanh rename the registers of a kernel body for the interleaved copies that
 // unary512 runs: the first for bodies whose scratch is Z1, Z2, Z22 and K1 (up to five ways:
-// sigmoid runs five, 5% faster in cache than four; exp and sqrt four, exp no faster with
-// five), the second for tanh's Z1, Z2, Z5 and Z7 (five ways, 2% faster in cache than four,
+// exp and sqrt run four, exp no faster with five; sigmoid, with fewer constants in
+// registers, six (waysSigmoid), 2% faster in cache than five, which were 5% faster than
+// four), the second for tanh's Z1, Z2, Z5 and Z7 (five ways, 2% faster in cache than four,
 // which were 5% faster than three, in the registers its constants leave free: the
 // multipliers of its FMAs, D2 and the 2 of m+2 are broadcast from memory). Z0 is each
 // copy's input and output.
@@ -1082,7 +1093,8 @@ var (
 		{"Z0": "Z9", "Z1": "Z10", "Z2": "Z11", "Z22": "Z25", "K1": "K5"},
 		{"Z0": "Z26", "Z1": "Z27", "Z2": "Z28", "Z22": "Z29", "K1": "K6"},
 	}
-	waysTanh = []map[string]string{
+	waysSigmoid = append(ways5[:5:5], map[string]string{"Z0": "Z15", "Z1": "Z17", "Z2": "Z30", "Z22": "Z31", "K1": "K7"})
+	waysTanh    = []map[string]string{
 		{}, {"Z0": "Z3", "Z1": "Z4", "Z2": "Z6", "Z5": "Z8", "Z7": "Z9"},
 		{"Z0": "Z10", "Z1": "Z11", "Z2": "Z13", "Z5": "Z14", "Z7": "Z15"},
 		{"Z0": "Z16", "Z1": "Z17", "Z2": "Z22", "Z5": "Z23", "Z7": "Z24"},
