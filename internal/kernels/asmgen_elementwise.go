@@ -116,8 +116,8 @@ var constants = func() string {
 		{"em1D3", 0x3e2aaae8},
 		{"expShift", f32bits(1.5 * (1 << 19))},     // v+expShift has v's bits to 1/16 in its low mantissa
 		{"expShift32", f32bits(1.5*(1<<18) + 127)}, // and v+expShift32 to 1/32, with 127+floor(v) in bits 5-13
-		{"ln2f", f32bits(math.Ln2)},
-		{"expMask", 0x7f800000},
+		{"ln2f", f32bits(math.Ln2)},                // ln 2 rounded to float32, for tanh512's one-step reduction
+		{"expMask", 0x7f800000},                    // a float32's exponent field
 		{"one", f32bits(1)},
 		{"two", f32bits(2)},
 		{"bias", 127},
@@ -1045,8 +1045,8 @@ const sqrt512 = `
 	VSQRTPS Z0, Z0
 `
 
-// exp512Consts loads the constants exp512 uses, sigmoid512Consts those and the sign mask
-// (in Z30), tanh512Consts tanh's.
+// exp512Consts loads the constants exp512 uses, sigmoid512Consts those sigmoid512 keeps in
+// registers (not expHi, ln2lo or the sign mask), tanh512Consts tanh's.
 const exp512Consts = `	VBROADCASTSS one<>(SB), Z12
 	VBROADCASTSS log2e<>(SB), Z13
 	VBROADCASTSS expLo<>(SB), Z14
