@@ -66,7 +66,7 @@ func elementwise() string {
 	}{
 		{"exp", exp512Consts, exp512("Z0", "Z1", "Z2", true), ways5[:4]},
 		{"tanh", tanh512Consts, tanh512, waysTanh},
-		{"sigmoid", sigmoid512Consts, sigmoid512, ways5},
+		{"sigmoid", sigmoid512Consts, sigmoid512, waysSigmoid},
 		{"sqrt", "", sqrt512, ways5[:4]},
 	} {
 		b.WriteString(unary512(f.name+"AVX512", f.consts, f.body, f.ways, false))
@@ -114,8 +114,10 @@ var constants = func() string {
 		{"expT3", 0x3e2aaba0},
 		{"em1D2", 0x3f00003e},
 		{"em1D3", 0x3e2aaae8},
-		{"expShift", f32bits(1.5 * (1 << 19))},   // v+expShift has v's bits to 1/16 in its low mantissa
-		{"expShift32", f32bits(1.5 * (1 << 18))}, // and v+expShift32 to 1/32
+		{"expShift", f32bits(1.5 * (1 << 19))},     // v+expShift has v's bits to 1/16 in its low mantissa
+		{"expShift32", f32bits(1.5*(1<<18) + 127)}, // and v+expShift32 to 1/32, with 127+floor(v) in bits 5-13
+		{"ln2f", f32bits(math.Ln2)},                // ln 2 rounded to float32, for tanh512's one-step reduction
+		{"expMask", 0x7f800000},                    // a float32's exponent field
 		{"one", f32bits(1)},
 		{"two", f32bits(2)},
 		{"bias", 127},
@@ -938,7 +940,8 @@ DOTdone:
 
 // exp512 is exp on sixteen float32s in zmm registers, with the constants in Z12-Z21 as
 // loaded by exp512Consts, and Z22 as scratch besides t1 and t2. The clamp to [expLo, expHi]
-// keeps NaN (sigmoid, whose argument is ≤ 0, needs only its lower half); then
+// keeps NaN (sigmoid, whose argument is ≤ 0, needs only its lower half, and which takes
+// ln2lo from memory instead of Z17: see sigmoid512Consts); then
 //
 //	s = x·log2e + expShift  // one FMA: s's low mantissa bits hold x·log2e rounded to 1/16
 //	q = s - expShift        // exactly: q = k + j/16, k = floor(q)
@@ -953,15 +956,15 @@ DOTdone:
 // that is two vector operations fewer per vector, which these kernels are bound by: in
 // cache, 9% less time for exp, 14% for sigmoid.
 func exp512(x, t1, t2 string, hi bool) string {
-	clamp := "\tVMAXPS {x}, Z14, {x}\n"
+	clamp, lo := "\tVMAXPS {x}, Z14, {x}\n", "VFNMADD231PS.BCST ln2lo<>(SB)"
 	if hi {
-		clamp += "\tVMINPS {x}, Z15, {x}\n"
+		clamp, lo = clamp+"\tVMINPS {x}, Z15, {x}\n", "VFNMADD231PS Z17"
 	}
-	return strings.NewReplacer("{x}", x, "{t1}", t1, "{t2}", t2).Replace("\n" + clamp + `	VMOVAPS Z20, {t2}
+	return strings.NewReplacer("{x}", x, "{t1}", t1, "{t2}", t2, "{lo}", lo).Replace("\n" + clamp + `	VMOVAPS Z20, {t2}
 	VFMADD231PS Z13, {x}, {t2}
 	VSUBPS Z20, {t2}, {t1}
 	VFNMADD231PS Z16, {t1}, {x}
-	VFNMADD231PS Z17, {t1}, {x}
+	{lo}, {t1}, {x}
 	VPERMPS Z21, {t2}, {t2}
 	VMOVAPS Z19, Z22
 	VFMADD213PS Z18, {x}, Z22
@@ -978,18 +981,26 @@ func exp512(x, t1, t2 string, hi bool) string {
 // 1/32 steps (a 32-entry table, two registers, one VPERMI2PS):
 //
 //	s = a·2log2e + expShift32       // one FMA; q = s - expShift32 = k + j/32, exactly
-//	r = y - q·ln2                   // two FMA steps (q·ln2hi exact: 10 and 9 bits), |r| ≤ ln2/64
+//	r = y - q·ln2f                  // one FMA step, |r| ≤ ln2/64 (see below)
 //	p = r + r²·(D2 + D3·r)          // e^r - 1, accurate relative to itself
 //	D = 2^(j/32) - 1                // exp2m1Tab32, so that no 1 cancels for small y
-//	A = 2^k·D + (2^k - 1)           // 2^k·2^(j/32) - 1, one rounding; 2^k = VSCALEFPS(1, q)
+//	A = 2^k·D + (2^k - 1)           // 2^k·2^(j/32) - 1, one rounding
 //	m = (A + 1)·p + A
 //
-// Within 3 ulp for every float32 (checked exhaustively: 0.08% of inputs at 2 ulp, 46194 at
-// 3, all small |x|, where m's error is relative to a binade of m above the result's). The
-// earlier form, p = e^r - 1 by a degree-7 polynomial on |r| ≤ ln2/2 and m = 2^n·p + (2^n-1),
-// was within 2 ulp and took 27% more time in cache; 16 entries and a quartic, 7% more. The
-// AVX2 kernel's two-branch form, 1 ulp, ran slower still. The clamp keeps NaN, and x's sign
-// is put back by one VPTERNLOGD (m/(m+2) | x&^absMask). Scratch Z1, Z2, Z5, Z7 and Z8.
+// One reduction step with ln2f, ln 2 rounded to float32, is enough here (exp512 needs two):
+// it is off by q·(ln2f - ln 2), under 1.9e-9·q relative in e^y, and m/(m+2) damps a
+// relative error δ of e^y to δ·2e^y/(e^(2y)-1) of the result: at most 2e-9 (q ≈ 1.4) and
+// none at all for q < 1, where 2^k = 1. expShift32 also carries the exponent bias, so that
+// s's low mantissa bits hold j (bits 0-4) and 127+k (bits 5-13): 2^k is those bits shifted
+// to the exponent field and masked (VPSLLD, VPANDD), where VSCALEFPS(1, q) took two ALU
+// slots of the add pipes. Within 3 ulp for every float32 (checked exhaustively: 0.08% of
+// inputs at 2 ulp, 44786 at 3, all small |x|, where m's error is relative to a binade of m
+// above the result's). The two-step reduction with VSCALEFPS took 10% more time in cache;
+// the earlier form, p = e^r - 1 by a degree-7 polynomial on |r| ≤ ln2/2 and m = 2^n·p +
+// (2^n-1), was within 2 ulp and took 27% more time than that; 16 entries and a quartic, 7%
+// more. The AVX2 kernel's two-branch form, 1 ulp, ran slower still. The clamp keeps NaN,
+// and x's sign is put back by one VPTERNLOGD (m/(m+2) | x&^absMask). A is formed before p,
+// so that the body needs only Z1, Z2, Z5 and Z7 besides Z0.
 var tanh512 = `
 	VPANDD Z31, Z0, Z5
 	VMINPS Z5, Z30, Z5
@@ -997,16 +1008,16 @@ var tanh512 = `
 	VFMADD231PS.BCST log2e2<>(SB), Z5, Z2
 	VADDPS Z5, Z5, Z5
 	VSUBPS Z20, Z2, Z1
-	VFNMADD231PS.BCST ln2hi<>(SB), Z1, Z5
-	VFNMADD231PS.BCST ln2lo<>(SB), Z1, Z5
+	VFNMADD231PS.BCST ln2f<>(SB), Z1, Z5
+	VPSLLD $18, Z2, Z1
+	VPANDD.BCST expMask<>(SB), Z1, Z1
 	VPERMI2PS Z18, Z21, Z2
-	VSCALEFPS Z1, Z12, Z1
-	VMULPS Z5, Z5, Z8
+	VSUBPS Z12, Z1, Z7
+	VFMADD213PS Z7, Z1, Z2
+	VMULPS Z5, Z5, Z1
 	VMOVAPS Z19, Z7
-	VFMADD213PS Z22, Z5, Z7
-	VFMADD213PS Z5, Z8, Z7
-	VSUBPS Z12, Z1, Z5
-	VFMADD213PS Z5, Z1, Z2
+	VFMADD213PS.BCST em1D2<>(SB), Z5, Z7
+	VFMADD213PS Z5, Z1, Z7
 	VADDPS Z12, Z2, Z1
 	VFMADD213PS Z2, Z1, Z7
 	VADDPS.BCST two<>(SB), Z7, Z1
@@ -1019,10 +1030,12 @@ var tanh512 = `
 // ulp for every float32 (checked exhaustively: 0.01% of inputs at 2 ulp, 2440 at 3, all
 // negative x, where e's error passes through whole); with exp512's earlier degree-6
 // polynomial, 2 ulp and 12% slower. (A reciprocal estimate, VRCP14PS, refined by a
-// residual step ran slower than the divider.)
+// residual step ran slower than the divider: a zmm VDIVPS holds an FMA pipe for about two
+// FMAs' time, the estimate and its three refining FMAs more.) The sign mask comes from
+// VPMOVD2M, and the sign mask and ln2lo are read from memory, so that six copies fit.
 var sigmoid512 = `
-	VPTESTMD Z30, Z0, K1
-	VPORD Z30, Z0, Z0` + exp512("Z0", "Z1", "Z2", false) + `	VADDPS Z12, Z0, Z1
+	VPMOVD2M Z0, K1
+	VPORD.BCST signMask<>(SB), Z0, Z0` + exp512("Z0", "Z1", "Z2", false) + `	VADDPS Z12, Z0, Z1
 	VBLENDMPS Z0, Z12, K1, Z2
 	VDIVPS Z1, Z2, Z0
 `
@@ -1032,8 +1045,8 @@ const sqrt512 = `
 	VSQRTPS Z0, Z0
 `
 
-// exp512Consts loads the constants exp512 uses, sigmoid512Consts those and the sign mask
-// (in Z30), tanh512Consts tanh's.
+// exp512Consts loads the constants exp512 uses, sigmoid512Consts those sigmoid512 keeps in
+// registers (not expHi, ln2lo or the sign mask), tanh512Consts tanh's.
 const exp512Consts = `	VBROADCASTSS one<>(SB), Z12
 	VBROADCASTSS log2e<>(SB), Z13
 	VBROADCASTSS expLo<>(SB), Z14
@@ -1051,20 +1064,28 @@ const tanh512Consts = `	VBROADCASTSS one<>(SB), Z12
 	VBROADCASTSS em1D3<>(SB), Z19
 	VBROADCASTSS expShift32<>(SB), Z20
 	VMOVUPS exp2m1Tab32<>(SB), Z21
-	VBROADCASTSS em1D2<>(SB), Z22
 	VBROADCASTSS tanhHi<>(SB), Z30
 	VBROADCASTSS absMask<>(SB), Z31
 `
 
-const sigmoid512Consts = exp512Consts + `	VBROADCASTSS signMask<>(SB), Z30
+const sigmoid512Consts = `	VBROADCASTSS one<>(SB), Z12
+	VBROADCASTSS log2e<>(SB), Z13
+	VBROADCASTSS expLo<>(SB), Z14
+	VBROADCASTSS ln2hi<>(SB), Z16
+	VBROADCASTSS expT2<>(SB), Z18
+	VBROADCASTSS expT3<>(SB), Z19
+	VBROADCASTSS expShift<>(SB), Z20
+	VMOVUPS exp2Tab<>(SB), Z21
 `
 
 // ways5 and waysTanh rename the registers of a kernel body for the interleaved copies that
 // unary512 runs: the first for bodies whose scratch is Z1, Z2, Z22 and K1 (up to five ways:
-// sigmoid runs five, 5% faster in cache than four; exp and sqrt four, exp no faster with
-// five), the second for tanh's Z1, Z2, Z5, Z7 and Z8 (four ways, 5% faster than three, in
-// the registers its constants leave free: the multipliers of its FMAs and the 2 of m+2 are
-// broadcast from memory). Z0 is each copy's input and output.
+// exp and sqrt run four, exp no faster with five; sigmoid, with fewer constants in
+// registers, six (waysSigmoid), 2% faster in cache than five, which were 5% faster than
+// four), the second for tanh's Z1, Z2, Z5 and Z7 (five ways, 2% faster in cache than four,
+// which were 5% faster than three, in the registers its constants leave free: the
+// multipliers of its FMAs, D2 and the 2 of m+2 are broadcast from memory). Z0 is each
+// copy's input and output.
 var (
 	ways5 = []map[string]string{
 		{}, {"Z0": "Z3", "Z1": "Z4", "Z2": "Z5", "Z22": "Z23", "K1": "K3"},
@@ -1072,10 +1093,12 @@ var (
 		{"Z0": "Z9", "Z1": "Z10", "Z2": "Z11", "Z22": "Z25", "K1": "K5"},
 		{"Z0": "Z26", "Z1": "Z27", "Z2": "Z28", "Z22": "Z29", "K1": "K6"},
 	}
-	waysTanh = []map[string]string{
-		{}, {"Z0": "Z3", "Z1": "Z4", "Z2": "Z6", "Z5": "Z9", "Z7": "Z10", "Z8": "Z11"},
-		{"Z0": "Z14", "Z1": "Z15", "Z2": "Z23", "Z5": "Z24", "Z7": "Z25", "Z8": "Z26"},
-		{"Z0": "Z27", "Z1": "Z28", "Z2": "Z13", "Z5": "Z16", "Z7": "Z17", "Z8": "Z29"},
+	waysSigmoid = append(ways5[:5:5], map[string]string{"Z0": "Z15", "Z1": "Z17", "Z2": "Z30", "Z22": "Z31", "K1": "K7"})
+	waysTanh    = []map[string]string{
+		{}, {"Z0": "Z3", "Z1": "Z4", "Z2": "Z6", "Z5": "Z8", "Z7": "Z9"},
+		{"Z0": "Z10", "Z1": "Z11", "Z2": "Z13", "Z5": "Z14", "Z7": "Z15"},
+		{"Z0": "Z16", "Z1": "Z17", "Z2": "Z22", "Z5": "Z23", "Z7": "Z24"},
+		{"Z0": "Z25", "Z1": "Z26", "Z2": "Z27", "Z5": "Z28", "Z7": "Z29"},
 	}
 )
 

@@ -70,8 +70,8 @@ func sigmoidAVX2(dst, src []float32)
 
 // AVX-512 versions of the math kernels and Sqrt, sixteen values at a time: Sqrt the same
 // bits as AVX2 and Go; exp and sigmoid through a 16-entry table of 2^(j/16) and a cubic,
-// with 2^n applied by VSCALEFPS; tanh through an expm1 from the same reduction (see exp512
-// and tanh512 in asmgen_elementwise.go).
+// with 2^n applied by VSCALEFPS; tanh through an expm1 from a 32-entry table of 2^(j/32) - 1
+// (see exp512 and tanh512 in asmgen_elementwise.go).
 //
 //go:noescape
 func expAVX512(dst, src []float32)

@@ -30,8 +30,8 @@ func ExpF32(dst, src []float32) {
 //
 // within 3 ulp (the AVX2 assembly, within 2, uses an odd polynomial for |x| < 0.625 and
 // 1 - 2/(e^(2|x|)+1) above; the AVX-512 assembly m/(m+2) with m = e^(2|x|)-1 computed as an
-// expm1 from ExpF32's table of 2^(j/16) (less 1), within 3 ulp with small |x| the worst;
-// both with x's sign).
+// expm1 from a 32-entry table of 2^(j/32) - 1, within 3 ulp with small |x| the worst; both
+// with x's sign).
 func TanhF32(dst, src []float32) {
 	src = src[:len(dst)]
 	splitCost(4, pick2(len(dst), tanhF32, tanhStreamF32), dst, src)
