@@ -321,7 +321,7 @@ func (g *gemmConfig[T]) runParallel(transA, transB bool, m, n, k int, a []T, lda
 				add = 1
 			}
 			bb.jc, bb.pc = jc, pc
-			var packed sync.WaitGroup
+			var packed parallel.Countdown
 			packed.Add(pt)
 			parallel.Tasks(pt+mt*nt, func(t int) {
 				if t < pt {

@@ -152,6 +152,33 @@ func run(n, workers int, fn func(i int)) {
 	}
 }
 
+// Countdown counts unfinished tasks that other tasks of the same Tasks call wait for (a
+// product's B-packing tasks, which its compute tasks need). Unlike a sync.WaitGroup, Wait
+// spins, yielding the core between polls, instead of parking the goroutine: the tasks it
+// waits for have all been claimed by running goroutines (see Tasks), so the wait is short,
+// while a parked goroutine is woken onto the waking goroutine's run queue, where it stayed
+// until that goroutine's current task was done: in a transformer training step on the
+// development VM, the 2048×128×128 products with transposed B ran 1.2x faster on two cores
+// than on one (1.5x with Countdown), and the step took 7-13% less time with it (steps
+// alternating between the two waits in one process).
+// The zero value counts nothing.
+type Countdown struct{ n atomic.Int64 }
+
+// Add adds n unfinished tasks.
+func (c *Countdown) Add(n int) { c.n.Add(int64(n)) }
+
+// Done marks one task finished.
+func (c *Countdown) Done() { c.n.Add(-1) }
+
+// Wait returns when every task added has been marked done.
+func (c *Countdown) Wait() {
+	for spins := 0; c.n.Load() > 0; spins++ {
+		if spins >= 64 {
+			runtime.Gosched()
+		}
+	}
+}
+
 // For calls fn(lo, hi) on disjoint ranges covering [0, n). Ranges have at least grain elements
 // (except when n < grain) so that small loops stay on the calling goroutine. The partitioning
 // depends only on n, grain and Workers(); callers whose results must not depend on the core

@@ -22,6 +22,42 @@ func TestTasks(t *testing.T) {
 	}
 }
 
+// TestCountdown runs tasks that wait for the earlier tasks of the same call, as a product's
+// compute tasks wait for its packing tasks: each waiter must see every earlier task's write
+// (the race detector checks the ordering), and the call must finish on any core count.
+func TestCountdown(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, procs := range []int{1, 2, 4} {
+		runtime.GOMAXPROCS(procs)
+		for _, first := range []int{0, 1, 3} {
+			for _, n := range []int{first, first + 1, first + 9} {
+				var c Countdown
+				c.Add(first)
+				wrote := make([]int, first)
+				var bad atomic.Int32
+				Tasks(n, func(i int) {
+					if i < first {
+						wrote[i] = i + 1
+						c.Done()
+						return
+					}
+					c.Wait()
+					for j, v := range wrote {
+						if v != j+1 {
+							bad.Add(1)
+						}
+					}
+				})
+				if b := bad.Load(); b != 0 {
+					t.Fatalf("procs=%d first=%d n=%d: %d waiters saw an unfinished task", procs, first, n, b)
+				}
+			}
+		}
+	}
+	var zero Countdown
+	zero.Wait() // counts nothing: returns at once
+}
+
 func TestFor(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	for _, procs := range []int{1, 2, 3} {
