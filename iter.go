@@ -61,14 +61,35 @@ func coalesce(shape []int, strides ...[]int) ([]int, [][]int) {
 // operand (offs[k] begins at base[k]); rows have length shape[len-1] and operand k advances
 // by strides[k][len-1] along a row.
 func walkRows(shape []int, strides [][]int, base []int, fn func(row int, offs []int)) {
-	n := len(shape)
 	if numel(shape) == 0 {
+		return
+	}
+	walkRowRange(shape, strides, base, 0, numel(shape[:len(shape)-1]), fn)
+}
+
+// walkRowRange is walkRows over the rows [lo, hi) only: it starts from row lo's offsets, so
+// that disjoint ranges of rows can be walked on different goroutines.
+func walkRowRange(shape []int, strides [][]int, base []int, lo, hi int, fn func(row int, offs []int)) {
+	n := len(shape)
+	if lo >= hi {
 		return
 	}
 	offs := append([]int(nil), base...)
 	idx := make([]int, n)
-	for row := 0; ; row++ {
+	for k, r := n-2, lo; k >= 0; k-- { // row lo's index and offsets
+		idx[k] = r % shape[k]
+		r /= shape[k]
+		for j := range offs {
+			if strides[j] != nil {
+				offs[j] += idx[k] * strides[j][k]
+			}
+		}
+	}
+	for row := lo; ; row++ {
 		fn(row, offs)
+		if row+1 == hi {
+			return
+		}
 		k := n - 2
 		for ; k >= 0; k-- {
 			idx[k]++
@@ -86,9 +107,6 @@ func walkRows(shape []int, strides [][]int, base []int, fn func(row int, offs []
 				}
 			}
 			idx[k] = 0
-		}
-		if k < 0 {
-			return
 		}
 	}
 }

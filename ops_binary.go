@@ -5,6 +5,7 @@ import (
 	"unsafe"
 
 	"github.com/eagerml/eager/internal/kernels"
+	"github.com/eagerml/eager/internal/parallel"
 )
 
 // elem is the set of Go types tensor storage holds.
@@ -55,7 +56,25 @@ func runBinary[T, R elem](out, a, b *Tensor, f func(x, y T) R, vv func(dst []R, 
 	last := len(shape) - 1
 	inner := shape[last]
 	sa, sb := strides[1][last], strides[2][last]
-	walkRows(shape, strides, []int{0, a.offset, b.offset}, func(_ int, offs []int) {
+	// Rows are independent and each is computed whole, by the same kernel call whichever
+	// goroutine runs it, so they are split across cores (a Linear's bias added to its
+	// [rows, n] output, an attention mask added to the scores).
+	if n == 0 {
+		return
+	}
+	parallel.For(n/inner, max(1, binaryRowGrain/inner), func(lo, hi int) {
+		runBinaryRows(od, ad, bd, shape, strides, []int{0, a.offset, b.offset}, lo, hi, inner, sa, sb, f, vv, vs, sv)
+	})
+}
+
+// binaryRowGrain is the number of elements below which a broadcasting binary op stays on
+// one core (the split of the contiguous kernels, kernels' splitLen/2).
+const binaryRowGrain = 1 << 17
+
+// runBinaryRows computes the rows [lo, hi) of runBinary's broadcasting path.
+func runBinaryRows[T, R elem](od []R, ad, bd []T, shape []int, strides [][]int, base []int, lo, hi, inner, sa, sb int,
+	f func(x, y T) R, vv func(dst []R, x, y []T), vs func(dst []R, x []T, s T), sv func(dst []R, s T, x []T)) {
+	walkRowRange(shape, strides, base, lo, hi, func(_ int, offs []int) {
 		o := od[offs[0] : offs[0]+inner]
 		pa, pb := offs[1], offs[2]
 		switch {
