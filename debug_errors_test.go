@@ -2,6 +2,7 @@ package eager
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -91,6 +92,51 @@ func TestDTypeMisuseMessages(t *testing.T) {
 		e := asError(t, Try(c.fn))
 		if e.Op != c.op || !strings.Contains(e.Msg, c.msg) || !strings.HasPrefix(e.Where, "debug_errors_test.go:") {
 			t.Errorf("got %v\nwant %s: ...%s... (debug_errors_test.go:N)", e, c.op, c.msg)
+		}
+	}
+}
+
+// An in-place update whose operand partly overlaps the tensor it modifies is refused (its
+// result would depend on the order the elements are written in); the tensor itself, and
+// disjoint views of one storage, broadcast or not, are fine.
+func TestInPlaceOverlapMessages(t *testing.T) {
+	v := Arange(0, 10, 1)
+	a, b := v.Narrow(0, 0, 6), v.Narrow(0, 4, 6)
+	sq := Randn(3, 3)
+	cases := []struct {
+		op string
+		fn func()
+	}{
+		{"AddInPlace", func() { a.AddInPlace(b) }},
+		{"AddInPlace", func() { sq.AddInPlace(sq.T()) }},
+		{"MulInPlace", func() { b.MulInPlace(v.Narrow(0, 5, 1)) }}, // broadcast from inside b
+		{"AddScaledInPlace", func() { a.AddScaledInPlace(b, 2) }},
+		{"AddcmulInPlace", func() { a.AddcmulInPlace(b, a, 1) }},
+		{"AddcdivInPlace", func() { a.AddcdivInPlace(a, b, 1) }},
+	}
+	for _, c := range cases {
+		e := asError(t, Try(c.fn))
+		if e.Op != c.op || !strings.Contains(e.Msg, "overlaps in memory") || !strings.HasPrefix(e.Where, "debug_errors_test.go:") {
+			t.Errorf("got %v\nwant %s: ...overlaps in memory... (debug_errors_test.go:N)", e, c.op)
+		}
+	}
+	want := v.Float32s()
+	for i := range 4 {
+		want[6+i] += want[i] // disjoint views of one storage
+	}
+	for i := range 4 {
+		want[i] *= 2 * want[9] // a disjoint element, broadcast
+	}
+	v.Narrow(0, 6, 4).AddInPlace(v.Narrow(0, 0, 4))
+	v.Narrow(0, 0, 4).MulInPlace(v.Narrow(0, 9, 1).MulScalar(2))
+	if got := v.Float32s(); !slices.Equal(got, want) {
+		t.Fatalf("in-place updates between disjoint views: got %v, want %v", got, want)
+	}
+	s := sq.Float32s()
+	sq.AddInPlace(sq) // the tensor itself
+	for i, x := range sq.Float32s() {
+		if x != 2*s[i] {
+			t.Fatalf("x += x: element %d is %v, want %v", i, x, 2*s[i])
 		}
 	}
 }

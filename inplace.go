@@ -13,10 +13,43 @@ func (x *Tensor) checkInPlace(op string) {
 	}
 }
 
+// checkOverlap panics when an operand of an in-place update shares memory with x without
+// being x itself (the same elements in the same order): the update would read elements it
+// has already written, in an order that depends on how the work is split across cores.
+// PyTorch refuses such updates too. Views of disjoint parts of one storage are fine.
+func (x *Tensor) checkOverlap(op string, ys ...*Tensor) {
+	for _, y := range ys {
+		if y.st != x.st || x.Numel() == 0 || y.Numel() == 0 {
+			continue
+		}
+		if y.offset == x.offset && sameShape(y.shape, x.shape) && sameShape(y.strides(), x.strides()) {
+			continue
+		}
+		xlo, xhi := x.extent()
+		ylo, yhi := y.extent()
+		if xlo < yhi && ylo < xhi {
+			failf(op, "an operand of shape %v overlaps in memory the tensor of shape %v being modified (elements %d-%d and %d-%d of one storage); Clone() it first",
+				y.shape, x.shape, ylo, yhi-1, xlo, xhi-1)
+		}
+	}
+}
+
+// extent returns the range [lo, hi) of storage elements a non-empty x spans.
+func (x *Tensor) extent() (lo, hi int) {
+	lo, hi = x.offset, x.offset+1
+	for i, st := range x.strides() {
+		hi += (x.shape[i] - 1) * st
+	}
+	return lo, hi
+}
+
 // inPlaceBinary writes op(x, y) into x; y must broadcast to x's shape.
 func (x *Tensor) inPlaceBinary(op *OpInfo, k *binaryKernels, y *Tensor) *Tensor {
 	if x.requiresGrad && IsGradEnabled() {
 		x.checkInPlace(op.Name + "InPlace")
+	}
+	if y.st == x.st {
+		x.checkOverlap(op.Name+"InPlace", y)
 	}
 	if !sameShape(x.shape, y.shape) {
 		shape := broadcastShapes(op.Name+"InPlace", x.shape, y.shape)
@@ -141,6 +174,7 @@ func (x *Tensor) DivScalarInPlace(s float64) *Tensor {
 func (x *Tensor) AddScaledInPlace(y *Tensor, alpha float64) *Tensor {
 	if x.IsContiguous() && y.IsContiguous() && sameShape(x.shape, y.shape) && x.dtype == y.dtype && x.dtype.IsFloat() {
 		x.checkInPlace("AddScaledInPlace")
+		x.checkOverlap("AddScaledInPlace", y)
 		inPlaceEvent(x, "AddScaled", y, Attr{"alpha", alpha})
 		switch x.dtype {
 		case Float32:
@@ -160,6 +194,7 @@ func (x *Tensor) AddScaledInPlace(y *Tensor, alpha float64) *Tensor {
 func (x *Tensor) AddcmulInPlace(a, b *Tensor, value float64) *Tensor {
 	if x.sameDense(a) && x.sameDense(b) {
 		x.checkInPlace("AddcmulInPlace")
+		x.checkOverlap("AddcmulInPlace", a, b)
 		inPlaceEventN(x, "Addcmul", []*Tensor{a, b}, Attr{"value", value})
 		switch x.dtype {
 		case Float32:
@@ -179,6 +214,7 @@ func (x *Tensor) AddcmulInPlace(a, b *Tensor, value float64) *Tensor {
 func (x *Tensor) AddcdivInPlace(a, b *Tensor, value float64) *Tensor {
 	if x.sameDense(a) && x.sameDense(b) {
 		x.checkInPlace("AddcdivInPlace")
+		x.checkOverlap("AddcdivInPlace", a, b)
 		inPlaceEventN(x, "Addcdiv", []*Tensor{a, b}, Attr{"value", value})
 		switch x.dtype {
 		case Float32:
