@@ -491,13 +491,17 @@ func (tr *tracer) checkHidden() {
 var (
 	hookMu    sync.Mutex
 	hookUsers int
-	tracers   sync.Map // goid.Key() -> *tracer
+	tracers   sync.Map     // goid.Key() -> *tracer
+	nTracers  atomic.Int32 // entries in tracers: 0 lets currentTracer skip the look-up
 	prevOp    atomic.Pointer[eager.OpObserver]
 	prevEvent atomic.Pointer[eager.OpObserver]
 	prevRead  atomic.Pointer[func(*eager.Tensor)]
 )
 
 func currentTracer() *tracer {
+	if nTracers.Load() == 0 { // no goroutine traces (a compiled call's common case)
+		return nil
+	}
 	if v, ok := tracers.Load(goid.Key()); ok {
 		return v.(*tracer)
 	}
@@ -548,9 +552,11 @@ func install(tr *tracer) {
 	hookUsers++
 	hookMu.Unlock()
 	tracers.Store(goid.Key(), tr)
+	nTracers.Add(1)
 }
 
 func uninstall() {
+	nTracers.Add(-1)
 	tracers.Delete(goid.Key())
 	hookMu.Lock()
 	hookUsers--
