@@ -29,9 +29,9 @@ func FusedAdamStep(p, m, v, grad *Tensor, s AdamScalars) bool {
 	if slowPath.Load() != 0 || !p.sameDense(m) || !p.sameDense(v) || !p.sameDense(grad) {
 		return false
 	}
-	p.checkInPlace("FusedAdamStep")
-	m.checkInPlace("FusedAdamStep")
-	v.checkInPlace("FusedAdamStep")
+	p.checkInPlace("FusedAdamStep", "")
+	m.checkInPlace("FusedAdamStep", "")
+	v.checkInPlace("FusedAdamStep", "")
 	switch p.dtype {
 	case Float32:
 		kernels.Adam(p.f32(), m.f32(), v.f32(), grad.f32(), kernels.AdamCoefficients[float32]{

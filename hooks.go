@@ -146,11 +146,20 @@ func inPlaceEvent(x *Tensor, op string, y *Tensor, attrs ...Attr) {
 	}
 }
 
-// inPlaceEventN is inPlaceEvent for updates that read several tensors (Addcmul, Addcdiv).
-func inPlaceEventN(x *Tensor, op string, ys []*Tensor, attrs ...Attr) {
+// inPlaceScalarEvent is inPlaceEvent for an update with one scalar parameter (name, v),
+// which is boxed into an Attr only when an observer is installed: the update's own path
+// allocates nothing.
+func inPlaceScalarEvent(x *Tensor, op string, y *Tensor, name string, v float64) {
 	if slowPath.Load() != 0 {
-		a := append([]Attr{{"op", op}}, attrs...)
-		event(evInPlace, x, a, append([]*Tensor{x}, ys...)...)
+		inPlaceEvent(x, op, y, Attr{name, v})
+	}
+}
+
+// inPlaceEventN is inPlaceScalarEvent for updates that read several tensors (Addcmul,
+// Addcdiv).
+func inPlaceEventN(x *Tensor, op string, ys []*Tensor, name string, v float64) {
+	if slowPath.Load() != 0 {
+		event(evInPlace, x, []Attr{{"op", op}, {name, v}}, append([]*Tensor{x}, ys...)...)
 	}
 }
 

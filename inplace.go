@@ -7,17 +7,20 @@ import "github.com/eagerml/eager/internal/kernels"
 // optimizers and initialisation, inside NoGrad: on a tensor that requires grad while grad
 // mode is on they panic, as PyTorch does for leaves.
 
-func (x *Tensor) checkInPlace(op string) {
+// checkInPlace panics when x may not be modified in place now; the op's name is op+suffix,
+// joined only then, so that the update's own path builds no string.
+func (x *Tensor) checkInPlace(op, suffix string) {
 	if x.requiresGrad && IsGradEnabled() {
-		failf(op, "a tensor of shape %v that requires grad is being modified in place; do it inside NoGrad (as optimizers do) or on a Detach()ed copy", x.shape)
+		failf(op+suffix, "a tensor of shape %v that requires grad is being modified in place; do it inside NoGrad (as optimizers do) or on a Detach()ed copy", x.shape)
 	}
 }
 
 // checkOverlap panics when an operand of an in-place update shares memory with x without
 // being x itself (the same elements in the same order): the update would read elements it
 // has already written, in an order that depends on how the work is split across cores.
-// PyTorch refuses such updates too. Views of disjoint parts of one storage are fine.
-func (x *Tensor) checkOverlap(op string, ys ...*Tensor) {
+// PyTorch refuses such updates too. Views of disjoint parts of one storage are fine. The op's
+// name is op+suffix, as for checkInPlace.
+func (x *Tensor) checkOverlap(op, suffix string, ys ...*Tensor) {
 	for _, y := range ys {
 		if y.st != x.st || x.Numel() == 0 || y.Numel() == 0 {
 			continue
@@ -28,7 +31,7 @@ func (x *Tensor) checkOverlap(op string, ys ...*Tensor) {
 		xlo, xhi := x.extent()
 		ylo, yhi := y.extent()
 		if xlo < yhi && ylo < xhi {
-			failf(op, "an operand of shape %v overlaps in memory the tensor of shape %v being modified (elements %d-%d and %d-%d of one storage); Clone() it first",
+			failf(op+suffix, "an operand of shape %v overlaps in memory the tensor of shape %v being modified (elements %d-%d and %d-%d of one storage); Clone() it first",
 				y.shape, x.shape, ylo, yhi-1, xlo, xhi-1)
 		}
 	}
@@ -45,12 +48,8 @@ func (x *Tensor) extent() (lo, hi int) {
 
 // inPlaceBinary writes op(x, y) into x; y must broadcast to x's shape.
 func (x *Tensor) inPlaceBinary(op *OpInfo, k *binaryKernels, y *Tensor) *Tensor {
-	if x.requiresGrad && IsGradEnabled() {
-		x.checkInPlace(op.Name + "InPlace")
-	}
-	if y.st == x.st {
-		x.checkOverlap(op.Name+"InPlace", y)
-	}
+	x.checkInPlace(op.Name, "InPlace")
+	x.checkOverlap(op.Name, "InPlace", y)
 	if !sameShape(x.shape, y.shape) {
 		shape := broadcastShapes(op.Name+"InPlace", x.shape, y.shape)
 		if !sameShape(shape, x.shape) {
@@ -122,8 +121,8 @@ func (x *Tensor) DivInPlace(y *Tensor) *Tensor {
 // AddScalarInPlace adds s to every element of x and returns x.
 func (x *Tensor) AddScalarInPlace(s float64) *Tensor {
 	if x.IsContiguous() && x.dtype.IsFloat() {
-		x.checkInPlace("AddScalarInPlace")
-		inPlaceEvent(x, "AddScalar", nil, Attr{"value", s})
+		x.checkInPlace("AddScalarInPlace", "")
+		inPlaceScalarEvent(x, "AddScalar", nil, "value", s)
 		switch x.dtype {
 		case Float32:
 			kernels.AddScalar(x.f32(), x.f32(), float32(s))
@@ -139,8 +138,8 @@ func (x *Tensor) AddScalarInPlace(s float64) *Tensor {
 // MulScalarInPlace multiplies every element of x by s and returns x.
 func (x *Tensor) MulScalarInPlace(s float64) *Tensor {
 	if x.IsContiguous() && x.dtype.IsFloat() {
-		x.checkInPlace("MulScalarInPlace")
-		inPlaceEvent(x, "MulScalar", nil, Attr{"value", s})
+		x.checkInPlace("MulScalarInPlace", "")
+		inPlaceScalarEvent(x, "MulScalar", nil, "value", s)
 		switch x.dtype {
 		case Float32:
 			kernels.MulScalar(x.f32(), x.f32(), float32(s))
@@ -156,8 +155,8 @@ func (x *Tensor) MulScalarInPlace(s float64) *Tensor {
 // DivScalarInPlace divides every element of x by s and returns x (x must be floating-point).
 func (x *Tensor) DivScalarInPlace(s float64) *Tensor {
 	if x.IsContiguous() && x.dtype.IsFloat() {
-		x.checkInPlace("DivScalarInPlace")
-		inPlaceEvent(x, "DivScalar", nil, Attr{"value", s})
+		x.checkInPlace("DivScalarInPlace", "")
+		inPlaceScalarEvent(x, "DivScalar", nil, "value", s)
 		switch x.dtype {
 		case Float32:
 			kernels.DivScalar(x.f32(), x.f32(), float32(s))
@@ -173,9 +172,9 @@ func (x *Tensor) DivScalarInPlace(s float64) *Tensor {
 // AddScaledInPlace computes x += alpha*y (PyTorch's x.add_(y, alpha=alpha)) and returns x.
 func (x *Tensor) AddScaledInPlace(y *Tensor, alpha float64) *Tensor {
 	if x.IsContiguous() && y.IsContiguous() && sameShape(x.shape, y.shape) && x.dtype == y.dtype && x.dtype.IsFloat() {
-		x.checkInPlace("AddScaledInPlace")
-		x.checkOverlap("AddScaledInPlace", y)
-		inPlaceEvent(x, "AddScaled", y, Attr{"alpha", alpha})
+		x.checkInPlace("AddScaledInPlace", "")
+		x.checkOverlap("AddScaledInPlace", "", y)
+		inPlaceScalarEvent(x, "AddScaled", y, "alpha", alpha)
 		switch x.dtype {
 		case Float32:
 			kernels.Axpy(x.f32(), float32(alpha), y.f32())
@@ -193,9 +192,9 @@ func (x *Tensor) AddScaledInPlace(y *Tensor, alpha float64) *Tensor {
 // AddcmulInPlace computes x += value*a*b and returns x.
 func (x *Tensor) AddcmulInPlace(a, b *Tensor, value float64) *Tensor {
 	if x.sameDense(a) && x.sameDense(b) {
-		x.checkInPlace("AddcmulInPlace")
-		x.checkOverlap("AddcmulInPlace", a, b)
-		inPlaceEventN(x, "Addcmul", []*Tensor{a, b}, Attr{"value", value})
+		x.checkInPlace("AddcmulInPlace", "")
+		x.checkOverlap("AddcmulInPlace", "", a, b)
+		inPlaceEventN(x, "Addcmul", []*Tensor{a, b}, "value", value)
 		switch x.dtype {
 		case Float32:
 			kernels.Addcmul(x.f32(), float32(value), a.f32(), b.f32())
@@ -213,9 +212,9 @@ func (x *Tensor) AddcmulInPlace(a, b *Tensor, value float64) *Tensor {
 // AddcdivInPlace computes x += value*a/b and returns x.
 func (x *Tensor) AddcdivInPlace(a, b *Tensor, value float64) *Tensor {
 	if x.sameDense(a) && x.sameDense(b) {
-		x.checkInPlace("AddcdivInPlace")
-		x.checkOverlap("AddcdivInPlace", a, b)
-		inPlaceEventN(x, "Addcdiv", []*Tensor{a, b}, Attr{"value", value})
+		x.checkInPlace("AddcdivInPlace", "")
+		x.checkOverlap("AddcdivInPlace", "", a, b)
+		inPlaceEventN(x, "Addcdiv", []*Tensor{a, b}, "value", value)
 		switch x.dtype {
 		case Float32:
 			kernels.Addcdiv(x.f32(), float32(value), a.f32(), b.f32())
@@ -238,7 +237,7 @@ func (x *Tensor) sameDense(y *Tensor) bool {
 
 // CopyFrom copies src (broadcast to x's shape, converted to x's dtype) into x and returns x.
 func (x *Tensor) CopyFrom(src *Tensor) *Tensor {
-	x.checkInPlace("CopyFrom")
+	x.checkInPlace("CopyFrom", "")
 	s := src
 	if !sameShape(x.shape, src.shape) || src.dtype != x.dtype {
 		shape := broadcastShapes("CopyFrom", x.shape, src.shape)
@@ -258,8 +257,8 @@ func (x *Tensor) ZeroInPlace() *Tensor { return x.FillInPlace(0) }
 
 // FillInPlace sets every element of x to v and returns x (PyTorch's fill_).
 func (x *Tensor) FillInPlace(v float64) *Tensor {
-	x.checkInPlace("FillInPlace")
-	inPlaceEvent(x, "Fill", nil, Attr{"value", v})
+	x.checkInPlace("FillInPlace", "")
+	inPlaceScalarEvent(x, "Fill", nil, "value", v)
 	if x.IsContiguous() {
 		n := x.Numel()
 		switch x.dtype {

@@ -62,7 +62,12 @@ func runBinary[T, R elem](out, a, b *Tensor, f func(x, y T) R, vv func(dst []R, 
 	if n == 0 {
 		return
 	}
-	parallel.For(n/inner, max(1, binaryRowGrain/inner), func(lo, hi int) {
+	rows, grain := n/inner, max(1, binaryRowGrain/inner)
+	if rows <= grain { // one range: called directly, not through a closure that escapes to the pool
+		runBinaryRows(od, ad, bd, shape, strides, []int{0, a.offset, b.offset}, 0, rows, inner, sa, sb, f, vv, vs, sv)
+		return
+	}
+	parallel.For(rows, grain, func(lo, hi int) {
 		runBinaryRows(od, ad, bd, shape, strides, []int{0, a.offset, b.offset}, lo, hi, inner, sa, sb, f, vv, vs, sv)
 	})
 }

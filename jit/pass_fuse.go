@@ -85,8 +85,7 @@ func (f *fuser) fusibleOp(i int) (eager.DType, bool) {
 	switch {
 	case unaryOps[n.Op] != nil || n.Op == "Copy" || n.Op == "Clone":
 		return n.DType, allT(n.DType)
-	case binaryOps[n.Op] != 0 || n.Op == "SumN" || n.Op == "AddInPlace" || n.Op == "SubInPlace" ||
-		n.Op == "MulInPlace" || n.Op == "DivInPlace" || n.Op == "AddScaledInPlace":
+	case binaryOps[n.Op] != 0 || n.Op == "SumN" || isInPlaceUpdate(n.Op):
 		return n.DType, allT(n.DType)
 	case compareOps[n.Op] != 0:
 		t := argT(0)
@@ -96,8 +95,6 @@ func (f *fuser) fusibleOp(i int) (eager.DType, bool) {
 	case n.Op == "Where":
 		return n.DType, n.DType.IsFloat() && argT(0) == eager.Bool && argT(1) == n.DType && argT(2) == n.DType
 	case n.Op == "Sum" || n.Op == "Amax" || n.Op == "Amin":
-		return n.DType, allT(n.DType)
-	case scalarInPlace[n.Op] != "" || n.Op == "AddcmulInPlace" || n.Op == "AddcdivInPlace":
 		return n.DType, allT(n.DType)
 	}
 	return 0, false
