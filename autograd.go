@@ -370,6 +370,8 @@ func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, cap
 	}
 	prevMode := pushGradMode(create)
 	defer popGradMode(prevMode)
+	backwardsInRun.Add(1) // the pass's ops run at once (see deferring)
+	defer backwardsInRun.Add(-1)
 
 	// Collect reachable nodes.
 	bs := backwardStates.Get().(*backwardState)

@@ -98,6 +98,7 @@ func (s *storage) recycle() {
 	if s.class == 0 || s.ptr == nil {
 		return
 	}
+	s.beforeWrite()
 	p, c := s.ptr, s.class
 	s.ptr, s.n, s.class = nil, 0, 0
 	cacheBuffer(p, c)

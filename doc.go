@@ -44,6 +44,17 @@
 // Parallel kernels split work into fixed chunks, so the same seed gives bit-identical
 // results run to run, on any number of cores.
 //
+// # Deferred fusion
+//
+// Large float32 elementwise ops that nothing records or observes (no input requires grad,
+// no profiler, jit tracer or anomaly mode) check their arguments at the call, as every op
+// does, and defer the computation: y := x.Mul(w).Add(b).ReLU() is an expression until its
+// elements are read (by another op, Item, String, Float32s, StorageData, Realize), and then
+// the whole chain runs as one pass over cache-sized tiles, with the same kernels and the
+// same bits as op by op, but without writing the intermediates to memory. Writing into a
+// tensor that a deferred op still reads gives that op a copy first, so results are those of
+// the ops at their calls. SetDeferredFusion(false) makes every op compute at its call.
+//
 // # Memory
 //
 // Go frees tensors by garbage collection, so eager reuses large buffers where it knows

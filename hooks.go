@@ -173,7 +173,9 @@ func (x *Tensor) onRead() {
 // StorageData returns the flat storage x views and x's offset into it: element (i0, i1, ...)
 // of x is data[offset + i0*s0 + i1*s1 + ...] with s = x.Strides(). T must match x's dtype.
 // It is for kernels outside this package (the jit executor); writing through it bypasses
-// autograd and the version counter, so only write into tensors nothing else has seen.
+// autograd and the version counter, so only write into tensors nothing else has seen. A
+// tensor whose op was deferred is computed first, and a deferred op still reading x's
+// storage is given a copy of it, so that writing is safe for deferred ops.
 func StorageData[T float32 | float64 | int64 | bool](x *Tensor) ([]T, int) {
 	var z T
 	var ok bool
@@ -190,6 +192,7 @@ func StorageData[T float32 | float64 | int64 | bool](x *Tensor) ([]T, int) {
 	if !ok {
 		failf("StorageData", "type %T does not match the tensor's dtype %v", z, x.dtype)
 	}
+	x.st.beforeWrite() // the caller may write
 	return data[T](x.st), x.offset
 }
 

@@ -9,10 +9,12 @@ import "github.com/eagerml/eager/internal/kernels"
 
 // checkInPlace panics when x may not be modified in place now; the op's name is op+suffix,
 // joined only then, so that the update's own path builds no string.
+// It also prepares x's storage for the write (storage.beforeWrite).
 func (x *Tensor) checkInPlace(op, suffix string) {
 	if x.requiresGrad && IsGradEnabled() {
 		failf(op+suffix, "a tensor of shape %v that requires grad is being modified in place; do it inside NoGrad (as optimizers do) or on a Detach()ed copy", x.shape)
 	}
+	x.st.beforeWrite()
 }
 
 // checkOverlap panics when an operand of an in-place update shares memory with x without
@@ -89,6 +91,7 @@ func (x *Tensor) inPlaceBinary(op *OpInfo, k *binaryKernels, y *Tensor) *Tensor 
 // copyFromContiguous writes the row-major elements of src (same dtype, same numel) into x.
 func (x *Tensor) copyFromContiguous(src *Tensor) {
 	c := src.contig()
+	x.st.beforeWrite()
 	switch x.dtype {
 	case Float32:
 		scatterStrided(x.st.f32(), x.offset, x.shape, x.strides(), c.f32())
@@ -285,6 +288,7 @@ func addInto(dst, src *Tensor) {
 	if s.dtype != dst.dtype {
 		s = s.To(dst.dtype)
 	}
+	dst.st.beforeWrite()
 	switch dst.dtype {
 	case Float32:
 		runBinary(dst, dst, s, addK.f32, addK.vv32, addK.vs32, addK.sv32)

@@ -15,7 +15,7 @@ type elem interface {
 
 // data returns the storage slice of type T (which must match the storage's dtype).
 func data[T elem](st *storage) []T {
-	return unsafe.Slice((*T)(st.ptr), st.n)
+	return unsafe.Slice((*T)(st.base()), st.n)
 }
 
 // binaryKernels holds one binary op's element function per dtype, with optional contiguous
@@ -164,6 +164,11 @@ func binaryForward(op *OpInfo, k *binaryKernels, a, b *Tensor, floatOnly bool) (
 	shape := a.shape // read only: newTensor copies it
 	if !sameShape(a.shape, b.shape) {
 		shape = broadcastShapes(op.Name, a.shape, b.shape)
+	}
+	if dt == Float32 && a.dtype == Float32 && b.dtype == Float32 && !a.requiresGrad && !b.requiresGrad && deferring(numel(shape)) {
+		if out := deferBinary(k, a, b, shape); out != nil {
+			return a, b, out
+		}
 	}
 	ca, cb := a.To(dt), b.To(dt)
 	out := newTensorUninit(dt, shape)
@@ -322,6 +327,7 @@ func addOwned(y, b *Tensor) *Tensor {
 		y.st.len() != y.Numel() || y.st == b.st || !sameShape(broadcastShapesOK(y.shape, b.shape), y.shape) {
 		return y.Add(b)
 	}
+	y.st.beforeWrite()
 	out := newView(y, 0, y.shape, y.strides())
 	switch y.dtype {
 	case Float32:

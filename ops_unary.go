@@ -46,6 +46,9 @@ func (d *unaryDef) apply(x *Tensor) *Tensor {
 		}
 	}
 	c := in.contig()
+	if c == in && in.dtype == Float32 && !in.requiresGrad && deferring(in.Numel()) {
+		return deferUnaryOp(d, in)
+	}
 	out := newTensorUninit(in.dtype, in.shape)
 	switch in.dtype {
 	case Float32:
@@ -242,6 +245,7 @@ func ReLUReusing(x *Tensor) *Tensor {
 		x.st.len() != x.Numel() || (x.node == nil && x.requiresGrad) {
 		return x.ReLU()
 	}
+	x.st.beforeWrite()
 	out := newView(x, 0, x.shape, x.strides())
 	switch x.dtype {
 	case Float32:

@@ -12,12 +12,17 @@ import (
 // The header is one pointer and a length rather than a slice per dtype, so that a small
 // tensor (tensor, storage and data in one allocation) stays in a small size class.
 type storage struct {
-	ptr     unsafe.Pointer
-	n       int
-	dtype   DType
-	class   uint16 // size class of a buffer from the cache (see cache.go), 0 for others
-	epoch   uint32 // backwardEpoch when the buffer was allocated
-	version atomic.Uint64
+	ptr   unsafe.Pointer
+	n     int
+	dtype DType
+	// deferRead is set while a deferred op may read the elements (see deferred.go); it is
+	// written under deferRegistry.mu.
+	deferRead bool
+	class     uint16 // size class of a buffer from the cache (see cache.go), 0 for others
+	epoch     uint32 // backwardEpoch when the buffer was allocated
+	version   atomic.Uint64
+	// lazy is the deferred op that computes the elements, until it has (ptr is nil then).
+	lazy atomic.Pointer[deferNode]
 }
 
 // backwardEpoch counts the backward passes that recycle buffers: a storage whose epoch is
@@ -83,28 +88,28 @@ func (s *storage) f32() []float32 {
 	if s.dtype != Float32 {
 		return nil
 	}
-	return unsafe.Slice((*float32)(s.ptr), s.n)
+	return unsafe.Slice((*float32)(s.base()), s.n)
 }
 
 func (s *storage) f64() []float64 {
 	if s.dtype != Float64 {
 		return nil
 	}
-	return unsafe.Slice((*float64)(s.ptr), s.n)
+	return unsafe.Slice((*float64)(s.base()), s.n)
 }
 
 func (s *storage) i64() []int64 {
 	if s.dtype != Int64 {
 		return nil
 	}
-	return unsafe.Slice((*int64)(s.ptr), s.n)
+	return unsafe.Slice((*int64)(s.base()), s.n)
 }
 
 func (s *storage) b() []bool {
 	if s.dtype != Bool {
 		return nil
 	}
-	return unsafe.Slice((*bool)(s.ptr), s.n)
+	return unsafe.Slice((*bool)(s.base()), s.n)
 }
 
 // len returns the number of elements.

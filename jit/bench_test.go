@@ -114,10 +114,19 @@ func fusedElementwise(xs ...*eager.Tensor) []*eager.Tensor {
 func BenchmarkFusedElementwise(b *testing.B) {
 	const n = 4 << 20
 	xs := []*eager.Tensor{eager.Randn(n), eager.Randn(n), eager.Randn(n)}
+	// eager runs the five ops one at a time; eager-deferred with eager's deferred fusion
+	// (eager.SetDeferredFusion), which computes the chain in one pass when it is read.
 	b.Run("eager", func(b *testing.B) {
+		defer eager.SetDeferredFusion(eager.SetDeferredFusion(false))
 		b.SetBytes(4 * 4 * n)
 		for i := 0; i < b.N; i++ {
 			fusedElementwise(xs...)
+		}
+	})
+	b.Run("eager-deferred", func(b *testing.B) {
+		b.SetBytes(4 * 4 * n)
+		for i := 0; i < b.N; i++ {
+			fusedElementwise(xs...)[0].Realize()
 		}
 	})
 	for _, c := range []struct {

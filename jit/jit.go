@@ -105,7 +105,7 @@ func WithDump(w io.Writer) Option { return func(c *config) { c.dump = w } }
 // WithTileSize sets the number of elements a fused elementwise kernel computes per tile.
 // By default a tile has 2048 elements (a few tiles of float32 fit in a 32 KiB L1 data
 // cache), and a fused loop over a large iteration space takes larger tiles as long as one
-// tile of all its operands, scratch registers and outputs stays within tileBudget bytes.
+// tile of all its operands, scratch registers and outputs stays within kernels.TileBudget bytes.
 func WithTileSize(n int) Option {
 	return func(c *config) { c.tile, c.tileSet = max(n, 64), true }
 }

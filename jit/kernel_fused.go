@@ -538,7 +538,7 @@ func fusedKernel[T float](p *plan, i int) kernel {
 	rowLen := prog.RowLen
 	tile := p.cfg.tile
 	if !p.cfg.tileSet {
-		tile = growTile(tile, total, (prog.NIn+prog.NSlots+len(prog.Outs))*int(unsafe.Sizeof(T(0))))
+		tile = kernels.GrowTile(tile, total, (prog.NIn+prog.NSlots+len(prog.Outs))*int(unsafe.Sizeof(T(0))))
 	}
 	tileLen := rowLen * max(1, tile/rowLen)
 	tiles := (total + tileLen - 1) / tileLen
@@ -775,30 +775,6 @@ func (fc *fusedCall[T]) reset() {
 	clear(fc.extra)
 	fc.extra = fc.extra[:0]
 	fc.run = nil
-}
-
-// tileBudget bounds the bytes one tile of a fused loop touches (each input, scratch slot
-// and output, tile elements each) when growTile enlarges its tiles: half of a 1 MiB L2,
-// so that a tile's intermediates stay in L2 and never reach memory.
-const tileBudget = 512 << 10
-
-// growTile returns the tile length of a fused loop over total elements that touches
-// perElem bytes per element: the base length, doubled while a tile stays within
-// tileBudget and the loop keeps at least 16 tiles (for an even split across cores).
-//
-// The per-tile costs (the loop dispatching each instruction to its kernel, each kernel's
-// setup, and each operand stream starting anew at every tile, which the hardware
-// prefetcher follows less well than one long stream) are amortized over more elements:
-// relu(x*w+b)*0.5+x on 4M float32 (BenchmarkFusedElementwise, 20 bytes per element, 2
-// cores, Zen 5) took 1.5-1.6x the memory floor at 2048-element tiles, 1.3x at 4096,
-// 1.2x at 8192 and 1.12-1.18x at 16384, the length growTile gives it. Tiles never change
-// results: elements are computed alone, and rows that reduce are whole in a tile.
-func growTile(base, total, perElem int) int {
-	tile := base
-	for 2*tile*perElem <= tileBudget && 2*tile <= total/16 {
-		tile *= 2
-	}
-	return tile
 }
 
 // streamProgram runs the common kind of fused program, elementwise Add, Sub, Mul, Div and

@@ -2,6 +2,7 @@ package jit
 
 import (
 	"fmt"
+	"github.com/eagerml/eager/internal/kernels"
 	"math"
 	"slices"
 	"strings"
@@ -587,11 +588,11 @@ func TestFusedProgramInPlaceSlots(t *testing.T) {
 // against eager bit for bit: elementwise, and with row values (a layer norm over rows of
 // 1000, so that tiles hold whole rows of a length that does not divide them).
 func TestLargeTiles(t *testing.T) {
-	if got := growTile(2048, 4<<20, 20); got != 16384 {
-		t.Fatalf("growTile(2048, 4M, 20 B) = %d, want 16384", got)
+	if got := kernels.GrowTile(2048, 4<<20, 20); got != 16384 {
+		t.Fatalf("kernels.GrowTile(2048, 4M, 20 B) = %d, want 16384", got)
 	}
-	if got := growTile(2048, 40000, 20); got != 2048 {
-		t.Fatalf("growTile(2048, 40000, 20 B) = %d, want 2048 (at least 16 tiles)", got)
+	if got := kernels.GrowTile(2048, 40000, 20); got != 2048 {
+		t.Fatalf("kernels.GrowTile(2048, 40000, 20 B) = %d, want 2048 (at least 16 tiles)", got)
 	}
 	eager.ManualSeed(3)
 	xs := []*eager.Tensor{eager.Randn(1 << 20), eager.Randn(1 << 20), eager.Randn(1 << 20)}

@@ -1,0 +1,395 @@
+package eager
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+	"weak"
+
+	"github.com/eagerml/eager/internal/kernels"
+	"github.com/eagerml/eager/internal/parallel"
+)
+
+// Deferred fusion of large elementwise ops.
+//
+// An elementwise op on a large float32 tensor is one pass over memory; a chain of them,
+// relu(x*w+b)*0.5+x, is five passes and four intermediate buffers that nobody reads again.
+// When nothing records or observes the ops (no autograd, no profiler, tracer or anomaly
+// mode), eager therefore checks the op's arguments at the call, as always (a shape error
+// still panics at the line that made it), and defers its computation: the result is a
+// tensor whose storage holds the op and its arguments instead of elements. A deferred
+// tensor given to another deferred op becomes part of that op's expression. The first
+// read of the elements (any other op, Item, String, Float32s, a kernel outside eager)
+// computes the whole expression in one pass over tiles small enough to stay in cache, with
+// the same kernels the ops use one at a time, so the values are the same bits; the
+// intermediates that were never read are never written to memory. This is what a GPU
+// user sees in PyTorch (kernels run asynchronously; reading a value waits for them) and
+// what tinygrad does on every device; `SetDeferredFusion(false)` turns it off.
+//
+// Correctness rests on three rules:
+//   - every read of a storage's elements goes through storage.base, which computes a
+//     deferred storage first (concurrent readers compute it once);
+//   - every write into an existing storage calls storage.beforeWrite first: when a deferred
+//     expression still reads the storage, the expression's inputs are pointed at a copy
+//     of its current elements (copy on write), so it computes what the op would have
+//     computed at its call; realize checks the inputs' version counters as a guard;
+//   - an expression's leaves are storages with elements, never deferred ones: a deferred
+//     argument is linked by its expression node, which the consumer computes itself.
+
+// deferMinElems is the least number of elements of a deferred op's result: below it the
+// op's buffers stay in cache anyway and deferring costs more than it saves.
+const deferMinElems = 1 << 18
+
+// deferMaxNodes bounds an expression's size; an argument whose expression has that many
+// nodes is computed before the op defers.
+const deferMaxNodes = 16
+
+// deferTile is the least number of elements each node of an expression computes at a
+// time; kernels.GrowTile enlarges it while a tile of every leaf, intermediate and the
+// output stays within half of L2, as jit's fused loops do.
+const deferTile = 2048
+
+var (
+	deferOff       atomic.Bool  // SetDeferredFusion(false)
+	backwardsInRun atomic.Int32 // backward passes running: their ops run at once
+)
+
+// SetDeferredFusion turns deferred fusion of large elementwise ops on or off (it is on by
+// default) and returns the previous setting. With it off, every op computes its result
+// before it returns, at the cost of one pass over memory and one buffer per op. Values are
+// the same either way. Results of ops deferred before the call stay deferred until read.
+func SetDeferredFusion(on bool) (previous bool) {
+	return !deferOff.Swap(!on)
+}
+
+// Realize computes x's elements now if the op that produced it was deferred (see
+// SetDeferredFusion) and returns x. Reading x's elements, or passing x to an op that is not
+// deferred, does this by itself; Realize is for timing code, like torch.cuda.synchronize.
+func (x *Tensor) Realize() *Tensor {
+	x.st.base()
+	return x
+}
+
+// deferring reports whether an op producing n elements may be deferred now.
+func deferring(n int) bool {
+	return n >= deferMinElems && !deferOff.Load() && slowPath.Load() == 0 && !memTracking.Load() && backwardsInRun.Load() == 0
+}
+
+// deferKind says which kernel a deferred node runs.
+type deferKind uint8
+
+const (
+	deferVV     deferKind = iota // vv(dst, a, b), or f per element when vv is nil
+	deferVS                      // vs(dst, a, s), or f(a[i], s)
+	deferSV                      // sv(dst, s, b), or f(s, b[i])
+	deferUnary                   // un(dst, a), or float32(uf(float64(a[i])))
+	deferUnaryF                  // float32(uf(float64(a[i]))) split as eager's scalar loop
+)
+
+// deferNode is one deferred op: its kernel, its arguments and the number of nodes of its
+// expression. mu serialises computing it into its storage.
+type deferNode struct {
+	mu    sync.Mutex
+	kind  deferKind
+	k     *binaryKernels
+	un    func(dst, src []float32)
+	uf    func(float64) float64
+	s     float32
+	args  [2]deferArg
+	nargs int
+	n     int
+	size  int
+	epoch uint32 // backwardEpoch at the op's call, for the storage once computed
+}
+
+// deferArg is an argument of a deferred node: another node (computed in the same pass), or
+// the elements [off, off+n) of a storage with elements, at version ver.
+type deferArg struct {
+	node *deferNode
+	st   *storage
+	off  int
+	ver  uint64
+}
+
+// deferRegistry holds weak pointers to every deferred node that may still be computed, so
+// that beforeWrite finds the nodes reading a storage about to change. copyMu orders
+// copy-on-write against computing: realize holds it shared while it reads its leaves.
+var deferRegistry struct {
+	mu      sync.Mutex
+	nodes   []weak.Pointer[deferNode]
+	pruneAt int
+	copyMu  sync.RWMutex
+}
+
+// deferArgOf returns t as an argument of a deferred op of n elements, computing t first
+// when it is a deferred part of a storage or a large expression. The caller holds
+// deferRegistry.mu.
+func deferArgOf(t *Tensor, n int) deferArg {
+	if nd := t.st.lazy.Load(); nd != nil && t.offset == 0 && t.st.n == n && nd.size < deferMaxNodes {
+		return deferArg{node: nd}
+	}
+	return deferArg{st: t.st, off: t.offset}
+}
+
+// newDeferred returns a tensor of shape whose elements node computes, and registers the
+// node's leaves as read by a deferred op.
+func newDeferred(shape []int, nd *deferNode, args ...*Tensor) *Tensor {
+	n := numel(shape)
+	// A deferred argument that is a view of part of its storage, or a large expression, is
+	// computed first (outside the registry's lock: computing takes copyMu).
+	for _, a := range args {
+		if l := a.st.lazy.Load(); l != nil && (a.offset != 0 || a.st.n != n || l.size >= deferMaxNodes) {
+			a.st.base()
+		}
+	}
+	nd.n, nd.size, nd.nargs, nd.epoch = n, 1, len(args), backwardEpoch.Load()
+	reg := &deferRegistry
+	reg.mu.Lock()
+	for i, a := range args {
+		arg := deferArgOf(a, n)
+		if arg.node != nil {
+			nd.size += arg.node.size
+		} else {
+			arg.ver = arg.st.version.Load()
+			arg.st.deferRead = true
+		}
+		nd.args[i] = arg
+	}
+	if len(reg.nodes) >= reg.pruneAt {
+		live := reg.nodes[:0]
+		for _, w := range reg.nodes {
+			if w.Value() != nil {
+				live = append(live, w)
+			}
+		}
+		clear(reg.nodes[len(live):])
+		reg.nodes = live
+		reg.pruneAt = max(64, 2*len(live))
+	}
+	reg.nodes = append(reg.nodes, weak.Make(nd))
+	reg.mu.Unlock()
+
+	t := &Tensor{dtype: Float32}
+	t.setContiguousShape(shape)
+	t.st = &storage{n: n, dtype: Float32}
+	t.st.lazy.Store(nd)
+	return t
+}
+
+// deferBinary defers out = op(a, b) for float32 a and b that need no gradient, when they
+// have the result's shape and are contiguous or one of them is a single element (a
+// scalar), the cases runBinary computes with one kernel call; it returns nil otherwise.
+func deferBinary(k *binaryKernels, a, b *Tensor, shape []int) *Tensor {
+	n := numel(shape)
+	if k.f32 == nil {
+		return nil
+	}
+	switch {
+	case sameShape(a.shape, shape) && sameShape(b.shape, shape) && a.IsContiguous() && b.IsContiguous():
+		return newDeferred(shape, &deferNode{kind: deferVV, k: k}, a, b)
+	case b.Numel() == 1 && sameShape(a.shape, shape) && a.IsContiguous() && n > 1:
+		return newDeferred(shape, &deferNode{kind: deferVS, k: k, s: b.f32()[b.offset]}, a)
+	case a.Numel() == 1 && sameShape(b.shape, shape) && b.IsContiguous() && n > 1:
+		return newDeferred(shape, &deferNode{kind: deferSV, k: k, s: a.f32()[a.offset]}, b)
+	}
+	return nil
+}
+
+// deferUnaryOp defers d applied to the contiguous float32 tensor x.
+func deferUnaryOp(d *unaryDef, x *Tensor) *Tensor {
+	kind := deferUnary
+	if d.f32 == nil {
+		kind = deferUnaryF
+	}
+	return newDeferred(x.shape, &deferNode{kind: kind, un: d.f32, uf: d.f}, x)
+}
+
+// base returns the storage's element pointer, computing a deferred storage first.
+func (s *storage) base() unsafe.Pointer {
+	if s.lazy.Load() != nil {
+		s.realize()
+	}
+	return s.ptr
+}
+
+// realize computes a deferred storage's elements into a new buffer.
+func (s *storage) realize() {
+	nd := s.lazy.Load()
+	if nd == nil {
+		return
+	}
+	nd.mu.Lock()
+	defer nd.mu.Unlock()
+	if s.lazy.Load() == nil { // another goroutine computed it
+		return
+	}
+	buf := allocStorage(Float32, s.n, false)
+	deferRegistry.copyMu.RLock()
+	prog := compileDeferred(nd)
+	prog.run(buf.f32())
+	deferRegistry.copyMu.RUnlock()
+	s.ptr, s.class, s.epoch = buf.ptr, buf.class, nd.epoch
+	s.lazy.Store(nil)
+}
+
+// beforeWrite prepares s for a write into its elements: a deferred expression still
+// reading them gets a copy of the current elements instead.
+func (s *storage) beforeWrite() {
+	if s.deferRead {
+		s.copyForReaders()
+	}
+}
+
+func (s *storage) copyForReaders() {
+	reg := &deferRegistry
+	reg.copyMu.Lock()
+	defer reg.copyMu.Unlock()
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	if !s.deferRead {
+		return
+	}
+	s.deferRead = false
+	var snap *storage
+	for _, w := range reg.nodes {
+		nd := w.Value()
+		if nd == nil {
+			continue
+		}
+		for i := range nd.args[:nd.nargs] {
+			a := &nd.args[i]
+			if a.st != s {
+				continue
+			}
+			if snap == nil {
+				snap = allocStorage(s.dtype, s.n, false)
+				copy(unsafe.Slice((*byte)(snap.ptr), s.n*s.dtype.Size()), unsafe.Slice((*byte)(s.ptr), s.n*s.dtype.Size()))
+				snap.deferRead = true
+			}
+			a.st, a.ver = snap, 0
+		}
+	}
+}
+
+// deferStep is one node of a compiled expression: its inputs are earlier steps' tiles
+// (src >= 0) or leaves' elements.
+type deferStep struct {
+	nd   *deferNode
+	src  [2]int
+	leaf [2][]float32
+}
+
+type deferProgram struct {
+	steps  []deferStep // in dependency order; the last is the root
+	n      int
+	leaves int // leaf operands (a leaf read twice counts twice)
+}
+
+// compileDeferred orders the nodes of nd's expression (each once) and checks that its
+// leaves were not modified since the ops were called. The caller holds copyMu shared.
+func compileDeferred(root *deferNode) *deferProgram {
+	p := &deferProgram{n: root.n}
+	var index func(nd *deferNode) int
+	index = func(nd *deferNode) int {
+		for i, st := range p.steps {
+			if st.nd == nd {
+				return i
+			}
+		}
+		st := deferStep{nd: nd, src: [2]int{-1, -1}}
+		for i, a := range nd.args[:nd.nargs] {
+			if a.node != nil {
+				st.src[i] = index(a.node)
+				continue
+			}
+			if v := a.st.version.Load(); v != a.ver {
+				panic(fmt.Sprintf("eager: internal error: an input of a deferred op was modified without notice (version %d became %d); SetDeferredFusion(false) avoids it", a.ver, v))
+			}
+			st.leaf[i] = data[float32](a.st)[a.off : a.off+nd.n]
+			p.leaves++
+		}
+		p.steps = append(p.steps, st)
+		return len(p.steps) - 1
+	}
+	index(root)
+	return p
+}
+
+// deferScratch holds the tiles of a program's intermediate steps.
+var deferScratch = sync.Pool{New: func() any { return new([]float32) }}
+
+// run computes the program into out, tile by tile, the tiles split across cores in fixed
+// ranges.
+func (p *deferProgram) run(out []float32) {
+	tile := kernels.GrowTile(deferTile, p.n, 4*(p.leaves+len(p.steps)))
+	tiles := (p.n + tile - 1) / tile
+	parallel.For(tiles, 1, func(lo, hi int) {
+		sp := deferScratch.Get().(*[]float32)
+		need := (len(p.steps) - 1) * tile
+		if cap(*sp) < need {
+			*sp = make([]float32, need)
+		}
+		scratch := (*sp)[:need]
+		for t := lo; t < hi; t++ {
+			i0 := t * tile
+			m := min(tile, p.n-i0)
+			for si := range p.steps {
+				st := &p.steps[si]
+				var dst []float32
+				if si == len(p.steps)-1 {
+					dst = out[i0 : i0+m]
+				} else {
+					dst = scratch[si*tile : si*tile+m]
+				}
+				var in [2][]float32
+				for j := range st.nd.nargs {
+					if k := st.src[j]; k >= 0 {
+						in[j] = scratch[k*tile : k*tile+m]
+					} else {
+						in[j] = st.leaf[j][i0 : i0+m]
+					}
+				}
+				st.nd.compute(dst, in[0], in[1])
+			}
+		}
+		deferScratch.Put(sp)
+	})
+}
+
+// compute runs the node's kernel on one tile, as the op computes each element.
+func (nd *deferNode) compute(dst, a, b []float32) {
+	k := nd.k
+	switch nd.kind {
+	case deferVV:
+		if k.vv32 != nil {
+			k.vv32(dst, a, b)
+			return
+		}
+		for i := range dst {
+			dst[i] = k.f32(a[i], b[i])
+		}
+	case deferVS:
+		if k.vs32 != nil {
+			k.vs32(dst, a, nd.s)
+			return
+		}
+		for i := range dst {
+			dst[i] = k.f32(a[i], nd.s)
+		}
+	case deferSV:
+		if k.sv32 != nil {
+			k.sv32(dst, nd.s, a)
+			return
+		}
+		for i := range dst {
+			dst[i] = k.f32(nd.s, a[i])
+		}
+	case deferUnary:
+		nd.un(dst, a)
+	case deferUnaryF:
+		for i, v := range a[:len(dst)] {
+			dst[i] = float32(nd.uf(float64(v)))
+		}
+	}
+}
