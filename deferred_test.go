@@ -272,15 +272,19 @@ func TestDeferredNotWhenWatched(t *testing.T) {
 	n := deferMinElems
 	x, w := Randn(n), Randn(n)
 	cases := map[string]func() *Tensor{
-		"requires grad":  func() *Tensor { return x.Mul(w.Detach().SetRequiresGrad(true)) },
-		"small":          func() *Tensor { return Randn(n - 1).MulScalar(2) },
-		"transposed":     func() *Tensor { return Randn(512, 512).T().Add(Randn(512, 512)) },
-		"broadcast row":  func() *Tensor { return Randn(512, 512).Add(Randn(512)) },
-		"float64":        func() *Tensor { return RandnOf(Float64, n).MulScalar(2) },
-		"mixed dtypes":   func() *Tensor { return x.Add(RandnOf(Float64, n)) },
-		"anomaly":        func() (y *Tensor) { DetectAnomaly(func() { y = x.Mul(w) }); return y },
-		"deferral off":   func() (y *Tensor) { immediately(func() { y = x.Mul(w) }); return y },
-		"read hook on":   func() *Tensor { old := SetReadHook(func(*Tensor) {}); defer func() { SetReadHook(old) }(); return x.Mul(w) },
+		"requires grad": func() *Tensor { return x.Mul(w.Detach().SetRequiresGrad(true)) },
+		"small":         func() *Tensor { return Randn(n - 1).MulScalar(2) },
+		"transposed":    func() *Tensor { return Randn(512, 512).T().Add(Randn(512, 512)) },
+		"broadcast row": func() *Tensor { return Randn(512, 512).Add(Randn(512)) },
+		"float64":       func() *Tensor { return RandnOf(Float64, n).MulScalar(2) },
+		"mixed dtypes":  func() *Tensor { return x.Add(RandnOf(Float64, n)) },
+		"anomaly":       func() (y *Tensor) { DetectAnomaly(func() { y = x.Mul(w) }); return y },
+		"deferral off":  func() (y *Tensor) { immediately(func() { y = x.Mul(w) }); return y },
+		"read hook on": func() *Tensor {
+			old := SetReadHook(func(*Tensor) {})
+			defer func() { SetReadHook(old) }()
+			return x.Mul(w)
+		},
 		"during no-grad": func() (y *Tensor) { NoGrad(func() { y = x.Mul(w).Exp() }); return y.Log() },
 	}
 	for name, f := range cases {
