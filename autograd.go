@@ -133,7 +133,7 @@ func (n *node) save(ts ...*Tensor) {
 		n.saved = n.savedBuf[:0]
 	}
 	for _, t := range ts {
-		n.saved = append(n.saved, savedRef{t, t.st.version.Load()})
+		n.saved = append(n.saved, savedRef{t, t.st.ver()})
 	}
 }
 
@@ -494,7 +494,7 @@ func runBackward(op string, roots, rootGrads []*Tensor, retain, create bool, cap
 			}
 		}
 		for _, s := range n.saved {
-			if v := s.t.st.version.Load(); v != s.version {
+			if v := s.t.st.ver(); v != s.version {
 				failf(op, "a tensor of shape %v needed by %s to compute gradients was modified by an in-place operation: it is at version %d, expected version %d; make a copy (Clone) before modifying it, or modify it after Backward%s", s.t.shape, n.name(), v, s.version, anomalyHint(n))
 			}
 		}

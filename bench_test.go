@@ -1,6 +1,10 @@
 package eager
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/eagerml/eager/internal/kernels"
+)
 
 // Per-op overhead of eager mode: one-element tensors, so that the time is dispatch, shape
 // checks, allocation and (with grad) tape recording, not arithmetic.
@@ -101,4 +105,28 @@ func BenchmarkChain4M(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkMul4M times x*w on 4M float32 elements computed at the call into a fresh output
+// (what every eager op does when it is not deferred), and the same kernel writing into one
+// output buffer reused at every call (what PyTorch's caching allocator achieves): the
+// difference is the cost of a fresh output buffer on this machine.
+func BenchmarkMul4M(b *testing.B) {
+	ManualSeed(1)
+	const n = 4 << 20
+	x, w := Randn(n), Randn(n)
+	b.Run("fresh-output", func(b *testing.B) {
+		defer SetDeferredFusion(SetDeferredFusion(false))
+		b.SetBytes(3 * 4 * n)
+		for b.Loop() {
+			x.Mul(w)
+		}
+	})
+	b.Run("reused-output", func(b *testing.B) {
+		out := EmptyOf(Float32, n)
+		b.SetBytes(3 * 4 * n)
+		for b.Loop() {
+			kernels.Mul(out.f32(), x.f32(), w.f32())
+		}
+	})
 }

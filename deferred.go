@@ -132,8 +132,8 @@ func deferArgOf(t *Tensor, n int) deferArg {
 	return deferArg{st: t.st, off: t.offset}
 }
 
-// newDeferred returns a tensor of shape whose elements node computes, and registers the
-// node's leaves as read by a deferred op.
+// newDeferred returns a tensor of shape whose elements node computes, and marks the
+// node's leaves as read by a deferred op (deferReadBit).
 func newDeferred(shape []int, nd *deferNode, args ...*Tensor) *Tensor {
 	n := numel(shape)
 	// A deferred argument that is a view of part of its storage, or a large expression, is
@@ -151,8 +151,8 @@ func newDeferred(shape []int, nd *deferNode, args ...*Tensor) *Tensor {
 		if arg.node != nil {
 			nd.size += arg.node.size
 		} else {
-			arg.ver = arg.st.version.Load()
-			arg.st.deferRead = true
+			arg.ver = arg.st.ver()
+			arg.st.version.Or(deferReadBit)
 		}
 		nd.args[i] = arg
 	}
@@ -236,7 +236,7 @@ func (s *storage) realize() {
 // beforeWrite prepares s for a write into its elements: a deferred expression still
 // reading them gets a copy of the current elements instead.
 func (s *storage) beforeWrite() {
-	if s.deferRead {
+	if s.version.Load()&deferReadBit != 0 {
 		s.copyForReaders()
 	}
 }
@@ -247,10 +247,10 @@ func (s *storage) copyForReaders() {
 	defer reg.copyMu.Unlock()
 	reg.mu.Lock()
 	defer reg.mu.Unlock()
-	if !s.deferRead {
+	if s.version.Load()&deferReadBit == 0 {
 		return
 	}
-	s.deferRead = false
+	s.version.And(^uint64(deferReadBit))
 	var snap *storage
 	for _, w := range reg.nodes {
 		nd := w.Value()
@@ -265,7 +265,7 @@ func (s *storage) copyForReaders() {
 			if snap == nil {
 				snap = allocStorage(s.dtype, s.n, false)
 				copy(unsafe.Slice((*byte)(snap.ptr), s.n*s.dtype.Size()), unsafe.Slice((*byte)(s.ptr), s.n*s.dtype.Size()))
-				snap.deferRead = true
+				snap.version.Or(deferReadBit)
 			}
 			a.st, a.ver = snap, 0
 		}
@@ -303,7 +303,7 @@ func compileDeferred(root *deferNode) *deferProgram {
 				st.src[i] = index(a.node)
 				continue
 			}
-			if v := a.st.version.Load(); v != a.ver {
+			if v := a.st.ver(); v != a.ver {
 				panic(fmt.Sprintf("eager: internal error: an input of a deferred op was modified without notice (version %d became %d); SetDeferredFusion(false) avoids it", a.ver, v))
 			}
 			st.leaf[i] = data[float32](a.st)[a.off : a.off+nd.n]

@@ -15,12 +15,11 @@ type storage struct {
 	ptr   unsafe.Pointer
 	n     int
 	dtype DType
-	// deferRead is set while a deferred op may read the elements (see deferred.go); it is
-	// written under deferRegistry.mu.
-	deferRead bool
-	class     uint16 // size class of a buffer from the cache (see cache.go), 0 for others
-	epoch     uint32 // backwardEpoch when the buffer was allocated
-	version   atomic.Uint64
+	class uint16 // size class of a buffer from the cache (see cache.go), 0 for others
+	epoch uint32 // backwardEpoch when the buffer was allocated
+	// version counts in-place modifications (ver); its top bit, deferReadBit, is set while
+	// a deferred op may read the elements (see deferred.go).
+	version atomic.Uint64
 	// lazy is the deferred op that computes the elements, until it has (ptr is nil then).
 	lazy atomic.Pointer[deferNode]
 }
@@ -119,3 +118,9 @@ func (s *storage) len() int { return s.n }
 func (s *storage) bytes() int64 { return int64(s.n * s.dtype.Size()) }
 
 func (s *storage) bump() { s.version.Add(1) }
+
+// ver returns the version counter.
+func (s *storage) ver() uint64 { return s.version.Load() &^ deferReadBit }
+
+// deferReadBit marks a storage that deferred ops may read (in storage.version).
+const deferReadBit = 1 << 63

@@ -63,7 +63,7 @@ func (x *Tensor) IsLeaf() bool { return x.node == nil }
 func (x *Tensor) IsContiguous() bool { return isContiguous(x.shape, x.strides()) }
 
 // Version returns the in-place modification counter of the tensor's storage.
-func (x *Tensor) Version() uint64 { return x.st.version.Load() }
+func (x *Tensor) Version() uint64 { return x.st.ver() }
 
 // newTensor allocates a contiguous tensor of the given dtype and shape, zero-filled.
 func newTensor(dt DType, shape []int) *Tensor { return allocTensor(dt, shape, true) }
