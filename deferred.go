@@ -224,12 +224,23 @@ func (s *storage) realize() {
 	if s.lazy.Load() == nil { // another goroutine computed it
 		return
 	}
-	buf := allocStorage(Float32, s.n, false)
+	tracked := memTracking.Load()
+	var out []float32
+	var class uint16
+	if tracked { // memory tracking counts the buffer for s, which keeps it
+		out = make([]float32, s.n)
+	} else {
+		buf := allocStorage(Float32, s.n, false)
+		out, class = buf.f32(), buf.class
+	}
 	deferRegistry.copyMu.RLock()
 	prog := compileDeferred(nd)
-	prog.run(buf.f32())
+	prog.run(out)
 	deferRegistry.copyMu.RUnlock()
-	s.ptr, s.class, s.epoch = buf.ptr, buf.class, nd.epoch
+	s.ptr, s.class, s.epoch = unsafe.Pointer(unsafe.SliceData(out)), class, nd.epoch
+	if tracked {
+		trackStorage(s)
+	}
 	s.lazy.Store(nil)
 }
 

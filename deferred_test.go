@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -354,5 +355,23 @@ func TestDeferredConcurrentReads(t *testing.T) {
 				t.Fatalf("goroutine %d element %d: %v, want %v", i, j, g[j], wv[j])
 			}
 		}
+	}
+}
+
+// TestDeferredRealizedWhileTracking: a deferred op computed while memory is tracked counts
+// its buffer as live for as long as the tensor holding it.
+func TestDeferredRealizedWhileTracking(t *testing.T) {
+	x := Randn(deferMinElems)
+	y := x.MulScalar(2) // deferred before tracking starts
+	defer TrackMemory(TrackMemory(true))
+	base := waitLive(0)
+	y.Realize()
+	runtime.GC()
+	if live := MemoryStats().LiveBytes; live < base+int64(4*deferMinElems) {
+		t.Fatalf("live bytes %d after computing a deferred tensor of %d bytes, from %d", live, 4*deferMinElems, base)
+	}
+	runtime.KeepAlive(y)
+	if live := waitLive(base); live > base {
+		t.Fatalf("live bytes %d after the tensor died, want %d", live, base)
 	}
 }
