@@ -246,6 +246,7 @@ WORKLOADS = {
     "tiny_backward": ("(a*b+c).sum().backward(), 1 element", "us", tiny_backward, False),
     "sum10k": ("sum of 10,000 one-element tensors, per add", "ns", sum10k, False),
     "chain4m": ("relu(x*w+b)*0.5+x, 4M float32", "ms", chain4m, False),
+    "chain4m_ops": ("the same (PyTorch computes op by op either way)", "ms", chain4m, False),
     "gelu1m": ("GELU forward and backward, 1M float32", "ms", gelu1m, False),
     "mlp": ("MLP 784-256-128-10 b64 Adam step", "ms", mlp, False),
     "cnn": ("MNIST CNN b64 Adam step", "samples/s", cnn, True),

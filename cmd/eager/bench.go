@@ -94,6 +94,7 @@ var benchWorkloads = []benchWorkload{
 	{name: "tiny_backward", title: "(a*b+c).sum().backward(), 1 element", unit: "us", perOp: true, build: benchTinyBackward, compiled: jitTinyBackward},
 	{name: "sum10k", title: "sum of 10,000 one-element tensors, per add", unit: "ns", perOp: true, build: benchSum10k, compiled: jitSum10k},
 	{name: "chain4m", title: "relu(x*w+b)*0.5+x, 4M float32", unit: "ms", perOp: true, build: benchChain, compiled: jitChain},
+	{name: "chain4m_ops", title: "the same, eager op by op (no deferral)", unit: "ms", perOp: true, build: benchChainOps},
 	{name: "gelu1m", title: "GELU forward and backward, 1M float32", unit: "ms", perOp: true, build: benchGELU, compiled: jitGELU},
 	{name: "mlp", title: "MLP 784-256-128-10 b64 Adam step", unit: "ms", perOp: true, build: benchMLP, compiled: jitTrain(mlpParts)},
 	{name: "cnn", title: "MNIST CNN b64 Adam step", unit: "samples/s", higher: true, build: benchCNN, compiled: jitTrain(cnnParts)},
@@ -655,6 +656,16 @@ func benchChain() (func(), float64) {
 	// Realize: eager defers large elementwise ops until their result is read (see
 	// eager.SetDeferredFusion); the workload is computing the result, as PyTorch's does.
 	return func() { chain(x, w, b).Realize() }, 1
+}
+
+// benchChainOps is chain4m with deferred fusion off: five ops, each computed at its call
+// into a fresh buffer, as PyTorch computes them.
+func benchChainOps() (func(), float64) {
+	x, w, b := chainInputs()
+	return func() {
+		defer eager.SetDeferredFusion(eager.SetDeferredFusion(false))
+		_ = chain(x, w, b)
+	}, 1
 }
 
 // chainInputs returns chain4m's three 4M-element inputs.
