@@ -85,6 +85,12 @@ func BenchmarkGELUF32(b *testing.B) {
 			GELUF32(dst, src)
 		}
 	})
+	b.Run("one", func(b *testing.B) {
+		b.SetBytes(int64(8 * len(src)))
+		for b.Loop() {
+			geluF32(dst, src)
+		}
+	})
 	b.Run("go", func(b *testing.B) {
 		b.SetBytes(int64(8 * len(src)))
 		for b.Loop() {
@@ -98,6 +104,29 @@ func BenchmarkGELUF32(b *testing.B) {
 				x := float64(v)
 				dst[i] = float32(0.5 * x * (1 + math.Erf(x/math.Sqrt2)))
 			}
+		}
+	})
+}
+
+// BenchmarkGELUBackwardF32 times GELUBackwardF32 (all cores) and its one-goroutine kernel on
+// 1M elements of N(0, 2²) inputs.
+func BenchmarkGELUBackwardF32(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	x, g := make([]float32, 1<<20), make([]float32, 1<<20)
+	for i := range x {
+		x[i], g[i] = float32(r.NormFloat64()*2), float32(r.NormFloat64())
+	}
+	dst := make([]float32, len(x))
+	b.Run("kernel", func(b *testing.B) {
+		b.SetBytes(int64(12 * len(x)))
+		for b.Loop() {
+			GELUBackwardF32(dst, g, x)
+		}
+	})
+	b.Run("one", func(b *testing.B) {
+		b.SetBytes(int64(12 * len(x)))
+		for b.Loop() {
+			geluGradF32(dst, g, x)
 		}
 	})
 }
