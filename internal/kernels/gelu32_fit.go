@@ -8,7 +8,7 @@
 // GELU' on [½, 1) the float32 nearest the zero s0 = 0.75179... of G), that approximates
 //
 //	M(s) = Q(s)·e^(s²/2)         (GELU,  Q(s) = erfc(s/√2)/2 = Φ(-s))
-//	G(s) = M(s) - s/√(2π)        (GELU': Φ(-s) - s·φ(s) = e^(-s²/2)·G(s); the table holds G/8)
+//	G(s) = M(s) - s/√(2π)        (GELU': Φ(-s) - s·φ(s) = e^(-s²/2)·G(s), scaled: see table)
 //
 // The fit minimizes the largest relative error against float64 math (math.Erfc, which is
 // accurate to a few 1e-16 here) on Chebyshev-spaced points, by a weighted least-squares fit
@@ -186,9 +186,16 @@ func intervals(j int) (lo, hi, c float64, slot int) {
 	return lo, hi, c, int(math.Float32bits(float32(lo+1))>>21) & 15
 }
 
-// table fits fn on the 16 intervals and returns rows c0hi, c0lo, c1..c7 and the centers.
-func table(name string, fn func(float64) float64, root, last float64) (rows [][16]float32) {
+// table fits fn on the 16 intervals and returns rows c0hi, c0lo, c1..c6 and the centers;
+// with scaled, the function divided by 2^m on each interval, m ≥ 0 the least such that
+// 1.42·|fn/2^m| ≤ 1 there, and a last row of the m (so that a·fn/2^m·(1 + r + q) cannot
+// overflow for a finite a, while m = 0 where fn is small keeps the products of a tiny a
+// as precise as the result).
+func table(name string, fn func(float64) float64, root, last float64, scaled bool) (rows [][16]float32) {
 	rows = make([][16]float32, deg+3)
+	if scaled {
+		rows = append(rows, [16]float32{})
+	}
 	worst := 0.0
 	for j := range 16 {
 		lo, hi, c, slot := intervals(j)
@@ -210,6 +217,18 @@ func table(name string, fn func(float64) float64, root, last float64) (rows [][1
 		wt := make([]float64, len(ds))
 		for i, d := range ds {
 			f[i], wt[i] = fn(c+d), 1
+		}
+		if scaled {
+			m := 0
+			for _, v := range f {
+				for 1.42*math.Abs(v) > math.Ldexp(1, m) {
+					m++
+				}
+			}
+			for i := range f {
+				f[i] = math.Ldexp(f[i], -m)
+			}
+			rows[deg+3][slot] = float32(m)
 		}
 		cf, e := fitRounded(ds, f, wt, deg)
 		if debug {
@@ -248,8 +267,8 @@ func main() {
 		const h = 1e-7
 		s0 -= gFn(s0) / ((gFn(s0+h) - gFn(s0-h)) / (2 * h))
 	}
-	show("geluM32", table("geluM32", mFn, -1, 15.5))
-	show("geluG32", table("geluG32", func(s float64) float64 { return gFn(s) / 8 }, s0, 20))
+	show("geluM32", table("geluM32", mFn, -1, 15.5, false))
+	show("geluG32", table("geluG32", gFn, s0, 20, true))
 
 	// e^r - 1 = r + r²·P(r): fit P to (expm1(r) - r)/r², with weights r²/e^r so that the
 	// error is measured relative to e^r.
