@@ -7,11 +7,12 @@
 // match gelu32.go's (the tests compare the kernels with the Go loops bit for bit).
 //
 // The 16 entries of each polynomial coefficient (and of the interval centers, and for the
-// gradient the scale exponents) sit in one register, Z22-Z31, and are looked up by VPERMPS; the other constants are broadcast from
-// memory. Two copies of the body, with separate registers (Z0-Z10, Z11-Z21), are
-// interleaved line by line for the main loop over 32 elements; then one vector of 16, then
-// the last len mod 16 elements through masked loads and stores (mask K2), so that every
-// element is computed the same way wherever it sits in the slice.
+// gradient the scale exponents) sit in one register, Z22-Z31, and are looked up by VPERMPS;
+// the other constants are broadcast from memory. Two copies of the body, with separate
+// registers (Z0-Z10, Z11-Z21), are interleaved line by line for the main loop over 32
+// elements; then one vector of 16, then the last len mod 16 elements through masked loads
+// and stores (mask K2), so that every element is computed the same way wherever it sits in
+// the slice.
 package main
 
 import (
@@ -81,7 +82,7 @@ func c(name string) string {
 
 func e(i int) string { return fmt.Sprintf("gelu32E<>+%d(SB)", 4*i) }
 
-// body is gelu32 on the lanes of X (and of the gradient in G when grad), the result in BH;
+// body is gelu32 on the lanes of X (and of the gradient in G when grad), the result in S;
 // the table registers hold tab's rows: Z23 c0hi, Z24 c0lo, Z25-Z30 c1-c6, Z31 the centers
 // (and for the gradient Z22 the exponents m of G/2^m).
 func body(grad bool) string {
