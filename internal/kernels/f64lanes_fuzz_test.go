@@ -7,8 +7,9 @@ import (
 )
 
 // FuzzF64Lanes feeds fuzzer-chosen float32 bit patterns (any length, so every tail) to the
-// float64-lane kernels (GELU, its gradient, the tanh GELU, Erf, Log, Rsqrt) and checks each
-// one-goroutine kernel against its Go loop bit for bit (NaN against NaN).
+// float64-lane kernels (the tanh GELU, Erf, Log, Rsqrt) and to GELU and its gradient (float32
+// lanes) and checks each one-goroutine kernel against its Go loop bit for bit (NaN against
+// NaN).
 func FuzzF64Lanes(f *testing.F) {
 	seed := func(vs ...float32) []byte {
 		b := make([]byte, 4*len(vs))
@@ -20,6 +21,7 @@ func FuzzF64Lanes(f *testing.F) {
 	inf := float32(math.Inf(1))
 	f.Add(seed(0, 1, -1, 0.5, -0.5, 6, -6, 10, -10, 14.6, -14.6, 40, -40, inf, -inf, float32(math.NaN()), 1e-45, -1e-45, math.MaxFloat32, -math.MaxFloat32))
 	f.Add(seed(-0.75, 0.49999997, 0.50000006, 5.999999, 6.0000005, 9.999999, -13.2, -14.5, 87, -87, 3e-39))
+	f.Add(seed(-0.7517915, -0.75, 0.25, 0.2499999, 14.99, 15, 15.5, 19.99, 20, 20.01, -20, 1e38, 3e38, -3e38, 1.1e-38))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		n := len(raw) / 4
 		x := make([]float32, n)
