@@ -122,8 +122,9 @@ var deferRegistry struct {
 	copyMu  sync.RWMutex
 }
 
-// deferArgOf returns t as an argument of a deferred op of n elements, computing t first
-// when it is a deferred part of a storage or a large expression. The caller holds
+// deferArgOf returns t as an argument of a deferred op of n elements: t's own deferred
+// node when t is all of a deferred storage (newDeferred computes a deferred part of a
+// storage, or a large expression, first), else t's elements. The caller holds
 // deferRegistry.mu.
 func deferArgOf(t *Tensor, n int) deferArg {
 	if nd := t.st.lazy.Load(); nd != nil && t.offset == 0 && t.st.n == n && nd.size < deferMaxNodes {
@@ -233,15 +234,20 @@ func (s *storage) realize() {
 		buf := allocStorage(Float32, s.n, false)
 		out, class = buf.f32(), buf.class
 	}
-	deferRegistry.copyMu.RLock()
-	prog := compileDeferred(nd)
-	prog.run(out)
-	deferRegistry.copyMu.RUnlock()
+	nd.computeInto(out)
 	s.ptr, s.class, s.epoch = unsafe.Pointer(unsafe.SliceData(out)), class, nd.epoch
 	if tracked {
 		trackStorage(s)
 	}
 	s.lazy.Store(nil)
+}
+
+// computeInto computes nd's expression into out, holding copyMu shared while it reads its
+// leaves (released also when the version guard panics).
+func (nd *deferNode) computeInto(out []float32) {
+	deferRegistry.copyMu.RLock()
+	defer deferRegistry.copyMu.RUnlock()
+	compileDeferred(nd).run(out)
 }
 
 // beforeWrite prepares s for a write into its elements: a deferred expression still
