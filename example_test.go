@@ -72,3 +72,20 @@ func ExampleGrad() {
 	// Output:
 	// 12 12 6
 }
+
+// Large elementwise ops that nothing records are deferred: the chain below runs as one pass
+// over memory when its result is first read, with the same values as op by op.
+func ExampleSetDeferredFusion() {
+	x := eager.Full(2, 1<<20) // 1M elements: large enough to defer
+	w := eager.Full(3, 1<<20)
+	y := x.Mul(w).AddScalar(1).ReLU() // checked now, computed when read
+	fmt.Println(y.Realize().Size(0), y.Float32s()[0])
+
+	previous := eager.SetDeferredFusion(false) // every op computes at its call
+	z := x.Mul(w).AddScalar(1).ReLU()
+	eager.SetDeferredFusion(previous)
+	fmt.Println(z.Float32s()[0])
+	// Output:
+	// 1048576 7
+	// 7
+}
