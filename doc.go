@@ -1,7 +1,8 @@
 // Package eager is a deep-learning framework with eager execution: every tensor operation
 // runs the moment it is called, as in PyTorch, so a model is ordinary Go code that can be
 // stepped through, printed from and branched in. Gradients come from a define-by-run
-// reverse-mode autograd tape.
+// reverse-mode autograd tape. (Large elementwise ops that nothing records are checked at
+// the call and computed when their result is first read; see Deferred fusion.)
 //
 // # Tensors
 //
