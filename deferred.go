@@ -76,31 +76,20 @@ func deferring(n int) bool {
 	return n >= deferMinElems && !deferOff.Load() && slowPath.Load() == 0 && !memTracking.Load() && backwardsInRun.Load() == 0
 }
 
-// deferKind says which kernel a deferred node runs.
-type deferKind uint8
-
-const (
-	deferVV     deferKind = iota // vv(dst, a, b), or f per element when vv is nil
-	deferVS                      // vs(dst, a, s), or f(a[i], s)
-	deferSV                      // sv(dst, s, b), or f(s, b[i])
-	deferUnary                   // un(dst, a), or float32(uf(float64(a[i])))
-	deferUnaryF                  // float32(uf(float64(a[i]))) split as eager's scalar loop
-)
-
-// deferNode is one deferred op: its kernel, its arguments and the number of nodes of its
-// expression. mu serialises computing it into its storage.
+// deferNode is one deferred op: a unary op, or a binary op whose operands are its
+// arguments or, on the side whose stride is 0, the scalar s; its arguments; and the number
+// of nodes of its expression. mu serialises computing it into its storage.
 type deferNode struct {
-	mu    sync.Mutex
-	kind  deferKind
-	k     *binaryKernels
-	un    func(dst, src []float32)
-	uf    func(float64) float64
-	s     float32
-	args  [2]deferArg
-	nargs int
-	n     int
-	size  int
-	epoch uint32 // backwardEpoch at the op's call, for the storage once computed
+	mu     sync.Mutex
+	unary  *unaryDef
+	k      *binaryKernels
+	sa, sb int // strides of the binary op's operands along a tile: 1, or 0 for s
+	s      [1]float32
+	args   [2]deferArg
+	nargs  int
+	n      int
+	size   int
+	epoch  uint32 // backwardEpoch at the op's call, for the storage once computed
 }
 
 // deferArg is an argument of a deferred node: another node (computed in the same pass), or
@@ -122,17 +111,6 @@ var deferRegistry struct {
 	copyMu  sync.RWMutex
 }
 
-// deferArgOf returns t as an argument of a deferred op of n elements: t's own deferred
-// node when t is all of a deferred storage (newDeferred computes a deferred part of a
-// storage, or a large expression, first), else t's elements. The caller holds
-// deferRegistry.mu.
-func deferArgOf(t *Tensor, n int) deferArg {
-	if nd := t.st.lazy.Load(); nd != nil && t.offset == 0 && t.st.n == n && nd.size < deferMaxNodes {
-		return deferArg{node: nd}
-	}
-	return deferArg{st: t.st, off: t.offset}
-}
-
 // newDeferred returns a tensor of shape whose elements node computes, and marks the
 // node's leaves as read by a deferred op (deferReadBit).
 func newDeferred(shape []int, nd *deferNode, args ...*Tensor) *Tensor {
@@ -148,14 +126,15 @@ func newDeferred(shape []int, nd *deferNode, args ...*Tensor) *Tensor {
 	reg := &deferRegistry
 	reg.mu.Lock()
 	for i, a := range args {
-		arg := deferArgOf(a, n)
-		if arg.node != nil {
-			nd.size += arg.node.size
+		// Still deferred here means all of a deferred storage and a small expression: it
+		// is linked by its node. Otherwise a's elements are read.
+		if l := a.st.lazy.Load(); l != nil {
+			nd.args[i] = deferArg{node: l}
+			nd.size += l.size
 		} else {
-			arg.ver = arg.st.ver()
-			arg.st.version.Or(deferReadBit)
+			nd.args[i] = deferArg{st: a.st, off: a.offset, ver: a.st.ver()}
+			a.st.version.Or(deferReadBit)
 		}
-		nd.args[i] = arg
 	}
 	if len(reg.nodes) >= reg.pruneAt {
 		live := reg.nodes[:0]
@@ -188,22 +167,18 @@ func deferBinary(k *binaryKernels, a, b *Tensor, shape []int) *Tensor {
 	}
 	switch {
 	case sameShape(a.shape, shape) && sameShape(b.shape, shape) && a.IsContiguous() && b.IsContiguous():
-		return newDeferred(shape, &deferNode{kind: deferVV, k: k}, a, b)
+		return newDeferred(shape, &deferNode{k: k, sa: 1, sb: 1}, a, b)
 	case b.Numel() == 1 && sameShape(a.shape, shape) && a.IsContiguous() && n > 1:
-		return newDeferred(shape, &deferNode{kind: deferVS, k: k, s: b.f32()[b.offset]}, a)
+		return newDeferred(shape, &deferNode{k: k, sa: 1, s: [1]float32{b.f32()[b.offset]}}, a)
 	case a.Numel() == 1 && sameShape(b.shape, shape) && b.IsContiguous() && n > 1:
-		return newDeferred(shape, &deferNode{kind: deferSV, k: k, s: a.f32()[a.offset]}, b)
+		return newDeferred(shape, &deferNode{k: k, sb: 1, s: [1]float32{a.f32()[a.offset]}}, b)
 	}
 	return nil
 }
 
 // deferUnaryOp defers d applied to the contiguous float32 tensor x.
 func deferUnaryOp(d *unaryDef, x *Tensor) *Tensor {
-	kind := deferUnary
-	if d.f32 == nil {
-		kind = deferUnaryF
-	}
-	return newDeferred(x.shape, &deferNode{kind: kind, un: d.f32, uf: d.f}, x)
+	return newDeferred(x.shape, &deferNode{unary: d}, x)
 }
 
 // base returns the storage's element pointer, computing a deferred storage first.
@@ -374,39 +349,21 @@ func (p *deferProgram) run(out []float32) {
 	})
 }
 
-// compute runs the node's kernel on one tile, as the op computes each element.
+// compute runs the node's op on one tile, with the code the op runs at its call
+// (unaryDef.run32, binaryRow), so that each element gets the same bits. a is the first
+// argument's tile and b the second's (nil for a unary op or a binary op with a scalar).
 func (nd *deferNode) compute(dst, a, b []float32) {
-	k := nd.k
-	switch nd.kind {
-	case deferVV:
-		if k.vv32 != nil {
-			k.vv32(dst, a, b)
-			return
-		}
-		for i := range dst {
-			dst[i] = k.f32(a[i], b[i])
-		}
-	case deferVS:
-		if k.vs32 != nil {
-			k.vs32(dst, a, nd.s)
-			return
-		}
-		for i := range dst {
-			dst[i] = k.f32(a[i], nd.s)
-		}
-	case deferSV:
-		if k.sv32 != nil {
-			k.sv32(dst, nd.s, a)
-			return
-		}
-		for i := range dst {
-			dst[i] = k.f32(nd.s, a[i])
-		}
-	case deferUnary:
-		nd.un(dst, a)
-	case deferUnaryF:
-		for i, v := range a[:len(dst)] {
-			dst[i] = float32(nd.uf(float64(v)))
-		}
+	if nd.unary != nil {
+		nd.unary.run32(dst, a)
+		return
 	}
+	x, y := a, b
+	switch {
+	case nd.sa == 0: // the scalar on the left; the argument is the right operand
+		x, y = nd.s[:], a
+	case nd.sb == 0:
+		y = nd.s[:]
+	}
+	k := nd.k
+	binaryRow(dst, x, 0, nd.sa, y, 0, nd.sb, k.f32, k.vv32, k.vs32, k.sv32)
 }

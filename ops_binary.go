@@ -80,33 +80,41 @@ const binaryRowGrain = 1 << 17
 func runBinaryRows[T, R elem](od []R, ad, bd []T, shape []int, strides [][]int, base []int, lo, hi, inner, sa, sb int,
 	f func(x, y T) R, vv func(dst []R, x, y []T), vs func(dst []R, x []T, s T), sv func(dst []R, s T, x []T)) {
 	walkRowRange(shape, strides, base, lo, hi, func(_ int, offs []int) {
-		o := od[offs[0] : offs[0]+inner]
-		pa, pb := offs[1], offs[2]
-		switch {
-		case sa == 1 && sb == 1 && vv != nil:
-			vv(o, ad[pa:pa+inner], bd[pb:pb+inner])
-		case sa == 1 && sb == 0 && vs != nil:
-			vs(o, ad[pa:pa+inner], bd[pb])
-		case sa == 0 && sb == 1 && sv != nil:
-			sv(o, ad[pa], bd[pb:pb+inner])
-		case sa == 1 && sb == 0:
-			y, x := bd[pb], ad[pa:pa+inner]
-			for i := range o {
-				o[i] = f(x[i], y)
-			}
-		case sa == 0 && sb == 1:
-			x, y := ad[pa], bd[pb:pb+inner]
-			for i := range o {
-				o[i] = f(x, y[i])
-			}
-		default:
-			for i := range o {
-				o[i] = f(ad[pa], bd[pb])
-				pa += sa
-				pb += sb
-			}
-		}
+		binaryRow(od[offs[0]:offs[0]+inner], ad, offs[1], sa, bd, offs[2], sb, f, vv, vs, sv)
 	})
+}
+
+// binaryRow computes one row o = f(a, b), reading a from ad[pa] with stride sa and b from
+// bd[pb] with stride sb (0: a scalar broadcast along the row), with the row kernel that
+// fits the strides. Deferred ops compute their tiles with it too (deferNode.compute), so
+// that they pick the same kernels and give the same bits.
+func binaryRow[T, R elem](o []R, ad []T, pa, sa int, bd []T, pb, sb int,
+	f func(x, y T) R, vv func(dst []R, x, y []T), vs func(dst []R, x []T, s T), sv func(dst []R, s T, x []T)) {
+	inner := len(o)
+	switch {
+	case sa == 1 && sb == 1 && vv != nil:
+		vv(o, ad[pa:pa+inner], bd[pb:pb+inner])
+	case sa == 1 && sb == 0 && vs != nil:
+		vs(o, ad[pa:pa+inner], bd[pb])
+	case sa == 0 && sb == 1 && sv != nil:
+		sv(o, ad[pa], bd[pb:pb+inner])
+	case sa == 1 && sb == 0:
+		y, x := bd[pb], ad[pa:pa+inner]
+		for i := range o {
+			o[i] = f(x[i], y)
+		}
+	case sa == 0 && sb == 1:
+		x, y := ad[pa], bd[pb:pb+inner]
+		for i := range o {
+			o[i] = f(x, y[i])
+		}
+	default:
+		for i := range o {
+			o[i] = f(ad[pa], bd[pb])
+			pa += sa
+			pb += sb
+		}
+	}
 }
 
 // contiguousStrides returns row-major strides for shape.
@@ -165,7 +173,7 @@ func binaryForward(op *OpInfo, k *binaryKernels, a, b *Tensor, floatOnly bool) (
 	if !sameShape(a.shape, b.shape) {
 		shape = broadcastShapes(op.Name, a.shape, b.shape)
 	}
-	if dt == Float32 && a.dtype == Float32 && b.dtype == Float32 && !a.requiresGrad && !b.requiresGrad && deferring(numel(shape)) {
+	if a.dtype == Float32 && b.dtype == Float32 && !a.requiresGrad && !b.requiresGrad && deferring(numel(shape)) {
 		if out := deferBinary(k, a, b, shape); out != nil {
 			return a, b, out
 		}

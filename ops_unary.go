@@ -26,6 +26,19 @@ type unaryDef struct {
 	attrs        []Attr // the op's parameters, as the op observer reports them
 }
 
+// run32 computes dst = d(src) for float32 on one goroutine's share of the elements: the
+// vector kernel, or the element function in float64 rounded to float32. apply's chunks and
+// deferred ops' tiles (deferNode.compute) both call it.
+func (d *unaryDef) run32(dst, src []float32) {
+	if d.f32 != nil {
+		d.f32(dst, src)
+		return
+	}
+	for i, v := range src[:len(dst)] {
+		dst[i] = float32(d.f(float64(v)))
+	}
+}
+
 // scalarUnaryGrain is the least number of elements per goroutine for an op without a vector
 // kernel, which calls a float64 function per element (tens of nanoseconds for Erf or Log).
 const scalarUnaryGrain = 1 << 13
@@ -56,11 +69,7 @@ func (d *unaryDef) apply(x *Tensor) *Tensor {
 		if d.f32 != nil {
 			d.f32(dst, src)
 		} else {
-			parallel.For(len(dst), scalarUnaryGrain, func(lo, hi int) {
-				for i, v := range src[lo:hi] {
-					dst[lo+i] = float32(d.f(float64(v)))
-				}
-			})
+			parallel.For(len(dst), scalarUnaryGrain, func(lo, hi int) { d.run32(dst[lo:hi], src[lo:hi]) })
 		}
 	case Float64:
 		src, dst := c.f64(), out.f64()
