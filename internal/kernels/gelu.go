@@ -18,10 +18,10 @@ import (
 // within 1 ulp for every float32 input (all checked once: 0.76% of them at 1 ulp), including
 // large negative x where GELU(x) = x·Φ(x) is tiny: relative accuracy down to x = -13.146,
 // where the result leaves float32's normal range; below, subnormal results within 1 ulp of
-// their spacing, and -0 from x = -14.356. It computes in float32 lanes, 16 per AVX-512 register: GELU(x)
-// = x·Q(s) for x < 0 and x - x·Q(s) above, with Q(s) = Φ(-s) = e^(-s²/2)·M(s), s = |x|, the
-// exponential from s² split in two parts by an FMA and M from a table of polynomials (see
-// gelu32.go). NaN for NaN and for -Inf (as the formula above, -Inf·0, and PyTorch give),
+// their spacing, and -0 from x = -14.356. It computes in float32 lanes, 16 per AVX-512
+// register: GELU(x) = x·Q(s) for x < 0 and x - x·Q(s) above, with
+// Q(s) = Φ(-s) = e^(-s²/2)·M(s), s = |x|, the exponential from s² split in two parts by an
+// FMA and M from a table of polynomials (see gelu32.go). NaN for NaN and for -Inf (as the formula above, -Inf·0, and PyTorch give),
 // +Inf for +Inf. The AVX-512 kernel and the Go loop (geluGo; -tags purego, other CPUs) give
 // the same bits.
 func GELUF32(dst, src []float32) {
@@ -65,8 +65,8 @@ var geluExpC = [...]float64{1, 1, 1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 7
 // Within 2 ulp wherever the result is a normal float32, except for x in [-1.04, -0.50]
 // around that zero: within 4 ulp there (every float32 x checked once with g = 1, 1.37 and
 // 1.9: 3, 4 and 4 ulp there; 0.006-0.010% of inputs above 1 ulp); results in the subnormal
-// range within 2 units of its spacing (1 for those three g). NaN for x = -Inf (as x·φ(x) gives) and NaN, g for x = +Inf. An
-// infinite g gives NaN (the float64 form gave ±Inf).
+// range within 2 units of its spacing (1 for those three g). NaN for x = -Inf (as x·φ(x)
+// gives) and NaN, g for x = +Inf. An infinite g gives NaN (the float64 form gave ±Inf).
 func GELUBackwardF32(dst, g, x []float32) {
 	g, x = g[:len(dst)], x[:len(dst)]
 	if len(dst) < splitLen/16 {
