@@ -84,13 +84,13 @@ func GELUBackwardF32(dst, g, x []float32) {
 //
 // within 1 ulp, in float64 lanes from geluPieces at x = z·√2: erf(z) = 2x·S(x²) for |x| < 0.5,
 // 1 - e^(-x²/2)·R(x) above and e^(-x²/2)·R(|x|) - 1 below. ±1 for ±Inf, NaN for NaN. The
-// AVX-512 kernel and the Go loop give the same bits.
+// AVX-512 and AVX2 kernels and the Go loop give the same bits.
 func ErfF32(dst, src []float32) {
 	src = src[:len(dst)]
 	splitCost(16, erfF32, dst, src)
 }
 
-// erfGo computes ErfF32 one element at a time: the operation sequence of the AVX-512 kernel.
+// erfGo computes ErfF32 one element at a time: the operation sequence of the kernels.
 func erfGo(dst, src []float32) {
 	src = src[:len(dst)]
 	for i, v := range src {
@@ -114,7 +114,7 @@ func erf64(z float64) float64 {
 }
 
 // geluPieces returns, for x, S(x²), e = e^(-min(|x|, 40)²/2) and q = e·P(t)/2 with
-// t = 1/(1 + min(|x|, 14.6)/4): the float64 operations of erf64 (and of its AVX-512 kernel).
+// t = 1/(1 + min(|x|, 14.6)/4): the float64 operations of erf64 (and of its kernels).
 func geluPieces(x float64) (sp, e, q float64) {
 	s := math.Abs(x)
 	u := float64(x * x)
@@ -139,8 +139,9 @@ func geluPieces(x float64) (sp, e, q float64) {
 	return sp, e, float64(float64(e*p) * 0.5)
 }
 
-// expPD is e^y for y in [-1100, 700] as the AVX-512 kernels compute it: n = round(y·log2e),
-// r = y - n·ln2 in two parts, e^r by its Taylor polynomial to r⁹, times 2^n.
+// expPD is e^y for y in [-1100, 700] as the kernels compute it: n = round(y·log2e),
+// r = y - n·ln2 in two parts, e^r by its Taylor polynomial to r⁹, times 2^n rounded once
+// (VSCALEFPD; the AVX2 kernels build 2^n from its bits, in two factors below 2^-960).
 func expPD(y float64) float64 {
 	n := math.RoundToEven(float64(y * geluLog2E))
 	r := math.FMA(n, -geluLn2Hi, y)
@@ -162,14 +163,14 @@ func expPD(y float64) float64 {
 // computed as x/(1 + e^w) with w = -2·√(2/π)·x·(1 + 0.044715x²) (the same function, since
 // (1 + tanh y)/2 = 1/(1 + e^(-2y))), in float64: within 1 ulp of that form, which unlike the
 // tanh form keeps the tiny negative values of large negative x. NaN for -Inf and NaN, +Inf
-// for +Inf. The AVX-512 kernel and the Go loop give the same bits.
+// for +Inf. The AVX-512 and AVX2 kernels and the Go loop give the same bits.
 func GELUTanhF32(dst, src []float32) {
 	src = src[:len(dst)]
 	splitCost(8, geluTanhF32, dst, src)
 }
 
 // geluTanhGo computes GELUTanhF32 one element at a time: the operation sequence of the
-// AVX-512 kernel.
+// kernels.
 func geluTanhGo(dst, src []float32) {
 	src = src[:len(dst)]
 	for i, v := range src {
