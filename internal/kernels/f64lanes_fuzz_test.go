@@ -8,8 +8,9 @@ import (
 
 // FuzzF64Lanes feeds fuzzer-chosen float32 bit patterns (any length, so every tail) to the
 // float64-lane kernels (the tanh GELU, Erf, Log, Rsqrt: every variant this CPU runs, AVX-512
-// and AVX2) and to GELU and its gradient (float32 lanes) and checks each one-goroutine kernel
-// against its Go loop bit for bit (NaN against NaN).
+// and AVX2) and to GELU and its gradient (float32 lanes; every kernel this CPU runs,
+// geluOnes) and checks each one-goroutine kernel against its Go loop bit for bit (NaN
+// against NaN).
 func FuzzF64Lanes(f *testing.F) {
 	seed := func(vs ...float32) []byte {
 		b := make([]byte, 4*len(vs))
@@ -52,8 +53,15 @@ func FuzzF64Lanes(f *testing.F) {
 				same(v.name+"/"+k.name, got, want)
 			}
 		}
-		geluGradF32(got, g, x)
 		geluGradGo(want, g, x)
-		same("geluGrad", got, want)
+		for _, k := range geluOnes() {
+			k.grad(got, g, x)
+			same("geluGrad/"+k.name, got, want)
+		}
+		geluGo(want, x)
+		for _, k := range geluKernels() {
+			k.fwd(got, x)
+			same("gelu/"+k.name, got, want)
+		}
 	})
 }

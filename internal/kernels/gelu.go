@@ -19,11 +19,11 @@ import (
 // large negative x where GELU(x) = x·Φ(x) is tiny: relative accuracy down to x = -13.146,
 // where the result leaves float32's normal range; below, subnormal results within 1 ulp of
 // their spacing, and -0 from x = -14.356. It computes in float32 lanes, 16 per AVX-512
-// register: GELU(x) = x·Q(s) for x < 0 and x - x·Q(s) above, with
+// register or 8 per AVX2 one: GELU(x) = x·Q(s) for x < 0 and x - x·Q(s) above, with
 // Q(s) = Φ(-s) = e^(-s²/2)·M(s), s = |x|, the exponential from s² split in two parts by an
-// FMA and M from a table of polynomials (see gelu32.go). NaN for NaN and for -Inf (as the formula above, -Inf·0, and PyTorch give),
-// +Inf for +Inf. The AVX-512 kernel and the Go loop (geluGo; -tags purego, other CPUs) give
-// the same bits.
+// FMA and M from a table of polynomials (see gelu32.go). NaN for NaN and for -Inf (as the
+// formula above, -Inf·0, and PyTorch give), +Inf for +Inf. The AVX-512 and AVX2+FMA kernels
+// and the Go loop (geluGo; -tags purego, other CPUs) give the same bits.
 func GELUF32(dst, src []float32) {
 	src = src[:len(dst)]
 	splitCost(16, geluF32, dst, src)

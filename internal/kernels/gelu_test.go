@@ -42,8 +42,8 @@ func geluInputs() []float32 {
 func geluUlps(got float32, want float64) int64 { return ulps(got, float32(want)) }
 
 // TestGELUF32 checks GELUF32 against float64 math rounded to float32 (within 1 ulp, also
-// where the result is subnormal), and the kernel this CPU runs against the Go loop bit for
-// bit, on the whole inputs and at every length up to 40 and offset, with guards.
+// where the result is subnormal), and every kernel this CPU runs (geluOnes) against the Go
+// loop bit for bit, on the whole inputs and at every length up to 40 and offset, with guards.
 func TestGELUF32(t *testing.T) {
 	xs := geluInputs()
 	got := make([]float32, len(xs))
@@ -66,33 +66,58 @@ func TestGELUF32(t *testing.T) {
 
 	want := make([]float32, len(xs))
 	geluGo(want, xs)
-	one := make([]float32, len(xs))
-	geluF32(one, xs)
-	for i := range xs {
-		if !sameOrNaN(one[i], want[i]) {
-			t.Fatalf("geluF32(%v) = %v (%#x), Go loop %v (%#x)", xs[i], one[i], math.Float32bits(one[i]), want[i], math.Float32bits(want[i]))
-		}
-	}
-	r := rand.New(rand.NewPCG(3, 4))
-	for _, n := range geluLengths(r) {
-		for off := 0; off < 3; off++ {
-			src := make([]float32, off+n)
-			for i := range src {
-				src[i] = float32(r.NormFloat64() * 4)
-			}
-			dst := guarded(off + n + 4)
-			geluF32(dst[off:off+n], src[off:])
-			for i := 0; i < n; i++ {
-				var w [1]float32
-				geluGo(w[:], src[off+i:off+i+1])
-				if !sameOrNaN(dst[off+i], w[0]) {
-					t.Fatalf("n=%d off=%d: element %d = %v, want %v", n, off, i, dst[off+i], w[0])
+	for _, k := range geluOnes() {
+		t.Run(k.name, func(t *testing.T) {
+			one := make([]float32, len(xs))
+			k.fwd(one, xs)
+			for i := range xs {
+				if !sameOrNaN(one[i], want[i]) {
+					t.Fatalf("%s(%v) = %v (%#x), Go loop %v (%#x)", k.name, xs[i], one[i], math.Float32bits(one[i]), want[i], math.Float32bits(want[i]))
 				}
 			}
-			checkGuards(t, dst, off, n)
-		}
+			r := rand.New(rand.NewPCG(3, 4))
+			for _, n := range geluLengths(r) {
+				for off := 0; off < 3; off++ {
+					src := make([]float32, off+n)
+					for i := range src {
+						src[i] = geluDraw(r, xs)
+					}
+					dst := guarded(off + n + 4)
+					k.fwd(dst[off:off+n], src[off:])
+					for i := 0; i < n; i++ {
+						var w [1]float32
+						geluGo(w[:], src[off+i:off+i+1])
+						if !sameOrNaN(dst[off+i], w[0]) {
+							t.Fatalf("n=%d off=%d: element %d (x=%v) = %v, want %v", n, off, i, src[off+i], dst[off+i], w[0])
+						}
+					}
+					checkGuards(t, dst, off, n)
+				}
+			}
+		})
 	}
 }
+
+// geluOnes are the one-goroutine kernels that the tests compare with the Go loops bit for
+// bit: geluF32 and geluGradF32 as dispatched, and every assembly kernel this CPU runs (on an
+// AVX-512 CPU both the AVX-512 and the AVX2 ones).
+func geluOnes() []geluKernel {
+	return append([]geluKernel{{"dispatch", geluF32, geluGradF32}}, geluKernels()...)
+}
+
+// geluDraw returns an N(0, 4²) value or, half the time, one of xs.
+func geluDraw(r *rand.Rand, xs []float32) float32 {
+	if r.IntN(2) == 0 {
+		return xs[r.IntN(len(xs))]
+	}
+	return float32(r.NormFloat64() * 4)
+}
+
+// geluSpecialG are gradient values for the bit-for-bit tests: infinite, NaN, zero, subnormal,
+// tiny and huge.
+var geluSpecialG = []float32{float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), 0,
+	float32(math.Copysign(0, -1)), 1e-45, -1e-45, 1e-40, 1.1754942e-38, -1e-30, 1e30,
+	math.MaxFloat32, -3e38, 1, -1.5}
 
 // sameOrNaN reports whether a and b have the same bits or are both NaN.
 func sameOrNaN(a, b float32) bool {
@@ -130,6 +155,8 @@ func checkGuards(t *testing.T, dst []float32, off, n int) {
 	}
 }
 
+// BenchmarkGELUF32 times GELUF32 (all cores), its one-goroutine kernel, the Go loop and the
+// float64 erf formula on 1M elements of N(0, 2²) inputs.
 func BenchmarkGELUF32(b *testing.B) {
 	src := make([]float32, 1<<20)
 	r := rand.New(rand.NewPCG(1, 2))
@@ -166,8 +193,8 @@ func BenchmarkGELUF32(b *testing.B) {
 	})
 }
 
-// BenchmarkGELUBackwardF32 times GELUBackwardF32 (all cores) and its one-goroutine kernel on
-// 1M elements of N(0, 2²) inputs.
+// BenchmarkGELUBackwardF32 times GELUBackwardF32 (all cores), its one-goroutine kernel and the
+// Go loop on 1M elements of N(0, 2²) inputs.
 func BenchmarkGELUBackwardF32(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 2))
 	x, g := make([]float32, 1<<20), make([]float32, 1<<20)
@@ -187,6 +214,12 @@ func BenchmarkGELUBackwardF32(b *testing.B) {
 			geluGradF32(dst, g, x)
 		}
 	})
+	b.Run("go", func(b *testing.B) {
+		b.SetBytes(int64(12 * len(x)))
+		for b.Loop() {
+			geluGradGo(dst, g, x)
+		}
+	})
 }
 
 // geluGradRef is GELU'(x) in float64.
@@ -203,8 +236,9 @@ func geluGradTol(x float32) int64 {
 }
 
 // TestGELUBackwardF32 checks GELUBackwardF32 against float64 math (geluGradTol; 2 units of
-// the subnormal spacing where the result is subnormal), and the kernel this CPU runs against
-// the Go loop bit for bit, as TestGELUF32 does.
+// the subnormal spacing where the result is subnormal), and every kernel this CPU runs against
+// the Go loop bit for bit, as TestGELUF32 does, also with infinite, NaN, zero, subnormal and
+// huge g (geluSpecialG).
 func TestGELUBackwardF32(t *testing.T) {
 	xs := geluInputs()
 	r := rand.New(rand.NewPCG(5, 6))
@@ -242,32 +276,48 @@ func TestGELUBackwardF32(t *testing.T) {
 	}
 	t.Logf("max error %d ulp at %v outside [-1.04, -0.5]", worst, xs[at])
 
-	want := make([]float32, len(xs))
-	geluGradGo(want, g, xs)
-	one := make([]float32, len(xs))
-	geluGradF32(one, g, xs)
-	for i := range xs {
-		if !sameOrNaN(one[i], want[i]) {
-			t.Fatalf("geluGradF32(%v, %v) = %v, Go loop %v", g[i], xs[i], one[i], want[i])
-		}
+	// Bit for bit: the g above, then g cycling through geluSpecialG.
+	gs := make([]float32, len(xs))
+	for i := range gs {
+		gs[i] = geluSpecialG[i%len(geluSpecialG)]
 	}
-	for _, n := range geluLengths(r) {
-		for off := 0; off < 3; off++ {
-			gs, x := make([]float32, off+n), make([]float32, off+n)
-			for i := range x {
-				gs[i], x[i] = float32(r.NormFloat64()), float32(r.NormFloat64()*4)
-			}
-			dst := guarded(off + n + 4)
-			geluGradF32(dst[off:off+n], gs[off:], x[off:])
-			for i := 0; i < n; i++ {
-				var w [1]float32
-				geluGradGo(w[:], gs[off+i:off+i+1], x[off+i:off+i+1])
-				if !sameOrNaN(dst[off+i], w[0]) {
-					t.Fatalf("n=%d off=%d: element %d = %v, want %v", n, off, i, dst[off+i], w[0])
+	want, want2 := make([]float32, len(xs)), make([]float32, len(xs))
+	geluGradGo(want, g, xs)
+	geluGradGo(want2, gs, xs)
+	for _, k := range geluOnes() {
+		t.Run(k.name, func(t *testing.T) {
+			one := make([]float32, len(xs))
+			for _, c := range []struct{ g, want []float32 }{{g, want}, {gs, want2}} {
+				k.grad(one, c.g, xs)
+				for i := range xs {
+					if !sameOrNaN(one[i], c.want[i]) {
+						t.Fatalf("%s(g=%v, x=%v) = %v (%#x), Go loop %v (%#x)", k.name, c.g[i], xs[i], one[i], math.Float32bits(one[i]), c.want[i], math.Float32bits(c.want[i]))
+					}
 				}
 			}
-			checkGuards(t, dst, off, n)
-		}
+			r := rand.New(rand.NewPCG(7, 8))
+			for _, n := range geluLengths(r) {
+				for off := 0; off < 3; off++ {
+					gs, x := make([]float32, off+n), make([]float32, off+n)
+					for i := range x {
+						gs[i], x[i] = float32(r.NormFloat64()), geluDraw(r, xs)
+						if r.IntN(4) == 0 {
+							gs[i] = geluSpecialG[r.IntN(len(geluSpecialG))]
+						}
+					}
+					dst := guarded(off + n + 4)
+					k.grad(dst[off:off+n], gs[off:], x[off:])
+					for i := 0; i < n; i++ {
+						var w [1]float32
+						geluGradGo(w[:], gs[off+i:off+i+1], x[off+i:off+i+1])
+						if !sameOrNaN(dst[off+i], w[0]) {
+							t.Fatalf("n=%d off=%d: element %d (g=%v, x=%v) = %v, want %v", n, off, i, gs[off+i], x[off+i], dst[off+i], w[0])
+						}
+					}
+					checkGuards(t, dst, off, n)
+				}
+			}
+		})
 	}
 }
 
