@@ -34,8 +34,9 @@ import "math"
 //     ymm indexes eight) and a VBLENDVPS on bit 3 of the slot.
 //   - With a = x (GELU) or g (GELU'), a·c0 = bh + bl exactly, cc = a·tail + bl, and
 //     a·(c0 + tail)·(1 + r + q) = bh + (bh·r + (bh·q + cc·(1 + r + q))), scaled by 2^k
-//     (VSCALEFPS, one rounding also for subnormal results; AVX2: the product in float64,
-//     rounded once back to float32, as scalef32); for x ≥ 0 subtracted from a.
+//     (VSCALEFPS, one rounding also for subnormal results; AVX2: VMULPS by 2^k, the same
+//     single rounding, where 2^k is a normal float32, else as scalef32 the product in
+//     float64 rounded once back to float32); for x ≥ 0 subtracted from a.
 //     The G table holds G/2^m, m per interval (a tenth row) from 0 where |G| < 0.7 up to 4,
 //     and 2^(k+m) scales: no finite g overflows g·G/2^m·(1 + r + q), and a tiny g loses no
 //     precision where the result can be normal.
@@ -58,7 +59,9 @@ import "math"
 // AVX-512 kernels' 0.43-0.46 ms on Zen 5: half the lanes, twenty VPERMPS and ten VBLENDVPS
 // per eight elements for the lookups (a quarter of the time: GELU 3.04 -> 2.24 ms, best of
 // 15 runs, with the VPERMPS replaced by plain loads, wrong results) and five conversions for
-// the scaling (2.81 -> 2.30 ms without them).
+// the scaling (2.81 -> 2.30 ms without them). The scaling is now one VMULPS by 2^k unless a
+// lane of the vector has |x| above about 13.2: 2.9-3.6 -> 2.6-3.2 ms for GELU and 3.5-3.7 ->
+// 3.0-3.2 ms for its gradient (four alternating runs on the busy VM).
 
 // geluM32: largest relative error 4.88e-09
 var geluM32 = [geluDeg32 + 3][16]float32{

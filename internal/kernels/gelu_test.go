@@ -471,3 +471,46 @@ func TestErfAndGELUTanhF32(t *testing.T) {
 		})
 	}
 }
+
+// TestGELUMixedLanes checks every kernel this CPU runs against the Go loops bit for bit on
+// slices of |x| < 3 (where the AVX2 kernels take their fast paths) with one lane at a
+// time, at every position of 40 elements (two 16-element iterations and an 8-element one),
+// set to a value that needs a slow path (|x| ≥ 3 or above 13.2, Inf, NaN) or a special g.
+func TestGELUMixedLanes(t *testing.T) {
+	slow := []float32{3, -3, 2.9999998, -5, 7.5, -13.2, 13.3, -13.5, 14, -20, 1e10, float32(math.Inf(1)),
+		float32(math.Inf(-1)), float32(math.NaN()), 0, float32(math.Copysign(0, -1)), 1e-40}
+	r := rand.New(rand.NewPCG(9, 10))
+	const n = 40
+	x, g := make([]float32, n), make([]float32, n)
+	got, want := make([]float32, n), make([]float32, n)
+	for _, k := range geluOnes() {
+		t.Run(k.name, func(t *testing.T) {
+			for p := 0; p < n; p++ {
+				for i, v := range append(slow, geluSpecialG...) {
+					for j := range x {
+						x[j], g[j] = float32(r.Float64()*5.8-2.9), float32(r.NormFloat64())
+					}
+					if i < len(slow) {
+						x[p] = v
+					} else {
+						g[p] = v
+					}
+					k.fwd(got, x)
+					geluGo(want, x)
+					for j := range x {
+						if !sameOrNaN(got[j], want[j]) {
+							t.Fatalf("lane %d = %v: element %d (x=%v) = %v, Go loop %v", p, v, j, x[j], got[j], want[j])
+						}
+					}
+					k.grad(got, g, x)
+					geluGradGo(want, g, x)
+					for j := range x {
+						if !sameOrNaN(got[j], want[j]) {
+							t.Fatalf("lane %d = %v: element %d (g=%v, x=%v) = %v, Go loop %v", p, v, j, g[j], x[j], got[j], want[j])
+						}
+					}
+				}
+			}
+		})
+	}
+}
