@@ -155,8 +155,8 @@ func checkGuards(t *testing.T, dst []float32, off, n int) {
 	}
 }
 
-// BenchmarkGELUF32 times GELUF32 (all cores), its one-goroutine kernel, the Go loop and the
-// float64 erf formula on 1M elements of N(0, 2²) inputs.
+// BenchmarkGELUF32 times GELUF32 (all cores), its one-goroutine kernel (also on N(0, 1)
+// inputs), the Go loop and the float64 erf formula on 1M elements of N(0, 2²) inputs.
 func BenchmarkGELUF32(b *testing.B) {
 	src := make([]float32, 1<<20)
 	r := rand.New(rand.NewPCG(1, 2))
@@ -176,6 +176,16 @@ func BenchmarkGELUF32(b *testing.B) {
 			geluF32(dst, src)
 		}
 	})
+	b.Run("one_sd1", func(b *testing.B) { // N(0, 1) inputs, as activations often are
+		src1 := make([]float32, len(src))
+		for i := range src1 {
+			src1[i] = src[i] / 2
+		}
+		b.SetBytes(int64(8 * len(src)))
+		for b.Loop() {
+			geluF32(dst, src1)
+		}
+	})
 	b.Run("go", func(b *testing.B) {
 		b.SetBytes(int64(8 * len(src)))
 		for b.Loop() {
@@ -193,8 +203,8 @@ func BenchmarkGELUF32(b *testing.B) {
 	})
 }
 
-// BenchmarkGELUBackwardF32 times GELUBackwardF32 (all cores), its one-goroutine kernel and the
-// Go loop on 1M elements of N(0, 2²) inputs.
+// BenchmarkGELUBackwardF32 times GELUBackwardF32 (all cores), its one-goroutine kernel (also
+// on N(0, 1) inputs) and the Go loop on 1M elements of N(0, 2²) inputs.
 func BenchmarkGELUBackwardF32(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 2))
 	x, g := make([]float32, 1<<20), make([]float32, 1<<20)
@@ -212,6 +222,16 @@ func BenchmarkGELUBackwardF32(b *testing.B) {
 		b.SetBytes(int64(12 * len(x)))
 		for b.Loop() {
 			geluGradF32(dst, g, x)
+		}
+	})
+	b.Run("one_sd1", func(b *testing.B) { // N(0, 1) inputs, as activations often are
+		x1 := make([]float32, len(x))
+		for i := range x1 {
+			x1[i] = x[i] / 2
+		}
+		b.SetBytes(int64(12 * len(x)))
+		for b.Loop() {
+			geluGradF32(dst, g, x1)
 		}
 	})
 	b.Run("go", func(b *testing.B) {
