@@ -15,13 +15,16 @@
 // and stores (mask K2), so that every element is computed the same way wherever it sits in
 // the slice.
 //
-// The AVX2 kernels (bodyAVX2) read the table rows from memory, two VPERMPS and a VBLENDVPS
-// per coefficient, and replace VSCALEFPS and VFIXUPIMMPS by float64 conversions and compares.
-// Two interleaved copies of eight registers each (Y0-Y7, Y8-Y15) run the main loop over 16
-// elements, one copy the last 8; the caller runs the Go loop on the last len mod 8 elements.
-// On one goroutine and 1M elements on the Zen 3 development VM, the two copies took 2.84 ms
-// for GELU and 3.01 ms for its gradient, one copy in a loop over 8 elements 3.17 and 3.46
-// (best of 20 runs each, alternating).
+// The AVX2 kernels (bodyAVX2) read the table rows from memory (gelu32R<>, a copy of the
+// tables with each row rotated by four entries), one VPERMPS per coefficient when no lane
+// of the 16 (or 8) elements has |x| ≥ 3, else two and a VBLENDVPS; they replace VSCALEFPS
+// by a float32 product with 2^k (in float64, out of the loop, for the vectors where 2^k is
+// not a normal float32) and VFIXUPIMMPS by compares. Two interleaved copies of eight
+// registers each (Y0-Y7, Y8-Y15) run the main loop over 16 elements, one copy the last 8;
+// the caller runs the Go loop on the last len mod 8 elements. On one goroutine and 1M
+// elements on the Zen 3 development VM, the two copies took 2.84 ms for GELU and 3.01 ms
+// for its gradient, one copy in a loop over 8 elements 3.17 and 3.46 (best of 20 runs
+// each, alternating, before the single-lookup path and the float32 scaling).
 package main
 
 import (
@@ -241,6 +244,17 @@ func main() {
 		}
 	}
 	fmt.Fprintf(&b, "GLOBL gelu32T<>(SB), RODATA|NOPTR, $%d\n\n", 4*n)
+	// The AVX2 kernels' copy, each row rotated by four: slot j at (j+4)&15.
+	n = 0
+	for _, rows := range [][][16]float32{geluM32[:], geluG32[:]} {
+		for _, r := range rows {
+			for i := range r {
+				fmt.Fprintf(&b, "DATA gelu32R<>+%d(SB)/4, $%#08x\n", 4*n, math.Float32bits(r[(i+12)&15]))
+				n++
+			}
+		}
+	}
+	fmt.Fprintf(&b, "GLOBL gelu32R<>(SB), RODATA|NOPTR, $%d\n\n", 4*n)
 	for i, v := range geluE32 {
 		fmt.Fprintf(&b, "DATA gelu32E<>+%d(SB)/4, $%#08x\n", 4*i, math.Float32bits(v))
 	}
@@ -276,7 +290,8 @@ var constsY = func() []constant {
 	for i, v := range geluE32 {
 		ks = append(ks, constant{fmt.Sprintf("e%d", i), math.Float32bits(v)})
 	}
-	return append(ks, constant{"bias", 1023}, constant{"inf", 0x7f800000}, constant{"ninf", 0xff800000})
+	return append(ks, constant{"bias", 1023}, constant{"inf", 0x7f800000}, constant{"ninf", 0xff800000},
+		constant{"m126", 126}, constant{"m127", 127}, constant{"rot", 1 << 23})
 }()
 
 // y is the memory operand of the AVX2 constant name.
@@ -294,64 +309,58 @@ func y(name string) string {
 // same way:
 //
 //   - Table lookup (16 entries, VPERMPS indexes 8): VPERMPS on the low and on the high eight
-//     entries of the row, straight from gelu32T<> in memory (no registers are left to keep
+//     entries of the row, straight from gelu32R<> in memory (no registers are left to keep
 //     the rows), and VBLENDVPS on bit 3 of the slot, which the index register C carries in
-//     its sign bit (C = t>>21 | t<<7 for the bits t of s + 1; VPERMPS reads bits 0-2).
-//   - VSCALEFPS: as scalef32, the product in float64 (VCVTPS2PD, 2^k from k + 1023 shifted
-//     into the exponent field, VMULPD) and one rounding back (VCVTPD2PS). k is integral
-//     (VROUNDPS) and never NaN (s is clamped), so VCVTPS2DQ is exact.
+//     its sign bit (C = t>>21 | t<<7 for the bits t of s + 1 plus 1<<23, which adds 4 to
+//     the slot j in bits 21-24; VPERMPS reads bits 0-2). gelu32R<> holds slot j at
+//     (j+4)&15, so that s in [0, 3) (slots 12-15 and 0-3) reads the low eight entries only:
+//     when no lane's C has its sign bit set (VTESTPS), the kernels take the path with one
+//     VPERMPS per row (fast), else the one with two and the blend (slow, out of the loop).
+//     The same entries are read either way.
+//   - VSCALEFPS: VMULPS by 2^k, built by VCVTPS2DQ and VPSLLD (k is integral and never NaN),
+//     which rounds the exact product once as scalef32 does while 2^k is a normal float32;
+//     where it is not (k < -126, |x| above about 13.2) scaleAVX2 redoes the product in
+//     float64 (out of the loop, for both copies of the body). Against the float64 product
+//     for every vector (five conversions), 2.9-3.6 -> 2.6-3.2 ms for GELU and 3.5-3.7 ->
+//     3.0-3.2 ms for its gradient (the bench below, four alternating runs on a busy VM).
 //   - Masked subtraction for x ≥ 0: VSUBPS into a temporary, VBLENDVPS on the sign of x.
 //   - VFIXUPIMMPS: GELU(+Inf) = +Inf by VCMPPS EQ and VBLENDVPS; GELU'(-Inf) = GELU'(NaN) =
 //     NaN by VCMPPS NGT_UQ against -Inf (true for both) ORed into the result (all ones, a
 //     NaN).
 //
 // To fit eight registers the order differs from body's (each value is still computed by the
-// same operation from the same operands): the table polynomial first, then a·c0 = H + T and
-// cc in T, then the exponential (in P, E, S, C and F), x and g read from memory (MX, MG) where
-// they are needed. The result is in H. A name with an x prefix is the xmm half of the
-// register.
-func bodyAVX2(grad bool) string {
+// same operation from the same operands): the exponential first (r in T, q in E, k in F:
+// its chain of dependent operations is the longest, and the kernels are bound by latency
+// more than by throughput), then the slot (pre), the table polynomial (fast or slow) in
+// P with s and the looked-up values in S, a·c0 = H + S and cc in S, x and g read from memory
+// (MX, MG) where they are needed. Issuing the exponential first took GELU from 2.82-3.00
+// to 2.34-2.82 ms, its gradient from 2.62-3.26 to 2.79-3.15 (five alternating runs, a
+// wash). The result is in E. A name with an x prefix is
+// the xmm half of the register. head ends with the float32 scaling, C negative in the
+// lanes that need scaleAVX2; tail is the rest.
+func bodyAVX2(grad bool) (pre, fast, slow, head, tail string) {
 	a := "MX"
 	if grad {
 		a = "MG"
 	}
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, "\t"+format+"\n", args...) }
+	one := false // the lookups of the fast path: the low eight entries only
 	look := func(row int, dst string) {
 		off := 64 * row
 		if grad {
 			off += 576
 		}
-		w("VPERMPS gelu32T<>+%d(SB), C, %s", off, dst)
-		w("VPERMPS gelu32T<>+%d(SB), C, H", off+32)
-		w("VBLENDVPS C, H, %s, %s", dst, dst)
+		w("VPERMPS gelu32R<>+%d(SB), C, %s", off, dst)
+		if !one {
+			w("VPERMPS gelu32R<>+%d(SB), C, H", off+32)
+			w("VBLENDVPS C, H, %s, %s", dst, dst)
+		}
 	}
 	w("VMOVUPS MX, S")
 	w("VANDPS %s, S, S", y("abs"))
 	w("VMINPS %s, S, S", y("clamp"))
-	// The slot (C), d = s - center (D), tail = d·P(d) + c0lo (P), c0 (T).
-	w("VADDPS %s, S, C", y("one"))
-	w("VMINPS %s, C, C", y("slot"))
-	w("VPSLLD $7, C, H")
-	w("VPSRLD $21, C, C")
-	w("VPOR H, C, C")
-	look(8, "D")
-	w("VSUBPS D, S, D")
-	look(7, "P")
-	for row := 6; row >= 1; row-- {
-		look(row, "T")
-		w("VFMADD213PS T, D, P")
-	}
-	if grad {
-		look(9, "D") // the exponent m of G/2^m
-	}
-	look(0, "T")
-	// a·c0 = H + T exactly, cc = a·tail + bl in T.
-	w("VMULPS %s, T, H", a)
-	w("VFMSUB132PS %s, H, T", a)
-	w("VFMADD231PS %s, P, T", a)
-	// e^(-s²/2) = 2^F·(1 + S + E): P = -s/2, E = -s²/2 rounded, P = the rest; S = r, E = q,
-	// P = r + q.
+	// e^(-s²/2) = 2^F·(1 + T + E): P = -s/2, E = -s²/2 rounded, P = the rest; T = r, E = q.
 	w("VMULPS %s, S, P", y("mhalf"))
 	w("VMULPS S, P, E")
 	w("VFMSUB213PS E, S, P")
@@ -359,25 +368,92 @@ func bodyAVX2(grad bool) string {
 	w("VROUNDPS $0, F, F")
 	w("VFNMADD231PS %s, F, E", y("ln2hi"))
 	w("VFNMADD231PS %s, F, P", y("ln2lo"))
-	w("VADDPS P, E, S")
-	w("VSUBPS S, E, E")
+	w("VADDPS P, E, T")
+	w("VSUBPS T, E, E")
 	w("VADDPS P, E, E")
 	w("VMOVUPS %s, P", y("e5"))
 	for i := 4; i >= 0; i-- {
-		w("VFMADD213PS %s, S, P", y(fmt.Sprintf("e%d", i)))
+		w("VFMADD213PS %s, T, P", y(fmt.Sprintf("e%d", i)))
 	}
-	w("VMULPS S, S, C")
+	w("VMULPS T, T, C")
 	w("VFMADD231PS P, C, E")
-	w("VADDPS E, S, P")
-	if grad {
-		w("VADDPS D, F, F")
+	// The slot (C), d = s - center (D), tail = d·P(d) + c0lo (P), c0 (S).
+	w("VADDPS %s, S, C", y("one"))
+	w("VMINPS %s, C, C", y("slot"))
+	w("VPADDD %s, C, C", y("rot"))
+	w("VPSLLD $7, C, H")
+	w("VPSRLD $21, C, C")
+	w("VPOR H, C, C")
+	pre = b.String()
+	for _, one = range []bool{true, false} {
+		b.Reset()
+		look(8, "D")
+		w("VSUBPS D, S, D")
+		look(7, "P")
+		for row := 6; row >= 1; row-- {
+			look(row, "S")
+			w("VFMADD213PS S, D, P")
+		}
+		if grad {
+			look(9, "D") // the exponent m of G/2^m
+			w("VADDPS D, F, F")
+		}
+		look(0, "S")
+		if one {
+			fast = b.String()
+		} else {
+			slow = b.String()
+		}
 	}
-	w("VFMADD231PS P, T, T")
-	w("VFMADD231PS E, H, T")
-	w("VFMADD231PS S, H, T")
-	w("VADDPS T, H, H")
-	// H·2^F: lanes 0-3 in P (2^F) and E, lanes 4-7 in F and H, back into H.
+	b.Reset()
+	// a·c0 = H + S exactly, cc = a·tail + bl in S, p = r + q in P.
+	w("VMULPS %s, S, H", a)
+	w("VFMSUB132PS %s, H, S", a)
+	w("VFMADD231PS %s, P, S", a)
+	w("VADDPS E, T, P")
+	w("VFMADD231PS P, S, S")
+	w("VFMADD231PS E, H, S")
+	w("VFMADD231PS T, H, S")
+	w("VADDPS S, H, H")
+	// H·2^F in float32 (E): 2^F from F + 127 shifted into the exponent field. While 2^F is a
+	// normal float32 (F ≥ -126) the float32 product is the exact product rounded once, as
+	// scalef32's float64 product rounded to float32 is (also where it is subnormal, zero,
+	// infinite or NaN). C = F + 126 is negative in a lane where F < -126 (k < -126: |x| above
+	// about 13.2): the kernel then redoes both copies' scaling in float64 (scaleAVX2) before
+	// it goes on.
 	w("VCVTPS2DQ F, F")
+	w("VPADDD %s, F, C", y("m126"))
+	w("VPADDD %s, F, E", y("m127"))
+	w("VPSLLD $23, E, E")
+	w("VMULPS E, H, E")
+	head = b.String()
+	b.Reset()
+	// x ≥ 0 (C = x): a - a·e·T.
+	w("VMOVUPS MX, C")
+	if grad {
+		w("VMOVUPS MG, D")
+		w("VSUBPS E, D, P")
+	} else {
+		w("VSUBPS E, C, P")
+	}
+	w("VBLENDVPS C, E, P, E")
+	if grad {
+		w("VCMPPS $0x1a, %s, C, P", y("ninf"))
+		w("VORPS P, E, E")
+	} else {
+		w("VCMPPS $0, %s, C, P", y("inf"))
+		w("VBLENDVPS P, C, E, E")
+	}
+	return pre, fast, slow, head, b.String()
+}
+
+// scaleAVX2 is scalef32 for bodyAVX2's lanes whose F (an int32 now) is below -126: H·2^F
+// into E, the float64 product rounded once to float32. k is integral (VROUNDPS) and never
+// NaN (s is clamped), so VCVTPS2DQ was exact. Lanes 0-3 go through P (2^F) and E, lanes 4-7
+// through F and H.
+func scaleAVX2() string {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, "\t"+format+"\n", args...) }
 	w("VPADDD %s, F, F", y("bias"))
 	w("VPMOVZXDQ xF, P")
 	w("VPSLLQ $52, P, P")
@@ -391,23 +467,7 @@ func bodyAVX2(grad bool) string {
 	w("VMULPD F, H, H")
 	w("VCVTPD2PSY E, xE")
 	w("VCVTPD2PSY H, xH")
-	w("VINSERTF128 $1, xH, E, H")
-	// x ≥ 0 (C = x): a - a·e·T.
-	w("VMOVUPS MX, C")
-	if grad {
-		w("VMOVUPS MG, D")
-		w("VSUBPS H, D, P")
-	} else {
-		w("VSUBPS H, C, P")
-	}
-	w("VBLENDVPS C, H, P, H")
-	if grad {
-		w("VCMPPS $0x1a, %s, C, P", y("ninf"))
-		w("VORPS P, H, H")
-	} else {
-		w("VCMPPS $0, %s, C, P", y("inf"))
-		w("VBLENDVPS P, C, H, H")
-	}
+	w("VINSERTF128 $1, xH, E, E")
 	return b.String()
 }
 
@@ -449,20 +509,41 @@ func kernelAVX2(grad bool) string {
 		name, args, frame, goName = "geluGradAVX2", "dst, g, x []float32", "$0-72", "geluGradGo"
 		load = "\tMOVQ g_base+24(FP), DX\n\tMOVQ x_base+48(FP), SI\n"
 	}
-	bd := bodyAVX2(grad)
+	pre, fast, slow, head, tail := bodyAVX2(grad)
+	r0, r1 := regsAVX2[0], regsAVX2[1]
+	// interleave writes the two copies of code line by line (the second 32 bytes further on).
+	interleave := func(b *strings.Builder, code string) {
+		l0 := strings.Split(strings.TrimRight(renameAVX2(code, r0, 0), "\n"), "\n")
+		l1 := strings.Split(strings.TrimRight(renameAVX2(code, r1, 32), "\n"), "\n")
+		for i := range l0 {
+			b.WriteString(l0[i] + "\n" + l1[i] + "\n")
+		}
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n// %s is %s on the first len(dst)&^7 elements: gelu32's float32 operations on eight\n// lanes.\n", name, goName)
 	fmt.Fprintf(&b, "//\n// func %s(%s)\nTEXT ·%s(SB), NOSPLIT, %s\n", name, args, name, frame)
 	b.WriteString("\tMOVQ dst_base+0(FP), DI\n\tMOVQ dst_len+8(FP), R8\n" + load)
 	b.WriteString("\tANDQ $-8, R8\n\tXORQ AX, AX\n\tMOVQ R8, BX\n\tSUBQ $16, BX\n\tJL one\nloop:\n")
-	l0 := strings.Split(strings.TrimRight(renameAVX2(bd, regsAVX2[0], 0), "\n"), "\n")
-	l1 := strings.Split(strings.TrimRight(renameAVX2(bd, regsAVX2[1], 32), "\n"), "\n")
-	for i := range l0 {
-		b.WriteString(l0[i] + "\n" + l1[i] + "\n")
-	}
-	fmt.Fprintf(&b, "\tVMOVUPS Y%d, (DI)(AX*4)\n\tVMOVUPS Y%d, 32(DI)(AX*4)\n", regsAVX2[0]["H"], regsAVX2[1]["H"])
+	interleave(&b, pre)
+	fmt.Fprintf(&b, "\tVPOR Y%d, Y%d, Y%d\n\tVTESTPS Y%d, Y%d\n\tJNZ tab2\n", r0["C"], r1["C"], r0["H"], r0["H"], r0["H"])
+	interleave(&b, fast)
+	b.WriteString("tabbed2:\n")
+	interleave(&b, head)
+	fmt.Fprintf(&b, "\tVPOR Y%d, Y%d, Y%d\n\tVTESTPS Y%d, Y%d\n\tJNZ scale2\nscaled2:\n", r0["C"], r1["C"], r0["C"], r0["C"], r0["C"])
+	interleave(&b, tail)
+	fmt.Fprintf(&b, "\tVMOVUPS Y%d, (DI)(AX*4)\n\tVMOVUPS Y%d, 32(DI)(AX*4)\n", r0["E"], r1["E"])
 	b.WriteString("\tADDQ $16, AX\n\tCMPQ AX, BX\n\tJLE loop\none:\n\tCMPQ AX, R8\n\tJGE done\n")
-	b.WriteString(renameAVX2(bd, regsAVX2[0], 0))
-	fmt.Fprintf(&b, "\tVMOVUPS Y%d, (DI)(AX*4)\n\tADDQ $8, AX\n\tJMP one\ndone:\n\tVZEROUPPER\n\tRET\n", regsAVX2[0]["H"])
+	b.WriteString(renameAVX2(pre, r0, 0))
+	fmt.Fprintf(&b, "\tVTESTPS Y%d, Y%d\n\tJNZ tab1\n", r0["C"], r0["C"])
+	b.WriteString(renameAVX2(fast, r0, 0) + "tabbed1:\n" + renameAVX2(head, r0, 0))
+	fmt.Fprintf(&b, "\tVTESTPS Y%d, Y%d\n\tJNZ scale1\nscaled1:\n", r0["C"], r0["C"])
+	b.WriteString(renameAVX2(tail, r0, 0))
+	fmt.Fprintf(&b, "\tVMOVUPS Y%d, (DI)(AX*4)\n\tADDQ $8, AX\n\tJMP one\ndone:\n\tVZEROUPPER\n\tRET\n", r0["E"])
+	// The float64 scaling, out of the loop's way.
+	b.WriteString("tab2:\n")
+	interleave(&b, slow)
+	b.WriteString("\tJMP tabbed2\ntab1:\n" + renameAVX2(slow, r0, 0) + "\tJMP tabbed1\nscale2:\n")
+	interleave(&b, scaleAVX2())
+	b.WriteString("\tJMP scaled2\nscale1:\n" + renameAVX2(scaleAVX2(), r0, 0) + "\tJMP scaled1\n")
 	return b.String()
 }

@@ -30,12 +30,15 @@ import "math"
 //     The constant term is a float32 pair c0 + c0lo, and tail = d·P(d) + c0lo. geluM32 and
 //     geluG32 come from gelu32_fit.go (within 4.9e-9 and 1.6e-9 relative); the 16 values of
 //     each coefficient fill one zmm register, and the AVX-512 kernels look them up with one
-//     VPERMPS; the AVX2 kernels with two from memory (low and high eight entries, VPERMPS on
-//     ymm indexes eight) and a VBLENDVPS on bit 3 of the slot.
+//     VPERMPS; the AVX2 kernels, from a copy of the rows rotated by four entries, with one
+//     VPERMPS from memory when every lane of the vectors has s < 3 (the low eight entries;
+//     VPERMPS on ymm indexes eight), else two (low and high eight entries) and a VBLENDVPS
+//     on bit 3 of the slot.
 //   - With a = x (GELU) or g (GELU'), a·c0 = bh + bl exactly, cc = a·tail + bl, and
 //     a·(c0 + tail)·(1 + r + q) = bh + (bh·r + (bh·q + cc·(1 + r + q))), scaled by 2^k
-//     (VSCALEFPS, one rounding also for subnormal results; AVX2: the product in float64,
-//     rounded once back to float32, as scalef32); for x ≥ 0 subtracted from a.
+//     (VSCALEFPS, one rounding also for subnormal results; AVX2: VMULPS by 2^k, the same
+//     single rounding, where 2^k is a normal float32, else as scalef32 the product in
+//     float64 rounded once back to float32); for x ≥ 0 subtracted from a.
 //     The G table holds G/2^m, m per interval (a tenth row) from 0 where |G| < 0.7 up to 4,
 //     and 2^(k+m) scales: no finite g overflows g·G/2^m·(1 + r + q), and a tiny g loses no
 //     precision where the result can be normal.
@@ -58,7 +61,13 @@ import "math"
 // AVX-512 kernels' 0.43-0.46 ms on Zen 5: half the lanes, twenty VPERMPS and ten VBLENDVPS
 // per eight elements for the lookups (a quarter of the time: GELU 3.04 -> 2.24 ms, best of
 // 15 runs, with the VPERMPS replaced by plain loads, wrong results) and five conversions for
-// the scaling (2.81 -> 2.30 ms without them).
+// the scaling (2.81 -> 2.30 ms without them). Now the scaling is one VMULPS by 2^k unless a
+// lane of the vector has |x| above about 13.2, the lookups one VPERMPS each unless a lane of
+// the 16 elements has |x| ≥ 3, and the exponential is issued first (its chain is the
+// longest). Over seven alternating runs against the previous build (one goroutine, 1M
+// elements, the VM busy with other work): GELU 3.0-3.4 -> 2.2-2.8 ms on N(0, 2²) inputs
+// and 3.2-3.9 -> 1.6-2.0 ms on N(0, 1) ones, its gradient 3.3-3.6 -> 2.5-3.6 ms and
+// 3.1-3.9 -> 1.9-2.6 ms (BenchmarkGELUF32/one and one_sd1, BenchmarkGELUBackwardF32 alike).
 
 // geluM32: largest relative error 4.88e-09
 var geluM32 = [geluDeg32 + 3][16]float32{

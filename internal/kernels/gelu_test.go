@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"runtime"
+	"sync"
 	"testing"
 )
 
@@ -155,8 +157,8 @@ func checkGuards(t *testing.T, dst []float32, off, n int) {
 	}
 }
 
-// BenchmarkGELUF32 times GELUF32 (all cores), its one-goroutine kernel, the Go loop and the
-// float64 erf formula on 1M elements of N(0, 2²) inputs.
+// BenchmarkGELUF32 times GELUF32 (all cores), its one-goroutine kernel (also on N(0, 1)
+// inputs), the Go loop and the float64 erf formula on 1M elements of N(0, 2²) inputs.
 func BenchmarkGELUF32(b *testing.B) {
 	src := make([]float32, 1<<20)
 	r := rand.New(rand.NewPCG(1, 2))
@@ -176,6 +178,16 @@ func BenchmarkGELUF32(b *testing.B) {
 			geluF32(dst, src)
 		}
 	})
+	b.Run("one_sd1", func(b *testing.B) { // N(0, 1) inputs, as activations often are
+		src1 := make([]float32, len(src))
+		for i := range src1 {
+			src1[i] = src[i] / 2
+		}
+		b.SetBytes(int64(8 * len(src)))
+		for b.Loop() {
+			geluF32(dst, src1)
+		}
+	})
 	b.Run("go", func(b *testing.B) {
 		b.SetBytes(int64(8 * len(src)))
 		for b.Loop() {
@@ -193,8 +205,8 @@ func BenchmarkGELUF32(b *testing.B) {
 	})
 }
 
-// BenchmarkGELUBackwardF32 times GELUBackwardF32 (all cores), its one-goroutine kernel and the
-// Go loop on 1M elements of N(0, 2²) inputs.
+// BenchmarkGELUBackwardF32 times GELUBackwardF32 (all cores), its one-goroutine kernel (also
+// on N(0, 1) inputs) and the Go loop on 1M elements of N(0, 2²) inputs.
 func BenchmarkGELUBackwardF32(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 2))
 	x, g := make([]float32, 1<<20), make([]float32, 1<<20)
@@ -212,6 +224,16 @@ func BenchmarkGELUBackwardF32(b *testing.B) {
 		b.SetBytes(int64(12 * len(x)))
 		for b.Loop() {
 			geluGradF32(dst, g, x)
+		}
+	})
+	b.Run("one_sd1", func(b *testing.B) { // N(0, 1) inputs, as activations often are
+		x1 := make([]float32, len(x))
+		for i := range x1 {
+			x1[i] = x[i] / 2
+		}
+		b.SetBytes(int64(12 * len(x)))
+		for b.Loop() {
+			geluGradF32(dst, g, x1)
 		}
 	})
 	b.Run("go", func(b *testing.B) {
@@ -322,14 +344,35 @@ func TestGELUBackwardF32(t *testing.T) {
 }
 
 // TestGELUEveryFloat32 checks GELUF32 and GELUBackwardF32 (g = 1, 1.37 and 1.9) on every
-// float32 input against float64 math and logs the largest errors. It takes about a minute;
-// set GELU_EVERY_FLOAT32=1 to run it.
+// float32 input against float64 math and logs the largest errors. It takes about a minute
+// (15 on the 2-core Zen 3 VM); set GELU_EVERY_FLOAT32=1 to run it, or =bits to compare
+// also GELUF32 and GELUBackwardF32 (g = 1.37) with the Go loops bit for bit (21 minutes on
+// that VM).
 func TestGELUEveryFloat32(t *testing.T) {
-	if os.Getenv("GELU_EVERY_FLOAT32") == "" {
+	mode := os.Getenv("GELU_EVERY_FLOAT32")
+	if mode == "" {
 		t.Skip("set GELU_EVERY_FLOAT32=1 to check every float32 input")
 	}
 	const chunk = 1 << 24
 	xs, got, gs := make([]float32, chunk), make([]float32, chunk), make([]float32, chunk)
+	want := make([]float32, chunk)
+	// same compares got with the Go loop run on all cores (as go(lo, hi)) bit for bit.
+	same := func(what string, goLoop func(lo, hi int)) {
+		if mode != "bits" {
+			return
+		}
+		var wg sync.WaitGroup
+		n := runtime.GOMAXPROCS(0)
+		for w := range n {
+			wg.Go(func() { goLoop(chunk*w/n, chunk*(w+1)/n) })
+		}
+		wg.Wait()
+		for i := range got {
+			if !sameOrNaN(got[i], want[i]) {
+				t.Fatalf("%s(%v) = %v (%#x), Go loop %v (%#x)", what, xs[i], got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+			}
+		}
+	}
 	type stat struct {
 		worst, worstSub, worstNear int64
 		at                         float32
@@ -342,6 +385,7 @@ func TestGELUEveryFloat32(t *testing.T) {
 			xs[i] = math.Float32frombits(uint32(base) + uint32(i))
 		}
 		GELUF32(got, xs)
+		same("GELUF32", func(lo, hi int) { geluGo(want[lo:hi], xs[lo:hi]) })
 		for i, x := range xs {
 			if x != x || math.IsInf(float64(x), 0) {
 				continue
@@ -363,6 +407,9 @@ func TestGELUEveryFloat32(t *testing.T) {
 				gs[i] = gv
 			}
 			GELUBackwardF32(got, gs, xs)
+			if gv == 1.37 {
+				same("GELUBackwardF32", func(lo, hi int) { geluGradGo(want[lo:hi], gs[lo:hi], xs[lo:hi]) })
+			}
 			st := &bwd[k]
 			for i, x := range xs {
 				if x != x || math.IsInf(float64(x), 0) {
@@ -466,6 +513,49 @@ func TestErfAndGELUTanhF32(t *testing.T) {
 				}
 				if dst[0] != 12345 || dst[n+1] != 12345 {
 					t.Fatalf("n=%d: wrote outside dst", n)
+				}
+			}
+		})
+	}
+}
+
+// TestGELUMixedLanes checks every kernel this CPU runs against the Go loops bit for bit on
+// slices of |x| < 3 (where the AVX2 kernels take their fast paths) with one lane at a
+// time, at every position of 40 elements (two 16-element iterations and an 8-element one),
+// set to a value that needs a slow path (|x| ≥ 3 or above 13.2, Inf, NaN) or a special g.
+func TestGELUMixedLanes(t *testing.T) {
+	slow := []float32{3, -3, 2.9999998, -5, 7.5, -13.2, 13.3, -13.5, 14, -20, 1e10, float32(math.Inf(1)),
+		float32(math.Inf(-1)), float32(math.NaN()), 0, float32(math.Copysign(0, -1)), 1e-40}
+	r := rand.New(rand.NewPCG(9, 10))
+	const n = 40
+	x, g := make([]float32, n), make([]float32, n)
+	got, want := make([]float32, n), make([]float32, n)
+	for _, k := range geluOnes() {
+		t.Run(k.name, func(t *testing.T) {
+			for p := 0; p < n; p++ {
+				for i, v := range append(slow, geluSpecialG...) {
+					for j := range x {
+						x[j], g[j] = float32(r.Float64()*5.8-2.9), float32(r.NormFloat64())
+					}
+					if i < len(slow) {
+						x[p] = v
+					} else {
+						g[p] = v
+					}
+					k.fwd(got, x)
+					geluGo(want, x)
+					for j := range x {
+						if !sameOrNaN(got[j], want[j]) {
+							t.Fatalf("lane %d = %v: element %d (x=%v) = %v, Go loop %v", p, v, j, x[j], got[j], want[j])
+						}
+					}
+					k.grad(got, g, x)
+					geluGradGo(want, g, x)
+					for j := range x {
+						if !sameOrNaN(got[j], want[j]) {
+							t.Fatalf("lane %d = %v: element %d (g=%v, x=%v) = %v, Go loop %v", p, v, j, g[j], x[j], got[j], want[j])
+						}
+					}
 				}
 			}
 		})
