@@ -69,13 +69,6 @@ func geluTanhF32(dst, src []float32) { lanes(geluTanhAVX512, geluTanhAVX2, geluT
 func logF32(dst, src []float32)      { lanes(logAVX512, logAVX2, logGo, dst, src) }
 func rsqrtF32(dst, src []float32)    { lanes(rsqrtAVX512, rsqrtAVX2, rsqrtGo, dst, src) }
 
-// lanesVariant is one way to compute the four functions on one goroutine, for tests and
-// benchmarks.
-type lanesVariant struct {
-	name                      string
-	erf, geluTanh, log, rsqrt func(dst, src []float32)
-}
-
 // lanesVariants lists the kernels this CPU runs (each completed by the Go loop on its
 // tail), then the Go loops.
 func lanesVariants() []lanesVariant {

@@ -9,13 +9,6 @@ func geluTanhF32(dst, src []float32) { geluTanhGo(dst, src) }
 func logF32(dst, src []float32)      { logGo(dst, src) }
 func rsqrtF32(dst, src []float32)    { rsqrtGo(dst, src) }
 
-// lanesVariant is one way to compute the four functions on one goroutine, for tests and
-// benchmarks.
-type lanesVariant struct {
-	name                      string
-	erf, geluTanh, log, rsqrt func(dst, src []float32)
-}
-
 // lanesVariants lists the ways this build has: the Go loops.
 func lanesVariants() []lanesVariant {
 	return []lanesVariant{{"go", erfGo, geluTanhGo, logGo, rsqrtGo}}

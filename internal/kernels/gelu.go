@@ -90,6 +90,13 @@ func ErfF32(dst, src []float32) {
 	splitCost(16, erfF32, dst, src)
 }
 
+// lanesVariant is one way to compute the four functions on one goroutine, for tests and
+// benchmarks.
+type lanesVariant struct {
+	name                      string
+	erf, geluTanh, log, rsqrt func(dst, src []float32)
+}
+
 // erfGo computes ErfF32 one element at a time: the operation sequence of the kernels.
 func erfGo(dst, src []float32) {
 	src = src[:len(dst)]

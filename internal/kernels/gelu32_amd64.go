@@ -48,14 +48,10 @@ func geluGradF32(dst, g, x []float32) {
 
 // geluF32AVX2 is geluF32 with the AVX2 kernel: geluAVX2 on the first len(dst)&^7 elements,
 // geluGo on the rest.
-func geluF32AVX2(dst, src []float32) {
-	src = src[:len(dst)]
-	geluAVX2(dst, src)
-	n := len(dst) &^ 7
-	geluGo(dst[n:], src[n:])
-}
+func geluF32AVX2(dst, src []float32) { withTail(geluAVX2, 8, geluGo, dst, src) }
 
-// geluGradF32AVX2 is geluGradF32 with the AVX2 kernel, as geluF32AVX2.
+// geluGradF32AVX2 is geluGradF32 with the AVX2 kernel, as geluF32AVX2 (withTail for three
+// slices).
 func geluGradF32AVX2(dst, g, x []float32) {
 	g, x = g[:len(dst)], x[:len(dst)]
 	geluGradAVX2(dst, g, x)
