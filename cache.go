@@ -93,15 +93,17 @@ func cachedBuffer(n int, zero bool) (p unsafe.Pointer, class uint16, reused bool
 func mallocgc(size uintptr, typ unsafe.Pointer, needzero bool) unsafe.Pointer
 
 // recycle hands s's buffer to the cache and leaves s empty. The caller guarantees that
-// nothing will read or write s's elements again.
-func (s *storage) recycle() {
-	if s.class == 0 || s.ptr == nil {
-		return
+// nothing will read or write s's elements again, except deferred ops that still read them:
+// then s keeps its buffer, which the garbage collector frees with those ops, since copying
+// the elements for them would cost more than the reuse saves.
+func (s *storage) recycle() bool {
+	if s.class == 0 || s.ptr == nil || s.readByDeferred() {
+		return false
 	}
-	s.beforeWrite()
 	p, c := s.ptr, s.class
 	s.ptr, s.n, s.class = nil, 0, 0
 	cacheBuffer(p, c)
+	return true
 }
 
 // cacheBuffer files buffer p of size class c for reuse (or drops it when the cache is full).
@@ -155,15 +157,11 @@ func BufferCacheStats() CacheStats {
 // it replays after their last reader. The caller guarantees that x and every view of its
 // storage are never read or written again; a released storage has no elements, so a stale
 // access panics instead of seeing reused memory. Buffers eager did not allocate itself
-// (FromSlice), too small to be cached, or allocated while memory is tracked are left to the
-// garbage collector. It reports whether the buffer went to the cache.
+// (FromSlice), too small to be cached, allocated while memory is tracked, or still read by a
+// deferred op (see SetDeferredFusion) are left to the garbage collector. It reports whether
+// the buffer went to the cache.
 func ReleaseBuffer(x *Tensor) bool {
-	s := x.st
-	if s.class == 0 || s.ptr == nil {
-		return false
-	}
-	s.recycle()
-	return true
+	return x.st.recycle()
 }
 
 // SharesStorage reports whether a and b view the same storage (one is a view of the other,

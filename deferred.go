@@ -233,16 +233,26 @@ func (s *storage) beforeWrite() {
 	}
 }
 
-func (s *storage) copyForReaders() {
+func (s *storage) copyForReaders() { s.forReaders(true) }
+
+// readByDeferred reports whether a deferred op that may still be computed reads s's
+// elements, and clears s's deferReadBit when none does.
+func (s *storage) readByDeferred() bool {
+	return s.version.Load()&deferReadBit != 0 && s.forReaders(false)
+}
+
+// forReaders finds the deferred ops that may still be computed and read s, and reports
+// whether there are any. With copy set, it points them at a copy of s's current elements;
+// either way s's deferReadBit is cleared when no op reads s afterwards.
+func (s *storage) forReaders(copyFor bool) (found bool) {
 	reg := &deferRegistry
 	reg.copyMu.Lock()
 	defer reg.copyMu.Unlock()
 	reg.mu.Lock()
 	defer reg.mu.Unlock()
 	if s.version.Load()&deferReadBit == 0 {
-		return
+		return false
 	}
-	s.version.And(^uint64(deferReadBit))
 	var snap *storage
 	for _, w := range reg.nodes {
 		nd := w.Value()
@@ -254,6 +264,10 @@ func (s *storage) copyForReaders() {
 			if a.st != s {
 				continue
 			}
+			found = true
+			if !copyFor {
+				return true
+			}
 			if snap == nil {
 				snap = allocStorage(s.dtype, s.n, false)
 				copy(unsafe.Slice((*byte)(snap.ptr), s.n*s.dtype.Size()), unsafe.Slice((*byte)(s.ptr), s.n*s.dtype.Size()))
@@ -262,6 +276,10 @@ func (s *storage) copyForReaders() {
 			a.st, a.ver = snap, 0
 		}
 	}
+	if copyFor || !found {
+		s.version.And(^uint64(deferReadBit))
+	}
+	return found
 }
 
 // deferStep is one node of a compiled expression: its inputs are earlier steps' tiles

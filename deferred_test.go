@@ -381,3 +381,41 @@ func TestDeferredRealizedWhileTracking(t *testing.T) {
 		t.Fatalf("live bytes %d after the tensor died, want %d", live, base)
 	}
 }
+
+// TestReleaseBufferKeepsDeferredReaders: a buffer that a pending deferred op still reads is
+// not recycled (nor copied for the op): ReleaseBuffer leaves it to the garbage collector,
+// the op computes the right values, and a buffer no pending op reads goes to the cache.
+func TestReleaseBufferKeepsDeferredReaders(t *testing.T) {
+	n := deferMinElems + 5
+	fromCache := func() *Tensor {
+		x := EmptyOf(Float32, n)
+		x.CopyFrom(Randn(n))
+		return x
+	}
+	x, w := fromCache(), Randn(n)
+	var want *Tensor
+	immediately(func() { want = x.Mul(w) })
+	y := x.Mul(w)
+	if !isDeferred(y) {
+		t.Fatal("x*w was not deferred")
+	}
+	if ReleaseBuffer(x) {
+		t.Fatal("ReleaseBuffer recycled a buffer that a deferred op still reads")
+	}
+	if x.st.ptr == nil {
+		t.Fatal("the storage lost its buffer")
+	}
+	sameBits(t, "deferred reader", y, want)
+
+	if x2 := fromCache(); !ReleaseBuffer(x2) {
+		t.Fatal("ReleaseBuffer kept a buffer no deferred op reads")
+	}
+
+	// Once the op that read it is gone, the buffer is recycled again.
+	x3 := fromCache()
+	func() { x3.Mul(w).Realize() }()
+	runtime.GC()
+	if !ReleaseBuffer(x3) {
+		t.Fatal("ReleaseBuffer kept a buffer whose deferred reader was collected")
+	}
+}
