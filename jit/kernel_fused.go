@@ -264,14 +264,9 @@ func compileInst[T float](in Inst, rowLen int) fstep[T] {
 			add(w, dst, a[:2])
 			for k := 2; k < len(a); k++ {
 				if a[k].v == nil {
-					s := a[k].s
-					for i := range dst {
-						dst[i] += s
-					}
-					continue
-				}
-				for i, v := range a[k].v[:len(dst)] {
-					dst[i] += v
+					kernels.AddScalar(dst, dst, a[k].s)
+				} else {
+					kernels.Add(dst, dst, a[k].v[:len(dst)])
 				}
 			}
 		}

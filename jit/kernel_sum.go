@@ -2,6 +2,7 @@ package jit
 
 import (
 	"github.com/eagerml/eager"
+	"github.com/eagerml/eager/internal/kernels"
 	"github.com/eagerml/eager/internal/parallel"
 )
 
@@ -16,7 +17,8 @@ func init() {
 
 // sumN adds its terms (broadcast to the output's shape) per element in argument order,
 // ((t0 + t1) + t2) + ..., rounding to T after each addition exactly as the chain of eager
-// Adds did, one tile of the output at a time so that the partial sums stay in L1.
+// Adds did, one tile of the output at a time so that the partial sums stay in L1, with
+// eager's vector kernels for the additions.
 func sumN[T float](p *plan, i int) kernel {
 	n := p.g.Nodes[i]
 	args, shape := n.Args, n.Shape
@@ -63,33 +65,17 @@ func sumN[T float](p *plan, i int) kernel {
 						dst[j] = s
 					}
 				case v0 == nil:
-					s, v1 := srcs[0].scalar, v1[:len(dst)]
-					for j := range dst {
-						dst[j] = s + v1[j]
-					}
+					kernels.AddScalar(dst, v1[:len(dst)], srcs[0].scalar) // IEEE addition commutes, bit for bit
 				case v1 == nil:
-					v0, s := v0[:len(dst)], srcs[1].scalar
-					for j := range dst {
-						dst[j] = v0[j] + s
-					}
+					kernels.AddScalar(dst, v0[:len(dst)], srcs[1].scalar)
 				default:
-					v0, v1 := v0[:len(dst)], v1[:len(dst)]
-					for j := range dst {
-						dst[j] = v0[j] + v1[j]
-					}
+					kernels.Add(dst, v0[:len(dst)], v1[:len(dst)])
 				}
 				for k := 2; k < len(srcs); k++ {
-					v := srcs[k].tile(buf[:m], pos)
-					if v == nil {
-						s := srcs[k].scalar
-						for j := range dst {
-							dst[j] += s
-						}
-						continue
-					}
-					v = v[:len(dst)]
-					for j := range dst {
-						dst[j] += v[j]
+					if v := srcs[k].tile(buf[:m], pos); v != nil {
+						kernels.Add(dst, dst, v[:len(dst)])
+					} else {
+						kernels.AddScalar(dst, dst, srcs[k].scalar)
 					}
 				}
 			}
