@@ -25,12 +25,14 @@ func matchAdam(prog *Program) *adamMatch {
 	for _, in := range prog.Insts {
 		def[in.Dst] = in
 	}
+	// reg finds the instruction defining register o, op or its in-place form (the same
+	// value in a program).
 	reg := func(o Operand, op string, nargs int) (Inst, bool) {
 		if o.Kind != OpReg {
 			return Inst{}, false
 		}
 		in, ok := def[o.Index]
-		return in, ok && in.Op == op && len(in.Args) == nargs
+		return in, ok && (in.Op == op || in.Op == op+"InPlace") && len(in.Args) == nargs
 	}
 	input := func(o Operand) (int, bool) { return o.Index, o.Kind == OpIn }
 	imm := func(o Operand) (float64, bool) { return o.Imm, o.Kind == OpImm }

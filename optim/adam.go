@@ -166,8 +166,10 @@ func (o *Adam) Step() {
 		if o.capturable {
 			stepSizeT, bc2SqrtT := biasCorrections(s.stepT.AddScalarInPlace(1), beta1, beta2, g.LR)
 			dt := p.DType()
-			denom := second.Sqrt().Div(bc2SqrtT.To(dt)).AddScalarInPlace(g.Eps)
-			p.AddInPlace(m.Mul(stepSizeT.Neg().To(dt)).Div(denom))
+			// In place on the fresh temporaries (the same values): while a jit trace runs
+			// this path, two fewer parameter-sized buffers.
+			denom := second.Sqrt().DivInPlace(bc2SqrtT.To(dt)).AddScalarInPlace(g.Eps)
+			p.AddInPlace(m.Mul(stepSizeT.Neg().To(dt)).DivInPlace(denom))
 			return
 		}
 		denom := second.Sqrt().DivScalarInPlace(bc2Sqrt).AddScalarInPlace(g.Eps)
