@@ -316,3 +316,27 @@ func BenchmarkBlock(b *testing.B) {
 		})
 	})
 }
+
+// BenchmarkPasses times DefaultPasses (with CSE alone too) on the MLP training step's graph
+// as traced, the compile part of a first call without the trace and the plan.
+func BenchmarkPasses(b *testing.B) {
+	x := eager.Randn(64, 784)
+	y := eager.RandInt(0, 10, 64)
+	m := newTrainMLP(true)
+	f := Compile(func(xs ...*eager.Tensor) []*eager.Tensor { return []*eager.Tensor{m.step(xs[0], xs[1])} })
+	f.Call(x, y) // creates Adam's state, eagerly
+	f.Call(x, y)
+	traced := f.Graphs()[0].Graph
+	b.Run("CSE", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			CSE(traced)
+		}
+	})
+	b.Run("all", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			optimize(traced, &f.cfg)
+		}
+	})
+}

@@ -111,14 +111,61 @@ func (g *Graph) clone() *Graph {
 		Effects:  append([]Effect(nil), g.Effects...),
 		Notes:    append([]string(nil), g.Notes...),
 	}
+	sl := newNodeSlab(g.Nodes, nil)
 	for i, n := range g.Nodes {
-		m := *n
-		m.Args = append([]int(nil), n.Args...)
-		m.Attrs = append([]eager.Attr(nil), n.Attrs...)
-		m.Shape = append([]int(nil), n.Shape...)
-		c.Nodes[i] = &m
+		m := sl.node(n)
+		m.Args = sl.ints(n.Args)
+		c.Nodes[i] = m
 	}
 	return c
+}
+
+// nodeSlab copies nodes, and their Args, Shape and Attrs, into a few large allocations
+// instead of four per node: passes copy the whole graph (each pass's result stays
+// printable), and the allocations were most of a training step's compile time. Each copied
+// slice is capped at its length, so appending to it reallocates instead of overwriting the
+// next node's.
+type nodeSlab struct {
+	nodes []Node
+	vals  []int
+	attrs []eager.Attr
+}
+
+// newNodeSlab sizes a slab for the nodes for which keep is true (all when keep is nil).
+func newNodeSlab(nodes []*Node, keep []bool) *nodeSlab {
+	var count, ints, attrs int
+	for i, n := range nodes {
+		if keep != nil && !keep[i] {
+			continue
+		}
+		count++
+		ints += len(n.Args) + len(n.Shape)
+		attrs += len(n.Attrs)
+	}
+	return &nodeSlab{nodes: make([]Node, 0, count), vals: make([]int, 0, ints), attrs: make([]eager.Attr, 0, attrs)}
+}
+
+// node returns a copy of n whose Shape and Attrs are copies too (Args are the caller's).
+func (sl *nodeSlab) node(n *Node) *Node {
+	sl.nodes = append(sl.nodes, *n)
+	m := &sl.nodes[len(sl.nodes)-1]
+	m.Shape = sl.ints(n.Shape)
+	if n.Attrs != nil {
+		k := len(sl.attrs)
+		sl.attrs = append(sl.attrs, n.Attrs...)
+		m.Attrs = sl.attrs[k:len(sl.attrs):len(sl.attrs)]
+	}
+	return m
+}
+
+// ints returns a copy of v in the slab (nil for nil).
+func (sl *nodeSlab) ints(v []int) []int {
+	if v == nil {
+		return nil
+	}
+	k := len(sl.vals)
+	sl.vals = append(sl.vals, v...)
+	return sl.vals[k:len(sl.vals):len(sl.vals)]
 }
 
 // users returns, for each value, the nodes that read it (a node reading a value twice is
@@ -161,15 +208,16 @@ func (g *Graph) rewrite(keep []bool, repl []int) *Graph {
 		return v
 	}
 	newID := make([]int, len(g.Nodes))
-	out := &Graph{Notes: append([]string(nil), g.Notes...)}
+	sl := newNodeSlab(g.Nodes, keep)
+	out := &Graph{Notes: append([]string(nil), g.Notes...), Nodes: make([]*Node, 0, cap(sl.nodes))}
 	capMap := map[int]int{}
 	for i, n := range g.Nodes {
 		newID[i] = -1
 		if !keep[i] {
 			continue
 		}
-		m := *n
-		m.Args = make([]int, len(n.Args))
+		m := sl.node(n)
+		m.Args = sl.ints(n.Args)
 		for k, a := range n.Args {
 			r := newID[resolve(a)]
 			if r < 0 {
@@ -177,8 +225,6 @@ func (g *Graph) rewrite(keep []bool, repl []int) *Graph {
 			}
 			m.Args[k] = r
 		}
-		m.Attrs = append([]eager.Attr(nil), n.Attrs...)
-		m.Shape = append([]int(nil), n.Shape...)
 		m.Buf, m.Reuse, m.Into = -1, -1, -1 // memory plans do not survive rewriting
 		if m.Op == "Capture" {
 			c, ok := capMap[n.Index]
@@ -190,7 +236,7 @@ func (g *Graph) rewrite(keep []bool, repl []int) *Graph {
 			m.Index = c
 		}
 		newID[i] = len(out.Nodes)
-		out.Nodes = append(out.Nodes, &m)
+		out.Nodes = append(out.Nodes, m)
 	}
 	must := func(v int) int {
 		r := newID[resolve(v)]

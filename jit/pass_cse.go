@@ -3,7 +3,7 @@ package jit
 import (
 	"fmt"
 	"math"
-	"strings"
+	"strconv"
 
 	"github.com/eagerml/eager"
 )
@@ -32,34 +32,64 @@ func CSE(g *Graph) *Graph {
 	return g.rewrite(keep, repl)
 }
 
-// cseKey returns a string that equal nodes share, or "" for nodes never merged.
+// cseKey returns a string that equal nodes share, or "" for nodes never merged. It is built
+// with strconv, not fmt: CSE keys every node of a graph, and fmt made it a fifth of the
+// MLP training step's compile time.
 func cseKey(n *Node, repl []int) string {
 	switch n.Op {
-	case "Input", "Capture", "Rand", "Copy", "Clone":
+	case "Input", "Capture", "Rand", "Copy", "Clone", "Fused":
 		return ""
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s|%v|%v|", n.Op, n.DType, n.Shape)
+	b := make([]byte, 0, 96)
+	b = append(append(b, n.Op...), '|')
+	b = append(append(b, n.DType.String()...), '|')
+	for _, d := range n.Shape {
+		b = append(strconv.AppendInt(b, int64(d), 10), ',')
+	}
+	b = append(b, '|')
 	if n.Op == "Const" {
 		if n.Const.Numel() > 16 {
 			return ""
 		}
 		for _, v := range n.Const.Float64s() {
-			fmt.Fprintf(&b, "%x,", math.Float64bits(v))
+			b = append(strconv.AppendUint(b, math.Float64bits(v), 16), ',')
 		}
-		return b.String()
-	}
-	if n.Op == "Fused" {
-		return ""
+		return string(b)
 	}
 	for _, a := range n.Args {
 		for repl[a] >= 0 {
 			a = repl[a]
 		}
-		fmt.Fprintf(&b, "%%%d,", a)
+		b = append(strconv.AppendInt(append(b, '%'), int64(a), 10), ',')
 	}
-	b.WriteString(formatAttrs(n.Attrs))
-	return b.String()
+	for _, a := range n.Attrs {
+		b = append(append(b, a.Name...), '=')
+		b = append(appendAttrValue(b, a.Value), ' ')
+	}
+	return string(b)
+}
+
+// appendAttrValue appends an attribute's value, distinct values giving distinct text.
+func appendAttrValue(b []byte, v any) []byte {
+	switch v := v.(type) {
+	case int:
+		return strconv.AppendInt(b, int64(v), 10)
+	case float64:
+		return strconv.AppendUint(append(b, 'f'), math.Float64bits(v), 16)
+	case bool:
+		return strconv.AppendBool(b, v)
+	case string:
+		return strconv.AppendQuote(b, v)
+	case []int:
+		b = append(b, '[')
+		for _, x := range v {
+			b = append(strconv.AppendInt(b, int64(x), 10), ',')
+		}
+		return append(b, ']')
+	case eager.DType:
+		return append(b, v.String()...)
+	}
+	return fmt.Appendf(b, "%T:%v", v, v)
 }
 
 // constScalar returns the value of a Const node holding a single element, or of any
