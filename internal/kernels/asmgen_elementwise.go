@@ -9,6 +9,16 @@ import (
 	"strings"
 )
 
+// nonTemporal returns the streaming twin of a kernel template: the vector stores to dst
+// become non-temporal, which skip reading each destination line into the cache first (for
+// outputs far larger than the caches), and the kernel ends with SFENCE. Its callers pass a
+// 32-byte aligned dst whose length is a multiple of 32.
+func nonTemporal(template string) string {
+	return strings.NewReplacer("VMOVUPS Y0, (DI)", "VMOVNTPS Y0, (DI)", "VMOVUPS Y1, 32(DI)", "VMOVNTPS Y1, 32(DI)",
+		"VMOVUPS Y2, 64(DI)", "VMOVNTPS Y2, 64(DI)", "VMOVUPS Y3, 96(DI)", "VMOVNTPS Y3, 96(DI)",
+		"done:\n\tVZEROUPPER", "done:\n\tSFENCE\n\tVZEROUPPER").Replace(template)
+}
+
 // elementwise returns elementwise_amd64.s: AVX2 float32 loops over 32 elements (four
 // vectors) at a time, then 8, then one by one (or one masked vector for the math kernels).
 func elementwise() string {
@@ -20,18 +30,14 @@ func elementwise() string {
 		{"mulAVX2", "VMULPS", "VMULSS"}, {"divAVX2", "VDIVPS", "VDIVSS"},
 	} {
 		b.WriteString(strings.NewReplacer("NAME", op.name, "VOP", op.vop, "SOP", op.sop).Replace(binaryTemplate))
-		// The streaming twin writes dst with non-temporal stores, which skip reading each
-		// destination line into the cache first: for outputs far larger than the caches.
-		// Its callers pass a 32-byte aligned dst whose length is a multiple of 32.
-		nt := strings.NewReplacer("VMOVUPS Y0, (DI)", "VMOVNTPS Y0, (DI)", "VMOVUPS Y1, 32(DI)", "VMOVNTPS Y1, 32(DI)",
-			"VMOVUPS Y2, 64(DI)", "VMOVNTPS Y2, 64(DI)", "VMOVUPS Y3, 96(DI)", "VMOVNTPS Y3, 96(DI)",
-			"done:\n\tVZEROUPPER", "done:\n\tSFENCE\n\tVZEROUPPER").Replace(binaryTemplate)
-		b.WriteString(strings.NewReplacer("NAME", strings.TrimSuffix(op.name, "AVX2")+"StreamAVX2", "VOP", op.vop, "SOP", op.sop).Replace(nt))
+		// The streaming twin (see nonTemporal).
+		b.WriteString(strings.NewReplacer("NAME", strings.TrimSuffix(op.name, "AVX2")+"StreamAVX2", "VOP", op.vop, "SOP", op.sop).Replace(nonTemporal(binaryTemplate)))
 	}
 	for _, op := range []struct{ name, vop, sop string }{
 		{"addScalarAVX2", "VADDPS", "VADDSS"}, {"mulScalarAVX2", "VMULPS", "VMULSS"},
 	} {
 		b.WriteString(strings.NewReplacer("NAME", op.name, "VOP", op.vop, "SOP", op.sop).Replace(scalarTemplate))
+		b.WriteString(strings.NewReplacer("NAME", strings.TrimSuffix(op.name, "AVX2")+"StreamAVX2", "VOP", op.vop, "SOP", op.sop).Replace(nonTemporal(scalarTemplate)))
 	}
 	for _, op := range []struct{ name, vop, sop string }{
 		{"scalarSubAVX2", "VSUBPS", "VSUBSS"}, {"scalarDivAVX2", "VDIVPS", "VDIVSS"},
@@ -40,6 +46,7 @@ func elementwise() string {
 	}
 	b.WriteString(strings.NewReplacer("NAME", "divScalarAVX2", "VOP", "VDIVPS", "SOP", "VDIVSS").Replace(scalarFwdTemplate))
 	b.WriteString(reluTemplate)
+	b.WriteString(strings.ReplaceAll(nonTemporal(reluTemplate), "reluAVX2", "reluStreamAVX2"))
 	b.WriteString(sqrtTemplate)
 	b.WriteString(adamTemplate)
 	// The AVX-512 twin: the same instructions on 16 lanes (every one is exactly rounded per

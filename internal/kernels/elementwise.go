@@ -38,12 +38,21 @@ func pick(n int, k, stream func(dst, a, b []float32)) func(dst, a, b []float32) 
 	return k
 }
 
+// pickScalar is pick for the kernels of one operand and a scalar.
+func pickScalar(n int, k, stream func(dst, a []float32, s float32)) func(dst, a []float32, s float32) {
+	if n >= streamMin {
+		return stream
+	}
+	return k
+}
+
 // The kernels below in splitScalar's argument order. They are top-level functions, not
 // function literals in the generic wrappers, where a literal would capture the wrapper's
 // type dictionary and be allocated at every call (a fused loop calls them once per tile).
 func scalarSubSplit(d, x []float32, s float32)  { scalarSubF32(d, s, x) }
 func scalarDivSplit(d, x []float32, s float32)  { scalarDivF32(d, s, x) }
 func reluSplit(d, x []float32, _ float32)       { reluF32(d, x) }
+func reluStreamSplit(d, x []float32, _ float32) { reluStreamF32(d, x) }
 func axpySplit(y, x []float32, alpha float32)   { axpyF32(y, alpha, x) }
 func sqrtSplit(d, x []float32, _ float32)       { sqrtF32(d, x) }
 func sqrtStreamSplit(d, x []float32, _ float32) { sqrtStreamF32(d, x) }
@@ -132,7 +141,7 @@ func divGo[T Float](dst, a, b []T) {
 func AddScalar[T Num](dst, a []T, s T) {
 	a = a[:len(dst)]
 	if unsafe.Sizeof(T(0)) == 4 {
-		splitScalar(addScalarF32, asF32(dst), asF32(a), float32(s))
+		splitScalar(pickScalar(len(dst), addScalarF32, addScalarStreamF32), asF32(dst), asF32(a), float32(s))
 		return
 	}
 	addScalarGo(dst, a, s)
@@ -178,7 +187,7 @@ func scalarSubGo[T Num](dst []T, s T, a []T) {
 func MulScalar[T Num](dst, a []T, s T) {
 	a = a[:len(dst)]
 	if unsafe.Sizeof(T(0)) == 4 {
-		splitScalar(mulScalarF32, asF32(dst), asF32(a), float32(s))
+		splitScalar(pickScalar(len(dst), mulScalarF32, mulScalarStreamF32), asF32(dst), asF32(a), float32(s))
 		return
 	}
 	mulScalarGo(dst, a, s)
@@ -229,7 +238,7 @@ func scalarDivGo[T Float](dst []T, s T, a []T) {
 func ReLU[T Float](dst, a []T) {
 	a = a[:len(dst)]
 	if unsafe.Sizeof(T(0)) == 4 {
-		splitScalar(reluSplit, asF32(dst), asF32(a), 0)
+		splitScalar(pickScalar(len(dst), reluSplit, reluStreamSplit), asF32(dst), asF32(a), 0)
 		return
 	}
 	reluGo(dst, a)

@@ -38,6 +38,12 @@ func addScalarAVX2(dst, a []float32, s float32)
 //go:noescape
 func mulScalarAVX2(dst, a []float32, s float32)
 
+//go:noescape
+func addScalarStreamAVX2(dst, a []float32, s float32)
+
+//go:noescape
+func mulScalarStreamAVX2(dst, a []float32, s float32)
+
 // axpyAVX2 is the FMA form of Axpy; not dispatched to (see axpyF32), kept with its test.
 //
 //lint:ignore U1000 kept, tested, for when FMA results are wanted
@@ -111,6 +117,9 @@ func divScalarAVX2(dst, a []float32, s float32)
 
 //go:noescape
 func reluAVX2(dst, a []float32)
+
+//go:noescape
+func reluStreamAVX2(dst, a []float32)
 
 func scalarSubF32(dst []float32, s float32, a []float32) {
 	if hasAVX2 {
@@ -314,6 +323,31 @@ func addStreamF32(dst, a, b []float32) { streamed(addF32, addStreamAVX2, dst, a,
 func subStreamF32(dst, a, b []float32) { streamed(subF32, subStreamAVX2, dst, a, b) }
 func mulStreamF32(dst, a, b []float32) { streamed(mulF32, mulStreamAVX2, dst, a, b) }
 func divStreamF32(dst, a, b []float32) { streamed(divF32, divStreamAVX2, dst, a, b) }
+
+func addScalarStreamF32(dst, a []float32, s float32) {
+	streamedScalar(addScalarF32, addScalarStreamAVX2, dst, a, s)
+}
+func mulScalarStreamF32(dst, a []float32, s float32) {
+	streamedScalar(mulScalarF32, mulScalarStreamAVX2, dst, a, s)
+}
+func reluStreamF32(dst, a []float32) {
+	streamedScalar(reluSplit, reluStreamAVX2Split, dst, a, 0)
+}
+
+func reluStreamAVX2Split(d, x []float32, _ float32) { reluStreamAVX2(d, x) }
+
+// streamedScalar is streamed for the kernels of one operand and a scalar.
+func streamedScalar(k, stream func(dst, a []float32, s float32), dst, a []float32, s float32) {
+	if !hasAVX2 || len(dst) < 64 {
+		k(dst, a, s)
+		return
+	}
+	h := min(len(dst), int(-uintptr(unsafe.Pointer(unsafe.SliceData(dst)))&31)/4) // elements before a 32-byte boundary
+	m := (len(dst) - h) &^ 31
+	k(dst[:h], a[:h], s)
+	stream(dst[h:h+m], a[h:h+m], s)
+	k(dst[h+m:], a[h+m:], s)
+}
 
 func streamed(k, stream func(dst, a, b []float32), dst, a, b []float32) {
 	if !hasAVX2 || len(dst) < 64 {

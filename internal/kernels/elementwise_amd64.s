@@ -827,6 +827,54 @@ done:
 	VZEROUPPER
 	RET
 
+// func addScalarStreamAVX2(dst, a []float32, s float32)
+TEXT ·addScalarStreamAVX2(SB), NOSPLIT, $0-52
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ a_base+24(FP), SI
+	VBROADCASTSS s+48(FP), Y4
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $-32, BX
+	JZ tail8
+loop32:
+	VADDPS (SI)(AX*4), Y4, Y0
+	VADDPS 32(SI)(AX*4), Y4, Y1
+	VADDPS 64(SI)(AX*4), Y4, Y2
+	VADDPS 96(SI)(AX*4), Y4, Y3
+	VMOVNTPS Y0, (DI)(AX*4)
+	VMOVNTPS Y1, 32(DI)(AX*4)
+	VMOVNTPS Y2, 64(DI)(AX*4)
+	VMOVNTPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JL loop32
+tail8:
+	MOVQ CX, BX
+	ANDQ $-8, BX
+	CMPQ AX, BX
+	JGE tail1
+loop8:
+	VADDPS (SI)(AX*4), Y4, Y0
+	VMOVNTPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, BX
+	JL loop8
+tail1:
+	CMPQ AX, CX
+	JGE done
+loop1:
+	VMOVSS (SI)(AX*4), X0
+	VADDSS X4, X0, X0
+	VMOVSS X0, (DI)(AX*4)
+	INCQ AX
+	CMPQ AX, CX
+	JL loop1
+done:
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func mulScalarAVX2(dst, a []float32, s float32)
 TEXT ·mulScalarAVX2(SB), NOSPLIT, $0-52
 	MOVQ dst_base+0(FP), DI
@@ -871,6 +919,54 @@ loop1:
 	CMPQ AX, CX
 	JL loop1
 done:
+	VZEROUPPER
+	RET
+
+// func mulScalarStreamAVX2(dst, a []float32, s float32)
+TEXT ·mulScalarStreamAVX2(SB), NOSPLIT, $0-52
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ a_base+24(FP), SI
+	VBROADCASTSS s+48(FP), Y4
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $-32, BX
+	JZ tail8
+loop32:
+	VMULPS (SI)(AX*4), Y4, Y0
+	VMULPS 32(SI)(AX*4), Y4, Y1
+	VMULPS 64(SI)(AX*4), Y4, Y2
+	VMULPS 96(SI)(AX*4), Y4, Y3
+	VMOVNTPS Y0, (DI)(AX*4)
+	VMOVNTPS Y1, 32(DI)(AX*4)
+	VMOVNTPS Y2, 64(DI)(AX*4)
+	VMOVNTPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JL loop32
+tail8:
+	MOVQ CX, BX
+	ANDQ $-8, BX
+	CMPQ AX, BX
+	JGE tail1
+loop8:
+	VMULPS (SI)(AX*4), Y4, Y0
+	VMOVNTPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, BX
+	JL loop8
+tail1:
+	CMPQ AX, CX
+	JGE done
+loop1:
+	VMOVSS (SI)(AX*4), X0
+	VMULSS X4, X0, X0
+	VMOVSS X0, (DI)(AX*4)
+	INCQ AX
+	CMPQ AX, CX
+	JL loop1
+done:
+	SFENCE
 	VZEROUPPER
 	RET
 
@@ -1075,6 +1171,65 @@ loop1:
 	CMPQ AX, CX
 	JL loop1
 done:
+	VZEROUPPER
+	RET
+
+// func reluStreamAVX2(dst, a []float32)
+TEXT ·reluStreamAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ a_base+24(FP), SI
+	VXORPS Y4, Y4, Y4
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $-32, BX
+	JZ tail8
+loop32:
+	VMOVUPS (SI)(AX*4), Y0
+	VMOVUPS 32(SI)(AX*4), Y1
+	VMOVUPS 64(SI)(AX*4), Y2
+	VMOVUPS 96(SI)(AX*4), Y3
+	VCMPPS $6, Y4, Y0, Y5
+	VCMPPS $6, Y4, Y1, Y6
+	VCMPPS $6, Y4, Y2, Y7
+	VCMPPS $6, Y4, Y3, Y8
+	VANDPS Y5, Y0, Y0
+	VANDPS Y6, Y1, Y1
+	VANDPS Y7, Y2, Y2
+	VANDPS Y8, Y3, Y3
+	VMOVNTPS Y0, (DI)(AX*4)
+	VMOVNTPS Y1, 32(DI)(AX*4)
+	VMOVNTPS Y2, 64(DI)(AX*4)
+	VMOVNTPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JL loop32
+tail8:
+	MOVQ CX, BX
+	ANDQ $-8, BX
+	CMPQ AX, BX
+	JGE tail1
+loop8:
+	VMOVUPS (SI)(AX*4), Y0
+	VCMPPS $6, Y4, Y0, Y5
+	VANDPS Y5, Y0, Y0
+	VMOVNTPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, BX
+	JL loop8
+tail1:
+	CMPQ AX, CX
+	JGE done
+loop1:
+	VMOVSS (SI)(AX*4), X0
+	VCMPSS $6, X4, X0, X5
+	VANDPS X5, X0, X0
+	VMOVSS X0, (DI)(AX*4)
+	INCQ AX
+	CMPQ AX, CX
+	JL loop1
+done:
+	SFENCE
 	VZEROUPPER
 	RET
 

@@ -351,6 +351,60 @@ func TestStreamingBinaryKernels(t *testing.T) {
 	}
 }
 
+// The streaming kernels of one operand and a scalar (AddScalar, MulScalar, ReLU), likewise,
+// on values that include NaN, infinities and signed zeros.
+func TestStreamingScalarKernels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	n := streamMin + 1000
+	a := make([]float32, n)
+	special := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 0, float32(math.Copysign(0, -1)), 1e-45}
+	for i := range a {
+		a[i] = float32(rng.NormFloat64())
+		if i%97 < len(special) {
+			a[i] = special[i%97]
+		}
+	}
+	for _, k := range []struct {
+		name         string
+		stream, loop func(dst, a []float32, s float32)
+		s            float32
+	}{
+		{"addScalar", addScalarStreamF32, addScalarGo[float32], 0.75},
+		{"mulScalar", mulScalarStreamF32, mulScalarGo[float32], -1.5},
+		{"relu", reluStreamSplit, func(d, x []float32, _ float32) { reluGo(d, x) }, 0},
+	} {
+		for _, c := range []struct{ off, n int }{{0, 0}, {0, 63}, {1, 64}, {3, 1000}, {5, 4133}, {0, streamMin}, {7, streamMin + 9}} {
+			got, want := make([]float32, c.n+8), make([]float32, c.n+8)
+			k.stream(got[c.off:c.off+c.n], a[:c.n], k.s)
+			k.loop(want[c.off:c.off+c.n], a[:c.n], k.s)
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%s offset %d length %d: element %d is %v (bits %x), want %v (bits %x)", k.name, c.off, c.n, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+				}
+			}
+		}
+	}
+	// Through the exported entry points, which pick the streaming kernels for large outputs.
+	for _, f := range []struct {
+		name string
+		run  func(dst, a []float32)
+		loop func(dst, a []float32)
+	}{
+		{"AddScalar", func(d, x []float32) { AddScalar(d, x, 0.75) }, func(d, x []float32) { addScalarGo(d, x, 0.75) }},
+		{"MulScalar", func(d, x []float32) { MulScalar(d, x, -1.5) }, func(d, x []float32) { mulScalarGo(d, x, -1.5) }},
+		{"ReLU", func(d, x []float32) { ReLU(d, x) }, func(d, x []float32) { reluGo(d, x) }},
+	} {
+		got, want := make([]float32, n), make([]float32, n)
+		f.run(got, a)
+		f.loop(want, a)
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%s at %d: %v, want %v", f.name, i, got[i], want[i])
+			}
+		}
+	}
+}
+
 // Sum of a row longer than SumChunk adds its chunks' sums in order, whatever the cores.
 func TestSumChunks(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
