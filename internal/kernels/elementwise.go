@@ -25,22 +25,43 @@ func split3(fn func(dst, a, b []float32), dst, a, b []float32) {
 	parallel.For(len(dst), splitLen/2, func(lo, hi int) { fn(dst[lo:hi], a[lo:hi], b[lo:hi]) })
 }
 
-// streamMin is the output length (float32 elements, 8 MiB) from which the binary kernels
-// write with non-temporal stores: an output that large does not stay in the caches anyway,
-// and streaming it skips reading every destination line first (a third of the traffic).
+// streamMin is the output length (float32 elements, 8 MiB) from which the elementwise kernels
+// write a fresh output with non-temporal stores: an output that large does not stay in the
+// caches anyway, and streaming it skips reading every destination line first (a third of the
+// traffic). An output that overwrites an operand (an in-place op) is written as usual: its
+// lines were just read into the cache, and streaming them out evicts what the next op would
+// read from L3 (AddScalar in place on 4M floats, then Sum, on a Zen 3 with 32 MiB of L3:
+// 0.55-1.25 ms with ordinary stores, 1.76-2.10 ms streamed).
 const streamMin = 2 << 20
 
-// pick returns the streaming variant of a kernel for outputs of streamMin elements and more.
-func pick(n int, k, stream func(dst, a, b []float32)) func(dst, a, b []float32) {
-	if n >= streamMin {
+// streams reports whether a kernel writing dst from the operands ops writes with
+// non-temporal stores: dst has streamMin elements or more and overlaps no operand.
+func streams(dst []float32, ops ...[]float32) bool {
+	if len(dst) < streamMin {
+		return false
+	}
+	d0 := uintptr(unsafe.Pointer(unsafe.SliceData(dst)))
+	d1 := d0 + uintptr(len(dst))*4
+	for _, o := range ops {
+		o0 := uintptr(unsafe.Pointer(unsafe.SliceData(o)))
+		if len(o) > 0 && o0 < d1 && d0 < o0+uintptr(len(o))*4 {
+			return false
+		}
+	}
+	return true
+}
+
+// pick returns the streaming variant of a kernel when it streams (see streams).
+func pick(dst, a, b []float32, k, stream func(dst, a, b []float32)) func(dst, a, b []float32) {
+	if streams(dst, a, b) {
 		return stream
 	}
 	return k
 }
 
 // pickScalar is pick for the kernels of one operand and a scalar.
-func pickScalar(n int, k, stream func(dst, a []float32, s float32)) func(dst, a []float32, s float32) {
-	if n >= streamMin {
+func pickScalar(dst, a []float32, k, stream func(dst, a []float32, s float32)) func(dst, a []float32, s float32) {
+	if streams(dst, a) {
 		return stream
 	}
 	return k
@@ -73,7 +94,7 @@ func splitScalar(fn func(dst, a []float32, s float32), dst, a []float32, s float
 func Add[T Num](dst, a, b []T) {
 	a, b = a[:len(dst)], b[:len(dst)]
 	if unsafe.Sizeof(T(0)) == 4 {
-		split3(pick(len(dst), addF32, addStreamF32), asF32(dst), asF32(a), asF32(b))
+		split3(pick(asF32(dst), asF32(a), asF32(b), addF32, addStreamF32), asF32(dst), asF32(a), asF32(b))
 		return
 	}
 	addGo(dst, a, b)
@@ -90,7 +111,7 @@ func addGo[T Num](dst, a, b []T) {
 func Sub[T Num](dst, a, b []T) {
 	a, b = a[:len(dst)], b[:len(dst)]
 	if unsafe.Sizeof(T(0)) == 4 {
-		split3(pick(len(dst), subF32, subStreamF32), asF32(dst), asF32(a), asF32(b))
+		split3(pick(asF32(dst), asF32(a), asF32(b), subF32, subStreamF32), asF32(dst), asF32(a), asF32(b))
 		return
 	}
 	subGo(dst, a, b)
@@ -107,7 +128,7 @@ func subGo[T Num](dst, a, b []T) {
 func Mul[T Num](dst, a, b []T) {
 	a, b = a[:len(dst)], b[:len(dst)]
 	if unsafe.Sizeof(T(0)) == 4 {
-		split3(pick(len(dst), mulF32, mulStreamF32), asF32(dst), asF32(a), asF32(b))
+		split3(pick(asF32(dst), asF32(a), asF32(b), mulF32, mulStreamF32), asF32(dst), asF32(a), asF32(b))
 		return
 	}
 	mulGo(dst, a, b)
@@ -124,7 +145,7 @@ func mulGo[T Num](dst, a, b []T) {
 func Div[T Float](dst, a, b []T) {
 	a, b = a[:len(dst)], b[:len(dst)]
 	if unsafe.Sizeof(T(0)) == 4 {
-		split3(pick(len(dst), divF32, divStreamF32), asF32(dst), asF32(a), asF32(b))
+		split3(pick(asF32(dst), asF32(a), asF32(b), divF32, divStreamF32), asF32(dst), asF32(a), asF32(b))
 		return
 	}
 	divGo(dst, a, b)
@@ -141,7 +162,7 @@ func divGo[T Float](dst, a, b []T) {
 func AddScalar[T Num](dst, a []T, s T) {
 	a = a[:len(dst)]
 	if unsafe.Sizeof(T(0)) == 4 {
-		splitScalar(pickScalar(len(dst), addScalarF32, addScalarStreamF32), asF32(dst), asF32(a), float32(s))
+		splitScalar(pickScalar(asF32(dst), asF32(a), addScalarF32, addScalarStreamF32), asF32(dst), asF32(a), float32(s))
 		return
 	}
 	addScalarGo(dst, a, s)
@@ -187,7 +208,7 @@ func scalarSubGo[T Num](dst []T, s T, a []T) {
 func MulScalar[T Num](dst, a []T, s T) {
 	a = a[:len(dst)]
 	if unsafe.Sizeof(T(0)) == 4 {
-		splitScalar(pickScalar(len(dst), mulScalarF32, mulScalarStreamF32), asF32(dst), asF32(a), float32(s))
+		splitScalar(pickScalar(asF32(dst), asF32(a), mulScalarF32, mulScalarStreamF32), asF32(dst), asF32(a), float32(s))
 		return
 	}
 	mulScalarGo(dst, a, s)
@@ -238,7 +259,7 @@ func scalarDivGo[T Float](dst []T, s T, a []T) {
 func ReLU[T Float](dst, a []T) {
 	a = a[:len(dst)]
 	if unsafe.Sizeof(T(0)) == 4 {
-		splitScalar(pickScalar(len(dst), reluSplit, reluStreamSplit), asF32(dst), asF32(a), 0)
+		splitScalar(pickScalar(asF32(dst), asF32(a), reluSplit, reluStreamSplit), asF32(dst), asF32(a), 0)
 		return
 	}
 	reluGo(dst, a)

@@ -19,7 +19,7 @@ import (
 // float32). Overflow gives +Inf, underflow 0, NaN stays NaN.
 func ExpF32(dst, src []float32) {
 	src = src[:len(dst)]
-	splitCost(4, pick2(len(dst), expF32, expStreamF32), dst, src)
+	splitCost(4, pick2(dst, src, expF32, expStreamF32), dst, src)
 }
 
 // TanhF32 is
@@ -34,7 +34,7 @@ func ExpF32(dst, src []float32) {
 // with x's sign).
 func TanhF32(dst, src []float32) {
 	src = src[:len(dst)]
-	splitCost(4, pick2(len(dst), tanhF32, tanhStreamF32), dst, src)
+	splitCost(4, pick2(dst, src, tanhF32, tanhStreamF32), dst, src)
 }
 
 // SigmoidF32 is
@@ -48,7 +48,7 @@ func TanhF32(dst, src []float32) {
 // x to zero; the AVX2 kernel is within 2 ulp, the AVX-512 one within 3, at negative x).
 func SigmoidF32(dst, src []float32) {
 	src = src[:len(dst)]
-	splitCost(4, pick2(len(dst), sigmoidF32, sigmoidStreamF32), dst, src)
+	splitCost(4, pick2(dst, src, sigmoidF32, sigmoidStreamF32), dst, src)
 }
 
 func expGo(dst, src []float32) {
@@ -81,10 +81,9 @@ func sigmoid64(x float64) float64 {
 	return e / (1 + e)
 }
 
-// pick2 returns the streaming variant of a unary kernel for outputs of streamMin elements and
-// more (see streamMin).
-func pick2(n int, k, stream func(dst, src []float32)) func(dst, src []float32) {
-	if n >= streamMin {
+// pick2 returns the streaming variant of a unary kernel when it streams (see streams).
+func pick2(dst, src []float32, k, stream func(dst, src []float32)) func(dst, src []float32) {
+	if streams(dst, src) {
 		return stream
 	}
 	return k

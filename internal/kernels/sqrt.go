@@ -18,7 +18,7 @@ func Sqrt[T Float](dst, src []T) {
 	src = src[:len(dst)]
 	if unsafe.Sizeof(T(0)) == 4 {
 		fn := sqrtSplit
-		if len(dst) >= streamMin {
+		if streams(asF32(dst), asF32(src)) {
 			fn = sqrtStreamSplit
 		}
 		splitScalar(fn, asF32(dst), asF32(src), 0)
