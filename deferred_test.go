@@ -419,3 +419,39 @@ func TestReleaseBufferKeepsDeferredReaders(t *testing.T) {
 		t.Fatal("ReleaseBuffer kept a buffer whose deferred reader was collected")
 	}
 }
+
+// TestStorageDataReadMakesNoCopy: reading a storage that a pending deferred op also reads
+// through StorageDataRead leaves the op reading it (StorageData, whose caller may write,
+// gives the op a copy first); a deferred tensor itself is computed first.
+func TestStorageDataReadMakesNoCopy(t *testing.T) {
+	n := deferMinElems + 7
+	x, w := Randn(n), Randn(n)
+	var want *Tensor
+	immediately(func() { want = x.Mul(w) })
+	y := x.Mul(w)
+	if !isDeferred(y) {
+		t.Fatal("x*w was not deferred")
+	}
+	reader := y.st.lazy.Load()
+	d, off := StorageDataRead[float32](x)
+	if reader.args[0].st != x.st || x.st.version.Load()&deferReadBit == 0 {
+		t.Fatal("StorageDataRead gave the deferred reader a copy")
+	}
+	if d[off] != x.Float32s()[0] {
+		t.Fatal("StorageDataRead returned other elements")
+	}
+	yd, yoff := StorageDataRead[float32](y)
+	if isDeferred(y) {
+		t.Fatal("StorageDataRead left a deferred tensor uncomputed")
+	}
+	wd := want.Float32s()
+	for i := range wd {
+		if math.Float32bits(yd[yoff+i]) != math.Float32bits(wd[i]) {
+			t.Fatalf("element %d is %v, want %v", i, yd[yoff+i], wd[i])
+		}
+	}
+	StorageData[float32](x)
+	if reader.args[0].st == x.st {
+		t.Fatal("StorageData did not give the deferred reader a copy")
+	}
+}

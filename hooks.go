@@ -177,6 +177,22 @@ func (x *Tensor) onRead() {
 // tensor whose op was deferred is computed first, and a deferred op still reading x's
 // storage is given a copy of it, so that writing is safe for deferred ops.
 func StorageData[T float32 | float64 | int64 | bool](x *Tensor) ([]T, int) {
+	checkStorageType[T]("StorageData", x)
+	x.st.beforeWrite() // the caller may write
+	return data[T](x.st), x.offset
+}
+
+// StorageDataRead is StorageData for kernels that only read x's elements (the jit
+// executor's operands): a tensor whose op was deferred is computed first, but a deferred op
+// still reading x's storage keeps reading it, with no copy made for it, so nothing may be
+// written through the returned slice.
+func StorageDataRead[T float32 | float64 | int64 | bool](x *Tensor) ([]T, int) {
+	checkStorageType[T]("StorageDataRead", x)
+	return data[T](x.st), x.offset
+}
+
+// checkStorageType panics unless T is x's element type.
+func checkStorageType[T float32 | float64 | int64 | bool](op string, x *Tensor) {
 	var z T
 	var ok bool
 	switch any(z).(type) {
@@ -190,10 +206,8 @@ func StorageData[T float32 | float64 | int64 | bool](x *Tensor) ([]T, int) {
 		ok = x.dtype == Bool
 	}
 	if !ok {
-		failf("StorageData", "type %T does not match the tensor's dtype %v", z, x.dtype)
+		failf(op, "type %T does not match the tensor's dtype %v", z, x.dtype)
 	}
-	x.st.beforeWrite() // the caller may write
-	return data[T](x.st), x.offset
 }
 
 // BumpVersion records an in-place modification of x's storage made through StorageData, so

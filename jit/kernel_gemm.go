@@ -45,7 +45,7 @@ func gemmOperandData[T float](t *eager.Tensor) (u *eager.Tensor, trans bool, ld 
 		t = t.Contiguous()
 		trans, ld, _ = gemmOperand(t)
 	}
-	d, off = eager.StorageData[T](t)
+	d, off = eager.StorageDataRead[T](t)
 	return t, trans, ld, d, off
 }
 
@@ -72,13 +72,13 @@ func gemmKernel[T float](p *plan, i int) kernel {
 		od, ooff := eager.StorageData[T](out)
 		var y []T
 		if mask {
-			d, off := eager.StorageData[T](c.vals[args[len(args)-1]].Contiguous())
+			d, off := eager.StorageDataRead[T](c.vals[args[len(args)-1]].Contiguous())
 			y = d[off : off+B*M*N]
 		}
 		var bias []T
 		if hasBias {
 			bt := c.vals[args[2]]
-			d, off := eager.StorageData[T](bt)
+			d, off := eager.StorageDataRead[T](bt)
 			st := bt.Strides()
 			s := 0
 			if len(st) > 0 {

@@ -287,7 +287,7 @@ func copyInto(dst, src *eager.Tensor) {
 
 func copyStrided[T float32 | float64 | int64 | bool](dst, src *eager.Tensor) {
 	dd, doff := eager.StorageData[T](dst)
-	sd, soff := eager.StorageData[T](src)
+	sd, soff := eager.StorageDataRead[T](src)
 	shape := dst.Shape()
 	if len(shape) == 0 {
 		dd[doff] = sd[soff]

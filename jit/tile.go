@@ -80,12 +80,12 @@ func newSource[T float](x *eager.Tensor, shape []int) source[T] {
 	}
 	var s source[T]
 	if x.DType() == eager.Bool {
-		d, off := eager.StorageData[bool](x)
+		d, off := eager.StorageDataRead[bool](x)
 		s.mode = srcGather
 		s.g.dataB = d
 		s.g.off = off
 	} else {
-		d, off := eager.StorageData[T](x)
+		d, off := eager.StorageDataRead[T](x)
 		if x.Numel() == 1 {
 			s.mode, s.scalar = srcScalar, d[off]
 			return s
