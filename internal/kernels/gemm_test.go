@@ -210,6 +210,8 @@ func TestGemmDeterministic(t *testing.T) {
 		{m: 256, n: 784, k: 64, lda: 256, ldb: 784, ldc: 784, transA: true},
 		{m: 64, n: 784, k: 256, lda: 256, ldb: 784, ldc: 784},
 		{m: 700, n: 300, k: 90, lda: 90, ldb: 300, ldc: 300},
+		// A transposed weight gradient with more rows than columns (split by rows).
+		{m: 512, n: 65, k: 2048, lda: 512, ldb: 65, ldc: 65, transA: true},
 	} {
 		if tc.transB {
 			tc.ldb = tc.k
