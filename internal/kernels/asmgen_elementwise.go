@@ -43,8 +43,10 @@ func elementwise() string {
 		{"scalarSubAVX2", "VSUBPS", "VSUBSS"}, {"scalarDivAVX2", "VDIVPS", "VDIVSS"},
 	} {
 		b.WriteString(strings.NewReplacer("NAME", op.name, "VOP", op.vop, "SOP", op.sop).Replace(scalarRevTemplate))
+		b.WriteString(strings.NewReplacer("NAME", strings.TrimSuffix(op.name, "AVX2")+"StreamAVX2", "VOP", op.vop, "SOP", op.sop).Replace(nonTemporal(scalarRevTemplate)))
 	}
 	b.WriteString(strings.NewReplacer("NAME", "divScalarAVX2", "VOP", "VDIVPS", "SOP", "VDIVSS").Replace(scalarFwdTemplate))
+	b.WriteString(strings.NewReplacer("NAME", "divScalarStreamAVX2", "VOP", "VDIVPS", "SOP", "VDIVSS").Replace(nonTemporal(scalarFwdTemplate)))
 	b.WriteString(reluTemplate)
 	b.WriteString(strings.ReplaceAll(nonTemporal(reluTemplate), "reluAVX2", "reluStreamAVX2"))
 	b.WriteString(sqrtTemplate)

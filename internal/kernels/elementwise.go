@@ -179,7 +179,7 @@ func addScalarGo[T Num](dst, a []T, s T) {
 func SubScalar[T Num](dst, a []T, s T) {
 	a = a[:len(dst)]
 	if unsafe.Sizeof(T(0)) == 4 { // a - s is exactly a + (-s) in IEEE arithmetic
-		splitScalar(addScalarF32, asF32(dst), asF32(a), -float32(s))
+		splitScalar(pickScalar(asF32(dst), asF32(a), addScalarF32, addScalarStreamF32), asF32(dst), asF32(a), -float32(s))
 		return
 	}
 	for i := range dst {
@@ -191,7 +191,7 @@ func SubScalar[T Num](dst, a []T, s T) {
 func ScalarSub[T Num](dst []T, s T, a []T) {
 	a = a[:len(dst)]
 	if unsafe.Sizeof(T(0)) == 4 {
-		splitScalar(scalarSubSplit, asF32(dst), asF32(a), float32(s))
+		splitScalar(pickScalar(asF32(dst), asF32(a), scalarSubSplit, scalarSubStreamSplit), asF32(dst), asF32(a), float32(s))
 		return
 	}
 	scalarSubGo(dst, s, a)
@@ -225,7 +225,7 @@ func mulScalarGo[T Num](dst, a []T, s T) {
 func DivScalar[T Float](dst, a []T, s T) {
 	a = a[:len(dst)]
 	if unsafe.Sizeof(T(0)) == 4 {
-		splitScalar(divScalarF32, asF32(dst), asF32(a), float32(s))
+		splitScalar(pickScalar(asF32(dst), asF32(a), divScalarF32, divScalarStreamF32), asF32(dst), asF32(a), float32(s))
 		return
 	}
 	divScalarGo(dst, a, s)
@@ -242,7 +242,7 @@ func divScalarGo[T Float](dst, a []T, s T) {
 func ScalarDiv[T Float](dst []T, s T, a []T) {
 	a = a[:len(dst)]
 	if unsafe.Sizeof(T(0)) == 4 {
-		splitScalar(scalarDivSplit, asF32(dst), asF32(a), float32(s))
+		splitScalar(pickScalar(asF32(dst), asF32(a), scalarDivSplit, scalarDivStreamSplit), asF32(dst), asF32(a), float32(s))
 		return
 	}
 	scalarDivGo(dst, s, a)

@@ -116,6 +116,15 @@ func scalarDivAVX2(dst []float32, s float32, a []float32)
 func divScalarAVX2(dst, a []float32, s float32)
 
 //go:noescape
+func scalarSubStreamAVX2(dst []float32, s float32, a []float32)
+
+//go:noescape
+func scalarDivStreamAVX2(dst []float32, s float32, a []float32)
+
+//go:noescape
+func divScalarStreamAVX2(dst, a []float32, s float32)
+
+//go:noescape
 func reluAVX2(dst, a []float32)
 
 //go:noescape
@@ -334,7 +343,19 @@ func reluStreamF32(dst, a []float32) {
 	streamedScalar(reluSplit, reluStreamAVX2Split, dst, a, 0)
 }
 
-func reluStreamAVX2Split(d, x []float32, _ float32) { reluStreamAVX2(d, x) }
+func divScalarStreamF32(dst, a []float32, s float32) {
+	streamedScalar(divScalarF32, divScalarStreamAVX2, dst, a, s)
+}
+func scalarSubStreamSplit(dst, a []float32, s float32) {
+	streamedScalar(scalarSubSplit, scalarSubStreamAVX2Split, dst, a, s)
+}
+func scalarDivStreamSplit(dst, a []float32, s float32) {
+	streamedScalar(scalarDivSplit, scalarDivStreamAVX2Split, dst, a, s)
+}
+
+func reluStreamAVX2Split(d, x []float32, _ float32)      { reluStreamAVX2(d, x) }
+func scalarSubStreamAVX2Split(d, x []float32, s float32) { scalarSubStreamAVX2(d, s, x) }
+func scalarDivStreamAVX2Split(d, x []float32, s float32) { scalarDivStreamAVX2(d, s, x) }
 
 // streamedScalar is streamed for the kernels of one operand and a scalar.
 func streamedScalar(k, stream func(dst, a []float32, s float32), dst, a []float32, s float32) {

@@ -1017,6 +1017,54 @@ done:
 	VZEROUPPER
 	RET
 
+// func scalarSubStreamAVX2(dst []float32, s float32, a []float32)
+TEXT ·scalarSubStreamAVX2(SB), NOSPLIT, $0-56
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	VBROADCASTSS s+24(FP), Y4
+	MOVQ a_base+32(FP), SI
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $-32, BX
+	JZ tail8
+loop32:
+	VSUBPS (SI)(AX*4), Y4, Y0
+	VSUBPS 32(SI)(AX*4), Y4, Y1
+	VSUBPS 64(SI)(AX*4), Y4, Y2
+	VSUBPS 96(SI)(AX*4), Y4, Y3
+	VMOVNTPS Y0, (DI)(AX*4)
+	VMOVNTPS Y1, 32(DI)(AX*4)
+	VMOVNTPS Y2, 64(DI)(AX*4)
+	VMOVNTPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JL loop32
+tail8:
+	MOVQ CX, BX
+	ANDQ $-8, BX
+	CMPQ AX, BX
+	JGE tail1
+loop8:
+	VSUBPS (SI)(AX*4), Y4, Y0
+	VMOVNTPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, BX
+	JL loop8
+tail1:
+	CMPQ AX, CX
+	JGE done
+loop1:
+	VMOVSS (SI)(AX*4), X0
+	VSUBSS X0, X4, X1
+	VMOVSS X1, (DI)(AX*4)
+	INCQ AX
+	CMPQ AX, CX
+	JL loop1
+done:
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func scalarDivAVX2(dst []float32, s float32, a []float32)
 TEXT ·scalarDivAVX2(SB), NOSPLIT, $0-56
 	MOVQ dst_base+0(FP), DI
@@ -1061,6 +1109,54 @@ loop1:
 	CMPQ AX, CX
 	JL loop1
 done:
+	VZEROUPPER
+	RET
+
+// func scalarDivStreamAVX2(dst []float32, s float32, a []float32)
+TEXT ·scalarDivStreamAVX2(SB), NOSPLIT, $0-56
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	VBROADCASTSS s+24(FP), Y4
+	MOVQ a_base+32(FP), SI
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $-32, BX
+	JZ tail8
+loop32:
+	VDIVPS (SI)(AX*4), Y4, Y0
+	VDIVPS 32(SI)(AX*4), Y4, Y1
+	VDIVPS 64(SI)(AX*4), Y4, Y2
+	VDIVPS 96(SI)(AX*4), Y4, Y3
+	VMOVNTPS Y0, (DI)(AX*4)
+	VMOVNTPS Y1, 32(DI)(AX*4)
+	VMOVNTPS Y2, 64(DI)(AX*4)
+	VMOVNTPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JL loop32
+tail8:
+	MOVQ CX, BX
+	ANDQ $-8, BX
+	CMPQ AX, BX
+	JGE tail1
+loop8:
+	VDIVPS (SI)(AX*4), Y4, Y0
+	VMOVNTPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, BX
+	JL loop8
+tail1:
+	CMPQ AX, CX
+	JGE done
+loop1:
+	VMOVSS (SI)(AX*4), X0
+	VDIVSS X0, X4, X1
+	VMOVSS X1, (DI)(AX*4)
+	INCQ AX
+	CMPQ AX, CX
+	JL loop1
+done:
+	SFENCE
 	VZEROUPPER
 	RET
 
@@ -1113,6 +1209,59 @@ loop1:
 	CMPQ AX, CX
 	JL loop1
 done:
+	VZEROUPPER
+	RET
+
+// func divScalarStreamAVX2(dst, a []float32, s float32)
+TEXT ·divScalarStreamAVX2(SB), NOSPLIT, $0-52
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ a_base+24(FP), SI
+	VBROADCASTSS s+48(FP), Y4
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $-32, BX
+	JZ tail8
+loop32:
+	VMOVUPS (SI)(AX*4), Y0
+	VMOVUPS 32(SI)(AX*4), Y1
+	VMOVUPS 64(SI)(AX*4), Y2
+	VMOVUPS 96(SI)(AX*4), Y3
+	VDIVPS Y4, Y0, Y0
+	VDIVPS Y4, Y1, Y1
+	VDIVPS Y4, Y2, Y2
+	VDIVPS Y4, Y3, Y3
+	VMOVNTPS Y0, (DI)(AX*4)
+	VMOVNTPS Y1, 32(DI)(AX*4)
+	VMOVNTPS Y2, 64(DI)(AX*4)
+	VMOVNTPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JL loop32
+tail8:
+	MOVQ CX, BX
+	ANDQ $-8, BX
+	CMPQ AX, BX
+	JGE tail1
+loop8:
+	VMOVUPS (SI)(AX*4), Y0
+	VDIVPS Y4, Y0, Y0
+	VMOVNTPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, BX
+	JL loop8
+tail1:
+	CMPQ AX, CX
+	JGE done
+loop1:
+	VMOVSS (SI)(AX*4), X0
+	VDIVSS X4, X0, X0
+	VMOVSS X0, (DI)(AX*4)
+	INCQ AX
+	CMPQ AX, CX
+	JL loop1
+done:
+	SFENCE
 	VZEROUPPER
 	RET
 

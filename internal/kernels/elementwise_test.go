@@ -351,7 +351,8 @@ func TestStreamingBinaryKernels(t *testing.T) {
 	}
 }
 
-// The streaming kernels of one operand and a scalar (AddScalar, MulScalar, ReLU), likewise,
+// The streaming kernels of one operand and a scalar (AddScalar, SubScalar, ScalarSub, MulScalar,
+// DivScalar, ScalarDiv, ReLU), likewise,
 // on values that include NaN, infinities and signed zeros.
 func TestStreamingScalarKernels(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 22))
@@ -372,6 +373,9 @@ func TestStreamingScalarKernels(t *testing.T) {
 		{"addScalar", addScalarStreamF32, addScalarGo[float32], 0.75},
 		{"mulScalar", mulScalarStreamF32, mulScalarGo[float32], -1.5},
 		{"relu", reluStreamSplit, func(d, x []float32, _ float32) { reluGo(d, x) }, 0},
+		{"divScalar", divScalarStreamF32, divScalarGo[float32], 3.25},
+		{"scalarSub", scalarSubStreamSplit, func(d, x []float32, s float32) { scalarSubGo(d, s, x) }, 0.5},
+		{"scalarDiv", scalarDivStreamSplit, func(d, x []float32, s float32) { scalarDivGo(d, s, x) }, -2.5},
 	} {
 		for _, c := range []struct{ off, n int }{{0, 0}, {0, 63}, {1, 64}, {3, 1000}, {5, 4133}, {0, streamMin}, {7, streamMin + 9}} {
 			got, want := make([]float32, c.n+8), make([]float32, c.n+8)
@@ -393,6 +397,10 @@ func TestStreamingScalarKernels(t *testing.T) {
 		{"AddScalar", func(d, x []float32) { AddScalar(d, x, 0.75) }, func(d, x []float32) { addScalarGo(d, x, 0.75) }},
 		{"MulScalar", func(d, x []float32) { MulScalar(d, x, -1.5) }, func(d, x []float32) { mulScalarGo(d, x, -1.5) }},
 		{"ReLU", func(d, x []float32) { ReLU(d, x) }, func(d, x []float32) { reluGo(d, x) }},
+		{"SubScalar", func(d, x []float32) { SubScalar(d, x, 0.75) }, func(d, x []float32) { addScalarGo(d, x, -0.75) }},
+		{"ScalarSub", func(d, x []float32) { ScalarSub(d, 0.5, x) }, func(d, x []float32) { scalarSubGo(d, 0.5, x) }},
+		{"DivScalar", func(d, x []float32) { DivScalar(d, x, 3.25) }, func(d, x []float32) { divScalarGo(d, x, 3.25) }},
+		{"ScalarDiv", func(d, x []float32) { ScalarDiv(d, -2.5, x) }, func(d, x []float32) { scalarDivGo(d, -2.5, x) }},
 	} {
 		got, want := make([]float32, n), make([]float32, n)
 		f.run(got, a)
