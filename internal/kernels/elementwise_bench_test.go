@@ -59,3 +59,25 @@ func BenchmarkElementwiseF32(b *testing.B) {
 func parallelCopy(d, a []float32) {
 	splitScalar(func(d, a []float32, _ float32) { copy(d, a) }, d, a, 0)
 }
+
+// BenchmarkInPlaceThenRead is an in-place op on 4M floats followed by a read of the result,
+// the case that must not stream its output (see streamMin), next to the same op into a
+// fresh-sized separate output.
+func BenchmarkInPlaceThenRead(b *testing.B) {
+	x, y := make([]float32, benchLen), make([]float32, benchLen)
+	for i := range x {
+		x[i] = float32(i % 13)
+	}
+	b.Run("AddScalar-in-place+Sum", func(b *testing.B) {
+		for b.Loop() {
+			AddScalar(x, x, 0.5)
+			sink = Sum(x)
+		}
+	})
+	b.Run("MulScalar-out+Sum", func(b *testing.B) {
+		for b.Loop() {
+			MulScalar(y, x, 0.5)
+			sink = Sum(y)
+		}
+	})
+}

@@ -71,7 +71,8 @@ func BenchmarkGemv(b *testing.B) {
 }
 
 // BenchmarkGemmShapes times shapes met in training: a batch of 64 through Linear(784, 128)
-// (x·Wᵀ, transB), its weight gradient (gᵀ·x, transA) and input gradient (g·W).
+// (x·Wᵀ, transB), its weight gradient (gᵀ·x, transA) and input gradient (g·W), and a
+// transformer's weight gradients.
 func BenchmarkGemmShapes(b *testing.B) {
 	for _, tc := range []struct {
 		name           string
@@ -83,6 +84,11 @@ func BenchmarkGemmShapes(b *testing.B) {
 		{"linear-dX/64x784x128", 64, 784, 128, false, false},
 		{"square/256/tA", 256, 256, 256, true, false},
 		{"square/256/tB", 256, 256, 256, false, true},
+		// Weight gradients gᵀ·x of a transformer's layers (2048 tokens): a layer narrowing its
+		// input (split by rows) and one widening it (split by columns).
+		{"weight-grad/512x128x2048/tA", 512, 128, 2048, true, false},
+		{"weight-grad/65x128x2048/tA", 65, 128, 2048, true, false},
+		{"weight-grad/128x512x2048/tA", 128, 512, 2048, true, false},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			a, bm, c := make([]float32, tc.m*tc.k), make([]float32, tc.k*tc.n), make([]float32, tc.m*tc.n)
