@@ -259,15 +259,11 @@ func compileInst[T float](in Inst, rowLen int) fstep[T] {
 			}
 		}
 	case "SumN":
-		add := binaryStep[T](bAdd)
-		return func(w *worker[T], dst []T, a []opnd[T]) {
-			add(w, dst, a[:2])
+		add := binaryFunc[T](bAdd)
+		return func(_ *worker[T], dst []T, a []opnd[T]) {
+			binaryApply(bAdd, add, dst, a[0], a[1])
 			for k := 2; k < len(a); k++ {
-				if a[k].v == nil {
-					kernels.AddScalar(dst, dst, a[k].s)
-				} else {
-					kernels.Add(dst, dst, a[k].v[:len(dst)])
-				}
+				binaryApply(bAdd, add, dst, opnd[T]{v: dst}, a[k])
 			}
 		}
 	case "Sum", "Amax", "Amin":

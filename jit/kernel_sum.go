@@ -2,7 +2,6 @@ package jit
 
 import (
 	"github.com/eagerml/eager"
-	"github.com/eagerml/eager/internal/kernels"
 	"github.com/eagerml/eager/internal/parallel"
 )
 
@@ -18,7 +17,7 @@ func init() {
 // sumN adds its terms (broadcast to the output's shape) per element in argument order,
 // ((t0 + t1) + t2) + ..., rounding to T after each addition exactly as the chain of eager
 // Adds did, one tile of the output at a time so that the partial sums stay in L1, with
-// eager's vector kernels for the additions.
+// eager's vector kernels for the additions (binaryApply, as fused loops add).
 func sumN[T float](p *plan, i int) kernel {
 	n := p.g.Nodes[i]
 	args, shape := n.Args, n.Shape
@@ -40,6 +39,7 @@ func sumN[T float](p *plan, i int) kernel {
 	if total == 1 {
 		return sumScalars[T](p, i, argInput)
 	}
+	add := binaryFunc[T](bAdd)
 	return func(c *execCtx) *eager.Tensor {
 		out := c.outputFor(p, i, true) // the tiles cover every element
 		od, oo := eager.StorageData[T](out)
@@ -58,25 +58,9 @@ func sumN[T float](p *plan, i int) kernel {
 				// The first two terms are read before dst is written: the memory plan may
 				// place the sum in the buffer of either (programAliasOK).
 				v0, v1 := srcs[0].tile(buf[:m], pos), srcs[1].tile(buf1[:m], pos)
-				switch {
-				case v0 == nil && v1 == nil:
-					s := srcs[0].scalar + srcs[1].scalar
-					for j := range dst {
-						dst[j] = s
-					}
-				case v0 == nil:
-					kernels.AddScalar(dst, v1[:len(dst)], srcs[0].scalar) // IEEE addition commutes, bit for bit
-				case v1 == nil:
-					kernels.AddScalar(dst, v0[:len(dst)], srcs[1].scalar)
-				default:
-					kernels.Add(dst, v0[:len(dst)], v1[:len(dst)])
-				}
+				binaryApply(bAdd, add, dst, opnd[T]{v: v0, s: srcs[0].scalar}, opnd[T]{v: v1, s: srcs[1].scalar})
 				for k := 2; k < len(srcs); k++ {
-					if v := srcs[k].tile(buf[:m], pos); v != nil {
-						kernels.Add(dst, dst, v[:len(dst)])
-					} else {
-						kernels.AddScalar(dst, dst, srcs[k].scalar)
-					}
+					binaryApply(bAdd, add, dst, opnd[T]{v: dst}, opnd[T]{v: srcs[k].tile(buf[:m], pos), s: srcs[k].scalar})
 				}
 			}
 		})

@@ -73,7 +73,6 @@ func pickScalar(dst, a []float32, k, stream func(dst, a []float32, s float32)) f
 func scalarSubSplit(d, x []float32, s float32)  { scalarSubF32(d, s, x) }
 func scalarDivSplit(d, x []float32, s float32)  { scalarDivF32(d, s, x) }
 func reluSplit(d, x []float32, _ float32)       { reluF32(d, x) }
-func reluStreamSplit(d, x []float32, _ float32) { reluStreamF32(d, x) }
 func axpySplit(y, x []float32, alpha float32)   { axpyF32(y, alpha, x) }
 func sqrtSplit(d, x []float32, _ float32)       { sqrtF32(d, x) }
 func sqrtStreamSplit(d, x []float32, _ float32) { sqrtStreamF32(d, x) }

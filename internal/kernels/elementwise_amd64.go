@@ -339,7 +339,7 @@ func addScalarStreamF32(dst, a []float32, s float32) {
 func mulScalarStreamF32(dst, a []float32, s float32) {
 	streamedScalar(mulScalarF32, mulScalarStreamAVX2, dst, a, s)
 }
-func reluStreamF32(dst, a []float32) {
+func reluStreamSplit(dst, a []float32, _ float32) {
 	streamedScalar(reluSplit, reluStreamAVX2Split, dst, a, 0)
 }
 
@@ -363,11 +363,18 @@ func streamedScalar(k, stream func(dst, a []float32, s float32), dst, a []float3
 		k(dst, a, s)
 		return
 	}
-	h := min(len(dst), int(-uintptr(unsafe.Pointer(unsafe.SliceData(dst)))&31)/4) // elements before a 32-byte boundary
-	m := (len(dst) - h) &^ 31
+	h, m := streamSpan(dst, 32)
 	k(dst[:h], a[:h], s)
 	stream(dst[h:h+m], a[h:h+m], s)
 	k(dst[h+m:], a[h+m:], s)
+}
+
+// streamSpan splits dst for a streaming kernel of width-byte vectors that takes width
+// elements a step (32 for AVX2, 64 for AVX-512): h elements before the first width-byte
+// boundary, then m, a multiple of width, from there; the rest goes to the ordinary kernel.
+func streamSpan(dst []float32, width int) (h, m int) {
+	h = min(len(dst), int(-uintptr(unsafe.Pointer(unsafe.SliceData(dst)))&uintptr(width-1))/4)
+	return h, (len(dst) - h) &^ (width - 1)
 }
 
 func streamed(k, stream func(dst, a, b []float32), dst, a, b []float32) {
@@ -375,8 +382,7 @@ func streamed(k, stream func(dst, a, b []float32), dst, a, b []float32) {
 		k(dst, a, b)
 		return
 	}
-	h := min(len(dst), int(-uintptr(unsafe.Pointer(unsafe.SliceData(dst)))&31)/4) // elements before a 32-byte boundary
-	m := (len(dst) - h) &^ 31
+	h, m := streamSpan(dst, 32)
 	k(dst[:h], a[:h], b[:h])
 	stream(dst[h:h+m], a[h:h+m], b[h:h+m])
 	k(dst[h+m:], a[h+m:], b[h+m:])
@@ -396,8 +402,7 @@ func streamed2(k, stream func(dst, src []float32), dst, src []float32) {
 		k(dst, src)
 		return
 	}
-	h := min(len(dst), int(-uintptr(unsafe.Pointer(unsafe.SliceData(dst)))&63)/4) // elements before a 64-byte boundary
-	m := (len(dst) - h) &^ 63
+	h, m := streamSpan(dst, 64)
 	k(dst[:h], src[:h])
 	stream(dst[h:h+m], src[h:h+m])
 	k(dst[h+m:], src[h+m:])

@@ -20,7 +20,7 @@ func divScalarF32(dst, a []float32, s float32)           { divScalarGo(dst, a, s
 func reluF32(dst, a []float32)                           { reluGo(dst, a) }
 func addScalarStreamF32(dst, a []float32, s float32)     { addScalarGo(dst, a, s) }
 func mulScalarStreamF32(dst, a []float32, s float32)     { mulScalarGo(dst, a, s) }
-func reluStreamF32(dst, a []float32)                     { reluGo(dst, a) }
+func reluStreamSplit(dst, a []float32, _ float32)        { reluGo(dst, a) }
 func divScalarStreamF32(dst, a []float32, s float32)     { divScalarGo(dst, a, s) }
 func scalarSubStreamSplit(dst, a []float32, s float32)   { scalarSubGo(dst, s, a) }
 func scalarDivStreamSplit(dst, a []float32, s float32)   { scalarDivGo(dst, s, a) }
