@@ -164,13 +164,52 @@ func bmmGrad(x, y, like *Tensor) *Tensor {
 		return Bmm(x, y)
 	}
 	out := newTensorUninit(like.dtype, permuted(like.shape, perm)).Permute(inversePerm(perm)...).Detach()
+	if !bmmIntoView(out, x, y) {
+		return Bmm(x, y)
+	}
+	return out
+}
+
+// bmmIntoView writes Bmm(x, y) into out, a view whose matrices have a unit stride along
+// their last dim (written as bmmInto writes) or along the dim before it (computed as the
+// transposed product yᵀ·xᵀ into out's transpose, whose every element is the same sequence
+// of fused multiply-adds, so the bits are the same). For other layouts it writes nothing
+// and reports false.
+func bmmIntoView(out, x, y *Tensor) bool {
+	r := len(out.shape)
 	switch {
 	case out.strides()[r-1] == 1:
 		bmmInto(out, x, y)
 	case out.strides()[r-2] == 1:
 		bmmInto(out.Transpose(-2, -1), y.Transpose(-2, -1), x.Transpose(-2, -1))
 	default:
-		return Bmm(x, y)
+		return false
+	}
+	return true
+}
+
+// BmmPermuted returns Bmm(a, b).Permute(dims...).Contiguous(), the product written
+// straight into the permuted layout instead of computed and then copied there, with the
+// same bits. It is for executors that know a product is only read permuted: jit computes
+// attention's per-head products this way when the next op merges the heads back into
+// [N, L, E] (a Permute and a copy in eager code). When an operand requires grad (and
+// gradients are enabled), while an observer is installed, for mixed or integer dtypes, for
+// a matrix dim of size 1, and for a permutation that leaves neither of the product's
+// matrix dims with a unit stride, it is the three ops, recorded as usual.
+func BmmPermuted(a, b *Tensor, dims ...int) *Tensor {
+	r := len(a.shape)
+	if r < 3 || len(b.shape) != r || len(dims) != r || slowPath.Load() != 0 || a.dtype != b.dtype || !a.dtype.IsFloat() ||
+		needsGrad(a, b) || !sameShape(a.shape[:r-2], b.shape[:r-2]) || a.shape[r-1] != b.shape[r-2] {
+		return Bmm(a, b).Permute(dims...).Contiguous()
+	}
+	shape := append(copyInts(a.shape[:r-1]), b.shape[r-1])
+	nd := normDims("BmmPermuted", dims, r)
+	if shape[r-2] < 2 || shape[r-1] < 2 {
+		return Bmm(a, b).Permute(dims...).Contiguous()
+	}
+	out := newTensorUninit(a.dtype, permuted(shape, nd))
+	if !bmmIntoView(out.Permute(inversePerm(nd)...), a, b) {
+		return Bmm(a, b).Permute(dims...).Contiguous()
 	}
 	return out
 }

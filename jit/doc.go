@@ -58,7 +58,9 @@
 // additions into one n-ary SumN), FuseGemm (matrix products with their bias and
 // activation, or, for a gradient flowing back through a ReLU, with the ReLU's mask; every
 // other product too, so that it writes into a planned buffer; a transposed product (A·B)ᵀ
-// computed as Bᵀ·Aᵀ), FuseElementwise (chains of elementwise ops
+// computed as Bᵀ·Aᵀ; a batched product read only permuted, as attention's heads merged back
+// into [N, L, E], computed straight into the permuted layout, without the copy),
+// FuseElementwise (chains of elementwise ops
 // and in-place updates, with reduction epilogues, into Fused nodes: an Adam update is one
 // loop) and PlanMemory (liveness-based buffer reuse, outputs computed in place of dead
 // inputs, optimizer updates written straight into the parameters). Each pass is an exported

@@ -144,6 +144,9 @@ func init() {
 
 	// Matmul.
 	RegisterOp("Bmm", func(in []*eager.Tensor, _ []eager.Attr) *eager.Tensor { return eager.Bmm(in[0], in[1]) })
+	RegisterOp("BmmPermuted", func(in []*eager.Tensor, a []eager.Attr) *eager.Tensor {
+		return eager.BmmPermuted(in[0], in[1], attrInts(a, "dims")...)
+	})
 
 	// Movement. View ops are replayed with the same geometry as traced, so they are views
 	// again (write-backs through a view rely on this).

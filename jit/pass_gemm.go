@@ -13,6 +13,9 @@ import "github.com/eagerml/eager"
 // flowing back through a ReLU), takes the mask as its epilogue instead: act=ReLUBackward,
 // with the ReLU's output as the last argument, applied by eager's kernel to each block.
 // Every other Bmm becomes a Gemm without epilogue, whose result the memory plan places.
+// Then a transposed product is computed as the product of the transposed operands
+// (transposeProducts), and a batched product that is only read permuted is computed
+// straight into the permuted layout (permutedProducts).
 func FuseGemm(g *Graph) *Graph {
 	g = g.clone()
 	users := g.users()
@@ -82,8 +85,33 @@ func FuseGemm(g *Graph) *Graph {
 		out.Op, out.Args = "Gemm", args
 		out.Attrs = []eager.Attr{{Name: "bias", Value: bias >= 0}, {Name: "act", Value: act}, {Name: "p0", Value: params[0]}, {Name: "p1", Value: params[1]}}
 	}
-	// A product computed transposed may now be the fresh source of a gradient's Copy.
-	return elideCopies(DCE(transposeProducts(g)))
+	// A product computed transposed or permuted may now be the fresh source of a
+	// gradient's Copy or of a Clone.
+	return elideCopies(DCE(permutedProducts(transposeProducts(g))))
+}
+
+// permutedProducts computes a permuted batched product straight into the permuted layout:
+// a Permute whose source is a Bmm read by nothing else (attention's per-head products,
+// which eager code permutes and copies back into [N, L, E]) becomes a BmmPermuted node,
+// eager.BmmPermuted at run time, whose result is contiguous. The copy that followed the
+// Permute then reads a fresh buffer nothing else reads, and elideCopies drops it. The
+// product's elements are the same sequence of fused multiply-adds in either layout, so
+// the bits are the same.
+func permutedProducts(g *Graph) *Graph {
+	users := g.users()
+	esc := g.escapes()
+	for _, n := range g.Nodes {
+		if n.Op != "Permute" {
+			continue
+		}
+		p := g.Nodes[n.Args[0]]
+		if p.Op != "Bmm" || len(users[n.Args[0]]) != 1 || esc[n.Args[0]] || p.DType != n.DType || !p.DType.IsFloat() ||
+			g.Nodes[p.Args[0]].DType != p.DType || g.Nodes[p.Args[1]].DType != p.DType {
+			continue
+		}
+		n.Op, n.Args = "BmmPermuted", []int{p.Args[0], p.Args[1]}
+	}
+	return g
 }
 
 // transposeProducts computes a transposed product directly, without the transpose: the

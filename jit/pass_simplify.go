@@ -112,8 +112,8 @@ func Simplify(g *Graph) *Graph {
 	return elideCopies(DCE(g.rewrite(keep, repl)))
 }
 
-// elideCopies removes Copy nodes whose source is a fresh buffer nothing else reads (or a View
-// of one, read by nothing else).
+// elideCopies removes Copy and Clone nodes whose source is a fresh buffer nothing else reads
+// (or a View of one, read by nothing else).
 func elideCopies(g *Graph) *Graph {
 	users := g.users()
 	esc := g.escapes()
@@ -122,7 +122,7 @@ func elideCopies(g *Graph) *Graph {
 	keep := make([]bool, len(g.Nodes))
 	for i, n := range g.Nodes {
 		repl[i], keep[i] = -1, true
-		if n.Op != "Copy" {
+		if n.Op != "Copy" && n.Op != "Clone" {
 			continue
 		}
 		// The source may be reached through Views (a product reshaped to a weight's

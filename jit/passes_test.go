@@ -263,6 +263,28 @@ func TestPassGemmTransposedProduct(t *testing.T) {
 	checkGraph(t, g, fn, x, gr, a, b)
 }
 
+// A batched product read only permuted (attention's heads merged back into [N, L, E], a
+// Permute then a copy in eager code) is computed straight into the permuted layout, and
+// the copy is dropped, also for a permutation that moves the matrix dims in front (written
+// as the transposed product); a product with another reader stays as traced, with its copy.
+func TestPassGemmPermutedProduct(t *testing.T) {
+	fn := func(xs ...*eager.Tensor) []*eager.Tensor {
+		// Heads of [N, L, E] projections: [N, H, L, hd] views whose batch dims do not flatten.
+		q := xs[0].Reshape(2, 7, 3, 5).Permute(0, 2, 1, 3)
+		v := xs[1].Reshape(2, 5, 3, 4).Permute(0, 2, 1, 3)
+		merged := q.MatMul(v).Permute(0, 2, 1, 3).Reshape(2, 7, 12) // back to [N, L, H*hd]
+		other := q.MatMul(v)
+		return []*eager.Tensor{merged.MulScalar(2), other.Permute(0, 2, 1, 3).Contiguous().AddScalar(1), other.Sum(),
+			q.MatMul(v).Permute(3, 0, 1, 2).Contiguous().Neg()}
+	}
+	a, b := eager.Randn(2, 7, 15), eager.Randn(2, 5, 12)
+	g := runPass(t, "gemm", runPass(t, "dce", traced(t, fn, a, b)))
+	if g.Count("BmmPermuted") != 2 || g.Count("Bmm") != 1 || g.Count("Clone") != 1 {
+		t.Fatalf("want two products computed permuted without their copies, the shared one left with its copy:\n%s", g)
+	}
+	checkGraph(t, g, fn, a, b)
+}
+
 func TestPassMemoryPlan(t *testing.T) {
 	fn := func(xs ...*eager.Tensor) []*eager.Tensor {
 		a := xs[0].Exp().Mul(xs[1]).Softmax(-1) // Softmax is not fused: it separates groups

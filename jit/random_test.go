@@ -96,6 +96,10 @@ func (s step) apply(p *program, pool []*eager.Tensor) *eager.Tensor {
 		return a.Unsqueeze(0)
 	case "MatMul":
 		return a.MatMul(p.params[s.k])
+	case "Heads": // attention's pattern: [B, L, E] split into two heads, products, merged back
+		sh := a.Shape()
+		q := a.Reshape(sh[0], sh[1], 2, sh[2]/2).Permute(0, 2, 1, 3)
+		return q.MatMul(q.Transpose(-2, -1)).Softmax(-1).MatMul(q).Permute(0, 2, 1, 3).Reshape(sh...)
 	case "Linear":
 		y := a.MatMul(p.params[s.k]).Add(p.params[s.k+1])
 		if s.f > 0.5 {
@@ -229,6 +233,10 @@ func randomProgram(seed uint64) (*program, []*eager.Tensor) {
 				s = step{kind: "Reshape", a: a, idx: []int{2, -1}}
 			}
 		case c < 18:
+			if len(as) == 3 && as[2]%2 == 0 && r.IntN(3) == 0 {
+				s = step{kind: "Heads", a: a}
+				break
+			}
 			if len(as) < 1 || len(as) > 3 {
 				continue
 			}
@@ -369,7 +377,7 @@ func TestRandomProgramGeneratorCoversOps(t *testing.T) {
 		}
 	}
 	var missing []string
-	for _, k := range append(append([]string{}, unaryKinds...), binaryKinds...) {
+	for _, k := range append(append([]string{"Heads"}, unaryKinds...), binaryKinds...) {
 		if !seen[k] {
 			missing = append(missing, k)
 		}
