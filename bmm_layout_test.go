@@ -48,7 +48,7 @@ func TestBmmGradLayoutBitIdentical(t *testing.T) {
 // bit for bit: the layouts written in place (the last dim or the one before it of unit
 // stride, attention's heads merged back into [N, L, E]), the ones it leaves to the three
 // ops, sizes that take Gemm's tiny-product and matrix-vector paths, operands that are
-// views, and recording: with an operand that requires grad it is the three recorded ops.
+// views, and gradients.
 func TestBmmPermutedBitIdentical(t *testing.T) {
 	ManualSeed(11)
 	same := func(t *testing.T, got, want *Tensor) {
@@ -82,16 +82,34 @@ func TestBmmPermutedBitIdentical(t *testing.T) {
 			}
 		}
 	}
-	t.Run("recorded", func(t *testing.T) {
-		a := Randn(2, 3, 4).SetRequiresGrad(true)
-		b := Randn(2, 4, 5)
-		y := BmmPermuted(a, b, 1, 0, 2)
-		if y.GradFn() == "" {
-			t.Fatal("no autograd node for an operand that requires grad")
+	t.Run("gradients", func(t *testing.T) {
+		// Attention's merge of the heads, recorded: values and gradients against the three ops.
+		for _, dims := range [][]int{{0, 2, 1, 3}, {0, 3, 1, 2}} {
+			ManualSeed(5)
+			qp, vp := Randn(2, 64, 64).SetRequiresGrad(true), Randn(2, 64, 64).SetRequiresGrad(true)
+			attn := Randn(2, 2, 64, 64).SetRequiresGrad(true)
+			heads := func(x *Tensor) *Tensor { return x.Reshape(2, 64, 2, 32).Permute(0, 2, 1, 3) }
+			g := Randn(permuted([]int{2, 2, 64, 32}, dims)...)
+			run := func(f func(a, b *Tensor) *Tensor) []*Tensor {
+				for _, x := range []*Tensor{qp, vp, attn} {
+					x.ZeroGrad()
+				}
+				y := f(attn.Add(heads(qp).MatMul(heads(qp).Transpose(-2, -1))), heads(vp))
+				y.BackwardWith(BackwardOptions{Grad: g})
+				return []*Tensor{y.Detach(), qp.Grad().Clone(), vp.Grad().Clone(), attn.Grad().Clone()}
+			}
+			got := run(func(a, b *Tensor) *Tensor {
+				y := BmmPermuted(a, b, dims...)
+				if y.GradFn() != "BmmBackward" {
+					t.Fatalf("dims %v: node %q, want BmmBackward", dims, y.GradFn())
+				}
+				return y
+			})
+			want := run(func(a, b *Tensor) *Tensor { return Bmm(a, b).Permute(dims...).Contiguous() })
+			for i := range got {
+				same(t, got[i], want[i])
+			}
 		}
-		y.Sum().Backward()
-		want := Ones(2, 3, 5).MatMul(b.Transpose(-2, -1))
-		same(t, a.Grad(), want)
 	})
 	t.Run("3-d", func(t *testing.T) {
 		a, b := Randn(3, 8, 6), Randn(3, 6, 9)

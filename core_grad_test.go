@@ -271,6 +271,12 @@ func init() {
 		h := func(t *Tensor) *Tensor { return t.Reshape(2, 3, 2, 2).Permute(0, 2, 1, 3) }
 		return h(xs[0]).MatMul(h(xs[1]).Transpose(-2, -1))
 	})
+	add("BmmPermuted/heads_merged", g2(r(2, 3, 4), r(2, 3, 4)), func(xs []*Tensor) *Tensor {
+		// attention's merge of the heads back into [N, L, E], and a transposed layout
+		h := func(t *Tensor) *Tensor { return t.Reshape(2, 3, 2, 2).Permute(0, 2, 1, 3) }
+		s := BmmPermuted(h(xs[0]), h(xs[1]).Transpose(-2, -1), 0, 2, 1, 3) // [N, L, H, S]
+		return BmmPermuted(s.Permute(0, 2, 1, 3), h(xs[1]), 0, 3, 1, 2).Reshape(2, 12)
+	})
 	add("Outer", g2(r(3), nc(4)), bi(Outer))
 
 	// Softmax family.

@@ -190,16 +190,15 @@ func bmmIntoView(out, x, y *Tensor) bool {
 
 // BmmPermuted returns Bmm(a, b).Permute(dims...).Contiguous(), the product written
 // straight into the permuted layout instead of computed and then copied there, with the
-// same bits. It is for executors that know a product is only read permuted: jit computes
-// attention's per-head products this way when the next op merges the heads back into
-// [N, L, E] (a Permute and a copy in eager code). When an operand requires grad (and
-// gradients are enabled), while an observer is installed, for mixed or integer dtypes, for
-// a matrix dim of size 1, and for a permutation that leaves neither of the product's
-// matrix dims with a unit stride, it is the three ops, recorded as usual.
+// same values and gradients, bit for bit. Attention merges its heads back into [N, L, E]
+// this way (nn.MultiheadAttention), and jit computes such products so when eager code
+// permutes and copies them. While an observer is installed (jit tracing, profiling), for
+// mixed or integer dtypes, for a matrix dim of size 1, and for a permutation that leaves
+// neither of the product's matrix dims with a unit stride, it is the three ops.
 func BmmPermuted(a, b *Tensor, dims ...int) *Tensor {
 	r := len(a.shape)
 	if r < 3 || len(b.shape) != r || len(dims) != r || slowPath.Load() != 0 || a.dtype != b.dtype || !a.dtype.IsFloat() ||
-		needsGrad(a, b) || !sameShape(a.shape[:r-2], b.shape[:r-2]) || a.shape[r-1] != b.shape[r-2] {
+		!sameShape(a.shape[:r-2], b.shape[:r-2]) || a.shape[r-1] != b.shape[r-2] {
 		return Bmm(a, b).Permute(dims...).Contiguous()
 	}
 	shape := append(copyInts(a.shape[:r-1]), b.shape[r-1])
@@ -208,8 +207,25 @@ func BmmPermuted(a, b *Tensor, dims ...int) *Tensor {
 		return Bmm(a, b).Permute(dims...).Contiguous()
 	}
 	out := newTensorUninit(a.dtype, permuted(shape, nd))
-	if !bmmIntoView(out.Permute(inversePerm(nd)...), a, b) {
+	inv := inversePerm(nd)
+	if !bmmIntoView(out.Permute(inv...), a, b) {
 		return Bmm(a, b).Permute(dims...).Contiguous()
+	}
+	if needsGrad(a, b) {
+		// Bmm's node and backward, on the gradient viewed back in the product's dims (as
+		// the Contiguous and Permute nodes of the three ops would pass it on).
+		n := record(opBmm, out, func(g *Tensor) []*Tensor {
+			g = g.Permute(inv...)
+			var dA, dB *Tensor
+			if a.requiresGrad {
+				dA = bmmGrad(g, b.Transpose(-2, -1), a)
+			}
+			if b.requiresGrad {
+				dB = bmmGrad(a.Transpose(-2, -1), g, b)
+			}
+			return []*Tensor{dA, dB}
+		}, a, b)
+		n.save(a, b)
 	}
 	return out
 }

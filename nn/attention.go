@@ -128,11 +128,13 @@ func (m *MultiheadAttention) Attend(query, key, value *eager.Tensor, masks Atten
 	if m.Dropout > 0 && m.Training() {
 		attn = eager.Dropout(attn, m.Dropout, true)
 	}
-	out := attn.MatMul(vh) // [N, H, L, hd]
+	// The product [N, H, L, hd] is written straight into the layout [N, L, H, hd] (or
+	// [L, N, H, hd]), where merging the heads is a view, instead of permuted and copied.
+	var out *eager.Tensor
 	if m.BatchFirst {
-		out = m.OutProj.Forward(out.Permute(0, 2, 1, 3).Reshape(N, L, E)) // [N, L, E]
+		out = m.OutProj.Forward(eager.BmmPermuted(attn, vh, 0, 2, 1, 3).Reshape(N, L, E)) // [N, L, E]
 	} else {
-		out = m.OutProj.Forward(out.Permute(2, 0, 1, 3).Reshape(L, N, E)) // [L, N, E]
+		out = m.OutProj.Forward(eager.BmmPermuted(attn, vh, 2, 0, 1, 3).Reshape(L, N, E)) // [L, N, E]
 	}
 	var weights *eager.Tensor
 	if needWeights {
