@@ -665,20 +665,30 @@ func sumAround[T float32 | float64](dst, src []T, outer, mid, inner int) {
 }
 
 // sumColsBlock is the number of columns sumCols hands to kernels.SumCols at once, the unit
-// of its split across cores.
+// of its split across cores, unless kernels.SumColsWidth asks for wider blocks.
 const sumColsBlock = 64
 
 // sumCols sets dst[o*inner+j] = Σ_{p<red} src[(o*red+p)*inner+j], each sum in kernels.Sum's
 // order (see kernels.SumCols). Column blocks are independent, so they are split across cores
-// with any partition.
+// with any partition. Where the kernel reads rows whole (kernels.SumColsWidth above 64), the
+// columns are split evenly across the cores in blocks of 16, so that each reads long rows.
 func sumCols[T float32 | float64](dst, src []T, outer, red, inner int) {
-	blocks := (inner + sumColsBlock - 1) / sumColsBlock
-	grain := max(1, (1<<16)/max(red*sumColsBlock, 1))
+	bw := sumColsBlock
+	if wide := kernels.SumColsWidth[T](red, inner); wide > bw {
+		w := parallel.Workers()
+		bw = min(wide, max(bw, ((inner+w-1)/w+15)/16*16))
+	}
+	blocks := (inner + bw - 1) / bw
+	grain := max(1, (1<<16)/max(red*bw, 1))
 	parallel.For(outer*blocks, grain, func(lo, hi int) {
-		var tot [sumColsBlock]float64
+		var buf [sumColsBlock]float64
+		tot := buf[:]
+		if bw > sumColsBlock {
+			tot = make([]float64, bw)
+		}
 		for t := lo; t < hi; t++ {
-			o, j0 := t/blocks, t%blocks*sumColsBlock
-			w := min(sumColsBlock, inner-j0)
+			o, j0 := t/blocks, t%blocks*bw
+			w := min(bw, inner-j0)
 			base := o*red*inner + j0
 			kernels.SumCols(tot[:w], src[base:base+(red-1)*inner+w], inner, red)
 			d := dst[o*inner+j0 : o*inner+j0+w]

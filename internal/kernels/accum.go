@@ -40,6 +40,18 @@ func SumCols[T Float](dst []float64, src []T, stride, rows int) {
 	sumColsChunked(dst, src, stride, rows, sumColsChunkGo[T])
 }
 
+// SumColsWidth returns how many columns of rows rows stride elements apart SumCols sums best
+// in one call: 64 where its kernel walks a block of columns down the rows, more where it
+// reads each row whole (float32 with AVX2 but not AVX-512, many rows a multiple of 1 KiB
+// apart). Callers splitting a wide sum across cores can give each core that many columns;
+// the results do not depend on the split.
+func SumColsWidth[T Float](rows, stride int) int {
+	if unsafe.Sizeof(T(0)) == 4 {
+		return sumColsWidth(min(rows, SumChunk), stride)
+	}
+	return 64
+}
+
 // sumColsChunked runs chunk on each SumChunk rows of src, adding the chunks' totals in order.
 func sumColsChunked[T Float](dst []float64, src []T, stride, rows int, chunk func(dst []float64, src []T, stride, n int)) {
 	chunk(dst, src, stride, min(rows, SumChunk))

@@ -383,3 +383,42 @@ next2:
 done2:
 	VZEROUPPER
 	RET
+
+// func addRowF64AVX2(acc *float64, src *float32, w int)
+// acc[j] += float64(src[j]) for j < w, w a multiple of 4.
+TEXT ·addRowF64AVX2(SB), NOSPLIT, $0-24
+	MOVQ acc+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ w+16(FP), CX
+rowloop16:
+	CMPQ CX, $16
+	JLT rowloop4
+	VCVTPS2PD 0(SI), Y0
+	VCVTPS2PD 16(SI), Y1
+	VCVTPS2PD 32(SI), Y2
+	VCVTPS2PD 48(SI), Y3
+	VADDPD 0(DI), Y0, Y0
+	VADDPD 32(DI), Y1, Y1
+	VADDPD 64(DI), Y2, Y2
+	VADDPD 96(DI), Y3, Y3
+	VMOVUPD Y0, 0(DI)
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD Y2, 64(DI)
+	VMOVUPD Y3, 96(DI)
+	ADDQ $64, SI
+	ADDQ $128, DI
+	SUBQ $16, CX
+	JMP rowloop16
+rowloop4:
+	CMPQ CX, $4
+	JLT rowdone
+	VCVTPS2PD 0(SI), Y0
+	VADDPD 0(DI), Y0, Y0
+	VMOVUPD Y0, 0(DI)
+	ADDQ $16, SI
+	ADDQ $32, DI
+	SUBQ $4, CX
+	JMP rowloop4
+rowdone:
+	VZEROUPPER
+	RET

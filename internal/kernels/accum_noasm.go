@@ -11,3 +11,6 @@ func sumColsChunkF32(dst []float64, src []float32, stride, n int) {
 func sumColsVariants() map[string]func(dst []float64, src []float32, stride, n int) {
 	return map[string]func(dst []float64, src []float32, stride, n int){"go": sumColsChunkGo[float32]}
 }
+
+// sumColsWidth is SumColsWidth for float32.
+func sumColsWidth(int, int) int { return 64 }

@@ -59,6 +59,11 @@ func TestSumColsBitIdentical(t *testing.T) {
 			}
 		}
 	}
+	// Wider than a block of the row-major kernel, and rows a multiple of 1 KiB apart (which
+	// SumCols reads whole on AVX2 from 256 rows on).
+	for _, rows := range []int{1, 17, 100, 255, 256, 300} {
+		shapes = append(shapes, shape{rows, 1030, 0}, shape{rows, 1024, 512}, shape{rows, 100, 156}, shape{rows, 258, 254})
+	}
 	for _, rows := range []int{SumChunk - 1, SumChunk, SumChunk + 1, SumChunk + 16, 2*SumChunk + 17} {
 		shapes = append(shapes, shape{rows, 9, 2}, shape{rows, 4, 0})
 	}
@@ -128,16 +133,14 @@ func TestSumColsEmptyAndShort(t *testing.T) {
 
 func BenchmarkSumCols(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 2))
-	for _, s := range []struct{ rows, w int }{{2048, 128}, {2048, 512}, {32, 8192}} {
+	for _, s := range []struct{ rows, w int }{{64, 256}, {256, 512}, {2048, 128}, {2048, 384}, {2048, 512}, {32, 8192}} {
 		src := sumColsInput(r, s.rows, s.w, s.w)
-		dst := make([]float64, 64)
+		dst := make([]float64, s.w)
 		for name, f := range sumColsVariants() {
 			b.Run(fmt.Sprintf("%dx%d/%s", s.rows, s.w, name), func(b *testing.B) {
 				b.SetBytes(int64(4 * len(src)))
 				for b.Loop() {
-					for j0 := 0; j0 < s.w; j0 += 64 {
-						f(dst, src[j0:], s.w, s.rows)
-					}
+					f(dst, src, s.w, s.rows)
 				}
 			})
 		}
