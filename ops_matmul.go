@@ -91,17 +91,7 @@ func Bmm(a, b *Tensor) *Tensor {
 	out := newTensorUninit(dt, append(copyInts(batch), M, N))
 	bmmInto(out, a, b)
 	if needsGrad(a, b) {
-		n := record(opBmm, out, func(g *Tensor) []*Tensor {
-			var dA, dB *Tensor
-			if a.requiresGrad {
-				dA = bmmGrad(g, b.Transpose(-2, -1), a)
-			}
-			if b.requiresGrad {
-				dB = bmmGrad(a.Transpose(-2, -1), g, b)
-			}
-			return []*Tensor{dA, dB}
-		}, a, b)
-		n.save(a, b)
+		recordBmm(out, a, b, nil)
 	}
 	if slowPath.Load() != 0 {
 		notifyTimed(opBmm, t0, out, nil, a, b)
@@ -212,22 +202,29 @@ func BmmPermuted(a, b *Tensor, dims ...int) *Tensor {
 		return Bmm(a, b).Permute(dims...).Contiguous()
 	}
 	if needsGrad(a, b) {
-		// Bmm's node and backward, on the gradient viewed back in the product's dims (as
-		// the Contiguous and Permute nodes of the three ops would pass it on).
-		n := record(opBmm, out, func(g *Tensor) []*Tensor {
-			g = g.Permute(inv...)
-			var dA, dB *Tensor
-			if a.requiresGrad {
-				dA = bmmGrad(g, b.Transpose(-2, -1), a)
-			}
-			if b.requiresGrad {
-				dB = bmmGrad(a.Transpose(-2, -1), g, b)
-			}
-			return []*Tensor{dA, dB}
-		}, a, b)
-		n.save(a, b)
+		recordBmm(out, a, b, inv)
 	}
 	return out
+}
+
+// recordBmm records Bmm's node for out = a·b, or for out = (a·b).Permute(p) when inv (p's
+// inverse) is not nil: the backward then views the gradient back in the product's dims, as
+// the Contiguous and Permute nodes of the three ops would pass it on.
+func recordBmm(out, a, b *Tensor, inv []int) {
+	n := record(opBmm, out, func(g *Tensor) []*Tensor {
+		if inv != nil {
+			g = g.Permute(inv...)
+		}
+		var dA, dB *Tensor
+		if a.requiresGrad {
+			dA = bmmGrad(g, b.Transpose(-2, -1), a)
+		}
+		if b.requiresGrad {
+			dB = bmmGrad(a.Transpose(-2, -1), g, b)
+		}
+		return []*Tensor{dA, dB}
+	}, a, b)
+	n.save(a, b)
 }
 
 // densePerm returns the order of t's dims from the largest stride to the smallest when t's
