@@ -130,3 +130,32 @@ func BenchmarkMul4M(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkAttentionProducts times the character transformer's per-head products (batch 32,
+// 4 heads, 64 positions, head size 32) into a reused output: scores q·kᵀ and the weighted
+// values attn·v, with q, k and v head views of one [32, 64, 384] projection as attention
+// reads them, then attn·v written straight into the merged [N, L, H, hd] layout.
+func BenchmarkAttentionProducts(b *testing.B) {
+	ManualSeed(1)
+	qkv := Randn(32, 64, 3*128)
+	heads := func(i int) *Tensor { return qkv.Narrow(2, 128*i, 128).Reshape(32, 64, 4, 32).Permute(0, 2, 1, 3) }
+	q, kt, v := heads(0), heads(1).Transpose(-2, -1), heads(2)
+	attn := Randn(32, 4, 64, 64)
+	scores, out, merged := Zeros(32, 4, 64, 64), Zeros(32, 4, 64, 32), Zeros(32, 64, 4, 32)
+	const flops = 2 * 64 * 64 * 32 * 128
+	for _, c := range []struct {
+		name string
+		run  func()
+	}{
+		{"q.kT", func() { bmmInto(scores, q, kt) }},
+		{"attn.v", func() { bmmInto(out, attn, v) }},
+		{"attn.v-merged", func() { bmmIntoView(merged.Permute(0, 2, 1, 3), attn, v) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				c.run()
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
