@@ -1,6 +1,7 @@
 package eager
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/eagerml/eager/internal/kernels"
@@ -156,6 +157,22 @@ func BenchmarkAttentionProducts(b *testing.B) {
 				c.run()
 			}
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
+// BenchmarkBiasGradSum times a bias gradient, the sum over 2048 rows of a [32, 64, w]
+// gradient to [w], at the character transformer's widths (its head, model width, QKV
+// projection and feed-forward layer).
+func BenchmarkBiasGradSum(b *testing.B) {
+	ManualSeed(1)
+	for _, w := range []int{65, 128, 384, 512} {
+		g := Randn(32, 64, w)
+		b.Run(fmt.Sprint(w), func(b *testing.B) {
+			b.SetBytes(int64(4 * g.Numel()))
+			for b.Loop() {
+				_ = sumTo(g, []int{w})
+			}
 		})
 	}
 }
