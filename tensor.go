@@ -3,6 +3,9 @@ package eager
 import (
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/eagerml/eager/internal/kernels"
+	"github.com/eagerml/eager/internal/parallel"
 )
 
 // Tensor is an n-dimensional array of one dtype with an optional autograd history.
@@ -234,6 +237,9 @@ func gatherStrided[T any](dst, src []T, off int, shape, strides []int) {
 	if numel(shape) == 0 {
 		return
 	}
+	if gatherTransposed(dst, src, off, shape, strides) {
+		return
+	}
 	inner, is := shape[n-1], strides[n-1]
 	idx := make([]int, n-1)
 	pos := off
@@ -264,6 +270,81 @@ func gatherStrided[T any](dst, src []T, off int, shape, strides []int) {
 		}
 	}
 }
+
+// gatherTransposed is gatherStrided for a view whose last dim is not the one stored with unit
+// stride (x.T(), a Permute that moves the last dim): it copies it as transposed matrices,
+// dim k (the unit-stride one) against the last, with kernels.Transpose, instead of reading
+// one element per cache line. It reports false, copying nothing, for other views and for
+// small matrices.
+func gatherTransposed[T any](dst, src []T, off int, shape, strides []int) bool {
+	n := len(shape)
+	last := n - 1
+	if n < 2 || shape[last] < 2 || strides[last] <= 1 {
+		return false
+	}
+	k := -1
+	for d := 0; d < last; d++ {
+		if shape[d] > 1 && strides[d] == 1 {
+			k = d
+		}
+	}
+	if k < 0 || shape[k]*shape[last] < minTransposeElems {
+		return false
+	}
+	// The other dims, and the strides of dst (row-major).
+	var outerBuf, srcStrideBuf, dstStrideBuf [maxStackDims]int
+	outer, srcStride, dstStride := outerBuf[:0], srcStrideBuf[:0], dstStrideBuf[:0]
+	ds := 1
+	ldd := 0
+	for d := last; d >= 0; d-- {
+		switch d {
+		case k:
+			ldd = ds
+		case last:
+		default:
+			outer = append(outer, shape[d])
+			srcStride = append(srcStride, strides[d])
+			dstStride = append(dstStride, ds)
+		}
+		ds *= shape[d]
+	}
+	rows, cols, lds := shape[k], shape[last], strides[last]
+	count := 1
+	for _, s := range outer {
+		count *= s
+	}
+	// one copies the matrix number o (in row-major order of the other dims).
+	one := func(o int, transpose func(dst []T, ldd int, src []T, lds int, rows, cols int)) {
+		so, do := off, 0
+		for d := range outer { // outer holds the dims innermost first
+			i := o % outer[d]
+			o /= outer[d]
+			so += i * srcStride[d]
+			do += i * dstStride[d]
+		}
+		transpose(dst[do:], ldd, src[so:], lds, rows, cols)
+	}
+	if count == 1 {
+		one(0, kernels.TransposeParallel[T])
+		return true
+	}
+	grain := max(1, transposeGrain/(rows*cols))
+	parallel.For(count, grain, func(lo, hi int) {
+		for o := lo; o < hi; o++ {
+			one(o, kernels.Transpose[T])
+		}
+	})
+	return true
+}
+
+// minTransposeElems is the smallest matrix gatherTransposed copies with kernels.Transpose.
+const minTransposeElems = 64
+
+// transposeGrain is the least work (elements) a goroutine takes in gatherTransposed.
+const transposeGrain = 1 << 15
+
+// maxStackDims is how many dims gatherTransposed keeps on the stack.
+const maxStackDims = 8
 
 // scatterStrided copies row-major src into the strided view (off, shape, strides) of dst.
 func scatterStrided[T any](dst []T, off int, shape, strides []int, src []T) {

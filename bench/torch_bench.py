@@ -134,6 +134,16 @@ def chain4m():
     return step, 1
 
 
+def transpose():
+    torch.manual_seed(1)
+    x = torch.randn(784, 256)
+
+    def step():
+        x.t().contiguous()
+
+    return step, 1
+
+
 def gelu1m():
     torch.manual_seed(1)
     n = 1 << 20
@@ -247,6 +257,7 @@ WORKLOADS = {
     "sum10k": ("sum of 10,000 one-element tensors, per add", "ns", sum10k, False),
     "chain4m": ("relu(x*w+b)*0.5+x, 4M float32", "ms", chain4m, False),
     "chain4m_ops": ("the same (PyTorch computes op by op either way)", "ms", chain4m, False),
+    "transpose": ("x.T().Contiguous(), 784x256 float32", "us", transpose, False),
     "gelu1m": ("GELU forward and backward, 1M float32", "ms", gelu1m, False),
     "mlp": ("MLP 784-256-128-10 b64 Adam step", "ms", mlp, False),
     "cnn": ("MNIST CNN b64 Adam step", "samples/s", cnn, True),

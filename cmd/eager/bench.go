@@ -95,6 +95,7 @@ var benchWorkloads = []benchWorkload{
 	{name: "sum10k", title: "sum of 10,000 one-element tensors, per add", unit: "ns", perOp: true, build: benchSum10k, compiled: jitSum10k},
 	{name: "chain4m", title: "relu(x*w+b)*0.5+x, 4M float32", unit: "ms", perOp: true, build: benchChain, compiled: jitChain},
 	{name: "chain4m_ops", title: "the same, eager op by op (no deferral)", unit: "ms", perOp: true, build: benchChainOps},
+	{name: "transpose", title: "x.T().Contiguous(), 784x256 float32", unit: "us", perOp: true, build: benchTranspose},
 	{name: "gelu1m", title: "GELU forward and backward, 1M float32", unit: "ms", perOp: true, build: benchGELU, compiled: jitGELU},
 	{name: "mlp", title: "MLP 784-256-128-10 b64 Adam step", unit: "ms", perOp: true, build: benchMLP, compiled: jitTrain(mlpParts)},
 	{name: "cnn", title: "MNIST CNN b64 Adam step", unit: "samples/s", higher: true, build: benchCNN, compiled: jitTrain(cnnParts)},
@@ -677,6 +678,14 @@ func chainInputs() (x, w, b *eager.Tensor) {
 
 // chain is chain4m's expression, relu(x*w+b)*0.5+x, as five eager ops.
 func chain(x, w, b *eager.Tensor) *eager.Tensor { return x.Mul(w).Add(b).ReLU().MulScalar(0.5).Add(x) }
+
+// benchTranspose copies the transpose of a 784x256 matrix (an MNIST layer's weight) into a
+// new contiguous tensor, as code that needs a transposed operand in memory does.
+func benchTranspose() (func(), float64) {
+	eager.ManualSeed(1)
+	x := eager.Randn(784, 256)
+	return func() { _ = x.T().Contiguous() }, 1
+}
 
 // benchGELU is GELU (erf form) and its input gradient on 1M elements, as a transformer's
 // feed-forward layer runs them.
