@@ -176,3 +176,27 @@ func BenchmarkBiasGradSum(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTransposedOperands times ops on transposed views of an MNIST layer's weight
+// (784x256, as x.T()): the copy into a contiguous tensor, a binary op with a contiguous
+// operand, a scalar op, and a unary op; PyTorch's figures for the same expressions come from
+// `eager bench -run transpose` (the copy).
+func BenchmarkTransposedOperands(b *testing.B) {
+	x, y := Randn(784, 256), Randn(256, 784)
+	for _, c := range []struct {
+		name string
+		fn   func() *Tensor
+	}{
+		{"contiguous", func() *Tensor { return x.T().Contiguous() }},
+		{"add", func() *Tensor { return x.T().Add(y) }},
+		{"mul-scalar", func() *Tensor { return x.T().MulScalar(2) }},
+		{"relu", func() *Tensor { return x.T().ReLU() }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				c.fn()
+			}
+		})
+	}
+}

@@ -97,3 +97,126 @@ func TestContiguousStridedViews(t *testing.T) {
 		parallel.SetMaxWorkers(prev)
 	}
 }
+
+// TestBinaryTransposedOperands computes the vector-kernel binary ops (Add, Sub, Mul, Div, and
+// their in-place forms) on transposed operands, which runBinary copies with the transposing
+// copy first, large enough for that, and compares every element with the op on the view's
+// elements in Go arithmetic (exactly rounded, as the kernels are).
+func TestBinaryTransposedOperands(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	ops := []struct {
+		name string
+		op   func(a, b *Tensor) *Tensor
+		f32  func(x, y float32) float32
+		f64  func(x, y float64) float64
+	}{
+		{"Add", (*Tensor).Add, func(x, y float32) float32 { return x + y }, func(x, y float64) float64 { return x + y }},
+		{"Sub", (*Tensor).Sub, func(x, y float32) float32 { return x - y }, func(x, y float64) float64 { return x - y }},
+		{"Mul", (*Tensor).Mul, func(x, y float32) float32 { return x * y }, func(x, y float64) float64 { return x * y }},
+		{"Div", (*Tensor).Div, func(x, y float32) float32 { return x / y }, func(x, y float64) float64 { return x / y }},
+		{"SubInPlace", func(a, b *Tensor) *Tensor { return a.Clone().SubInPlace(b) },
+			func(x, y float32) float32 { return x - y }, func(x, y float64) float64 { return x - y }},
+	}
+	const r, c = 96, 130 // 12,480 elements, above minGatherOperand
+	type pair struct {
+		name string
+		a, b func(dt DType) *Tensor
+	}
+	rand := func(dt DType, shape ...int) *Tensor {
+		v := make([]float64, numel(shape))
+		for i := range v {
+			v[i] = rng.Float64()*4 - 2
+		}
+		return FromSlice(v, shape...).To(dt)
+	}
+	pairs := []pair{
+		{"aᵀ, b", func(dt DType) *Tensor { return rand(dt, c, r).T() }, func(dt DType) *Tensor { return rand(dt, r, c) }},
+		{"a, bᵀ", func(dt DType) *Tensor { return rand(dt, r, c) }, func(dt DType) *Tensor { return rand(dt, c, r).T() }},
+		{"aᵀ, bᵀ", func(dt DType) *Tensor { return rand(dt, c, r).T() }, func(dt DType) *Tensor { return rand(dt, c, r).T() }},
+		{"aᵀ, row", func(dt DType) *Tensor { return rand(dt, c, r).T() }, func(dt DType) *Tensor { return rand(dt, c) }},
+		{"aᵀ, scalar", func(dt DType) *Tensor { return rand(dt, c, r).T() }, func(dt DType) *Tensor { return rand(dt) }},
+		{"permuted 3-d", func(dt DType) *Tensor { return rand(dt, 4, c, 24).Permute(0, 2, 1) }, func(dt DType) *Tensor { return rand(dt, 4, 24, c) }},
+		{"aᵀ, bᵀ expanded", func(dt DType) *Tensor { return rand(dt, c, r).T() }, func(dt DType) *Tensor {
+			return rand(dt, c, 1).Expand(c, r).T()
+		}},
+		{"a, bᵀ repeated", func(dt DType) *Tensor { return rand(dt, 2, r, c) }, func(dt DType) *Tensor {
+			return rand(dt, c, r).T().Unsqueeze(0).Expand(2, r, c)
+		}},
+	}
+	for _, op := range ops {
+		for _, p := range pairs {
+			for _, dt := range []DType{Float32, Float64} {
+				a, b := p.a(dt), p.b(dt)
+				got := op.op(a, b)
+				if SharesStorage(got, a) || SharesStorage(got, b) {
+					t.Fatalf("%s %s: the output shares an operand's storage", op.name, p.name)
+				}
+				shape := broadcastShapes("test", a.shape, b.shape)
+				if op.name == "SubInPlace" && !sameShape(shape, a.shape) {
+					continue
+				}
+				ea := a.Expand(shape...)
+				eb := b.Expand(shape...)
+				name := fmt.Sprintf("%s %s %v", op.name, p.name, dt)
+				if dt == Float32 {
+					x, y := gatherRef(ea.st.f32(), ea.offset, ea.shape, ea.strides()), gatherRef(eb.st.f32(), eb.offset, eb.shape, eb.strides())
+					want := make([]float32, len(x))
+					for i := range want {
+						want[i] = op.f32(x[i], y[i])
+					}
+					checkSame(t, name, got.Contiguous().f32(), want)
+				} else {
+					x, y := gatherRef(ea.st.f64(), ea.offset, ea.shape, ea.strides()), gatherRef(eb.st.f64(), eb.offset, eb.shape, eb.strides())
+					want := make([]float64, len(x))
+					for i := range want {
+						want[i] = op.f64(x[i], y[i])
+					}
+					checkSame(t, name, got.Contiguous().f64(), want)
+				}
+			}
+		}
+	}
+}
+
+func checkSame[T comparable](t *testing.T, name string, got, want []T) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d elements, want %d", name, len(got), len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("%s: element %d = %v, want %v", name, i, got[i], want[i])
+		}
+	}
+}
+
+// TestUnaryTransposedInput runs unary ops on transposed views, which write their result over
+// the private contiguous copy of the input, and compares values and input gradients with the
+// same ops on a contiguous copy made first.
+func TestUnaryTransposedInput(t *testing.T) {
+	ops := map[string]func(x *Tensor) *Tensor{
+		"ReLU": (*Tensor).ReLU, "Exp": (*Tensor).Exp, "Neg": (*Tensor).Neg, "Tanh": (*Tensor).Tanh,
+		"GELU": (*Tensor).GELU, "Sigmoid": (*Tensor).Sigmoid, "Erf": (*Tensor).Erf,
+	}
+	for name, op := range ops {
+		for _, dt := range []DType{Float32, Float64} {
+			base := RandnOf(dt, 70, 90)
+			x := base.Detach().SetRequiresGrad(true)
+			got := op(x.T())
+			got.Sum().Backward()
+			xc := base.Detach().SetRequiresGrad(true)
+			want := op(xc.T().Contiguous())
+			want.Sum().Backward()
+			if dt == Float32 {
+				checkSame(t, name+" float32", got.f32(), want.f32())
+				checkSame(t, name+" float32 grad", x.Grad().Contiguous().f32(), xc.Grad().Contiguous().f32())
+			} else {
+				checkSame(t, name+" float64", got.f64(), want.f64())
+				checkSame(t, name+" float64 grad", x.Grad().Contiguous().f64(), xc.Grad().Contiguous().f64())
+			}
+			if SharesStorage(got, base) {
+				t.Fatalf("%s: the output shares the input's storage", name)
+			}
+		}
+	}
+}

@@ -38,9 +38,12 @@ type binaryKernels struct {
 // broadcast shape and the same dtype as a and b.
 func runBinary[T, R elem](out, a, b *Tensor, f func(x, y T) R, vv func(dst []R, x, y []T),
 	vs func(dst []R, x []T, s T), sv func(dst []R, s T, x []T)) {
+	n := out.Numel()
+	if vv != nil && n >= minGatherOperand {
+		a, b = gatherTransposedOperand(a, out.shape), gatherTransposedOperand(b, out.shape)
+	}
 	od := data[R](out.st)[out.offset:]
 	ad, bd := data[T](a.st), data[T](b.st)
-	n := out.Numel()
 	if vv != nil && a.IsContiguous() && b.IsContiguous() && sameShape(a.shape, out.shape) && sameShape(b.shape, out.shape) {
 		if n <= 4 { // a few elements: the element function costs less than the vector kernel's dispatch
 			x, y := ad[a.offset:a.offset+n], bd[b.offset:b.offset+n]
@@ -71,6 +74,28 @@ func runBinary[T, R elem](out, a, b *Tensor, f func(x, y T) R, vv func(dst []R, 
 		runBinaryRows(od, ad, bd, shape, strides, []int{0, a.offset, b.offset}, lo, hi, inner, sa, sb, f, vv, vs, sv)
 	})
 }
+
+// gatherTransposedOperand returns a contiguous copy of an operand of out's shape stored
+// transposed (transposedDim), and t itself otherwise. Along a row of out such an operand is
+// read with a stride, one element at a time through the element function; copied with
+// kernels.Transpose it takes the vector kernel, which computes the same bits (vv is only
+// set for exactly rounded ops). Broadcast operands are left alone: they are read along rows
+// already, or repeated, and copying them would multiply them.
+func gatherTransposedOperand(t *Tensor, shape []int) *Tensor {
+	if !sameShape(t.shape, shape) || transposedDim(t.shape, t.strides()) < 0 {
+		return t
+	}
+	for i, s := range t.strides() {
+		if s == 0 && t.shape[i] > 1 {
+			return t
+		}
+	}
+	return copyContiguous(t)
+}
+
+// minGatherOperand is the least number of elements for which runBinary copies a transposed
+// operand before computing (below it the element function's strided reads cost little).
+const minGatherOperand = 1 << 12
 
 // binaryRowGrain is the number of elements below which a broadcasting binary op stays on
 // one core (the split of the contiguous kernels, kernels' splitLen/2).
@@ -179,12 +204,27 @@ func binaryForward(op *OpInfo, k *binaryKernels, a, b *Tensor, floatOnly bool) (
 		}
 	}
 	ca, cb := a.To(dt), b.To(dt)
-	out := newTensorUninit(dt, shape)
+	// A transposed operand is copied first (gatherTransposedOperand); the result is then
+	// written over that private copy, so the op takes one new buffer, not two.
+	ra, rb := ca, cb // what the kernels read
+	var out *Tensor
+	if (dt == Float32 && k.vv32 != nil || dt == Float64 && k.vv64 != nil) && numel(shape) >= minGatherOperand {
+		ra, rb = gatherTransposedOperand(ca, shape), gatherTransposedOperand(cb, shape)
+		switch {
+		case ra != ca:
+			out = ra
+		case rb != cb:
+			out = rb
+		}
+	}
+	if out == nil {
+		out = newTensorUninit(dt, shape)
+	}
 	switch dt {
 	case Float32:
-		runBinary(out, ca, cb, k.f32, k.vv32, k.vs32, k.sv32)
+		runBinary(out, ra, rb, k.f32, k.vv32, k.vs32, k.sv32)
 	case Float64:
-		runBinary(out, ca, cb, k.f64, k.vv64, k.vs64, k.sv64)
+		runBinary(out, ra, rb, k.f64, k.vv64, k.vs64, k.sv64)
 	case Int64:
 		if k.i64 == nil {
 			failf(op.Name, "not supported for dtype %v", dt)

@@ -62,7 +62,10 @@ func (d *unaryDef) apply(x *Tensor) *Tensor {
 	if c == in && in.dtype == Float32 && !in.requiresGrad && deferring(in.Numel()) {
 		return deferUnaryOp(d, in)
 	}
-	out := newTensorUninit(in.dtype, in.shape)
+	out := c
+	if c == in {
+		out = newTensorUninit(in.dtype, in.shape)
+	} // else the op runs in place on contig's private copy: one buffer, not two
 	switch in.dtype {
 	case Float32:
 		src, dst := c.f32(), out.f32()

@@ -279,15 +279,7 @@ func gatherStrided[T any](dst, src []T, off int, shape, strides []int) {
 func gatherTransposed[T any](dst, src []T, off int, shape, strides []int) bool {
 	n := len(shape)
 	last := n - 1
-	if n < 2 || shape[last] < 2 || strides[last] <= 1 {
-		return false
-	}
-	k := -1
-	for d := 0; d < last; d++ {
-		if shape[d] > 1 && strides[d] == 1 {
-			k = d
-		}
-	}
+	k := transposedDim(shape, strides)
 	if k < 0 || shape[k]*shape[last] < minTransposeElems {
 		return false
 	}
@@ -335,6 +327,23 @@ func gatherTransposed[T any](dst, src []T, off int, shape, strides []int) bool {
 		}
 	})
 	return true
+}
+
+// transposedDim returns the dim of a view (shape, strides) that is stored with unit stride
+// when that is not the last dim, which is then stored with a larger stride: a transposed
+// matrix, or a permutation that moved the last dim. It returns -1 for other views.
+func transposedDim(shape, strides []int) int {
+	last := len(shape) - 1
+	if last < 1 || shape[last] < 2 || strides[last] <= 1 {
+		return -1
+	}
+	k := -1
+	for d := 0; d < last; d++ {
+		if shape[d] > 1 && strides[d] == 1 {
+			k = d
+		}
+	}
+	return k
 }
 
 // minTransposeElems is the smallest matrix gatherTransposed copies with kernels.Transpose.
