@@ -179,10 +179,10 @@ func BenchmarkBiasGradSum(b *testing.B) {
 
 // BenchmarkTransposedOperands times ops on transposed views of an MNIST layer's weight
 // (784x256, as x.T()): the copy into a contiguous tensor, a binary op with a contiguous
-// operand, a scalar op, and a unary op; PyTorch's figures for the same expressions come from
+// operand, a scalar op, and a unary op (and a permutation that keeps the last dim); PyTorch's figures for the same expressions come from
 // `eager bench -run transpose` (the copy).
 func BenchmarkTransposedOperands(b *testing.B) {
-	x, y := Randn(784, 256), Randn(256, 784)
+	x, y, h := Randn(784, 256), Randn(256, 784), Randn(32, 64, 4, 32)
 	for _, c := range []struct {
 		name string
 		fn   func() *Tensor
@@ -191,6 +191,8 @@ func BenchmarkTransposedOperands(b *testing.B) {
 		{"add", func() *Tensor { return x.T().Add(y) }},
 		{"mul-scalar", func() *Tensor { return x.T().MulScalar(2) }},
 		{"relu", func() *Tensor { return x.T().ReLU() }},
+		// Not transposed: attention's head split, rows of 32 values ([32, 64, 4, 32] → [32, 4, 64, 32]).
+		{"heads", func() *Tensor { return h.Permute(0, 2, 1, 3).Contiguous() }},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()

@@ -240,6 +240,10 @@ func gatherStrided[T any](dst, src []T, off int, shape, strides []int) {
 	if gatherTransposed(dst, src, off, shape, strides) {
 		return
 	}
+	if numel(shape) >= minGatherRows {
+		gatherRows(dst, src, off, shape, strides)
+		return
+	}
 	inner, is := shape[n-1], strides[n-1]
 	idx := make([]int, n-1)
 	pos := off
@@ -328,6 +332,38 @@ func gatherTransposed[T any](dst, src []T, off int, shape, strides []int) bool {
 	})
 	return true
 }
+
+// gatherRows is gatherStrided for larger views: dims that the view and dst both walk with
+// one stride are merged (a head split's Permute(0, 2, 1, 3) copies rows of head-size values;
+// merged, an expanded or sliced view copies longer ones), and the rows are split across
+// cores.
+func gatherRows[T any](dst, src []T, off int, shape, strides []int) {
+	cs, cst := coalesce(shape, contiguousStrides(shape), strides)
+	if len(cs) == 0 { // every dim has size 1
+		dst[0] = src[off]
+		return
+	}
+	last := len(cs) - 1
+	inner, is := cs[last], cst[1][last]
+	rows := numel(cs) / inner
+	parallel.For(rows, max(1, transposeGrain/inner), func(lo, hi int) {
+		walkRowRange(cs, cst, []int{0, off}, lo, hi, func(_ int, offs []int) {
+			d := dst[offs[0] : offs[0]+inner]
+			if is == 1 {
+				copy(d, src[offs[1]:offs[1]+inner])
+				return
+			}
+			p := offs[1]
+			for i := range d {
+				d[i] = src[p]
+				p += is
+			}
+		})
+	})
+}
+
+// minGatherRows is the least number of elements gatherStrided copies with gatherRows.
+const minGatherRows = 1 << 12
 
 // transposedDim returns the dim of a view (shape, strides) that is stored with unit stride
 // when that is not the last dim, which is then stored with a larger stride: a transposed
