@@ -3,6 +3,8 @@ package eager
 import (
 	"math"
 	"unsafe"
+
+	"github.com/eagerml/eager/internal/parallel"
 )
 
 func checkShape(op string, shape []int) {
@@ -202,7 +204,12 @@ var opTo = defOp("To", true)
 
 func convert(x *Tensor, dt DType) *Tensor {
 	c := x.contig()
-	out := newTensor(dt, x.shape)
+	var out *Tensor
+	if x.dtype == Bool {
+		out = newTensor(dt, x.shape)
+	} else {
+		out = newTensorUninit(dt, x.shape) // convertFrom writes every element
+	}
 	n := out.Numel()
 	switch x.dtype {
 	case Float32:
@@ -243,25 +250,36 @@ func boolsTo[T float32 | float64 | int64](dst []T, src []bool) {
 }
 
 func convertFrom[T float32 | float64 | int64](out *Tensor, src []T, n int) {
+	src = src[:n]
 	switch out.dtype {
 	case Float32:
-		for i, v := range src {
-			out.st.f32()[i] = float32(v)
-		}
+		convertSlice(out.st.f32()[:n], src)
 	case Float64:
-		for i, v := range src {
-			out.st.f64()[i] = float64(v)
-		}
+		convertSlice(out.st.f64()[:n], src)
 	case Int64:
-		for i, v := range src {
-			out.st.i64()[i] = int64(v)
-		}
+		convertSlice(out.st.i64()[:n], src)
 	case Bool:
-		for i, v := range src {
-			out.st.b()[i] = v != 0
-		}
+		dst := out.st.b()[:n]
+		parallel.For(n, convertGrain, func(lo, hi int) {
+			for i, v := range src[lo:hi] {
+				dst[lo+i] = v != 0
+			}
+		})
 	}
 }
+
+// convertSlice is dst[i] = D(src[i]) (Go's conversion), split across cores for large slices.
+func convertSlice[D, S float32 | float64 | int64](dst []D, src []S) {
+	parallel.For(len(dst), convertGrain, func(lo, hi int) {
+		d := dst[lo:hi]
+		for i, v := range src[lo:hi] {
+			d[i] = D(v)
+		}
+	})
+}
+
+// convertGrain is the least number of elements per goroutine in a dtype conversion.
+const convertGrain = 1 << 16
 
 // Clone returns a contiguous copy of x; the copy is differentiable (gradients flow back to x).
 func (x *Tensor) Clone() *Tensor {

@@ -66,6 +66,15 @@ func runBinary[T, R elem](out, a, b *Tensor, f func(x, y T) R, vv func(dst []R, 
 		return
 	}
 	rows, grain := n/inner, max(1, binaryRowGrain/inner)
+	if rows == 1 && inner >= 2*scalarUnaryGrain && elementwiseRow(sa, sb, vv, vs, sv) {
+		// One long row computed by the element function (an op without vector kernels and
+		// a broadcast scalar): its elements are split across cores instead.
+		pa, pb := a.offset, b.offset
+		parallel.For(inner, scalarUnaryGrain, func(lo, hi int) {
+			binaryRow(od[lo:hi], ad, pa+lo*sa, sa, bd, pb+lo*sb, sb, f, vv, vs, sv)
+		})
+		return
+	}
 	if rows <= grain { // one range: called directly, not through a closure that escapes to the pool
 		runBinaryRows(od, ad, bd, shape, strides, []int{0, a.offset, b.offset}, 0, rows, inner, sa, sb, f, vv, vs, sv)
 		return
@@ -107,6 +116,16 @@ func runBinaryRows[T, R elem](od []R, ad, bd []T, shape []int, strides [][]int, 
 	walkRowRange(shape, strides, base, lo, hi, func(_ int, offs []int) {
 		binaryRow(od[offs[0]:offs[0]+inner], ad, offs[1], sa, bd, offs[2], sb, f, vv, vs, sv)
 	})
+}
+
+// elementwiseRow reports whether binaryRow computes a row with the element function f (no
+// vector kernel fits the strides), whose elements can be split in any way.
+func elementwiseRow[T, R elem](sa, sb int, vv func(dst []R, x, y []T), vs func(dst []R, x []T, s T), sv func(dst []R, s T, x []T)) bool {
+	switch {
+	case sa == 1 && sb == 1 && vv != nil, sa == 1 && sb == 0 && vs != nil, sa == 0 && sb == 1 && sv != nil:
+		return false
+	}
+	return true
 }
 
 // binaryRow computes one row o = f(a, b), reading a from ad[pa] with stride sa and b from
@@ -291,8 +310,8 @@ var (
 		sv32: kernels.ScalarDiv[float32], sv64: kernels.ScalarDiv[float64],
 	}
 	powK = binaryKernels{
-		f32: func(a, b float32) float32 { return float32(math.Pow(float64(a), float64(b))) },
-		f64: math.Pow, i64: powInt,
+		f32: powF32, f64: math.Pow, i64: powInt,
+		vs32: powScalarF32, vs64: powScalarF64,
 	}
 	maxK = binaryKernels{
 		f32: func(a, b float32) float32 { return float32(nanMax(float64(a), float64(b))) },
@@ -522,6 +541,32 @@ func (x *Tensor) Pow(y *Tensor) *Tensor {
 		notifyTimed(opPow, t0, out, nil, x, y)
 	}
 	return out
+}
+
+func powF32(a, b float32) float32 { return float32(math.Pow(float64(a), float64(b))) }
+
+// powScalarF32 is dst[i] = powF32(x[i], s), split across cores; for s = 2 it is x[i]*x[i],
+// the same bits (the square of a float32 is exact in float64, and math.Pow computes it
+// exactly, so both round it once to float32), as PyTorch computes pow(x, 2).
+func powScalarF32(dst, x []float32, s float32) {
+	if s == 2 {
+		kernels.Mul(dst, x, x)
+		return
+	}
+	parallel.For(len(dst), scalarUnaryGrain, func(lo, hi int) {
+		for i, v := range x[lo:hi] {
+			dst[lo+i] = powF32(v, s)
+		}
+	})
+}
+
+// powScalarF64 is dst[i] = math.Pow(x[i], s), split across cores.
+func powScalarF64(dst, x []float64, s float64) {
+	parallel.For(len(dst), scalarUnaryGrain, func(lo, hi int) {
+		for i, v := range x[lo:hi] {
+			dst[lo+i] = math.Pow(v, s)
+		}
+	})
 }
 
 // Maximum returns the elementwise maximum of x and y with broadcasting (NaN propagates).

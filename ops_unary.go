@@ -339,7 +339,31 @@ func (x *Tensor) Clamp(lo, hi float64) *Tensor {
 		in := x.GeScalar(lo).LogicalAnd(x.LeScalar(hi))
 		return g.Mul(in.To(g.dtype))
 	}, attrs: []Attr{{"min", lo}, {"max", hi}}}
+	if lo == lo && hi == hi { // no NaN bound: the kernels below compute f's values
+		lo32, hi32 := float32(lo), float32(hi)
+		d.f32 = func(dst, src []float32) {
+			parallel.For(len(dst), clampGrain, func(a, b int) { clampSlice(dst[a:b], src[a:b], lo32, hi32) })
+		}
+		d.f64 = func(dst, src []float64) {
+			parallel.For(len(dst), clampGrain, func(a, b int) { clampSlice(dst[a:b], src[a:b], lo, hi) })
+		}
+	}
 	return d.apply(x)
+}
+
+// clampGrain is the least number of elements per goroutine in Clamp.
+const clampGrain = 1 << 15
+
+// clampSlice is Clamp's element function math.Min(math.Max(v, lo), hi) with Go's min and max,
+// which treat NaN and signed zeros as math.Min and math.Max do and compile without branches.
+// For float32, comparing with the bounds rounded to float32 gives the same results as
+// comparing in float64 (a float32 v between lo and float32(lo) would be nearer to lo than
+// float32(lo) is), and the clamped value is float32(lo) either way.
+func clampSlice[T float32 | float64](dst, src []T, lo, hi T) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] = min(max(v, lo), hi)
+	}
 }
 
 var opGELUBackward = defOp("GELUBackward", true)
