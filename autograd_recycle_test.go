@@ -170,6 +170,13 @@ func TestUninitOutputsFullyWritten(t *testing.T) {
 	t.Run("ConvWideNonFinite", TestConvWideNonFinite)
 	t.Run("MaxPool2x2", TestMaxPool2x2Fast)
 	t.Run("NormComposite", TestNormMatchesComposite)
+	t.Run("StridedViews", TestContiguousStridedViews)
+	t.Run("BinaryTransposed", TestBinaryTransposedOperands)
+	t.Run("UnaryTransposed", TestUnaryTransposedInput)
+	t.Run("Clamp", TestClampMatchesDefinition)
+	t.Run("PowScalar", TestPowScalarFastPaths)
+	t.Run("Convert", TestConvertLarge)
+	t.Run("IndexAndCompare", TestIndexCatCompareLarge)
 }
 
 // A leaf's gradient made by the backward pass goes back to the cache at ZeroGrad when it was

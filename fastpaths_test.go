@@ -117,3 +117,147 @@ func b2f(b bool) float64 {
 	}
 	return 0
 }
+
+// TestIndexCatCompareLarge checks IndexSelect, Embedding, Gather, Cat and the comparisons on
+// tensors large enough for their fast paths (outputs written without clearing, vector loops,
+// rows split across cores) against element-by-element definitions.
+func TestIndexCatCompareLarge(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	const r, c = 300, 257
+	vals := make([]float64, r*c)
+	for i := range vals {
+		vals[i] = math.Round(rng.NormFloat64()*4) / 2 // many ties for the comparisons
+	}
+	vals[5], vals[9] = math.NaN(), math.Inf(1)
+	shuffled := append([]float64(nil), vals...)
+	rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	for _, dt := range []DType{Float32, Float64, Int64} {
+		x := FromSlice(vals, r, c).To(dt)
+		y := FromSlice(shuffled, r, c).To(dt)
+		idx := make([]int64, 700)
+		for i := range idx {
+			idx[i] = int64(rng.IntN(r))
+		}
+		sel := x.IndexSelect(0, FromSlice(idx, len(idx)))
+		emb := Embedding(FromSlice(idx, 7, 100), x, -1)
+		for i, row := range idx {
+			for j := 0; j < c; j++ {
+				want := x.at(int(row)*c + j)
+				if !sameFloat(sel.at(i*c+j), want) || !sameFloat(emb.at(i*c+j), want) {
+					t.Fatalf("%v IndexSelect/Embedding row %d col %d", dt, i, j)
+				}
+			}
+		}
+		gidx := make([]int64, r*20)
+		for i := range gidx {
+			gidx[i] = int64(rng.IntN(c))
+		}
+		g := x.Gather(1, FromSlice(gidx, r, 20))
+		for i := range r {
+			for j := range 20 {
+				if !sameFloat(g.at(i*20+j), x.at(i*c+int(gidx[i*20+j]))) {
+					t.Fatalf("%v Gather at %d,%d", dt, i, j)
+				}
+			}
+		}
+		for d := range 2 {
+			cat := Cat([]*Tensor{x, y, x.Narrow(d, 0, 3)}, d)
+			parts := []*Tensor{x, y, x.Narrow(d, 0, 3)}
+			off := 0
+			for _, p := range parts {
+				pc := p.Contiguous()
+				for i := range p.shape[0] {
+					for j := range p.shape[1] {
+						ci, cj := i, j
+						if d == 0 {
+							ci += off
+						} else {
+							cj += off
+						}
+						if !sameFloat(cat.at(ci*cat.shape[1]+cj), pc.at(i*p.shape[1]+j)) {
+							t.Fatalf("%v Cat dim %d at %d,%d", dt, d, ci, cj)
+						}
+					}
+				}
+				off += p.shape[d]
+			}
+		}
+		cmps := map[string]struct {
+			op func(a, b *Tensor) *Tensor
+			f  func(a, b float64) bool
+		}{
+			"Eq": {(*Tensor).Eq, func(a, b float64) bool { return a == b }},
+			"Ne": {(*Tensor).Ne, func(a, b float64) bool { return a != b }},
+			"Lt": {(*Tensor).Lt, func(a, b float64) bool { return a < b }},
+			"Le": {(*Tensor).Le, func(a, b float64) bool { return a <= b }},
+			"Gt": {(*Tensor).Gt, func(a, b float64) bool { return a > b }},
+			"Ge": {(*Tensor).Ge, func(a, b float64) bool { return a >= b }},
+		}
+		s := FromSlice([]float64{0.5}).To(dt)
+		for name, cm := range cmps {
+			for _, pair := range [][2]*Tensor{{x, y}, {x, s}, {s, y}, {x.T(), y.T()}, {x, y.Narrow(0, 0, 1)}} {
+				a, b := pair[0], pair[1]
+				got := cm.op(a, b)
+				shape := broadcastShapes("test", a.shape, b.shape)
+				ea, eb := a.Expand(shape...).Contiguous(), b.Expand(shape...).Contiguous()
+				for i := range got.Numel() {
+					if want := cm.f(ea.at(i), eb.at(i)); (got.at(i) != 0) != want {
+						t.Fatalf("%v %s(%v, %v) element %d = %v, want %v", dt, name, a.shape, b.shape, i, got.at(i), want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestExtremeValueMatchesExtremeOf compares Max and Min's lane-wise extremeValue with the
+// element-by-element extremeOf over rows of many lengths holding NaNs of different payloads,
+// zeros of both signs, infinities and ties, and Max/Min over a large tensor (rows split
+// across cores) with the rows' extremeOf.
+func TestExtremeValueMatchesExtremeOf(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	pick := []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), math.NaN(), math.Float64frombits(0x7ff8000000000123), 1, -1}
+	for trial := range 3000 {
+		n := 1 + rng.IntN(70)
+		row := make([]float64, n)
+		for i := range row {
+			if rng.IntN(4) == 0 || trial%3 == 0 {
+				row[i] = pick[rng.IntN(len(pick))]
+				if trial%3 == 0 && row[i] != row[i] {
+					row[i] = 0
+				}
+			} else {
+				row[i] = float64(rng.IntN(7) - 3)
+			}
+		}
+		r32 := make([]float32, n)
+		ri := make([]int64, n)
+		for i, v := range row {
+			r32[i], ri[i] = float32(v), int64(v)
+		}
+		for _, isMax := range []bool{true, false} {
+			want, _ := extremeOf(row, isMax)
+			if got := extremeValue(row, isMax); math.Float64bits(got) != math.Float64bits(want) {
+				t.Fatalf("extremeValue(%v, max=%v) = %v, want %v", row, isMax, got, want)
+			}
+			want32, _ := extremeOf(r32, isMax)
+			if got := extremeValue(r32, isMax); math.Float32bits(got) != math.Float32bits(want32) {
+				t.Fatalf("extremeValue(%v, max=%v) float32 = %v, want %v", r32, isMax, got, want32)
+			}
+			wantI, _ := extremeOf(ri, isMax)
+			if got := extremeValue(ri, isMax); got != wantI {
+				t.Fatalf("extremeValue(%v, max=%v) int64 = %v, want %v", ri, isMax, got, wantI)
+			}
+		}
+	}
+	x := RandnOf(Float32, 700, 300)
+	mx, mn := x.Max(1), x.Min(1)
+	xs := x.f32()
+	for i := range 700 {
+		wmax, _ := extremeOf(xs[i*300:(i+1)*300], true)
+		wmin, _ := extremeOf(xs[i*300:(i+1)*300], false)
+		if mx.f32()[i] != wmax || mn.f32()[i] != wmin {
+			t.Fatalf("row %d: Max %v Min %v, want %v %v", i, mx.f32()[i], mn.f32()[i], wmax, wmin)
+		}
+	}
+}

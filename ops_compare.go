@@ -1,5 +1,7 @@
 package eager
 
+import "github.com/eagerml/eager/internal/parallel"
+
 // Comparisons and logical ops produce bool tensors and carry no gradient.
 
 var (
@@ -16,25 +18,144 @@ var (
 )
 
 type cmpFn struct {
-	f32 func(a, b float32) bool
-	f64 func(a, b float64) bool
-	i64 func(a, b int64) bool
-	b   func(a, b bool) bool
+	f32  func(a, b float32) bool
+	f64  func(a, b float64) bool
+	i64  func(a, b int64) bool
+	b    func(a, b bool) bool
+	code cmpCode // which comparison, for the row loops of cmpRows
 }
+
+// cmpCode names a comparison for cmpRows' loops.
+type cmpCode uint8
+
+const (
+	cmpEq cmpCode = iota
+	cmpNe
+	cmpLt
+	cmpLe
+	cmpGt
+	cmpGe
+)
+
+// cmpRows holds a comparison's row loops for one element type: both operands along the row
+// (vv), the second a broadcast scalar (vs) or the first (sv). Each is a plain loop with the
+// comparison inlined, split across cores on long rows, where the element function costs a
+// call per element; the results are the same.
+type cmpRows[T float32 | float64 | int64] struct {
+	vv func(dst []bool, x, y []T)
+	vs func(dst []bool, x []T, s T)
+	sv func(dst []bool, s T, y []T)
+}
+
+// cmpGrain is the least number of elements per goroutine in a comparison's row loops.
+const cmpGrain = 1 << 15
+
+func newCmpRows[T float32 | float64 | int64](code cmpCode) cmpRows[T] {
+	return cmpRows[T]{
+		vv: func(dst []bool, x, y []T) {
+			parallel.For(len(dst), cmpGrain, func(lo, hi int) { cmpVV(code, dst[lo:hi], x[lo:hi], y[lo:hi]) })
+		},
+		vs: func(dst []bool, x []T, s T) {
+			parallel.For(len(dst), cmpGrain, func(lo, hi int) { cmpVS(code, dst[lo:hi], x[lo:hi], s) })
+		},
+		sv: func(dst []bool, s T, y []T) {
+			parallel.For(len(dst), cmpGrain, func(lo, hi int) { cmpSV(code, dst[lo:hi], s, y[lo:hi]) })
+		},
+	}
+}
+
+// cmpVV is dst[i] = x[i] op y[i].
+func cmpVV[T float32 | float64 | int64](code cmpCode, dst []bool, x, y []T) {
+	x, y = x[:len(dst)], y[:len(dst)]
+	switch code {
+	case cmpEq:
+		for i := range dst {
+			dst[i] = x[i] == y[i]
+		}
+	case cmpNe:
+		for i := range dst {
+			dst[i] = x[i] != y[i]
+		}
+	case cmpLt:
+		for i := range dst {
+			dst[i] = x[i] < y[i]
+		}
+	case cmpLe:
+		for i := range dst {
+			dst[i] = x[i] <= y[i]
+		}
+	case cmpGt:
+		for i := range dst {
+			dst[i] = x[i] > y[i]
+		}
+	case cmpGe:
+		for i := range dst {
+			dst[i] = x[i] >= y[i]
+		}
+	}
+}
+
+// cmpVS is dst[i] = x[i] op s.
+func cmpVS[T float32 | float64 | int64](code cmpCode, dst []bool, x []T, s T) {
+	x = x[:len(dst)]
+	switch code {
+	case cmpEq:
+		for i, v := range x {
+			dst[i] = v == s
+		}
+	case cmpNe:
+		for i, v := range x {
+			dst[i] = v != s
+		}
+	case cmpLt:
+		for i, v := range x {
+			dst[i] = v < s
+		}
+	case cmpLe:
+		for i, v := range x {
+			dst[i] = v <= s
+		}
+	case cmpGt:
+		for i, v := range x {
+			dst[i] = v > s
+		}
+	case cmpGe:
+		for i, v := range x {
+			dst[i] = v >= s
+		}
+	}
+}
+
+// cmpSV is dst[i] = s op y[i], which is y[i] op' s with the comparison mirrored.
+func cmpSV[T float32 | float64 | int64](code cmpCode, dst []bool, s T, y []T) {
+	mirror := [...]cmpCode{cmpEq: cmpEq, cmpNe: cmpNe, cmpLt: cmpGt, cmpLe: cmpGe, cmpGt: cmpLt, cmpGe: cmpLe}
+	cmpVS(mirror[code], dst, y, s)
+}
+
+// compare's row loops for each comparison and element type.
+var cmpRowsF32, cmpRowsF64, cmpRowsI64 = func() (f32 [6]cmpRows[float32], f64 [6]cmpRows[float64], i64 [6]cmpRows[int64]) {
+	for c := cmpEq; c <= cmpGe; c++ {
+		f32[c], f64[c], i64[c] = newCmpRows[float32](c), newCmpRows[float64](c), newCmpRows[int64](c)
+	}
+	return
+}()
 
 func compare(op *OpInfo, k *cmpFn, x, y *Tensor) *Tensor {
 	t0 := opStart()
 	dt := resultType(x, y)
 	shape := broadcastShapes(op.Name, x.shape, y.shape)
 	a, b := x.Detach().To(dt), y.Detach().To(dt)
-	out := newTensor(Bool, shape)
+	out := newTensorUninit(Bool, shape)
 	switch dt {
 	case Float32:
-		runBinary[float32, bool](out, a, b, k.f32, nil, nil, nil)
+		r := &cmpRowsF32[k.code]
+		runBinary(out, a, b, k.f32, r.vv, r.vs, r.sv)
 	case Float64:
-		runBinary[float64, bool](out, a, b, k.f64, nil, nil, nil)
+		r := &cmpRowsF64[k.code]
+		runBinary(out, a, b, k.f64, r.vv, r.vs, r.sv)
 	case Int64:
-		runBinary[int64, bool](out, a, b, k.i64, nil, nil, nil)
+		r := &cmpRowsI64[k.code]
+		runBinary(out, a, b, k.i64, r.vv, r.vs, r.sv)
 	case Bool:
 		if k.b == nil {
 			failf(op.Name, "not supported for bool tensors")
@@ -55,12 +176,12 @@ func boolToInt(b bool) int {
 }
 
 var (
-	eqK = cmpFn{func(a, b float32) bool { return a == b }, func(a, b float64) bool { return a == b }, func(a, b int64) bool { return a == b }, func(a, b bool) bool { return a == b }}
-	neK = cmpFn{func(a, b float32) bool { return a != b }, func(a, b float64) bool { return a != b }, func(a, b int64) bool { return a != b }, func(a, b bool) bool { return a != b }}
-	ltK = cmpFn{func(a, b float32) bool { return a < b }, func(a, b float64) bool { return a < b }, func(a, b int64) bool { return a < b }, func(a, b bool) bool { return boolToInt(a) < boolToInt(b) }}
-	leK = cmpFn{func(a, b float32) bool { return a <= b }, func(a, b float64) bool { return a <= b }, func(a, b int64) bool { return a <= b }, func(a, b bool) bool { return boolToInt(a) <= boolToInt(b) }}
-	gtK = cmpFn{func(a, b float32) bool { return a > b }, func(a, b float64) bool { return a > b }, func(a, b int64) bool { return a > b }, func(a, b bool) bool { return boolToInt(a) > boolToInt(b) }}
-	geK = cmpFn{func(a, b float32) bool { return a >= b }, func(a, b float64) bool { return a >= b }, func(a, b int64) bool { return a >= b }, func(a, b bool) bool { return boolToInt(a) >= boolToInt(b) }}
+	eqK = cmpFn{func(a, b float32) bool { return a == b }, func(a, b float64) bool { return a == b }, func(a, b int64) bool { return a == b }, func(a, b bool) bool { return a == b }, cmpEq}
+	neK = cmpFn{func(a, b float32) bool { return a != b }, func(a, b float64) bool { return a != b }, func(a, b int64) bool { return a != b }, func(a, b bool) bool { return a != b }, cmpNe}
+	ltK = cmpFn{func(a, b float32) bool { return a < b }, func(a, b float64) bool { return a < b }, func(a, b int64) bool { return a < b }, func(a, b bool) bool { return boolToInt(a) < boolToInt(b) }, cmpLt}
+	leK = cmpFn{func(a, b float32) bool { return a <= b }, func(a, b float64) bool { return a <= b }, func(a, b int64) bool { return a <= b }, func(a, b bool) bool { return boolToInt(a) <= boolToInt(b) }, cmpLe}
+	gtK = cmpFn{func(a, b float32) bool { return a > b }, func(a, b float64) bool { return a > b }, func(a, b int64) bool { return a > b }, func(a, b bool) bool { return boolToInt(a) > boolToInt(b) }, cmpGt}
+	geK = cmpFn{func(a, b float32) bool { return a >= b }, func(a, b float64) bool { return a >= b }, func(a, b int64) bool { return a >= b }, func(a, b bool) bool { return boolToInt(a) >= boolToInt(b) }, cmpGe}
 )
 
 // Eq returns x == y elementwise with broadcasting, as a bool tensor.

@@ -93,7 +93,7 @@ func indexSelect(name string, x *Tensor, dim int, index *Tensor) *Tensor {
 	if len(outShape) > 0 {
 		outShape[d] = len(idx)
 	}
-	out := newTensor(x.dtype, outShape)
+	out := newTensorUninit(x.dtype, outShape) // the kernel writes every element
 	c := x.contig()
 	switch x.dtype {
 	case Float32:
@@ -254,7 +254,7 @@ func (x *Tensor) Gather(dim int, index *Tensor) *Tensor {
 			failf(name, "index of shape %v must not be larger than the input of shape %v except in dim %d", index.shape, x.shape, d)
 		}
 	}
-	out := newTensor(x.dtype, index.shape)
+	out := newTensorUninit(x.dtype, index.shape) // one element per index element
 	// Walk index; x's stride along dim is applied per element from the index value.
 	xw := copyInts(xst)
 	xw[d] = 0

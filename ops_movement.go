@@ -463,7 +463,7 @@ func Cat(tensors []*Tensor, dim int) *Tensor {
 		}
 		shape[d] += t.shape[d]
 	}
-	out := newTensor(dt, shape)
+	out := newTensorUninit(dt, shape) // the inputs' blocks cover it
 	pos := 0
 	sizes := make([]int, len(tensors))
 	ins := make([]*Tensor, len(tensors))

@@ -82,12 +82,26 @@ func reduceRows[T float32 | float64 | int64](r reduction, out *Tensor, f func(ro
 }
 
 // reduceRowsOf is reduceRows reading the [outer, inner] rows from src.
+// Each row is reduced by f on its own, so many short rows are split across cores (f's
+// result for a row does not depend on which goroutine computes it).
 func reduceRowsOf[T float32 | float64 | int64](src []T, r reduction, out *Tensor, f func(row []T) T) {
 	dst := data[T](out.st)
+	if r.outer > 1 && r.outer*r.inner >= 2*reduceRowsGrain && r.inner < reduceRowsGrain {
+		parallel.For(r.outer, reduceRowsGrain/max(r.inner, 1), func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				dst[i] = f(src[i*r.inner : (i+1)*r.inner])
+			}
+		})
+		return
+	}
 	for i := 0; i < r.outer; i++ {
 		dst[i] = f(src[i*r.inner : (i+1)*r.inner])
 	}
 }
+
+// reduceRowsGrain is the least number of elements per goroutine when reduceRowsOf splits
+// rows; longer rows stay on one goroutine each (their kernels may split them themselves).
+const reduceRowsGrain = 1 << 15
 
 // sumRowsPermuted sums each row of in viewed with the reduced dims last (perm): in place when
 // that view is contiguous, else from a copy gathered into a pooled scratch buffer (a large
@@ -274,11 +288,11 @@ func (x *Tensor) extreme(op *OpInfo, dims []int, keep, isMax bool) *Tensor {
 	out := newTensor(x.dtype, r.keep)
 	switch x.dtype {
 	case Float32:
-		reduceRows(r, out, func(row []float32) float32 { v, _ := extremeOf(row, isMax); return v })
+		reduceRows(r, out, func(row []float32) float32 { return extremeValue(row, isMax) })
 	case Float64:
-		reduceRows(r, out, func(row []float64) float64 { v, _ := extremeOf(row, isMax); return v })
+		reduceRows(r, out, func(row []float64) float64 { return extremeValue(row, isMax) })
 	case Int64:
-		reduceRows(r, out, func(row []int64) int64 { v, _ := extremeOf(row, isMax); return v })
+		reduceRows(r, out, func(row []int64) int64 { return extremeValue(row, isMax) })
 	}
 	outKeep := out.Detach()
 	if !keep {
@@ -315,6 +329,42 @@ func extremeOf[T float32 | float64 | int64](row []T, isMax bool) (T, int) {
 		}
 	}
 	return best, bi
+}
+
+// extremeValue is extremeOf's value: Go's max (or min) in four independent lanes, branch-free,
+// where extremeOf compares one element at a time. Where the two could differ, it returns
+// extremeOf's: a NaN result (extremeOf returns the row's first NaN) and a zero result
+// (extremeOf keeps the first of equal zeros, whatever their signs).
+func extremeValue[T float32 | float64 | int64](row []T, isMax bool) T {
+	n := len(row)
+	if n < 16 {
+		v, _ := extremeOf(row, isMax)
+		return v
+	}
+	m0, m1, m2, m3 := row[0], row[1], row[2], row[3]
+	i := 4
+	if isMax {
+		for ; i+4 <= n; i += 4 {
+			m0, m1, m2, m3 = max(m0, row[i]), max(m1, row[i+1]), max(m2, row[i+2]), max(m3, row[i+3])
+		}
+		for ; i < n; i++ {
+			m0 = max(m0, row[i])
+		}
+		m0 = max(max(m0, m1), max(m2, m3))
+	} else {
+		for ; i+4 <= n; i += 4 {
+			m0, m1, m2, m3 = min(m0, row[i]), min(m1, row[i+1]), min(m2, row[i+2]), min(m3, row[i+3])
+		}
+		for ; i < n; i++ {
+			m0 = min(m0, row[i])
+		}
+		m0 = min(min(m0, m1), min(m2, m3))
+	}
+	if m0 != m0 || m0 == 0 {
+		v, _ := extremeOf(row, isMax)
+		return v
+	}
+	return m0
 }
 
 // MaxDim returns the maximum along dim and the int64 index of the first maximum, as PyTorch's
