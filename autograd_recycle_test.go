@@ -177,6 +177,8 @@ func TestUninitOutputsFullyWritten(t *testing.T) {
 	t.Run("PowScalar", TestPowScalarFastPaths)
 	t.Run("Convert", TestConvertLarge)
 	t.Run("IndexAndCompare", TestIndexCatCompareLarge)
+	t.Run("Where", TestWhereMatchesDefinition)
+	t.Run("Extreme", TestExtremeValueMatchesExtremeOf)
 }
 
 // A leaf's gradient made by the backward pass goes back to the cache at ZeroGrad when it was

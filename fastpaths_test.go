@@ -261,3 +261,62 @@ func TestExtremeValueMatchesExtremeOf(t *testing.T) {
 		}
 	}
 }
+
+// TestWhereMatchesDefinition checks Where (branch-free selection on the elements' bits, rows
+// and long rows split across cores) and MaskedFill against the element-by-element definition,
+// with broadcast, transposed and scalar operands in every dtype.
+func TestWhereMatchesDefinition(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	const r, c = 260, 300
+	randT := func(dt DType, shape ...int) *Tensor {
+		v := make([]float64, numel(shape))
+		for i := range v {
+			v[i] = math.Round(rng.NormFloat64() * 3)
+		}
+		if len(v) > 3 {
+			v[1], v[2] = math.NaN(), math.Copysign(0, -1)
+		}
+		return FromSlice(v, shape...).To(dt)
+	}
+	for _, dt := range []DType{Float32, Float64, Int64, Bool} {
+		cases := []struct {
+			name    string
+			cond    *Tensor
+			x, y    *Tensor
+			scalarY bool
+		}{
+			{"same shapes", randT(Float32, r, c).GtScalar(0), randT(dt, r, c), randT(dt, r, c), false},
+			{"one long row", randT(Float32, r*c).GtScalar(0), randT(dt, r*c), randT(dt, r*c), false},
+			{"broadcast", randT(Float32, r, 1).GtScalar(0), randT(dt, r, c), randT(dt, c), false},
+			{"transposed", randT(Float32, c, r).GtScalar(0).T(), randT(dt, c, r).T(), randT(dt, r, c), false},
+			{"scalar y", randT(Float32, r, c).GtScalar(0), randT(dt, r, c), randT(dt), true},
+			{"small", randT(Float32, 3, 1).GtScalar(0), randT(dt, 1, 5), randT(dt, 3, 5), false},
+		}
+		for _, tc := range cases {
+			got := Where(tc.cond, tc.x, tc.y)
+			shape := got.shape
+			ec, ex, ey := tc.cond.Expand(shape...).Contiguous(), tc.x.Expand(shape...).Contiguous(), tc.y.Expand(shape...).Contiguous()
+			for i := range got.Numel() {
+				want := ey.at(i)
+				if ec.at(i) != 0 {
+					want = ex.at(i)
+				}
+				if !sameFloat(got.at(i), want) {
+					t.Fatalf("%v Where %s: element %d = %v, want %v", dt, tc.name, i, got.at(i), want)
+				}
+			}
+			if dt == Float32 {
+				mf := tc.y.Expand(shape...).MaskedFill(tc.cond, 7)
+				for i := range mf.Numel() {
+					want := ey.at(i)
+					if ec.at(i) != 0 {
+						want = 7
+					}
+					if !sameFloat(mf.at(i), want) {
+						t.Fatalf("MaskedFill %s: element %d = %v, want %v", tc.name, i, mf.at(i), want)
+					}
+				}
+			}
+		}
+	}
+}

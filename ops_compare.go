@@ -1,6 +1,10 @@
 package eager
 
-import "github.com/eagerml/eager/internal/parallel"
+import (
+	"unsafe"
+
+	"github.com/eagerml/eager/internal/parallel"
+)
 
 // Comparisons and logical ops produce bool tensors and carry no gradient.
 
@@ -262,7 +266,7 @@ func Where(cond, x, y *Tensor) *Tensor {
 	dt := resultType(x, y)
 	shape := broadcastShapes("Where", broadcastShapes("Where", cond.shape, x.shape), y.shape)
 	a, b := x.To(dt), y.To(dt)
-	out := newTensor(dt, shape)
+	out := newTensorUninit(dt, shape) // whereLoop writes every element
 	cs := broadcastStrides(cond, shape)
 	as, bs := broadcastStrides(a, shape), broadcastStrides(b, shape)
 	sh, strides := coalesce(shape, contiguousStrides(shape), cs, as, bs)
@@ -297,22 +301,83 @@ func Where(cond, x, y *Tensor) *Tensor {
 }
 
 func whereLoop[T elem](out, cond, a, b *Tensor, shape []int, strides [][]int) {
-	od, cd, ad, bd := data[T](out.st), cond.st.b(), data[T](a.st), data[T](b.st)
+	switch unsafe.Sizeof(*new(T)) {
+	case 1:
+		whereRows[uint8](out, cond, a, b, shape, strides)
+	case 4:
+		whereRows[uint32](out, cond, a, b, shape, strides)
+	default:
+		whereRows[uint64](out, cond, a, b, shape, strides)
+	}
+}
+
+// whereRows is whereLoop on the elements' bits (U of their size): each row is selected
+// without branches (a random condition mispredicts every other one), rows are split across
+// cores, and one long row is split by columns. Selecting bits copies values exactly.
+func whereRows[U uint8 | uint32 | uint64](out, cond, a, b *Tensor, shape []int, strides [][]int) {
+	od, ad, bd := bitsOf[U](out.st), bitsOf[U](a.st), bitsOf[U](b.st)
+	cd := unsafe.Slice((*uint8)(unsafe.Pointer(unsafe.SliceData(cond.st.b()))), len(cond.st.b()))
 	last := len(shape) - 1
 	inner := shape[last]
 	sc, sa, sb := strides[1][last], strides[2][last], strides[3][last]
-	walkRows(shape, strides, []int{0, cond.offset, a.offset, b.offset}, func(_ int, offs []int) {
-		o := od[offs[0] : offs[0]+inner]
-		pc, pa, pb := offs[1], offs[2], offs[3]
-		for i := range o {
-			if cd[pc] {
-				o[i] = ad[pa]
-			} else {
-				o[i] = bd[pb]
-			}
-			pc += sc
-			pa += sa
-			pb += sb
-		}
+	rows := numel(shape) / max(inner, 1)
+	if rows == 0 || inner == 0 {
+		return
+	}
+	if rows == 1 {
+		parallel.For(inner, whereGrain, func(lo, hi int) {
+			whereSelect(od[lo:hi], cd, cond.offset+lo*sc, sc, ad, a.offset+lo*sa, sa, bd, b.offset+lo*sb, sb)
+		})
+		return
+	}
+	base := []int{0, cond.offset, a.offset, b.offset}
+	parallel.For(rows, max(1, whereGrain/inner), func(lo, hi int) {
+		walkRowRange(shape, strides, base, lo, hi, func(_ int, offs []int) {
+			whereSelect(od[offs[0]:offs[0]+inner], cd, offs[1], sc, ad, offs[2], sa, bd, offs[3], sb)
+		})
 	})
+}
+
+// whereGrain is the least number of elements per goroutine in Where.
+const whereGrain = 1 << 15
+
+// whereSelect writes o[i] = a's element where the condition byte is 1 and b's where it is 0,
+// reading each operand from its position with its stride.
+func whereSelect[U uint8 | uint32 | uint64](o []U, cd []uint8, pc, sc int, ad []U, pa, sa int, bd []U, pb, sb int) {
+	if sc == 1 && sa == 1 && sb == 1 {
+		c, x, y := cd[pc:pc+len(o)], ad[pa:pa+len(o)], bd[pb:pb+len(o)]
+		for i := range o {
+			m := -U(c[i])
+			o[i] = x[i]&m | y[i]&^m
+		}
+		return
+	}
+	for i := range o {
+		m := -U(cd[pc])
+		o[i] = ad[pa]&m | bd[pb]&^m
+		pc += sc
+		pa += sa
+		pb += sb
+	}
+}
+
+// bitsOf is st's elements as unsigned integers of their size.
+func bitsOf[U uint8 | uint32 | uint64](st *storage) []U {
+	var n int
+	var p unsafe.Pointer
+	switch st.dtype {
+	case Float32:
+		d := st.f32()
+		n, p = len(d), unsafe.Pointer(unsafe.SliceData(d))
+	case Float64:
+		d := st.f64()
+		n, p = len(d), unsafe.Pointer(unsafe.SliceData(d))
+	case Int64:
+		d := st.i64()
+		n, p = len(d), unsafe.Pointer(unsafe.SliceData(d))
+	case Bool:
+		d := st.b()
+		n, p = len(d), unsafe.Pointer(unsafe.SliceData(d))
+	}
+	return unsafe.Slice((*U)(p), n)
 }
