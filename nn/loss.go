@@ -179,6 +179,9 @@ func nllSmoothed(op string, logp, target *eager.Tensor, c lossConfig) *eager.Ten
 			fail(op, "target %d is out of bounds for %d classes", v, C)
 		}
 	}
+	if w == nil && eps == 0 {
+		return nllPicked(op, logp, target, classDim, c)
+	}
 	// One-hot mask of the targets along the class dim; ignored targets match no class.
 	ar := eager.ArangeOf(eager.Int64, 0, float64(C), 1).Reshape(classShape(C, rank)...)
 	onehot := target.Unsqueeze(classDim).Eq(ar).To(logp.DType())
@@ -215,6 +218,33 @@ func nllSmoothed(op string, logp, target *eager.Tensor, c lossConfig) *eager.Ten
 		return loss.Sum()
 	case None:
 		return loss
+	}
+	fail(op, "reduction %d is not supported", c.reduction)
+	return nil
+}
+
+// nllPicked is nllSmoothed without class weights or label smoothing: each target's
+// log-probability is picked with Gather, O(N) work whose gradient is scattered to N
+// positions, where the one-hot mask multiplies and sums all N×C of them (a few times the
+// cost of the log-softmax itself for a language model's logits). The values are the same:
+// the mask's sum adds exact zeros to the picked one. Unlike the mask, a -Inf log-probability
+// of a class that is not the target cannot turn the loss into NaN (-Inf·0), as in PyTorch.
+func nllPicked(op string, logp, target *eager.Tensor, classDim int, c lossConfig) *eager.Tensor {
+	valid := target.NeScalar(float64(c.ignoreIndex))
+	idx := target
+	if c.ignoreIndex < 0 || c.ignoreIndex >= int64(logp.Size(classDim)) {
+		// An ignored target is not a class: gather class 0 there and drop it below.
+		idx = eager.Where(valid, target, eager.FullOf(eager.Int64, 0))
+	}
+	picked := logp.Gather(classDim, idx.Unsqueeze(classDim)).Squeeze(classDim)
+	nll := eager.Where(valid, picked.Neg(), eager.FullOf(logp.DType(), 0))
+	switch c.reduction {
+	case Mean:
+		return nll.Sum().Div(valid.To(logp.DType()).Sum())
+	case Sum:
+		return nll.Sum()
+	case None:
+		return nll
 	}
 	fail(op, "reduction %d is not supported", c.reduction)
 	return nil
