@@ -68,3 +68,31 @@ func BenchmarkLogSoftmax(b *testing.B) {
 		})
 	}
 }
+
+// TestLogSoftmaxRowsF32FourAtOnce checks that summing four rows side by side gives the bits
+// of each row done alone (logSoftmaxRowF32), including blocks with a NaN row.
+func TestLogSoftmaxRowsF32FourAtOnce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(10, 11))
+	for _, inner := range []int{1, 3, 8, 65, 256} {
+		for _, rows := range []int{1, 4, 5, 8, 11} {
+			x := make([]float32, rows*inner)
+			for i := range x {
+				x[i] = float32(rng.NormFloat64() * 5)
+			}
+			if rows > 4 {
+				x[4*inner+inner/2] = float32(math.NaN())
+			}
+			got, want := make([]float32, len(x)), make([]float32, len(x))
+			logSoftmaxRowsF32(got, x, inner)
+			tmp := make([]float32, inner)
+			for r := range rows {
+				logSoftmaxRowF32(want[r*inner:(r+1)*inner], x[r*inner:(r+1)*inner], tmp)
+			}
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(got[i] != got[i] && want[i] != want[i]) {
+					t.Fatalf("inner %d rows %d element %d: %v, want %v", inner, rows, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}

@@ -151,23 +151,63 @@ func softmaxRowsF32(o, x []float32, inner int) {
 // exponentials exp(x - max) by the vector kernel as Softmax computes them (the difference
 // rounded to float32, as PyTorch does), summed in float64, then x - (max + log(sum)) in
 // float64 rounded once. A row holding a NaN takes the float64 scalar loop.
+//
+// Four rows are summed side by side (each in its own order, as one row alone), so that the
+// float64 additions of one row do not wait on each other, as in softmaxRowsF32.
 func logSoftmaxRowsF32(o, x []float32, inner int) {
-	t := make([]float32, inner)
-	for r := 0; r+inner <= len(x); r += inner {
-		row, out := x[r:r+inner], o[r:r+inner]
-		m, ok := softmaxMaxExpF32(t, row)
+	rows := len(x) / inner
+	t := make([]float32, 4*inner)
+	r := 0
+	for ; r+4 <= rows; r += 4 {
+		var ms [4]float32
+		ok := true
+		for k := range 4 {
+			var okk bool
+			ms[k], okk = softmaxMaxExpF32(t[k*inner:(k+1)*inner], x[(r+k)*inner:(r+k+1)*inner])
+			ok = ok && okk
+		}
 		if !ok {
-			softmaxRow(out, row, nil, true)
+			for k := r; k < r+4; k++ {
+				logSoftmaxRowF32(o[k*inner:(k+1)*inner], x[k*inner:(k+1)*inner], t[:inner])
+			}
 			continue
 		}
-		var s float64
-		for _, v := range t {
-			s += float64(v)
+		t0, t1, t2, t3 := t[:inner], t[inner:2*inner], t[2*inner:3*inner], t[3*inner:]
+		var s0, s1, s2, s3 float64
+		for j, v := range t0 {
+			s0 += float64(v)
+			s1 += float64(t1[j])
+			s2 += float64(t2[j])
+			s3 += float64(t3[j])
 		}
-		ls := math.Log(s) + float64(m)
-		for j, v := range row {
-			out[j] = float32(float64(v) - ls)
+		for k, s := range [4]float64{s0, s1, s2, s3} {
+			logSoftmaxFinish(o[(r+k)*inner:(r+k+1)*inner], x[(r+k)*inner:(r+k+1)*inner], s, ms[k])
 		}
+	}
+	for ; r < rows; r++ {
+		logSoftmaxRowF32(o[r*inner:(r+1)*inner], x[r*inner:(r+1)*inner], t[:inner])
+	}
+}
+
+// logSoftmaxRowF32 is logSoftmaxRowsF32 on one row, with t as scratch.
+func logSoftmaxRowF32(out, row, t []float32) {
+	m, ok := softmaxMaxExpF32(t, row)
+	if !ok {
+		softmaxRow(out, row, nil, true)
+		return
+	}
+	var s float64
+	for _, v := range t {
+		s += float64(v)
+	}
+	logSoftmaxFinish(out, row, s, m)
+}
+
+// logSoftmaxFinish writes out = row - (m + log(s)) in float64, rounded once.
+func logSoftmaxFinish(out, row []float32, s float64, m float32) {
+	ls := math.Log(s) + float64(m)
+	for j, v := range row {
+		out[j] = float32(float64(v) - ls)
 	}
 }
 
