@@ -179,8 +179,8 @@ func BenchmarkBiasGradSum(b *testing.B) {
 
 // BenchmarkTransposedOperands times ops on transposed views of an MNIST layer's weight
 // (784x256, as x.T()): the copy into a contiguous tensor, a binary op with a contiguous
-// operand, a scalar op, and a unary op (and a permutation that keeps the last dim); PyTorch's figures for the same expressions come from
-// `eager bench -run transpose` (the copy).
+// operand, a scalar op, and a unary op (and a permutation that keeps the last dim);
+// `/usr/bin/python3 bench/torch_ops.py` times the same expressions in PyTorch.
 func BenchmarkTransposedOperands(b *testing.B) {
 	x, y, h := Randn(784, 256), Randn(256, 784), Randn(32, 64, 4, 32)
 	for _, c := range []struct {
@@ -198,6 +198,33 @@ func BenchmarkTransposedOperands(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				c.fn()
+			}
+		})
+	}
+}
+
+// BenchmarkOps256K times ops that had slow paths, on 256K float32 elements ([1024, 256]) as
+// a layer's activations: x², a clamp, a conversion to float64, a comparison, a selection
+// with a random mask, a max over each row, and LogSoftmax over each row. `/usr/bin/python3
+// bench/torch_ops.py` times the same expressions in PyTorch.
+func BenchmarkOps256K(b *testing.B) {
+	x, y := Randn(1024, 256), Randn(1024, 256)
+	mask := x.GtScalar(0)
+	for _, c := range []struct {
+		name string
+		fn   func() *Tensor
+	}{
+		{"pow2", func() *Tensor { return x.PowScalar(2) }},
+		{"clamp", func() *Tensor { return x.Clamp(-0.5, 0.5) }},
+		{"to-float64", func() *Tensor { return x.To(Float64) }},
+		{"gt", func() *Tensor { return x.Gt(y) }},
+		{"where", func() *Tensor { return Where(mask, x, y) }},
+		{"max-dim1", func() *Tensor { return x.Max(1) }},
+		{"logsoftmax-dim1", func() *Tensor { return x.LogSoftmax(1) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				c.fn().Realize() // deferred ops compute here
 			}
 		})
 	}

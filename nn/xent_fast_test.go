@@ -65,3 +65,19 @@ func closeAll(t *testing.T, name string, got, want []float64) {
 		}
 	}
 }
+
+// BenchmarkCrossEntropy times CrossEntropy forward and backward on the character
+// transformer's logits [2048, 65] (`bench/torch_ops.py` has PyTorch's figure).
+func BenchmarkCrossEntropy(b *testing.B) {
+	eager.ManualSeed(1)
+	logits := eager.Randn(2048, 65).SetRequiresGrad(true)
+	v := make([]int64, 2048)
+	for i := range v {
+		v[i] = int64(i % 65)
+	}
+	target := eager.FromSlice(v, 2048)
+	for b.Loop() {
+		CrossEntropy(logits, target).Backward()
+		logits.ZeroGrad()
+	}
+}
