@@ -361,23 +361,20 @@ func whereSelect[U uint8 | uint32 | uint64](o []U, cd []uint8, pc, sc int, ad []
 	}
 }
 
-// bitsOf is st's elements as unsigned integers of their size.
+// bitsOf is st's elements as unsigned integers of their size (U must have it).
 func bitsOf[U uint8 | uint32 | uint64](st *storage) []U {
-	var n int
-	var p unsafe.Pointer
 	switch st.dtype {
 	case Float32:
-		d := st.f32()
-		n, p = len(d), unsafe.Pointer(unsafe.SliceData(d))
+		return sameSizeView[U](st.f32())
 	case Float64:
-		d := st.f64()
-		n, p = len(d), unsafe.Pointer(unsafe.SliceData(d))
+		return sameSizeView[U](st.f64())
 	case Int64:
-		d := st.i64()
-		n, p = len(d), unsafe.Pointer(unsafe.SliceData(d))
-	case Bool:
-		d := st.b()
-		n, p = len(d), unsafe.Pointer(unsafe.SliceData(d))
+		return sameSizeView[U](st.i64())
 	}
-	return unsafe.Slice((*U)(p), n)
+	return sameSizeView[U](st.b())
+}
+
+// sameSizeView is d's memory as a slice of U, an element type of the same size as T.
+func sameSizeView[U, T any](d []T) []U {
+	return unsafe.Slice((*U)(unsafe.Pointer(unsafe.SliceData(d))), len(d))
 }

@@ -130,17 +130,11 @@ func softmaxRowsF32(o, x []float32, inner int) {
 			}
 			continue
 		}
-		var s0, s1, s2, s3 float64
-		for j, v := range t0 {
-			s0 += float64(v)
-			s1 += float64(t1[j])
-			s2 += float64(t2[j])
-			s3 += float64(t3[j])
-		}
-		kernels.ScaleF32(o[r*inner:(r+1)*inner], t0, 1/s0)
-		kernels.ScaleF32(o[(r+1)*inner:(r+2)*inner], t1, 1/s1)
-		kernels.ScaleF32(o[(r+2)*inner:(r+3)*inner], t2, 1/s2)
-		kernels.ScaleF32(o[(r+3)*inner:(r+4)*inner], t3, 1/s3)
+		s := sum4Rows(t, inner)
+		kernels.ScaleF32(o[r*inner:(r+1)*inner], t0, 1/s[0])
+		kernels.ScaleF32(o[(r+1)*inner:(r+2)*inner], t1, 1/s[1])
+		kernels.ScaleF32(o[(r+2)*inner:(r+3)*inner], t2, 1/s[2])
+		kernels.ScaleF32(o[(r+3)*inner:(r+4)*inner], t3, 1/s[3])
 	}
 	for ; r < rows; r++ {
 		softmaxRowF32(o[r*inner:(r+1)*inner], x[r*inner:(r+1)*inner], t)
@@ -172,21 +166,28 @@ func logSoftmaxRowsF32(o, x []float32, inner int) {
 			}
 			continue
 		}
-		t0, t1, t2, t3 := t[:inner], t[inner:2*inner], t[2*inner:3*inner], t[3*inner:]
-		var s0, s1, s2, s3 float64
-		for j, v := range t0 {
-			s0 += float64(v)
-			s1 += float64(t1[j])
-			s2 += float64(t2[j])
-			s3 += float64(t3[j])
-		}
-		for k, s := range [4]float64{s0, s1, s2, s3} {
+		for k, s := range sum4Rows(t, inner) {
 			logSoftmaxFinish(o[(r+k)*inner:(r+k+1)*inner], x[(r+k)*inner:(r+k+1)*inner], s, ms[k])
 		}
 	}
 	for ; r < rows; r++ {
 		logSoftmaxRowF32(o[r*inner:(r+1)*inner], x[r*inner:(r+1)*inner], t[:inner])
 	}
+}
+
+// sum4Rows returns the float64 sums of the four rows of inner values in t, each added in
+// order as a row alone would be, the four side by side so that one row's additions do not
+// wait on each other.
+func sum4Rows(t []float32, inner int) [4]float64 {
+	t0, t1, t2, t3 := t[:inner], t[inner:2*inner], t[2*inner:3*inner], t[3*inner:4*inner]
+	var s0, s1, s2, s3 float64
+	for j, v := range t0 {
+		s0 += float64(v)
+		s1 += float64(t1[j])
+		s2 += float64(t2[j])
+		s3 += float64(t3[j])
+	}
+	return [4]float64{s0, s1, s2, s3}
 }
 
 // logSoftmaxRowF32 is logSoftmaxRowsF32 on one row, with t as scratch.

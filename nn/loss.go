@@ -211,7 +211,12 @@ func nllSmoothed(op string, logp, target *eager.Tensor, c lossConfig) *eager.Ten
 			loss = nll.MulScalar(1 - eps).Add(smooth.MulScalar(eps / float64(C)))
 		}
 	}
-	switch c.reduction {
+	return reduceBy(op, loss, denom, c.reduction)
+}
+
+// reduceBy reduces per-element losses: their sum divided by denom (Mean), their sum, or none.
+func reduceBy(op string, loss, denom *eager.Tensor, r Reduction) *eager.Tensor {
+	switch r {
 	case Mean:
 		return loss.Sum().Div(denom)
 	case Sum:
@@ -219,7 +224,7 @@ func nllSmoothed(op string, logp, target *eager.Tensor, c lossConfig) *eager.Ten
 	case None:
 		return loss
 	}
-	fail(op, "reduction %d is not supported", c.reduction)
+	fail(op, "reduction %d is not supported", r)
 	return nil
 }
 
@@ -238,16 +243,11 @@ func nllPicked(op string, logp, target *eager.Tensor, classDim int, c lossConfig
 	}
 	picked := logp.Gather(classDim, idx.Unsqueeze(classDim)).Squeeze(classDim)
 	nll := eager.Where(valid, picked.Neg(), eager.FullOf(logp.DType(), 0))
-	switch c.reduction {
-	case Mean:
-		return nll.Sum().Div(valid.To(logp.DType()).Sum())
-	case Sum:
-		return nll.Sum()
-	case None:
-		return nll
+	var count *eager.Tensor // of the targets not ignored, for Mean
+	if c.reduction == Mean {
+		count = valid.To(logp.DType()).Sum()
 	}
-	fail(op, "reduction %d is not supported", c.reduction)
-	return nil
+	return reduceBy(op, nll, count, c.reduction)
 }
 
 func sameShape(a, b []int) bool {
