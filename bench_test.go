@@ -205,7 +205,7 @@ func BenchmarkTransposedOperands(b *testing.B) {
 
 // BenchmarkOps256K times ops that had slow paths, on 256K float32 elements ([1024, 256]) as
 // a layer's activations: x², a clamp, a conversion to float64, a comparison, a selection
-// with a random mask, a max over each row, and LogSoftmax over each row. `/usr/bin/python3
+// with a random mask, a max and an argmax over each row, and LogSoftmax over each row. `/usr/bin/python3
 // bench/torch_ops.py` times the same expressions in PyTorch.
 func BenchmarkOps256K(b *testing.B) {
 	x, y := Randn(1024, 256), Randn(1024, 256)
@@ -220,6 +220,7 @@ func BenchmarkOps256K(b *testing.B) {
 		{"gt", func() *Tensor { return x.Gt(y) }},
 		{"where", func() *Tensor { return Where(mask, x, y) }},
 		{"max-dim1", func() *Tensor { return x.Max(1) }},
+		{"argmax-dim1", func() *Tensor { return x.ArgMax(1) }},
 		{"logsoftmax-dim1", func() *Tensor { return x.LogSoftmax(1) }},
 	} {
 		b.Run(c.name, func(b *testing.B) {

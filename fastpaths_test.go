@@ -251,13 +251,19 @@ func TestExtremeValueMatchesExtremeOf(t *testing.T) {
 		}
 	}
 	x := RandnOf(Float32, 700, 300)
+	x.f32()[5*300+7] = float32(math.NaN())
 	mx, mn := x.Max(1), x.Min(1)
+	vmax, imax := x.MaxDim(1, false)
+	amin := x.ArgMin(1)
 	xs := x.f32()
 	for i := range 700 {
-		wmax, _ := extremeOf(xs[i*300:(i+1)*300], true)
-		wmin, _ := extremeOf(xs[i*300:(i+1)*300], false)
-		if mx.f32()[i] != wmax || mn.f32()[i] != wmin {
+		wmax, jmax := extremeOf(xs[i*300:(i+1)*300], true)
+		wmin, jmin := extremeOf(xs[i*300:(i+1)*300], false)
+		if !sameFloat(float64(mx.f32()[i]), float64(wmax)) || !sameFloat(float64(mn.f32()[i]), float64(wmin)) {
 			t.Fatalf("row %d: Max %v Min %v, want %v %v", i, mx.f32()[i], mn.f32()[i], wmax, wmin)
+		}
+		if !sameFloat(float64(vmax.f32()[i]), float64(wmax)) || imax.i64()[i] != int64(jmax) || amin.i64()[i] != int64(jmin) {
+			t.Fatalf("row %d: MaxDim %v at %d, ArgMin %d; want %v at %d, %d", i, vmax.f32()[i], imax.i64()[i], amin.i64()[i], wmax, jmax, jmin)
 		}
 	}
 }

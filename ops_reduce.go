@@ -86,17 +86,21 @@ func reduceRows[T float32 | float64 | int64](r reduction, out *Tensor, f func(ro
 // result for a row does not depend on which goroutine computes it).
 func reduceRowsOf[T float32 | float64 | int64](src []T, r reduction, out *Tensor, f func(row []T) T) {
 	dst := data[T](out.st)
+	splitRows(r, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			dst[i] = f(src[i*r.inner : (i+1)*r.inner])
+		}
+	})
+}
+
+// splitRows calls rows over r's rows [0, r.outer): split across cores when there are many
+// short rows (each row's result must not depend on the split), in one call otherwise.
+func splitRows(r reduction, rows func(lo, hi int)) {
 	if r.outer > 1 && r.outer*r.inner >= 2*reduceRowsGrain && r.inner < reduceRowsGrain {
-		parallel.For(r.outer, reduceRowsGrain/max(r.inner, 1), func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				dst[i] = f(src[i*r.inner : (i+1)*r.inner])
-			}
-		})
+		parallel.For(r.outer, reduceRowsGrain/max(r.inner, 1), rows)
 		return
 	}
-	for i := 0; i < r.outer; i++ {
-		dst[i] = f(src[i*r.inner : (i+1)*r.inner])
-	}
+	rows(0, r.outer)
 }
 
 // reduceRowsGrain is the least number of elements per goroutine when reduceRowsOf splits
@@ -388,8 +392,8 @@ func (x *Tensor) extremeDim(op *OpInfo, dim int, keep, isMax bool) (*Tensor, *Te
 	if r.inner == 0 {
 		failf(op.Name, "cannot reduce over a zero-size dim of shape %v", x.shape)
 	}
-	vals := newTensor(x.dtype, r.keep)
-	idx := newTensor(Int64, r.keep)
+	vals := newTensorUninit(x.dtype, r.keep) // extremeRows writes every row
+	idx := newTensorUninit(Int64, r.keep)
 	id := idx.i64()
 	switch x.dtype {
 	case Float32:
@@ -426,12 +430,15 @@ func (x *Tensor) extremeDim(op *OpInfo, dim int, keep, isMax bool) (*Tensor, *Te
 	return vals, idx
 }
 
+// extremeRows writes each row's extremeOf into vals and idx (splitRows).
 func extremeRows[T float32 | float64 | int64](r reduction, vals []T, idx []int64, isMax bool) {
 	src := data[T](r.rows.st)[r.rows.offset:]
-	for i := 0; i < r.outer; i++ {
-		v, j := extremeOf(src[i*r.inner:(i+1)*r.inner], isMax)
-		vals[i], idx[i] = v, int64(j)
-	}
+	splitRows(r, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			v, j := extremeOf(src[i*r.inner:(i+1)*r.inner], isMax)
+			vals[i], idx[i] = v, int64(j)
+		}
+	})
 }
 
 // ArgMax returns the int64 index of the first maximum along dim.

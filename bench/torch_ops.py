@@ -32,6 +32,7 @@ def main():
         ("Ops256K/gt", lambda: x > y),
         ("Ops256K/where", lambda: torch.where(mask, x, y)),
         ("Ops256K/max-dim1", lambda: x.amax(1)),
+        ("Ops256K/argmax-dim1", lambda: x.argmax(1)),
         ("Ops256K/logsoftmax-dim1", lambda: torch.log_softmax(x, 1)),
         ("TransposedOperands/contiguous", lambda: w.t().contiguous()),
         ("TransposedOperands/add", lambda: w.t() + wy),
