@@ -179,6 +179,7 @@ func TestUninitOutputsFullyWritten(t *testing.T) {
 	t.Run("IndexAndCompare", TestIndexCatCompareLarge)
 	t.Run("Where", TestWhereMatchesDefinition)
 	t.Run("Extreme", TestExtremeValueMatchesExtremeOf)
+	t.Run("Flip", TestFlipLarge)
 }
 
 // A leaf's gradient made by the backward pass goes back to the cache at ZeroGrad when it was

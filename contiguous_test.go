@@ -2,6 +2,7 @@ package eager
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -218,5 +219,50 @@ func TestUnaryTransposedInput(t *testing.T) {
 				t.Fatalf("%s: the output shares the input's storage", name)
 			}
 		}
+	}
+}
+
+// TestFlipLarge flips tensors large enough for the strided copy's merged, split rows (whose
+// flipped views have negative strides), transposed views and every dtype, and checks every
+// element against its definition: out[i] = x[n-1-i] along each flipped dim.
+func TestFlipLarge(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 20))
+	const a, b, c = 3, 150, 97
+	vals := make([]float64, a*b*c)
+	for i := range vals {
+		vals[i] = math.Round(rng.NormFloat64() * 100)
+	}
+	for _, workers := range []int{1, 2} {
+		prev := parallel.SetMaxWorkers(workers)
+		for _, dt := range []DType{Float32, Float64, Int64, Bool} {
+			base := FromSlice(vals, a, b, c).To(dt)
+			for _, v := range []struct {
+				name string
+				x    *Tensor
+			}{{"contiguous", base}, {"permuted", base.Permute(2, 0, 1)}, {"sliced", base.Narrow(1, 3, 100)}} {
+				for _, dims := range [][]int{{0}, {1}, {2}, {0, 2}, {-1, -2, -3}, nil} {
+					got := v.x.Flip(dims...)
+					ref := v.x.Contiguous()
+					shape := ref.shape
+					flipped := make([]bool, 3)
+					for _, d := range normDims("test", dims, 3) {
+						flipped[d] = true
+					}
+					for i := range got.Numel() {
+						idx := []int{i / (shape[1] * shape[2]), i / shape[2] % shape[1], i % shape[2]}
+						for d := range 3 {
+							if flipped[d] {
+								idx[d] = shape[d] - 1 - idx[d]
+							}
+						}
+						want := ref.at((idx[0]*shape[1]+idx[1])*shape[2] + idx[2])
+						if !sameFloat(got.at(i), want) {
+							t.Fatalf("%v %s Flip(%v), %d workers: element %d = %v, want %v", dt, v.name, dims, workers, i, got.at(i), want)
+						}
+					}
+				}
+			}
+		}
+		parallel.SetMaxWorkers(prev)
 	}
 }

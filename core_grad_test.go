@@ -220,6 +220,8 @@ func init() {
 	add("View", g1(r(2, 6)), un(func(x *Tensor) *Tensor { return x.View(3, 4).Square() }))
 	add("Flatten", g1(nc(2, 3, 4)), un(func(x *Tensor) *Tensor { return x.Flatten(0, 1).Square() }))
 	add("Permute", g1(r(2, 3, 4)), un(func(x *Tensor) *Tensor { return x.Permute(2, 0, 1).Square() }))
+	add("Flip", g1(r(2, 3, 4)), un(func(x *Tensor) *Tensor { return x.Flip(0, 2).Square() }))
+	add("Flip/transposed", g1(r(3, 4)), un(func(x *Tensor) *Tensor { return x.T().Flip(-1).Square() }))
 	add("Transpose/noncontig", g1(nc(3, 4)), un(func(x *Tensor) *Tensor { return x.Transpose(0, 1).Square() }))
 	add("Squeeze", g1(r(1, 3, 1)), un(func(x *Tensor) *Tensor { return x.Squeeze().Square() }))
 	add("Unsqueeze", g1(r(3, 2)), un(func(x *Tensor) *Tensor { return x.Unsqueeze(1).Square() }))

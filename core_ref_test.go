@@ -141,6 +141,9 @@ func init() {
 	regRef("flatten", func(xs []*Tensor, a map[string]any) *Tensor {
 		return xs[0].Flatten(attrInt(a, "start"), attrInt(a, "end")).MulScalar(2)
 	})
+	regRef("flip", func(xs []*Tensor, a map[string]any) *Tensor {
+		return xs[0].Flip(attrInts(a, "dims")...).MulScalar(2)
+	})
 	regRef("permute", func(xs []*Tensor, a map[string]any) *Tensor {
 		return xs[0].Permute(attrInts(a, "dims")...).MulScalar(2)
 	})

@@ -511,3 +511,41 @@ func Stack(tensors []*Tensor, dim int) *Tensor {
 	}
 	return Cat(us, d)
 }
+
+var opFlip = defOp("Flip", true)
+
+// Flip returns a copy of x with the order of its elements reversed along dims, as
+// torch.flip (no dims: every dim, as numpy.flip). The gradient is the output gradient
+// flipped back.
+func (x *Tensor) Flip(dims ...int) *Tensor {
+	t0 := opStart()
+	checkNotNil("Flip", x)
+	nd := normDims("Flip", dims, len(x.shape))
+	// The flipped view: each flipped dim starts at its last element and steps backwards.
+	strides := append([]int(nil), x.strides()...)
+	off := x.offset
+	for _, d := range nd {
+		if x.shape[d] > 0 {
+			off += (x.shape[d] - 1) * strides[d]
+		}
+		strides[d] = -strides[d]
+	}
+	out := newTensorUninit(x.dtype, x.shape) // gatherStrided writes every element
+	switch x.dtype {
+	case Float32:
+		gatherStrided(out.st.f32(), x.st.f32(), off, x.shape, strides)
+	case Float64:
+		gatherStrided(out.st.f64(), x.st.f64(), off, x.shape, strides)
+	case Int64:
+		gatherStrided(out.st.i64(), x.st.i64(), off, x.shape, strides)
+	case Bool:
+		gatherStrided(out.st.b(), x.st.b(), off, x.shape, strides)
+	}
+	if needsGrad(x, nil) {
+		record(opFlip, out, func(g *Tensor) []*Tensor { return []*Tensor{g.Flip(nd...)} }, x)
+	}
+	if slowPath.Load() != 0 {
+		notifyTimed(opFlip, t0, out, []Attr{{"dims", nd}}, x)
+	}
+	return out
+}

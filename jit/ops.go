@@ -152,6 +152,7 @@ func init() {
 	// again (write-backs through a view rely on this).
 	RegisterOp("View", func(in []*eager.Tensor, a []eager.Attr) *eager.Tensor { return in[0].Reshape(attrInts(a, "shape")...) })
 	RegisterOp("Permute", func(in []*eager.Tensor, a []eager.Attr) *eager.Tensor { return in[0].Permute(attrInts(a, "dims")...) })
+	RegisterOp("Flip", func(in []*eager.Tensor, a []eager.Attr) *eager.Tensor { return in[0].Flip(attrInts(a, "dims")...) })
 	RegisterOp("Expand", func(in []*eager.Tensor, a []eager.Attr) *eager.Tensor { return in[0].Expand(attrInts(a, "shape")...) })
 	RegisterOp("Slice", func(in []*eager.Tensor, a []eager.Attr) *eager.Tensor {
 		d, start, length, step := attrInt(a, "dim"), attrInt(a, "start"), attrInt(a, "length"), attrInt(a, "step")

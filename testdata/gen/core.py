@@ -461,6 +461,12 @@ add("clone/int64", "clone", lambda x: x.clone(), [ints(3)])
 add("contiguous/noncontig", "contiguous", lambda x: x.contiguous(), [rn(3, 4)], noncontig=[0])
 add("contiguous/noncontig_3d", "contiguous", lambda x: x.contiguous(), [rn(2, 3, 4, dtype=F64)], noncontig=[0])
 add("contiguous/already", "contiguous", lambda x: x.contiguous(), [rn(3, 4)])
+# Added after the others, so that their random inputs stay as they were.
+for dims in [[0], [2], [-1, 0], [0, 1, 2], [1]]:
+    add(f"flip/{'_'.join(map(str, dims))}", "flip", lambda x, d=dims: torch.flip(x, d) * 2, [rn(2, 3, 4)], attrs={"dims": dims})
+add("flip/noncontig", "flip", lambda x: torch.flip(x, [1]) * 2, [rn(3, 4)], attrs={"dims": [1]}, noncontig=[0])
+add("flip/empty", "flip", lambda x: torch.flip(x, [0]) * 2, [rn(0, 3)], attrs={"dims": [0]})
+add("flip/int64", "flip", lambda x: torch.flip(x, [0]) * 2, [ints(5)], attrs={"dims": [0]})
 
 
 
